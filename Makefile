@@ -1,0 +1,71 @@
+# errata: one binary (bin/errata) over one shared contract model.
+# A single non-recursive Makefile; libraries are found with pkg-config.
+#
+#   make           build bin/errata
+#   make deps      install missing Debian packages (scripts/debian-packages)
+#   make test      install what is missing, build, run the tests with prove
+#   make check     the same tests under AddressSanitizer and UBSan
+#   make demo      install, build and run the main job on the bundled contracts
+
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS       := jansson
+BUILD      ?= build
+ERRATA     ?= bin/errata
+CFLAGS     ?= -O2 -g
+SAN        ?=
+WARN       := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+              -Wpointer-arith -Wformat=2 -Wno-format-nonliteral -Wundef
+ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) \
+              $(shell $(PKG_CONFIG) --cflags $(PKGS))
+LDLIBS      = $(shell $(PKG_CONFIG) --libs $(PKGS))
+
+MODEL_SRC  := $(wildcard model/*.c)
+CLI_SRC    := $(wildcard cli/*.c)
+UNIT_SRC   := $(wildcard tests/unit/*.c)
+MODEL_OBJ  := $(MODEL_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/t/%)
+TESTS      := $(UNIT_BIN) $(sort $(wildcard tests/*.t))
+
+all: $(ERRATA)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libmodel.a: $(MODEL_OBJ)
+	$(AR) rcs $@ $^
+
+$(ERRATA): $(CLI_OBJ) $(BUILD)/libmodel.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/t/%: $(BUILD)/tests/unit/%.o $(BUILD)/libmodel.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+deps:
+	@scripts/deps
+
+# The tests run the binary named by $ERRATA; unit tests are TAP programs.
+test-run: $(ERRATA) $(UNIT_BIN)
+	ERRATA=$(abspath $(ERRATA)) prove -f $(TESTS)
+
+test: deps
+	@$(MAKE) --no-print-directory test-run
+
+check: deps
+	@$(MAKE) --no-print-directory BUILD=build/asan ERRATA=build/asan/errata \
+		CFLAGS='-O1 -g -fno-omit-frame-pointer' \
+		SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' test-run
+
+demo: deps
+	@$(MAKE) --no-print-directory $(ERRATA)
+	@scripts/demo
+
+clean:
+	rm -rf build bin
+
+.PHONY: all deps test test-run check demo clean
+-include $(MODEL_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d)

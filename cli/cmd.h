@@ -1,0 +1,12 @@
+#ifndef ERRATA_CMD_H
+#define ERRATA_CMD_H
+/*
+ * Subcommands of bin/errata. Each takes the arguments after its own name
+ * and returns the process exit status.
+ */
+int cmd_contract(int argc, char **argv);
+
+/* 1 when argv[i] is -h or --help. */
+int is_help(const char *arg);
+
+#endif

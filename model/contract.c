@@ -1,0 +1,859 @@
+/*
+ * Loading and validating contracts. Every rule of contracts/README.md is
+ * enforced here, and every error points at the key or value at fault with
+ * the file's line and column.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "contract.h"
+#include "envelope.h"
+#include "jsonpos.h"
+
+#define CONTRACT_MAX_BYTES (4 << 20)
+
+static const char *const role_names[ROLE__COUNT] = {
+	"auth_required", "auth_invalid", "forbidden", "not_found", "validation",
+	"conflict", "payload_too_large", "not_ready", "rate_limited",
+	"concurrency_limited", "insufficient_credits", "quota", "capacity",
+	"timeout", "internal", "upstream", "unavailable", "misconfigured",
+	"idempotency_conflict",
+};
+
+const char *role_name(int role)
+{
+	return role >= 0 && role < ROLE__COUNT ? role_names[role] : NULL;
+}
+
+int role_parse(const char *name)
+{
+	int i;
+
+	for (i = 0; i < ROLE__COUNT; i++)
+		if (!strcmp(role_names[i], name))
+			return i;
+	return -1;
+}
+
+struct loader {
+	const char *text;
+	size_t len;
+	struct jpath path;
+	struct contract_error *err;
+	int failed;
+};
+
+void contract_error_format(const struct contract_error *err, char *buf, size_t size)
+{
+	if (err->line > 0)
+		snprintf(buf, size, "%s:%d:%d: %s", err->source, err->line,
+			 err->column, err->text);
+	else
+		snprintf(buf, size, "%s: %s", err->source, err->text);
+}
+
+static void set_error(struct contract_error *err, int line, int col,
+		      const char *fmt, va_list ap)
+{
+	if (!err)
+		return;
+	err->line = line;
+	err->column = col;
+	vsnprintf(err->text, sizeof(err->text), fmt, ap);
+}
+
+/* Record the first error at the current path (its key with `at_key`). */
+__attribute__((format(printf, 3, 4)))
+static int fail(struct loader *ld, int at_key, const char *fmt, ...)
+{
+	va_list ap;
+	int line = 0, col = 0;
+
+	if (ld->failed++)
+		return -1;
+	if (ld->err) {
+		if (jsonpos_find(ld->text, ld->len, &ld->path, at_key, &line, &col))
+			line = col = 0;
+		va_start(ap, fmt);
+		set_error(ld->err, line, col, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* --- typed member access; each pushes the key so errors point at it --- */
+
+enum need { OPTIONAL, REQUIRED };
+
+struct keyspec {
+	const char *name;
+	enum need need;
+};
+
+static int check_keys(struct loader *ld, json_t *obj, const char *what,
+		      const struct keyspec *spec)
+{
+	const char *key;
+	json_t *v;
+	const struct keyspec *s;
+
+	json_object_foreach(obj, key, v) {
+		for (s = spec; s->name; s++)
+			if (!strcmp(s->name, key))
+				break;
+		if (!s->name) {
+			jpath_key(&ld->path, key);
+			fail(ld, 1, "unknown key '%s' in %s", key, what);
+			jpath_pop(&ld->path);
+			return -1;
+		}
+	}
+	for (s = spec; s->name; s++)
+		if (s->need == REQUIRED && !json_object_get(obj, s->name))
+			return fail(ld, 0, "%s lacks the required key '%s'", what, s->name);
+	return 0;
+}
+
+static const char *get_string(struct loader *ld, json_t *obj, const char *key,
+			      int nullable)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!v || (nullable && json_is_null(v)))
+		return NULL;
+	if (!json_is_string(v) || !json_string_length(v)) {
+		jpath_key(&ld->path, key);
+		fail(ld, 0, "'%s' must be a non-empty string", key);
+		jpath_pop(&ld->path);
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+static int get_bool(struct loader *ld, json_t *obj, const char *key, int dflt)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!v)
+		return dflt;
+	if (!json_is_boolean(v)) {
+		jpath_key(&ld->path, key);
+		fail(ld, 0, "'%s' must be true or false", key);
+		jpath_pop(&ld->path);
+		return dflt;
+	}
+	return json_is_true(v);
+}
+
+static int check_status(struct loader *ld, json_t *v, int error_only)
+{
+	json_int_t n;
+
+	if (!json_is_integer(v))
+		return fail(ld, 0, "status must be an integer");
+	n = json_integer_value(v);
+	if (n < 100 || n > 599)
+		return fail(ld, 0, "status %" JSON_INTEGER_FORMAT " is not an HTTP status", n);
+	if (error_only && n < 400)
+		return fail(ld, 0, "status %" JSON_INTEGER_FORMAT " is not an error status (4xx or 5xx)", n);
+	return (int)n;
+}
+
+static int get_statuses(struct loader *ld, json_t *obj, const char *key,
+			int *out, size_t cap, size_t *nr)
+{
+	json_t *arr = json_object_get(obj, key), *v;
+	size_t i;
+
+	*nr = 0;
+	jpath_key(&ld->path, key);
+	if (!json_is_array(arr)) {
+		fail(ld, 0, "'%s' must be an array of HTTP statuses", key);
+		goto out;
+	}
+	json_array_foreach(arr, i, v) {
+		int st;
+
+		jpath_index(&ld->path, i);
+		st = check_status(ld, v, 1);
+		jpath_pop(&ld->path);
+		if (st < 0)
+			break;
+		if (*nr == cap) {
+			fail(ld, 0, "'%s' lists more than %zu statuses", key, cap);
+			break;
+		}
+		out[(*nr)++] = st;
+	}
+out:
+	jpath_pop(&ld->path);
+	return ld->failed ? -1 : 0;
+}
+
+static int has_status(const int *list, size_t nr, int status)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		if (list[i] == status)
+			return 1;
+	return 0;
+}
+
+static int valid_id(const char *s)
+{
+	if (!*s || !strchr("abcdefghijklmnopqrstuvwxyz0123456789", *s))
+		return 0;
+	for (; *s; s++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789._-", *s))
+			return 0;
+	return 1;
+}
+
+static int valid_code(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-", *s))
+			return 0;
+	return 1;
+}
+
+/* An inferred-marker object: keys name fields of `owner` that exist. */
+static json_t *get_inferred(struct loader *ld, json_t *owner)
+{
+	json_t *inf = json_object_get(owner, "inferred"), *v;
+	const char *key;
+
+	if (!inf)
+		return NULL;
+	jpath_key(&ld->path, "inferred");
+	if (!json_is_object(inf)) {
+		fail(ld, 0, "'inferred' must be an object of field: reason");
+		goto out;
+	}
+	json_object_foreach(inf, key, v) {
+		jpath_key(&ld->path, key);
+		if (!json_is_string(v) || !json_string_length(v))
+			fail(ld, 0, "the reason for inferred '%s' must be a non-empty string", key);
+		else if (!strcmp(key, "inferred") || !json_object_get(owner, key))
+			fail(ld, 1, "inferred '%s' names no field of this entry", key);
+		jpath_pop(&ld->path);
+		if (ld->failed)
+			break;
+	}
+out:
+	jpath_pop(&ld->path);
+	return ld->failed ? NULL : inf;
+}
+
+/* Does "a.b[].c" name something in root? Each [] means every element. */
+static int path_exists(json_t *root, const char *path)
+{
+	char seg[64];
+	const char *dot;
+	size_t n, i;
+	int all;
+	json_t *v, *elem;
+
+	if (!*path)
+		return 1;
+	dot = strchr(path, '.');
+	n = dot ? (size_t)(dot - path) : strlen(path);
+	if (n == 0 || n >= sizeof(seg))
+		return 0;
+	memcpy(seg, path, n);
+	seg[n] = '\0';
+	all = n > 2 && !strcmp(seg + n - 2, "[]");
+	if (all)
+		seg[n - 2] = '\0';
+	v = json_is_object(root) ? json_object_get(root, seg) : NULL;
+	if (!v)
+		return 0;
+	if (!all)
+		return path_exists(v, dot ? dot + 1 : "");
+	if (!json_is_array(v) || !json_array_size(v))
+		return 0;
+	json_array_foreach(v, i, elem)
+		if (!path_exists(elem, dot ? dot + 1 : ""))
+			return 0;
+	return 1;
+}
+
+static const struct keyspec code_keys[] = {
+	{ "code", REQUIRED }, { "name", OPTIONAL }, { "status", REQUIRED },
+	{ "retryable", REQUIRED }, { "retry_after", OPTIONAL },
+	{ "status_only", OPTIONAL }, { "message", REQUIRED },
+	{ "description", OPTIONAL }, { "domain", OPTIONAL },
+	{ "category", OPTIONAL }, { "resolution", OPTIONAL },
+	{ "role", REQUIRED }, { "details", OPTIONAL }, { "extra", OPTIONAL },
+	{ "inferred", OPTIONAL }, { NULL, 0 }
+};
+
+static int load_code(struct loader *ld, struct contract *c, json_t *obj,
+		     struct contract_code *cc, const struct envelope_info *env,
+		     const int *ra_statuses, size_t nr_ra, int ra_retryable_only)
+{
+	const char *role;
+	json_t *v;
+	int st;
+
+	if (!json_is_object(obj))
+		return fail(ld, 0, "each code must be an object");
+	if (check_keys(ld, obj, "a code", code_keys))
+		return -1;
+	cc->code = get_string(ld, obj, "code", 0);
+	if (ld->failed)
+		return -1;
+	if (!valid_code(cc->code)) {
+		jpath_key(&ld->path, "code");
+		fail(ld, 0, "code '%s' may hold only letters, digits, '_', '.' and '-'", cc->code);
+		jpath_pop(&ld->path);
+		return -1;
+	}
+	cc->name = get_string(ld, obj, "name", 0);
+	cc->message = get_string(ld, obj, "message", 0);
+	cc->description = get_string(ld, obj, "description", 0);
+	cc->domain = get_string(ld, obj, "domain", 0);
+	cc->category = get_string(ld, obj, "category", 0);
+	cc->resolution = get_string(ld, obj, "resolution", 0);
+	role = get_string(ld, obj, "role", 0);
+	cc->retryable = get_bool(ld, obj, "retryable", 0);
+	cc->status_only = get_bool(ld, obj, "status_only", 0);
+	if (ld->failed)
+		return -1;
+
+	jpath_key(&ld->path, "status");
+	st = check_status(ld, json_object_get(obj, "status"), 1);
+	jpath_pop(&ld->path);
+	if (st < 0)
+		return -1;
+	cc->status = st;
+
+	cc->role = role_parse(role);
+	if (cc->role < 0) {
+		jpath_key(&ld->path, "role");
+		fail(ld, 0, "unknown role '%s' (see contracts/README.md for the vocabulary)", role);
+		jpath_pop(&ld->path);
+		return -1;
+	}
+	if (cc->status_only) {
+		char want[16];
+
+		snprintf(want, sizeof(want), "HTTP_%d", cc->status);
+		if (strcmp(cc->code, want)) {
+			jpath_key(&ld->path, "code");
+			fail(ld, 0, "a status-only entry for %d must be named '%s'", cc->status, want);
+			jpath_pop(&ld->path);
+			return -1;
+		}
+	}
+
+	v = json_object_get(obj, "details");
+	if (v) {
+		jpath_key(&ld->path, "details");
+		if (!json_is_object(v))
+			fail(ld, 0, "'details' must be an object");
+		else if (!env->details)
+			fail(ld, 1, "code '%s' has details but the envelope has no {{details}} placeholder", cc->code);
+		jpath_pop(&ld->path);
+		cc->details = v;
+	}
+	v = json_object_get(obj, "extra");
+	if (v) {
+		jpath_key(&ld->path, "extra");
+		if (!json_is_object(v))
+			fail(ld, 0, "'extra' must be an object");
+		else if (!env->extras)
+			fail(ld, 1, "code '%s' has extra members but the envelope has no \"{{extra}}\" member", cc->code);
+		jpath_pop(&ld->path);
+		cc->extra = v;
+	}
+	if (ld->failed)
+		return -1;
+
+	cc->retry_after = has_status(ra_statuses, nr_ra, cc->status) &&
+			  (cc->retryable || !ra_retryable_only);
+	cc->retry_after = get_bool(ld, obj, "retry_after", cc->retry_after);
+	cc->inferred = get_inferred(ld, obj);
+	(void)c;
+	return ld->failed ? -1 : 0;
+}
+
+static const struct keyspec top_keys[] = {
+	{ "errata", REQUIRED }, { "id", REQUIRED }, { "title", REQUIRED },
+	{ "source", REQUIRED }, { "version", OPTIONAL },
+	{ "content_type", REQUIRED }, { "messages", REQUIRED },
+	{ "envelope", REQUIRED }, { "headers", REQUIRED }, { "policy", REQUIRED },
+	{ "inferred", OPTIONAL }, { "inconsistencies", OPTIONAL },
+	{ "codes", REQUIRED }, { NULL, 0 }
+};
+static const struct keyspec envelope_keys[] = {
+	{ "error", REQUIRED }, { "success", REQUIRED }, { NULL, 0 }
+};
+static const struct keyspec headers_keys[] = {
+	{ "request_id", REQUIRED }, { "retry_after", REQUIRED }, { NULL, 0 }
+};
+static const struct keyspec retry_after_keys[] = {
+	{ "statuses", REQUIRED }, { "retryable_only", REQUIRED },
+	{ "default_seconds", REQUIRED }, { NULL, 0 }
+};
+static const struct keyspec policy_keys[] = {
+	{ "retry", REQUIRED }, { "idempotency", REQUIRED }, { NULL, 0 }
+};
+static const struct keyspec retry_keys[] = {
+	{ "basis", REQUIRED }, { "statuses", REQUIRED },
+	{ "honour_retry_after", REQUIRED },
+	{ "post_requires_idempotency_key", OPTIONAL }, { NULL, 0 }
+};
+static const struct keyspec idem_keys[] = {
+	{ "header", REQUIRED }, { "methods", REQUIRED },
+	{ "conflict_code", REQUIRED }, { NULL, 0 }
+};
+
+/* Enter object member `key`, which must be an object; checks its keys. */
+static json_t *enter(struct loader *ld, json_t *parent, const char *key,
+		     const struct keyspec *spec)
+{
+	json_t *v = json_object_get(parent, key);
+
+	jpath_key(&ld->path, key);
+	if (!json_is_object(v)) {
+		fail(ld, 0, "'%s' must be an object", key);
+		return NULL;
+	}
+	if (spec && check_keys(ld, v, key, spec))
+		return NULL;
+	return v;
+}
+
+static int load_envelope(struct loader *ld, struct contract *c, json_t *root,
+			 struct envelope_info *info)
+{
+	json_t *env = enter(ld, root, "envelope", envelope_keys), *tmpl;
+	char why[200];
+
+	if (!env)
+		return -1;
+	tmpl = json_object_get(env, "error");
+	jpath_key(&ld->path, "error");
+	if (!json_is_object(tmpl))
+		return fail(ld, 0, "the error envelope must be an object");
+	memset(info, 0, sizeof(*info));
+	if (envelope_scan(tmpl, &ld->path, info, why, sizeof(why)))
+		return fail(ld, 0, "%s", why);
+	if (info->codes != 1)
+		return fail(ld, 0, "the error envelope must hold \"{{code}}\" exactly once (found %d)", info->codes);
+	if (info->messages < 1)
+		return fail(ld, 0, "the error envelope has no \"{{message}}\" placeholder");
+	jpath_pop(&ld->path);
+	c->error_envelope = tmpl;
+	c->success_envelope = json_object_get(env, "success");
+	jpath_pop(&ld->path);
+	return 0;
+}
+
+static int load_policy(struct loader *ld, struct contract *c, json_t *root)
+{
+	json_t *pol, *retry, *idem, *methods, *v;
+	const char *basis;
+	size_t i;
+
+	pol = enter(ld, root, "policy", policy_keys);
+	if (!pol)
+		return -1;
+	retry = enter(ld, pol, "retry", retry_keys);
+	if (!retry)
+		return -1;
+	basis = get_string(ld, retry, "basis", 0);
+	if (ld->failed)
+		return -1;
+	if (strcmp(basis, "code") && strcmp(basis, "status")) {
+		jpath_key(&ld->path, "basis");
+		return fail(ld, 0, "basis must be \"code\" or \"status\", not '%s'", basis);
+	}
+	c->retry_basis_code = !strcmp(basis, "code");
+	if (get_statuses(ld, retry, "statuses", c->retry_statuses,
+			 sizeof(c->retry_statuses) / sizeof(c->retry_statuses[0]),
+			 &c->nr_retry_statuses))
+		return -1;
+	c->honour_retry_after = get_bool(ld, retry, "honour_retry_after", 1);
+	c->post_requires_idempotency_key =
+		get_bool(ld, retry, "post_requires_idempotency_key", 0);
+	jpath_pop(&ld->path);
+
+	idem = enter(ld, pol, "idempotency", idem_keys);
+	if (!idem)
+		return -1;
+	c->idempotency_header = get_string(ld, idem, "header", 1);
+	c->idempotency_conflict = get_string(ld, idem, "conflict_code", 1);
+	methods = json_object_get(idem, "methods");
+	jpath_key(&ld->path, "methods");
+	if (!json_is_array(methods))
+		return fail(ld, 0, "'methods' must be an array of HTTP methods");
+	json_array_foreach(methods, i, v) {
+		if (!json_is_string(v) || !json_string_length(v)) {
+			jpath_index(&ld->path, i);
+			return fail(ld, 0, "each method must be a non-empty string");
+		}
+	}
+	jpath_pop(&ld->path);
+	jpath_pop(&ld->path);
+	jpath_pop(&ld->path);
+	return ld->failed ? -1 : 0;
+}
+
+/* Cross-entry rules, checked once every code is loaded. */
+static int check_codes(struct loader *ld, struct contract *c)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->nr_codes; i++) {
+		const struct contract_code *a = &c->codes[i];
+		int retried = has_status(c->retry_statuses, c->nr_retry_statuses, a->status);
+
+		jpath_key(&ld->path, "codes");
+		jpath_index(&ld->path, i);
+		for (j = 0; j < i; j++) {
+			const struct contract_code *b = &c->codes[j];
+
+			jpath_key(&ld->path, "code");
+			if (!strcmp(a->code, b->code) ||
+			    (b->name && !strcmp(a->code, b->name)))
+				return fail(ld, 0, "duplicate code '%s' (first at codes[%zu])", a->code, j);
+			jpath_pop(&ld->path);
+			if (a->name && (!strcmp(a->name, b->code) ||
+					(b->name && !strcmp(a->name, b->name)))) {
+				jpath_key(&ld->path, "name");
+				return fail(ld, 0, "duplicate name '%s' (first at codes[%zu])", a->name, j);
+			}
+		}
+		if (c->retry_basis_code && a->retryable && !retried) {
+			jpath_key(&ld->path, "retryable");
+			return fail(ld, 0, "code '%s' is retryable but its status %d is not in policy.retry.statuses",
+				    a->code, a->status);
+		}
+		if (!c->retry_basis_code && a->retryable != retried) {
+			jpath_key(&ld->path, "retryable");
+			return fail(ld, 0, "code '%s' has retryable: %s, but policy.retry.basis is \"status\" and %d is %s",
+				    a->code, a->retryable ? "true" : "false", a->status,
+				    retried ? "retried" : "not retried");
+		}
+		jpath_pop(&ld->path);
+		jpath_pop(&ld->path);
+	}
+	for (i = 0; i < c->nr_retry_statuses; i++) {
+		for (j = 0; j < c->nr_codes; j++)
+			if (c->codes[j].status == c->retry_statuses[i] && c->codes[j].retryable)
+				break;
+		if (j == c->nr_codes) {
+			jpath_key(&ld->path, "policy");
+			jpath_key(&ld->path, "retry");
+			jpath_key(&ld->path, "statuses");
+			jpath_index(&ld->path, i);
+			return fail(ld, 0, "status %d is retried but no retryable code has it",
+				    c->retry_statuses[i]);
+		}
+	}
+	if (c->idempotency_conflict && !contract_find(c, c->idempotency_conflict)) {
+		jpath_key(&ld->path, "policy");
+		jpath_key(&ld->path, "idempotency");
+		jpath_key(&ld->path, "conflict_code");
+		return fail(ld, 0, "conflict_code '%s' is not a code of this contract",
+			    c->idempotency_conflict);
+	}
+	return 0;
+}
+
+static int load_root(struct loader *ld, struct contract *c)
+{
+	json_t *root = c->root, *v, *hdr, *ra, *codes;
+	struct envelope_info env;
+	int ra_statuses[16];
+	size_t nr_ra = 0, i;
+	int ra_retryable_only;
+	const char *messages;
+
+	if (!json_is_object(root))
+		return fail(ld, 0, "a contract must be a JSON object");
+	if (check_keys(ld, root, "the contract", top_keys))
+		return -1;
+	v = json_object_get(root, "errata");
+	if (!json_is_integer(v) || json_integer_value(v) != CONTRACT_FORMAT) {
+		jpath_key(&ld->path, "errata");
+		return fail(ld, 0, "unsupported contract format (\"errata\" must be %d)", CONTRACT_FORMAT);
+	}
+	c->id = get_string(ld, root, "id", 0);
+	c->title = get_string(ld, root, "title", 0);
+	c->source = get_string(ld, root, "source", 0);
+	c->version = get_string(ld, root, "version", 0);
+	c->content_type = get_string(ld, root, "content_type", 0);
+	messages = get_string(ld, root, "messages", 0);
+	if (ld->failed)
+		return -1;
+	if (!valid_id(c->id)) {
+		jpath_key(&ld->path, "id");
+		return fail(ld, 0, "id '%s' must be lower case letters, digits, '.', '_' or '-'", c->id);
+	}
+	if (!strchr(c->content_type, '/')) {
+		jpath_key(&ld->path, "content_type");
+		return fail(ld, 0, "content_type '%s' is not a media type", c->content_type);
+	}
+	if (strcmp(messages, "default") && strcmp(messages, "fixed")) {
+		jpath_key(&ld->path, "messages");
+		return fail(ld, 0, "messages must be \"default\" or \"fixed\", not '%s'", messages);
+	}
+	c->messages_fixed = !strcmp(messages, "fixed");
+
+	if (load_envelope(ld, c, root, &env))
+		return -1;
+
+	hdr = enter(ld, root, "headers", headers_keys);
+	if (!hdr)
+		return -1;
+	c->request_id_header = get_string(ld, hdr, "request_id", 1);
+	ra = enter(ld, hdr, "retry_after", retry_after_keys);
+	if (!ra || get_statuses(ld, ra, "statuses", ra_statuses, 16, &nr_ra))
+		return -1;
+	ra_retryable_only = get_bool(ld, ra, "retryable_only", 1);
+	v = json_object_get(ra, "default_seconds");
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > INT_MAX) {
+		jpath_key(&ld->path, "default_seconds");
+		return fail(ld, 0, "default_seconds must be a non-negative integer");
+	}
+	c->retry_after_default = (int)json_integer_value(v);
+	jpath_pop(&ld->path);
+	jpath_pop(&ld->path);
+
+	if (load_policy(ld, c, root))
+		return -1;
+
+	codes = json_object_get(root, "codes");
+	jpath_key(&ld->path, "codes");
+	if (!json_is_array(codes) || !json_array_size(codes))
+		return fail(ld, 0, "'codes' must be a non-empty array");
+	c->nr_codes = json_array_size(codes);
+	c->codes = calloc(c->nr_codes, sizeof(*c->codes));
+	if (!c->codes)
+		return fail(ld, 0, "out of memory");
+	json_array_foreach(codes, i, v) {
+		jpath_index(&ld->path, i);
+		c->codes[i].index = i;
+		if (load_code(ld, c, v, &c->codes[i], &env, ra_statuses, nr_ra,
+			      ra_retryable_only))
+			return -1;
+		if (!c->codes[i].status_only)
+			c->nr_documented++;
+		jpath_pop(&ld->path);
+	}
+	jpath_pop(&ld->path);
+
+	c->inconsistencies = json_object_get(root, "inconsistencies");
+	if (c->inconsistencies) {
+		jpath_key(&ld->path, "inconsistencies");
+		if (!json_is_array(c->inconsistencies))
+			return fail(ld, 0, "'inconsistencies' must be an array of strings");
+		json_array_foreach(c->inconsistencies, i, v) {
+			if (!json_is_string(v) || !json_string_length(v)) {
+				jpath_index(&ld->path, i);
+				return fail(ld, 0, "each inconsistency must be a non-empty string");
+			}
+		}
+		jpath_pop(&ld->path);
+	}
+
+	c->inferred = json_object_get(root, "inferred");
+	if (c->inferred) {
+		const char *key;
+
+		jpath_key(&ld->path, "inferred");
+		if (!json_is_object(c->inferred))
+			return fail(ld, 0, "'inferred' must be an object of path: reason");
+		json_object_foreach(c->inferred, key, v) {
+			jpath_key(&ld->path, key);
+			if (!json_is_string(v) || !json_string_length(v))
+				return fail(ld, 0, "the reason for inferred '%s' must be a non-empty string", key);
+			if (!path_exists(root, key))
+				return fail(ld, 1, "inferred '%s' names nothing in the contract", key);
+			jpath_pop(&ld->path);
+		}
+		jpath_pop(&ld->path);
+	}
+	return check_codes(ld, c);
+}
+
+struct contract *contract_load_buffer(const char *text, size_t len,
+				      const char *source,
+				      struct contract_error *err)
+{
+	struct loader ld = { text, len, { 0 }, err, 0 };
+	struct contract *c;
+	json_error_t jerr;
+
+	if (err) {
+		memset(err, 0, sizeof(*err));
+		snprintf(err->source, sizeof(err->source), "%s", source);
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c || !(c->path = strdup(source))) {
+		free(c);
+		if (err)
+			snprintf(err->text, sizeof(err->text), "out of memory");
+		return NULL;
+	}
+	c->root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!c->root) {
+		if (err) {
+			err->line = jerr.line > 0 ? jerr.line : 0;
+			err->column = jerr.line > 0 ? (jerr.column > 0 ? jerr.column : 1) : 0;
+			snprintf(err->text, sizeof(err->text), "invalid JSON: %s", jerr.text);
+		}
+		contract_free(c);
+		return NULL;
+	}
+	if (load_root(&ld, c)) {
+		contract_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct contract *contract_load(const char *path, struct contract_error *err)
+{
+	FILE *f = fopen(path, "rb");
+	struct contract *c = NULL;
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+
+	if (err) {
+		memset(err, 0, sizeof(*err));
+		snprintf(err->source, sizeof(err->source), "%s", path);
+	}
+	if (!f) {
+		if (err)
+			snprintf(err->text, sizeof(err->text), "cannot open contract: %s", strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		if (len == cap) {
+			char *nb;
+
+			cap = cap ? cap * 2 : 16384;
+			if (cap > CONTRACT_MAX_BYTES) {
+				if (err)
+					snprintf(err->text, sizeof(err->text),
+						 "contract is larger than %d bytes", CONTRACT_MAX_BYTES);
+				goto out;
+			}
+			nb = realloc(buf, cap);
+			if (!nb)
+				goto out;
+			buf = nb;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(f)) {
+		if (err)
+			snprintf(err->text, sizeof(err->text), "cannot read contract: %s", strerror(errno));
+		goto out;
+	}
+	c = contract_load_buffer(buf, len, path, err);
+out:
+	free(buf);
+	fclose(f);
+	return c;
+}
+
+void contract_free(struct contract *c)
+{
+	if (!c)
+		return;
+	json_decref(c->root);
+	free(c->codes);
+	free(c->path);
+	free(c);
+}
+
+const struct contract_code *contract_find(const struct contract *c, const char *code)
+{
+	size_t i;
+
+	for (i = 0; i < c->nr_codes; i++)
+		if (!strcmp(c->codes[i].code, code))
+			return &c->codes[i];
+	for (i = 0; i < c->nr_codes; i++)
+		if (c->codes[i].name && !strcmp(c->codes[i].name, code))
+			return &c->codes[i];
+	return NULL;
+}
+
+const struct contract_code *contract_find_status(const struct contract *c, int status)
+{
+	size_t i;
+
+	for (i = 0; i < c->nr_codes; i++)
+		if (c->codes[i].status == status)
+			return &c->codes[i];
+	return NULL;
+}
+
+const struct contract_code *contract_find_role(const struct contract *c, int role)
+{
+	size_t i;
+
+	for (i = 0; i < c->nr_codes; i++)
+		if (c->codes[i].role == role)
+			return &c->codes[i];
+	return NULL;
+}
+
+const char *contract_code_inferred(const struct contract_code *code, const char *field)
+{
+	return code->inferred ? json_string_value(json_object_get(code->inferred, field)) : NULL;
+}
+
+char *contract_resolve(const char *id_or_file, const char *dir)
+{
+	size_t n = strlen(id_or_file);
+	char *path;
+
+	if (strchr(id_or_file, '/') || (n > 5 && !strcmp(id_or_file + n - 5, ".json")) || !dir)
+		return strdup(id_or_file);
+	path = malloc(strlen(dir) + n + 7);
+	if (path)
+		sprintf(path, "%s/%s.json", dir, id_or_file);
+	return path;
+}
+
+char *contract_default_dir(void)
+{
+	const char *env = getenv("ERRATA_CONTRACTS");
+	char exe[4096], *slash;
+	ssize_t n;
+
+	if (env && *env)
+		return strdup(env);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 32);
+	if (n <= 0)
+		return strdup("contracts");
+	exe[n] = '\0';
+	/* <top>/bin/errata or <top>/build/.../errata: walk up to a contracts/ */
+	while ((slash = strrchr(exe, '/')) && slash != exe) {
+		*slash = '\0';
+		strcat(exe, "/contracts");
+		if (access(exe, R_OK | X_OK) == 0)
+			return strdup(exe);
+		exe[strlen(exe) - strlen("/contracts")] = '\0';
+	}
+	return strdup("contracts");
+}

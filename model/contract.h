@@ -1,0 +1,134 @@
+#ifndef ERRATA_CONTRACT_H
+#define ERRATA_CONTRACT_H
+/*
+ * The contract model: one API's documented errors, loaded from a JSON file
+ * (format: contracts/README.md) and validated strictly. The mock renders
+ * responses from it and the harness matches responses against it.
+ */
+#include <stddef.h>
+#include <jansson.h>
+
+#define CONTRACT_FORMAT 1
+
+/* The shared vocabulary that fixtures and scenarios are written in. */
+enum role {
+	ROLE_AUTH_REQUIRED,
+	ROLE_AUTH_INVALID,
+	ROLE_FORBIDDEN,
+	ROLE_NOT_FOUND,
+	ROLE_VALIDATION,
+	ROLE_CONFLICT,
+	ROLE_PAYLOAD_TOO_LARGE,
+	ROLE_NOT_READY,
+	ROLE_RATE_LIMITED,
+	ROLE_CONCURRENCY_LIMITED,
+	ROLE_INSUFFICIENT_CREDITS,
+	ROLE_QUOTA,
+	ROLE_CAPACITY,
+	ROLE_TIMEOUT,
+	ROLE_INTERNAL,
+	ROLE_UPSTREAM,
+	ROLE_UNAVAILABLE,
+	ROLE_MISCONFIGURED,
+	ROLE_IDEMPOTENCY_CONFLICT,
+	ROLE__COUNT
+};
+
+/* "rate_limited" for ROLE_RATE_LIMITED; NULL when out of range. */
+const char *role_name(int role);
+/* The role named `name`, or -1. */
+int role_parse(const char *name);
+
+/*
+ * One documented error. Strings and json_t pointers are borrowed from the
+ * contract and live as long as it does; optional ones are NULL when absent.
+ */
+struct contract_code {
+	const char *code;        /* the documented code, or HTTP_nnn for a status-only entry */
+	const char *name;        /* a second documented name (studio), or NULL */
+	int status;
+	int retryable;
+	int retry_after;         /* errors of this code carry Retry-After */
+	int status_only;         /* the document lists the status without a code */
+	const char *message;     /* the default message */
+	const char *description; /* when the document gives one besides the message */
+	const char *domain, *category, *resolution;
+	int role;
+	json_t *details;         /* per-code details (rendered into {{details}}) */
+	json_t *extra;           /* per-code members spliced at {{extra}} */
+	json_t *inferred;        /* object: field name -> one-line reason, or NULL */
+	size_t index;            /* position in document order */
+};
+
+struct contract {
+	char *path;              /* the file it came from (owned) */
+	json_t *root;            /* owns every borrowed pointer below */
+	const char *id, *title, *source, *version;
+	const char *content_type;
+	int messages_fixed;      /* 1: a response must carry the default message */
+	json_t *error_envelope;  /* the template, with {{placeholders}} */
+	json_t *success_envelope;
+	const char *request_id_header;
+	int retry_after_default; /* seconds */
+	int retry_basis_code;    /* 1: retry safety is per code; 0: by status */
+	int retry_statuses[16];
+	size_t nr_retry_statuses;
+	int honour_retry_after;
+	int post_requires_idempotency_key;
+	const char *idempotency_header;   /* NULL when the API has none */
+	const char *idempotency_conflict; /* the code refusing a reused key, or NULL */
+	struct contract_code *codes;      /* document order (owned array) */
+	size_t nr_codes;
+	size_t nr_documented;    /* codes that are not status_only */
+	json_t *inconsistencies; /* array of strings, possibly empty */
+	json_t *inferred;        /* object: contract field path -> reason */
+};
+
+/* Where and why loading failed; the first error wins. */
+struct contract_error {
+	char source[256];
+	int line, column;        /* 1-based; 0 when unknown */
+	char text[256];
+};
+
+/* Format an error as "source:line:col: text" into buf. */
+void contract_error_format(const struct contract_error *err, char *buf, size_t size);
+
+/*
+ * Load and validate the contract at `path`. Returns a new contract to be
+ * released with contract_free(), or NULL with *err filled (err may be NULL).
+ */
+struct contract *contract_load(const char *path, struct contract_error *err);
+
+/* The same, from a buffer; `source` names it in errors. */
+struct contract *contract_load_buffer(const char *text, size_t len,
+				      const char *source,
+				      struct contract_error *err);
+
+/*
+ * Resolve an argument that is either a file (it contains '/' or ends in
+ * ".json") or the id of a bundled contract in `dir`. Returns a new string to
+ * free(), the path to load.
+ */
+char *contract_resolve(const char *id_or_file, const char *dir);
+
+/* The directory holding the bundled contracts: $ERRATA_CONTRACTS, or the
+ * contracts/ folder next to the binary's bin/. Returns a new string. */
+char *contract_default_dir(void);
+
+/* Frees the contract and everything it owns; accepts NULL. */
+void contract_free(struct contract *c);
+
+/* Look up by code, or by its second name (studio's RATE_LIMIT_EXCEEDED). */
+const struct contract_code *contract_find(const struct contract *c, const char *code);
+
+/* The first code with this status in document order, or NULL. */
+const struct contract_code *contract_find_status(const struct contract *c, int status);
+
+/* The first code with this role in document order, or NULL. */
+const struct contract_code *contract_find_role(const struct contract *c, int role);
+
+/* The reason a code's field is inferred, or NULL when it is documented. */
+const char *contract_code_inferred(const struct contract_code *code, const char *field);
+
+#endif

@@ -1,0 +1,136 @@
+/*
+ * Envelope templates: validating them, and rendering a code's error body.
+ * Matching lives in match.c, which walks the same template.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "envelope.h"
+
+enum placeholder envelope_placeholder(const char *s)
+{
+	static const struct {
+		const char *text;
+		enum placeholder ph;
+	} table[] = {
+		{ "{{code}}", PH_CODE }, { "{{message}}", PH_MESSAGE },
+		{ "{{status}}", PH_STATUS }, { "{{details}}", PH_DETAILS },
+		{ "{{details?}}", PH_DETAILS_OPT },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (!strcmp(s, table[i].text))
+			return table[i].ph;
+	return strstr(s, "{{") ? PH_UNKNOWN : PH_NONE;
+}
+
+int envelope_scan(json_t *tmpl, struct jpath *path, struct envelope_info *info,
+		  char *why, size_t whysize)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	switch (json_typeof(tmpl)) {
+	case JSON_STRING:
+		switch (envelope_placeholder(json_string_value(tmpl))) {
+		case PH_CODE: info->codes++; break;
+		case PH_MESSAGE: info->messages++; break;
+		case PH_STATUS: info->statuses++; break;
+		case PH_DETAILS: case PH_DETAILS_OPT: info->details++; break;
+		case PH_NONE: break;
+		case PH_UNKNOWN:
+			snprintf(why, whysize, "unknown placeholder '%s' (known: {{code}}, {{message}}, {{status}}, {{details}}, {{details?}}, and the member \"{{extra}}\": null)",
+				 json_string_value(tmpl));
+			return -1;
+		}
+		return 0;
+	case JSON_OBJECT:
+		json_object_foreach(tmpl, key, v) {
+			jpath_key(path, key);
+			if (!strcmp(key, ENVELOPE_EXTRA_KEY)) {
+				if (!json_is_null(v)) {
+					snprintf(why, whysize, "the \"{{extra}}\" member must have the value null");
+					return -1;
+				}
+				info->extras++;
+			} else if (strstr(key, "{{")) {
+				snprintf(why, whysize, "unknown placeholder key '%s' (only \"{{extra}}\" may be a key)", key);
+				return -1;
+			} else if (envelope_scan(v, path, info, why, whysize)) {
+				return -1;
+			}
+			jpath_pop(path);
+		}
+		return 0;
+	case JSON_ARRAY:
+		json_array_foreach(tmpl, i, v) {
+			jpath_index(path, i);
+			if (envelope_scan(v, path, info, why, whysize))
+				return -1;
+			jpath_pop(path);
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static json_t *render(json_t *tmpl, const struct contract_code *code,
+		      const char *message, int status)
+{
+	const char *key;
+	json_t *v, *out;
+	size_t i;
+
+	switch (json_typeof(tmpl)) {
+	case JSON_STRING:
+		switch (envelope_placeholder(json_string_value(tmpl))) {
+		case PH_CODE: return json_string(code->code);
+		case PH_MESSAGE: return json_string(message);
+		case PH_STATUS: return json_integer(status);
+		case PH_DETAILS:
+		case PH_DETAILS_OPT:
+			return code->details ? json_deep_copy(code->details) : json_object();
+		default: return json_incref(tmpl);
+		}
+	case JSON_OBJECT:
+		out = json_object();
+		json_object_foreach(tmpl, key, v) {
+			if (!strcmp(key, ENVELOPE_EXTRA_KEY)) {
+				if (code->extra)
+					json_object_update(out, code->extra);
+				continue;
+			}
+			if (json_is_string(v) && !code->details &&
+			    envelope_placeholder(json_string_value(v)) == PH_DETAILS_OPT)
+				continue;
+			json_object_set_new(out, key, render(v, code, message, status));
+		}
+		return out;
+	case JSON_ARRAY:
+		out = json_array();
+		json_array_foreach(tmpl, i, v)
+			json_array_append_new(out, render(v, code, message, status));
+		return out;
+	default:
+		return json_incref(tmpl);
+	}
+}
+
+json_t *envelope_render(const struct contract *c, const struct contract_code *code,
+			const char *message, int status)
+{
+	return render(c->error_envelope, code, message ? message : code->message, status);
+}
+
+char *envelope_render_text(const struct contract *c, const struct contract_code *code,
+			   const char *message, int status)
+{
+	json_t *body = envelope_render(c, code, message, status);
+	char *text = json_dumps(body, JSON_COMPACT);
+
+	json_decref(body);
+	return text;
+}

@@ -1,0 +1,58 @@
+#ifndef ERRATA_ENVELOPE_H
+#define ERRATA_ENVELOPE_H
+/*
+ * The error envelope: one template per contract, written with typed
+ * placeholders, serves both directions. The mock renders a body from it;
+ * the harness matches a received body against it.
+ *
+ *   "{{code}}"     a string, the documented code
+ *   "{{message}}"  a string, the code's default message
+ *   "{{status}}"   an integer, the HTTP status
+ *   "{{details}}"  an object, the code's details or {}
+ *   "{{details?}}" the same, but the member is omitted when the code has none
+ *   "{{extra}}": null   a member that splices in the code's extra members
+ */
+#include <jansson.h>
+
+#include "contract.h"
+#include "jsonpos.h"
+
+enum placeholder {
+	PH_NONE,          /* not a placeholder: a constant */
+	PH_CODE,
+	PH_MESSAGE,
+	PH_STATUS,
+	PH_DETAILS,
+	PH_DETAILS_OPT,
+	PH_UNKNOWN        /* looks like {{...}} but is not one of the above */
+};
+
+#define ENVELOPE_EXTRA_KEY "{{extra}}"
+
+/* Classify a template string. */
+enum placeholder envelope_placeholder(const char *s);
+
+/* What a template contains, as found by envelope_scan(). */
+struct envelope_info {
+	int codes, messages, statuses, details, extras;
+};
+
+/*
+ * Validate a template and count its placeholders. On a bad placeholder it
+ * returns -1, leaves `path` pointing at it and writes the reason to `why`.
+ */
+int envelope_scan(json_t *tmpl, struct jpath *path, struct envelope_info *info,
+		  char *why, size_t whysize);
+
+/*
+ * Render the error body of `code` with `message` (NULL: the default) and
+ * HTTP `status`. Returns a new reference.
+ */
+json_t *envelope_render(const struct contract *c, const struct contract_code *code,
+			const char *message, int status);
+
+/* The same, serialised compactly. Returns a string to free(). */
+char *envelope_render_text(const struct contract *c, const struct contract_code *code,
+			   const char *message, int status);
+
+#endif

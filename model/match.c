@@ -1,0 +1,333 @@
+/*
+ * Judging a received error response against its contract: the envelope is
+ * walked alongside its template, then the code found in it decides what the
+ * status, message and headers must be.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "envelope.h"
+#include "match.h"
+#include "retry_after.h"
+
+static const struct {
+	const char *id, *text;
+} checks[] = {
+	{ CHECK_STATUS, "the HTTP status is the one the contract gives the code returned" },
+	{ CHECK_ENVELOPE_JSON, "the body parses as JSON" },
+	{ CHECK_ENVELOPE_SHAPE, "the body has the envelope's keys, types and constants" },
+	{ CHECK_ENVELOPE_STATUS, "the envelope's status field equals the HTTP status" },
+	{ CHECK_CODE_DOCUMENTED, "the code is documented in the contract" },
+	{ CHECK_MESSAGE_FIXED, "the message is the documented one, where messages are fixed" },
+	{ CHECK_CONTENT_TYPE, "the Content-Type is the contract's media type" },
+	{ CHECK_RETRY_AFTER_PRESENT, "Retry-After is present where the contract requires it" },
+	{ CHECK_RETRY_AFTER_VALID, "Retry-After is delay-seconds or an HTTP-date" },
+	{ CHECK_RETRY_AFTER_MISREAD, "Retry-After is not a value clients misread (warning)" },
+	{ CHECK_REQUEST_ID, "the request id header is present and not empty" },
+};
+
+const char *const check_ids[] = {
+	CHECK_STATUS, CHECK_ENVELOPE_JSON, CHECK_ENVELOPE_SHAPE, CHECK_ENVELOPE_STATUS,
+	CHECK_CODE_DOCUMENTED, CHECK_MESSAGE_FIXED, CHECK_CONTENT_TYPE,
+	CHECK_RETRY_AFTER_PRESENT, CHECK_RETRY_AFTER_VALID, CHECK_RETRY_AFTER_MISREAD,
+	CHECK_REQUEST_ID, NULL
+};
+
+const char *check_describe(const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
+		if (!strcmp(checks[i].id, id))
+			return checks[i].text;
+	return NULL;
+}
+
+const char *response_header(const struct response *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->nr_headers; i++)
+		if (!strcasecmp(r->headers[i].name, name))
+			return r->headers[i].value;
+	return NULL;
+}
+
+void match_result_init(struct match_result *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+void match_result_release(struct match_result *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nr; i++)
+		free(m->v[i].text);
+	free(m->v);
+	free(m->code_seen);
+	match_result_init(m);
+}
+
+void match_add(struct match_result *m, const char *check, enum severity sev,
+	       const char *fmt, ...)
+{
+	va_list ap;
+	char *text = NULL;
+	int n;
+
+	if (m->nr == m->alloc) {
+		size_t alloc = m->alloc ? m->alloc * 2 : 8;
+		struct violation *v = realloc(m->v, alloc * sizeof(*v));
+
+		if (!v)
+			return;
+		m->v = v;
+		m->alloc = alloc;
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (text = malloc((size_t)n + 1))) {
+		va_start(ap, fmt);
+		vsnprintf(text, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	m->v[m->nr].check = check;
+	m->v[m->nr].severity = sev;
+	m->v[m->nr].text = text;
+	m->nr++;
+	if (sev == SEV_FAIL)
+		m->failures++;
+}
+
+const struct violation *match_find(const struct match_result *m, const char *check)
+{
+	size_t i;
+
+	for (i = 0; i < m->nr; i++)
+		if (!strcmp(m->v[i].check, check))
+			return &m->v[i];
+	return NULL;
+}
+
+static const char *type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER: return "an integer";
+	case JSON_REAL: return "a number";
+	case JSON_TRUE: case JSON_FALSE: return "a boolean";
+	default: return "null";
+	}
+}
+
+/* What the walk over the body found. */
+struct found {
+	json_t *code, *status, *extras;
+	json_t *messages[8];
+	size_t nr_messages;
+};
+
+/* A short excerpt of a JSON value for a message; owned by the caller. */
+static char *excerpt(const json_t *v)
+{
+	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+
+	if (s && strlen(s) > 80)
+		strcpy(s + 72, "...");
+	return s;
+}
+
+static void walk(json_t *tmpl, json_t *body, char *path, size_t cap,
+		 struct match_result *m, struct found *f)
+{
+	size_t len = strlen(path), i;
+	const char *key;
+	json_t *tv;
+
+	if (json_is_string(tmpl)) {
+		enum placeholder ph = envelope_placeholder(json_string_value(tmpl));
+		int ok = 1;
+
+		switch (ph) {
+		case PH_CODE: ok = json_is_string(body); if (ok) f->code = body; break;
+		case PH_MESSAGE:
+			ok = json_is_string(body);
+			if (ok && f->nr_messages < 8)
+				f->messages[f->nr_messages++] = body;
+			break;
+		case PH_STATUS: ok = json_is_integer(body); if (ok) f->status = body; break;
+		case PH_DETAILS: case PH_DETAILS_OPT: ok = json_is_object(body); break;
+		default: goto constant;
+		}
+		if (!ok)
+			match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL, "%s: expected %s, got %s",
+				  path, ph == PH_STATUS ? "an integer" :
+				  ph == PH_DETAILS || ph == PH_DETAILS_OPT ? "an object" : "a string",
+				  type_name(body));
+		return;
+	}
+	if (json_is_object(tmpl)) {
+		if (!json_is_object(body)) {
+			match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL, "%s: expected an object, got %s",
+				  path, type_name(body));
+			return;
+		}
+		json_object_foreach(tmpl, key, tv) {
+			json_t *bv;
+
+			if (!strcmp(key, ENVELOPE_EXTRA_KEY)) {
+				f->extras = body;
+				continue;
+			}
+			snprintf(path + len, cap - len, "%s%s", len ? "." : "", key);
+			bv = json_object_get(body, key);
+			if (!bv) {
+				if (!json_is_string(tv) ||
+				    envelope_placeholder(json_string_value(tv)) != PH_DETAILS_OPT)
+					match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL,
+						  "%s: missing", path);
+			} else {
+				walk(tv, bv, path, cap, m, f);
+			}
+			path[len] = '\0';
+		}
+		return;
+	}
+constant:
+	if (!json_equal(tmpl, body)) {
+		char *want = excerpt(tmpl), *got = excerpt(body);
+
+		match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL, "%s: expected %s, got %s",
+			  len ? path : "body", want ? want : "?", got ? got : "?");
+		free(want);
+		free(got);
+	}
+	(void)i;
+}
+
+/* The media type of a Content-Type value matches, parameters ignored. */
+static int media_type_is(const char *value, const char *want)
+{
+	size_t n = strcspn(value, ";");
+
+	while (n && (value[n - 1] == ' ' || value[n - 1] == '\t'))
+		n--;
+	while (n && (*value == ' ' || *value == '\t')) {
+		value++;
+		n--;
+	}
+	return n == strlen(want) && !strncasecmp(value, want, n);
+}
+
+static void check_retry_after(const struct contract_code *cc, const struct response *r,
+			      time_t now, struct match_result *m)
+{
+	const char *v = response_header(r, "Retry-After"), *why, *misread;
+	struct retry_after ra;
+
+	if (!v) {
+		if (cc && cc->retry_after)
+			match_add(m, CHECK_RETRY_AFTER_PRESENT, SEV_FAIL,
+				  "%s (%d) requires Retry-After; none was sent", cc->code, cc->status);
+		return;
+	}
+	if (retry_after_parse(v, now, &ra, &why)) {
+		match_add(m, CHECK_RETRY_AFTER_VALID, SEV_FAIL, "Retry-After '%.60s': %s", v, why);
+		return;
+	}
+	misread = retry_after_misread(&ra);
+	if (misread)
+		match_add(m, CHECK_RETRY_AFTER_MISREAD, SEV_WARN, "Retry-After '%.60s': %s", v, misread);
+}
+
+size_t contract_match(const struct contract *c, const struct response *r,
+		      time_t now, struct match_result *m)
+{
+	const char *ct = response_header(r, "Content-Type");
+	const struct contract_code *cc = NULL;
+	struct found f = { 0 };
+	json_error_t jerr;
+	json_t *body;
+	char path[256] = "";
+	size_t i;
+
+	if (!ct || !media_type_is(ct, c->content_type))
+		match_add(m, CHECK_CONTENT_TYPE, SEV_FAIL, "expected %s, got %s",
+			  c->content_type, ct ? ct : "no Content-Type");
+
+	if (c->request_id_header) {
+		const char *rid = response_header(r, c->request_id_header);
+
+		if (!rid || !*rid)
+			match_add(m, CHECK_REQUEST_ID, SEV_FAIL, "no %s header", c->request_id_header);
+	}
+
+	body = json_loadb(r->body ? r->body : "", r->body_len, 0, &jerr);
+	if (!body) {
+		match_add(m, CHECK_ENVELOPE_JSON, SEV_FAIL, "the body is not JSON (%s at byte %d)",
+			  jerr.text, jerr.position);
+		check_retry_after(NULL, r, now, m);
+		return m->failures;
+	}
+	walk(c->error_envelope, body, path, sizeof(path), m, &f);
+
+	if (f.code) {
+		const char *code = json_string_value(f.code);
+
+		free(m->code_seen);
+		m->code_seen = strdup(code);
+		cc = contract_find(c, code);
+		if (!cc) {
+			const struct contract_code *so = NULL;
+
+			for (i = 0; i < c->nr_codes; i++)
+				if (c->codes[i].status_only && c->codes[i].status == r->status)
+					so = &c->codes[i];
+			if (so)
+				cc = so; /* the document gives this status no code: any will do */
+			else
+				match_add(m, CHECK_CODE_DOCUMENTED, SEV_FAIL,
+					  "'%.80s' is not a documented code of %s", code, c->id);
+		}
+	}
+	m->code = cc;
+	if (cc && r->status != cc->status)
+		match_add(m, CHECK_STATUS, SEV_FAIL, "%s is documented as %d, got %d",
+			  cc->code, cc->status, r->status);
+	if (f.status && json_integer_value(f.status) != r->status)
+		match_add(m, CHECK_ENVELOPE_STATUS, SEV_FAIL,
+			  "the envelope says %" JSON_INTEGER_FORMAT ", the HTTP status is %d",
+			  json_integer_value(f.status), r->status);
+	if (cc && c->messages_fixed)
+		for (i = 0; i < f.nr_messages; i++)
+			if (strcmp(json_string_value(f.messages[i]), cc->message))
+				match_add(m, CHECK_MESSAGE_FIXED, SEV_FAIL,
+					  "expected \"%s\", got \"%.80s\"", cc->message,
+					  json_string_value(f.messages[i]));
+	if (cc && cc->extra) {
+		const char *key;
+		json_t *want;
+
+		json_object_foreach(cc->extra, key, want) {
+			json_t *got = f.extras ? json_object_get(f.extras, key) : NULL;
+
+			if (!got)
+				match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL, "%s: %s carries '%s'; missing",
+					  cc->code, cc->code, key);
+			else if (json_typeof(got) != json_typeof(want) &&
+				 !(json_is_boolean(got) && json_is_boolean(want)))
+				match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL, "%s: '%s' should be %s, got %s",
+					  cc->code, key, type_name(want), type_name(got));
+		}
+	}
+	check_retry_after(cc, r, now, m);
+	json_decref(body);
+	return m->failures;
+}

@@ -1,0 +1,81 @@
+#ifndef ERRATA_MATCH_H
+#define ERRATA_MATCH_H
+/*
+ * Matching a received error response against a contract. Every violation
+ * cites a stable check id (the ids are the CHECK_* strings below and are
+ * listed with their meaning by check_describe()).
+ */
+#include <stddef.h>
+#include <time.h>
+
+#include "contract.h"
+
+#define CHECK_STATUS              "status"
+#define CHECK_ENVELOPE_JSON       "envelope.json"
+#define CHECK_ENVELOPE_SHAPE      "envelope.shape"
+#define CHECK_ENVELOPE_STATUS     "envelope.status"
+#define CHECK_CODE_DOCUMENTED     "code.documented"
+#define CHECK_MESSAGE_FIXED       "message.fixed"
+#define CHECK_CONTENT_TYPE        "content-type"
+#define CHECK_RETRY_AFTER_PRESENT "retry-after.present"
+#define CHECK_RETRY_AFTER_VALID   "retry-after.valid"
+#define CHECK_RETRY_AFTER_MISREAD "retry-after.misread"
+#define CHECK_REQUEST_ID          "request-id"
+
+/* One line saying what the check verifies, or NULL for an unknown id. */
+const char *check_describe(const char *id);
+/* The ids in a stable order, NULL-terminated. */
+extern const char *const check_ids[];
+
+struct header {
+	const char *name;
+	const char *value;
+};
+
+/* A response as received; nothing here is owned by the matcher. */
+struct response {
+	int status;
+	const struct header *headers;
+	size_t nr_headers;
+	const char *body;
+	size_t body_len;
+};
+
+/* The value of header `name` (case-insensitive), or NULL. */
+const char *response_header(const struct response *r, const char *name);
+
+enum severity { SEV_FAIL, SEV_WARN };
+
+struct violation {
+	const char *check;      /* a CHECK_* id */
+	enum severity severity;
+	char *text;             /* owned: what was expected and what came */
+};
+
+struct match_result {
+	struct violation *v;
+	size_t nr, alloc;
+	size_t failures;        /* violations with SEV_FAIL */
+	const struct contract_code *code; /* the entry the response was judged as, or NULL */
+	char *code_seen;        /* the code string in the body, or NULL (owned) */
+};
+
+void match_result_init(struct match_result *m);
+void match_result_release(struct match_result *m);
+
+/* Append a violation (printf-style text). */
+void match_add(struct match_result *m, const char *check, enum severity sev,
+	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* The first violation citing `check`, or NULL. */
+const struct violation *match_find(const struct match_result *m, const char *check);
+
+/*
+ * Judge an error response against the contract; `now` is the time it was
+ * received (for HTTP-date Retry-After). Fills `out` (initialised by the
+ * caller) and returns the number of failures.
+ */
+size_t contract_match(const struct contract *c, const struct response *r,
+		      time_t now, struct match_result *out);
+
+#endif

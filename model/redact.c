@@ -1,0 +1,204 @@
+/*
+ * Redaction of secret header values, JSON members, URL credentials and
+ * known secret strings.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "redact.h"
+
+static int contains_ci(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay; hay++)
+		if (!strncasecmp(hay, needle, n))
+			return 1;
+	return 0;
+}
+
+int redact_is_secret_name(const char *name)
+{
+	static const char *const exact[] = {
+		"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "X-Api-Key",
+	};
+	static const char *const parts[] = {
+		"token", "key", "secret", "password", "auth", "session", "credential",
+	};
+	size_t i;
+
+	if (!strcasecmp(name, "Idempotency-Key"))
+		return 0;
+	for (i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
+		if (!strcasecmp(name, exact[i]))
+			return 1;
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (contains_ci(name, parts[i]))
+			return 1;
+	return 0;
+}
+
+void redact_json(json_t *v)
+{
+	const char *key;
+	json_t *item;
+	size_t i;
+
+	if (json_is_object(v)) {
+		json_object_foreach(v, key, item) {
+			if (redact_is_secret_name(key))
+				json_object_set_new(v, key, json_string(REDACTED));
+			else
+				redact_json(item);
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, item)
+			redact_json(item);
+	}
+}
+
+/* Append n bytes to a growing string. */
+static int put(char **out, size_t *len, size_t *cap, const char *s, size_t n)
+{
+	if (*len + n + 1 > *cap) {
+		size_t ncap = (*len + n + 1) * 2;
+		char *p = realloc(*out, ncap);
+
+		if (!p)
+			return -1;
+		*out = p;
+		*cap = ncap;
+	}
+	memcpy(*out + *len, s, n);
+	*len += n;
+	(*out)[*len] = '\0';
+	return 0;
+}
+
+char *redact_url(const char *url)
+{
+	char *out = NULL;
+	size_t len = 0, cap = 0;
+	const char *p = url, *scheme = strstr(url, "://"), *auth_end, *q;
+
+	if (scheme) {
+		const char *host = scheme + 3, *at, *colon;
+
+		auth_end = host + strcspn(host, "/?#");
+		at = memchr(host, '@', (size_t)(auth_end - host));
+		if (at) {
+			colon = memchr(host, ':', (size_t)(at - host));
+			if (put(&out, &len, &cap, url, (size_t)((colon ? colon : at) - url)) ||
+			    (colon && put(&out, &len, &cap, ":" REDACTED, strlen(REDACTED) + 1)))
+				goto oom;
+			p = at;
+		}
+	}
+	q = strchr(p, '?');
+	if (!q) {
+		if (put(&out, &len, &cap, p, strlen(p)))
+			goto oom;
+		return out;
+	}
+	if (put(&out, &len, &cap, p, (size_t)(q - p) + 1))
+		goto oom;
+	p = q + 1;
+	while (*p && *p != '#') {
+		size_t n = strcspn(p, "&#"), k = strcspn(p, "=&#");
+		char name[128];
+
+		if (k < sizeof(name) && p[k] == '=') {
+			memcpy(name, p, k);
+			name[k] = '\0';
+			if (redact_is_secret_name(name)) {
+				if (put(&out, &len, &cap, p, k + 1) ||
+				    put(&out, &len, &cap, REDACTED, strlen(REDACTED)))
+					goto oom;
+				goto next;
+			}
+		}
+		if (put(&out, &len, &cap, p, n))
+			goto oom;
+next:
+		p += n;
+		if (*p == '&') {
+			if (put(&out, &len, &cap, "&", 1))
+				goto oom;
+			p++;
+		}
+	}
+	if (put(&out, &len, &cap, p, strlen(p)))
+		goto oom;
+	return out;
+oom:
+	free(out);
+	return NULL;
+}
+
+void redactor_init(struct redactor *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+void redactor_release(struct redactor *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nr; i++)
+		free(r->secrets[i]);
+	free(r->secrets);
+	redactor_init(r);
+}
+
+int redactor_add(struct redactor *r, const char *secret)
+{
+	if (strlen(secret) < 4)
+		return 0;
+	if (r->nr == r->alloc) {
+		size_t alloc = r->alloc ? r->alloc * 2 : 4;
+		char **s = realloc(r->secrets, alloc * sizeof(*s));
+
+		if (!s)
+			return -1;
+		r->secrets = s;
+		r->alloc = alloc;
+	}
+	if (!(r->secrets[r->nr] = strdup(secret)))
+		return -1;
+	r->nr++;
+	return 0;
+}
+
+char *redactor_apply(const struct redactor *r, const char *text)
+{
+	char *out = NULL;
+	size_t len = 0, cap = 0, i;
+	const char *p = text;
+
+	if (put(&out, &len, &cap, "", 0))
+		return NULL;
+	while (*p) {
+		size_t best = 0;
+
+		for (i = 0; i < r->nr; i++) {
+			size_t n = strlen(r->secrets[i]);
+
+			if (n > best && !strncmp(p, r->secrets[i], n))
+				best = n;
+		}
+		if (best) {
+			if (put(&out, &len, &cap, REDACTED, strlen(REDACTED)))
+				goto oom;
+			p += best;
+		} else {
+			if (put(&out, &len, &cap, p, 1))
+				goto oom;
+			p++;
+		}
+	}
+	return out;
+oom:
+	free(out);
+	return NULL;
+}

@@ -1,0 +1,43 @@
+#ifndef ERRATA_REDACT_H
+#define ERRATA_REDACT_H
+/*
+ * Keeping secrets out of everything errata prints or stores. A header or
+ * JSON key is secret when it is Authorization, Proxy-Authorization, Cookie,
+ * Set-Cookie or X-Api-Key, or when its name contains token, key, secret,
+ * password, auth, session or credential (case-insensitive). The one
+ * exception is Idempotency-Key: it is not a secret, and retry verdicts need
+ * to see it.
+ */
+#include <stddef.h>
+#include <jansson.h>
+
+#define REDACTED "[REDACTED]"
+
+/* 1 when values under this header or JSON key name must not be shown. */
+int redact_is_secret_name(const char *name);
+
+/* Replace, in place, every value under a secret key, at any depth. */
+void redact_json(json_t *v);
+
+/*
+ * A URL with its userinfo password and the values of secret query
+ * parameters replaced. Returns a new string to free(), or NULL.
+ */
+char *redact_url(const char *url);
+
+/* Known secret values (say, expanded from the environment) to scrub from text. */
+struct redactor {
+	char **secrets;
+	size_t nr, alloc;
+};
+
+void redactor_init(struct redactor *r);
+void redactor_release(struct redactor *r);
+
+/* Remember a secret value; values shorter than 4 bytes are too common to scrub. */
+int redactor_add(struct redactor *r, const char *secret);
+
+/* A copy of `text` with every known secret replaced. Returns a string to free(). */
+char *redactor_apply(const struct redactor *r, const char *text);
+
+#endif
