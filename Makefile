@@ -68,4 +68,5 @@ clean:
 	rm -rf build bin
 
 .PHONY: all deps test test-run check demo clean
+.SECONDARY:
 -include $(MODEL_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d)

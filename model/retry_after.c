@@ -177,9 +177,11 @@ int retry_after_parse(const char *value, time_t now, struct retry_after *out,
 		long long v = 0;
 		const char *p;
 
-		for (p = s; p < e && *p >= '0' && *p <= '9'; p++)
-			if (v < 1000000000000000LL) /* clamp: a huge value stays huge */
-				v = v * 10 + (*p - '0');
+		for (p = s; p < e && *p >= '0' && *p <= '9'; p++) {
+			v = v * 10 + (*p - '0');
+			if (v > RETRY_AFTER_CLAMP) /* a huge value stays huge, never overflows */
+				v = RETRY_AFTER_CLAMP;
+		}
 		if (p < e) {
 			*why = *p == '.' || *p == ',' ?
 			       "fractional seconds are not delay-seconds" :

@@ -20,6 +20,8 @@ struct retry_after {
 
 /* A delay above this (six hours, curl's cap) is one clients misread. */
 #define RETRY_AFTER_HUGE 21600
+/* Longer delay-seconds are read as this many (about 31 million years). */
+#define RETRY_AFTER_CLAMP 1000000000000000LL
 
 /*
  * Parse a Retry-After value received at `now`. Returns 0 and fills *out, or

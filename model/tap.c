@@ -8,12 +8,12 @@
 
 #include "tap.h"
 
-void tap_init(struct tap *t, FILE *out)
+void tap_init(struct tap *t, FILE *out, int version)
 {
 	memset(t, 0, sizeof(*t));
 	t->out = out;
 	t->planned = -1;
-	fputs("TAP version 14\n", out);
+	fprintf(out, "TAP version %d\n", version);
 }
 
 void tap_subtest(struct tap *child, struct tap *parent, const char *name)
