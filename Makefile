@@ -9,7 +9,7 @@
 
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS       := jansson
+PKGS       := jansson libmicrohttpd
 BUILD      ?= build
 ERRATA     ?= bin/errata
 CFLAGS     ?= -O2 -g
@@ -21,9 +21,11 @@ ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) \
 LDLIBS      = $(shell $(PKG_CONFIG) --libs $(PKGS))
 
 MODEL_SRC  := $(wildcard model/*.c)
+MOCK_SRC   := $(wildcard mock/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
 UNIT_SRC   := $(wildcard tests/unit/*.c)
 MODEL_OBJ  := $(MODEL_SRC:%.c=$(BUILD)/%.o)
+MOCK_OBJ   := $(MOCK_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/t/%)
 TESTS      := $(UNIT_BIN) $(sort $(wildcard tests/*.t))
@@ -37,11 +39,14 @@ $(BUILD)/%.o: %.c
 $(BUILD)/libmodel.a: $(MODEL_OBJ)
 	$(AR) rcs $@ $^
 
-$(ERRATA): $(CLI_OBJ) $(BUILD)/libmodel.a
+$(BUILD)/libmock.a: $(MOCK_OBJ)
+	$(AR) rcs $@ $^
+
+$(ERRATA): $(CLI_OBJ) $(BUILD)/libmock.a $(BUILD)/libmodel.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/t/%: $(BUILD)/tests/unit/%.o $(BUILD)/libmodel.a
+$(BUILD)/t/%: $(BUILD)/tests/unit/%.o $(BUILD)/libmock.a $(BUILD)/libmodel.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -69,4 +74,4 @@ clean:
 
 .PHONY: all deps test test-run check demo clean
 .SECONDARY:
--include $(MODEL_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d)
+-include $(MODEL_OBJ:.o=.d) $(MOCK_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d)

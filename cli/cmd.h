@@ -5,6 +5,7 @@
  * and returns the process exit status.
  */
 int cmd_contract(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* 1 when argv[i] is -h or --help. */
 int is_help(const char *arg);

@@ -13,6 +13,7 @@ static const char usage[] =
 	"commands:\n"
 	"  contract lint FILE...     validate contracts (exit 1 if any is invalid)\n"
 	"  contract show ID|FILE     print a contract's codes as a table\n"
+	"  serve [options]           the mock: serve every documented error on demand\n"
 	"\n"
 	"Run 'errata <command> --help' for a command's options.\n";
 
@@ -37,6 +38,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "contract"))
 		return cmd_contract(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "serve"))
+		return cmd_serve(argc - 1, argv + 1);
 	fprintf(stderr, "errata: unknown command '%s'\n\n%s", argv[1], usage);
 	return 2;
 }

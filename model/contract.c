@@ -399,7 +399,11 @@ static const struct keyspec envelope_keys[] = {
 	{ "error", REQUIRED }, { "success", REQUIRED }, { NULL, 0 }
 };
 static const struct keyspec headers_keys[] = {
-	{ "request_id", REQUIRED }, { "retry_after", REQUIRED }, { NULL, 0 }
+	{ "request_id", REQUIRED }, { "retry_after", REQUIRED },
+	{ "rate_limit", OPTIONAL }, { NULL, 0 }
+};
+static const struct keyspec rate_limit_keys[] = {
+	{ "policy", REQUIRED }, { "quota", REQUIRED }, { "window", REQUIRED }, { NULL, 0 }
 };
 static const struct keyspec retry_after_keys[] = {
 	{ "statuses", REQUIRED }, { "retryable_only", REQUIRED },
@@ -456,6 +460,42 @@ static int load_envelope(struct loader *ld, struct contract *c, json_t *root,
 	jpath_pop(&ld->path);
 	c->error_envelope = tmpl;
 	c->success_envelope = json_object_get(env, "success");
+	jpath_pop(&ld->path);
+	return 0;
+}
+
+static int positive(struct loader *ld, json_t *obj, const char *key, int *out)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > INT_MAX) {
+		jpath_key(&ld->path, key);
+		return fail(ld, 0, "'%s' must be a positive integer", key);
+	}
+	*out = (int)json_integer_value(v);
+	return 0;
+}
+
+/* headers.rate_limit: the policy advertised in RateLimit-Policy on 429s. */
+static int load_rate_limit(struct loader *ld, struct contract *c, json_t *hdr)
+{
+	json_t *rl = enter(ld, hdr, "rate_limit", rate_limit_keys);
+	const char *p;
+
+	if (!rl)
+		return -1;
+	c->rate_limit_policy = get_string(ld, rl, "policy", 0);
+	if (ld->failed)
+		return -1;
+	for (p = c->rate_limit_policy; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.", *p)) {
+			jpath_key(&ld->path, "policy");
+			return fail(ld, 0, "policy name '%s' may hold only letters, digits, '_', '-' and '.'",
+				    c->rate_limit_policy);
+		}
+	if (positive(ld, rl, "quota", &c->rate_limit_quota) ||
+	    positive(ld, rl, "window", &c->rate_limit_window))
+		return -1;
 	jpath_pop(&ld->path);
 	return 0;
 }
@@ -630,6 +670,8 @@ static int load_root(struct loader *ld, struct contract *c)
 	}
 	c->retry_after_default = (int)json_integer_value(v);
 	jpath_pop(&ld->path);
+	if (json_object_get(hdr, "rate_limit") && load_rate_limit(ld, c, hdr))
+		return -1;
 	jpath_pop(&ld->path);
 
 	if (load_policy(ld, c, root))

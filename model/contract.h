@@ -70,6 +70,8 @@ struct contract {
 	json_t *success_envelope;
 	const char *request_id_header;
 	int retry_after_default; /* seconds */
+	const char *rate_limit_policy; /* RateLimit-Policy on 429s, or NULL */
+	int rate_limit_quota, rate_limit_window;
 	int retry_basis_code;    /* 1: retry safety is per code; 0: by status */
 	int retry_statuses[16];
 	size_t nr_retry_statuses;

@@ -1,0 +1,166 @@
+/*
+ * The admin API under /__errata/: health for CI readiness, the mounted
+ * contracts, and the journal. With an admin token, every admin request
+ * needs "Authorization: Bearer <token>"; without one, the mock listens on
+ * loopback only (enforced by errata serve).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "../model/version.h"
+
+static const char *const endpoints[] = {
+	"GET /__errata/health", "GET /__errata/contracts",
+	"GET /__errata/journal[?since=SEQ&limit=N]", "DELETE /__errata/journal", NULL
+};
+
+/* Compare in time independent of where the strings differ. */
+static int same_secret(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i;
+	unsigned char d = la != lb;
+
+	for (i = 0; i < la; i++)
+		d |= (unsigned char)(a[i] ^ b[i % (lb ? lb : 1)]);
+	return d == 0;
+}
+
+static int authorised(const struct mock *m, struct MHD_Connection *conn)
+{
+	const char *auth;
+
+	if (!m->admin_token)
+		return 1;
+	auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	return auth && !strncmp(auth, "Bearer ", 7) && same_secret(auth + 7, m->admin_token);
+}
+
+static json_t *endpoint_list(void)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; endpoints[i]; i++)
+		json_array_append_new(a, json_string(endpoints[i]));
+	return a;
+}
+
+static json_t *health(const struct mock *m)
+{
+	json_t *ids = json_array();
+	size_t i;
+
+	for (i = 0; i < m->nr_mounts; i++)
+		json_array_append_new(ids, json_string(m->mounts[i].c->id));
+	return json_pack("{ss ss sf so si}", "status", "ok", "version", ERRATA_VERSION,
+			 "uptime_s", (double)mock_now_us(m) / 1e6, "contracts", ids,
+			 "journal_capacity", (int)m->journal.capacity);
+}
+
+static json_t *contracts(const struct mock *m)
+{
+	json_t *out = json_array();
+	size_t i, j, k;
+
+	for (i = 0; i < m->nr_mounts; i++) {
+		const struct contract *c = m->mounts[i].c;
+		json_t *codes = json_array(), *statuses = json_array();
+
+		for (j = 0; j < c->nr_codes; j++) {
+			const struct contract_code *cc = &c->codes[j];
+			json_t *o = json_pack("{ss si sb ss}", "code", cc->code, "status", cc->status,
+					      "retryable", cc->retryable, "role", role_name(cc->role));
+
+			if (cc->name)
+				json_object_set_new(o, "name", json_string(cc->name));
+			if (cc->status_only)
+				json_object_set_new(o, "status_only", json_true());
+			json_array_append_new(codes, o);
+			for (k = 0; k < j; k++)
+				if (c->codes[k].status == cc->status)
+					break;
+			if (k == j)
+				json_array_append_new(statuses, json_integer(cc->status));
+		}
+		json_array_append_new(out, json_pack("{ss ss ss so so}", "id", c->id, "title", c->title,
+						     "content_type", c->content_type,
+						     "codes", codes, "statuses", statuses));
+	}
+	return json_pack("{so}", "contracts", out);
+}
+
+/* A non-negative integer query argument; 0 when absent, -1 when malformed. */
+static long long uint_arg(struct MHD_Connection *conn, const char *name)
+{
+	const char *v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
+	char *end;
+	unsigned long long n;
+
+	if (!v)
+		return 0;
+	if (!*v || *v == '-' || strlen(v) > 18)
+		return -1;
+	n = strtoull(v, &end, 10);
+	return *end ? -1 : (long long)n;
+}
+
+enum MHD_Result admin_handle(struct mock *m, struct MHD_Connection *conn,
+			     const char *method, const char *url)
+{
+	const char *what = url + strlen("/__errata");
+	int get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+
+	if (!authorised(m, conn)) {
+		struct MHD_Response *r;
+		enum MHD_Result ret;
+		static const char body[] =
+			"{\"type\":\"/__errata/problems/unauthorized\",\"title\":\"Unauthorized\","
+			"\"status\":401,\"detail\":\"admin requests need a valid bearer token\"}";
+
+		r = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body,
+						    MHD_RESPMEM_PERSISTENT);
+		if (!r)
+			return MHD_NO;
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/problem+json");
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"errata\"");
+		ret = MHD_queue_response(conn, MHD_HTTP_UNAUTHORIZED, r);
+		MHD_destroy_response(r);
+		return ret;
+	}
+	if (!*what || !strcmp(what, "/")) {
+		if (get)
+			return mock_reply_json(conn, MHD_HTTP_OK, "application/json",
+					       json_pack("{so}", "endpoints", endpoint_list()));
+	} else if (!strcmp(what, "/health")) {
+		if (get)
+			return mock_reply_json(conn, MHD_HTTP_OK, "application/json", health(m));
+	} else if (!strcmp(what, "/contracts")) {
+		if (get)
+			return mock_reply_json(conn, MHD_HTTP_OK, "application/json", contracts(m));
+	} else if (!strcmp(what, "/journal")) {
+		if (get) {
+			long long since = uint_arg(conn, "since"), limit = uint_arg(conn, "limit");
+
+			if (since < 0 || limit < 0)
+				return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "malformed-query",
+						    "Malformed query", "since and limit must be non-negative integers", NULL);
+			return mock_reply_json(conn, MHD_HTTP_OK, "application/json",
+					       journal_dump(&m->journal, (uint64_t)since, (size_t)limit));
+		}
+		if (!strcmp(method, "DELETE"))
+			return mock_reply_json(conn, MHD_HTTP_OK, "application/json",
+					       json_pack("{sI}", "cleared",
+							 (json_int_t)journal_clear(&m->journal)));
+	} else {
+		char why[300];
+
+		snprintf(why, sizeof(why), "'%.200s' is not an admin endpoint", url);
+		return mock_problem(m, conn, MHD_HTTP_NOT_FOUND, "unknown-endpoint",
+				    "Unknown admin endpoint", why, endpoint_list());
+	}
+	return mock_problem(m, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method-not-allowed",
+			    "Method not allowed", "see valid for the methods each endpoint takes",
+			    endpoint_list());
+}

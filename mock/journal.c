@@ -1,0 +1,205 @@
+/*
+ * The journal ring. Entries are packed into one allocation each, built
+ * outside the lock; the lock only swaps pointers.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "journal.h"
+#include "../model/redact.h"
+
+int journal_init(struct journal *j, size_t capacity)
+{
+	memset(j, 0, sizeof(*j));
+	j->next_seq = 1;
+	j->capacity = capacity;
+	if (capacity && !(j->ring = calloc(capacity, sizeof(*j->ring))))
+		return -1;
+	return pthread_mutex_init(&j->lock, NULL) ? -1 : 0;
+}
+
+void journal_release(struct journal *j)
+{
+	size_t i;
+
+	for (i = 0; i < j->capacity; i++)
+		free(j->ring[i].blob);
+	free(j->ring);
+	pthread_mutex_destroy(&j->lock);
+	memset(j, 0, sizeof(*j));
+}
+
+uint64_t journal_hash(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	while (len--) {
+		h ^= *p++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* Append s and its NUL if it fits; returns 0, or -1 when it does not. */
+static int pack(char *blob, size_t *len, const char *s)
+{
+	size_t n = strlen(s ? s : "") + 1;
+
+	if (*len + n > JOURNAL_ENTRY_MAX)
+		return -1;
+	memcpy(blob + *len, s ? s : "", n);
+	*len += n;
+	return 0;
+}
+
+static void pack_pairs(char *blob, size_t *len, const char *const *pairs, unsigned nr,
+		       unsigned *kept, int *truncated)
+{
+	unsigned i;
+
+	for (i = 0; i < nr; i++) {
+		const char *name = pairs[2 * i], *value = pairs[2 * i + 1];
+		size_t before = *len;
+
+		if (redact_is_secret_name(name))
+			value = REDACTED;
+		if (pack(blob, len, name) || pack(blob, len, value)) {
+			*len = before;
+			*truncated = 1;
+			return;
+		}
+		(*kept)++;
+	}
+}
+
+void journal_append(struct journal *j, const struct journal_record *r)
+{
+	struct journal_entry e = { 0 };
+	char *blob, *old, *shrunk;
+	size_t len = 0;
+
+	if (!j->capacity)
+		return;
+	blob = malloc(JOURNAL_ENTRY_MAX);
+	if (!blob)
+		return;
+	if (pack(blob, &len, r->method) || pack(blob, &len, r->path) ||
+	    pack(blob, &len, r->contract) || pack(blob, &len, r->code) ||
+	    pack(blob, &len, r->idempotency_key)) {
+		/* a path this long is cut; the five strings must all be there */
+		len = 0;
+		pack(blob, &len, r->method);
+		pack(blob, &len, "");
+		pack(blob, &len, r->contract);
+		pack(blob, &len, r->code);
+		pack(blob, &len, "");
+		e.truncated = 1;
+	}
+	pack_pairs(blob, &len, r->headers, r->nr_headers, &e.nr_headers, &e.truncated);
+	pack_pairs(blob, &len, r->query, r->nr_query, &e.nr_query, &e.truncated);
+	shrunk = realloc(blob, len);
+	e.blob = shrunk ? shrunk : blob;
+	e.connection = r->connection;
+	e.t_us = r->t_us;
+	clock_gettime(CLOCK_REALTIME, &e.wall);
+	e.status = r->status;
+	e.body_size = r->body_size;
+	e.body_hash = r->body_hash;
+
+	pthread_mutex_lock(&j->lock);
+	e.seq = j->next_seq++;
+	old = j->ring[e.seq % j->capacity].blob;
+	j->ring[e.seq % j->capacity] = e;
+	pthread_mutex_unlock(&j->lock);
+	free(old);
+}
+
+static const char *next_str(const char **p)
+{
+	const char *s = *p;
+
+	*p += strlen(s) + 1;
+	return s;
+}
+
+static json_t *entry_json(const struct journal_entry *e)
+{
+	const char *p = e->blob, *method, *path, *contract, *code, *idem;
+	json_t *o, *headers = json_array(), *query = json_object();
+	char when[96], hash[32];
+	struct tm tm;
+	unsigned i;
+
+	method = next_str(&p);
+	path = next_str(&p);
+	contract = next_str(&p);
+	code = next_str(&p);
+	idem = next_str(&p);
+	for (i = 0; i < e->nr_headers; i++) {
+		const char *n = next_str(&p), *v = next_str(&p);
+
+		json_array_append_new(headers, json_pack("[ss]", n, v));
+	}
+	for (i = 0; i < e->nr_query; i++) {
+		const char *n = next_str(&p), *v = next_str(&p);
+
+		json_object_set_new(query, n, json_string(v));
+	}
+	gmtime_r(&e->wall.tv_sec, &tm);
+	snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+		 tm.tm_sec, e->wall.tv_nsec / 1000000);
+	snprintf(hash, sizeof(hash), "fnv1a64:%016llx", (unsigned long long)e->body_hash);
+	o = json_pack("{sI sI sI ss ss ss so so sI ss si}",
+		      "seq", (json_int_t)e->seq, "t_us", (json_int_t)e->t_us,
+		      "connection", (json_int_t)e->connection, "time", when,
+		      "method", method, "path", path, "headers", headers, "query", query,
+		      "body_size", (json_int_t)e->body_size, "body_hash", hash,
+		      "status", e->status);
+	json_object_set_new(o, "contract", *contract ? json_string(contract) : json_null());
+	json_object_set_new(o, "code", *code ? json_string(code) : json_null());
+	json_object_set_new(o, "idempotency_key", *idem ? json_string(idem) : json_null());
+	if (e->truncated)
+		json_object_set_new(o, "truncated", json_true());
+	return o;
+}
+
+/* The seq of the oldest entry still held; caller holds the lock. */
+static uint64_t oldest(const struct journal *j)
+{
+	uint64_t first = j->next_seq > j->capacity ? j->next_seq - j->capacity : 1;
+
+	return first < j->cleared_before ? j->cleared_before : first;
+}
+
+json_t *journal_dump(struct journal *j, uint64_t since, size_t limit)
+{
+	json_t *out, *entries = json_array();
+	uint64_t first, seq;
+	size_t n = 0;
+
+	pthread_mutex_lock(&j->lock);
+	first = oldest(j);
+	if (since > first)
+		first = since;
+	for (seq = first; j->capacity && seq < j->next_seq && (!limit || n < limit); seq++, n++)
+		json_array_append_new(entries, entry_json(&j->ring[seq % j->capacity]));
+	out = json_pack("{sI sI sI}", "capacity", (json_int_t)j->capacity,
+			"size", (json_int_t)(j->next_seq - oldest(j)),
+			"next_seq", (json_int_t)j->next_seq);
+	pthread_mutex_unlock(&j->lock);
+	json_object_set_new(out, "entries", entries);
+	return out;
+}
+
+size_t journal_clear(struct journal *j)
+{
+	size_t n;
+
+	pthread_mutex_lock(&j->lock);
+	n = (size_t)(j->next_seq - oldest(j));
+	j->cleared_before = j->next_seq;
+	pthread_mutex_unlock(&j->lock);
+	return n;
+}

@@ -1,0 +1,70 @@
+#ifndef ERRATA_JOURNAL_H
+#define ERRATA_JOURNAL_H
+/*
+ * The mock's request journal: a ring of the last N requests, bounded in
+ * entries and in bytes per entry. Secret header values are redacted when an
+ * entry is written, so no secret is ever stored. Thread-safe.
+ */
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include <jansson.h>
+
+/* Bytes of method, path, headers and query kept per entry; the rest is cut. */
+#define JOURNAL_ENTRY_MAX 16384
+
+struct journal_entry {
+	uint64_t seq;            /* 1, 2, ... in arrival order; 0: slot unused */
+	uint64_t connection;
+	int64_t t_us;            /* monotonic microseconds since the mock started */
+	struct timespec wall;
+	int status;
+	int truncated;           /* headers or query did not fit */
+	uint64_t body_size, body_hash;
+	unsigned nr_headers, nr_query;
+	char *blob;              /* method, path, contract, code, idempotency key,
+				    then header and query name/value pairs, NUL-separated */
+};
+
+struct journal {
+	pthread_mutex_t lock;
+	struct journal_entry *ring;
+	size_t capacity;         /* 0: the journal is off */
+	uint64_t next_seq;       /* seq of the next entry */
+	uint64_t cleared_before; /* entries below this seq were deleted */
+};
+
+/* What a request handler hands over; all borrowed for the call. */
+struct journal_record {
+	uint64_t connection;
+	int64_t t_us;
+	const char *method, *path, *contract, *code, *idempotency_key;
+	const char *const *headers;  /* name, value, name, value, ... */
+	unsigned nr_headers;
+	const char *const *query;    /* name, value, ... */
+	unsigned nr_query;
+	uint64_t body_size, body_hash;
+	int status;
+};
+
+int journal_init(struct journal *j, size_t capacity);
+void journal_release(struct journal *j);
+
+/* Append a record (copying and redacting it); the oldest entry goes when full. */
+void journal_append(struct journal *j, const struct journal_record *r);
+
+/*
+ * The entries with seq >= since, oldest first, at most `limit` (0: all), as
+ * a new JSON object {capacity, size, next_seq, entries: [...]}.
+ */
+json_t *journal_dump(struct journal *j, uint64_t since, size_t limit);
+
+/* Forget every entry; returns how many there were. */
+size_t journal_clear(struct journal *j);
+
+/* FNV-1a 64, for the body fingerprint: start with JOURNAL_HASH_INIT. */
+#define JOURNAL_HASH_INIT 0xcbf29ce484222325ULL
+uint64_t journal_hash(uint64_t h, const void *data, size_t len);
+
+#endif

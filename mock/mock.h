@@ -1,0 +1,38 @@
+#ifndef ERRATA_MOCK_H
+#define ERRATA_MOCK_H
+/*
+ * errata serve: the mock server. It mounts each contract at /<id>/ and
+ * replays any documented error on demand, byte-exact; /__errata/ is its
+ * admin API. The harness embeds it; it never includes a harness header.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../model/contract.h"
+
+struct mock_config {
+	struct contract **contracts; /* borrowed; must outlive the mock */
+	size_t nr_contracts;
+	const char *host;            /* numeric address to bind, e.g. "127.0.0.1" */
+	unsigned port;               /* 0: any free port */
+	size_t journal_size;         /* entries; 0 turns the journal off */
+	const char *admin_token;     /* NULL: admin API open (loopback only) */
+	unsigned threads;            /* worker threads; 0: one per core */
+};
+
+struct mock;
+
+/* Start serving. Returns NULL with a message in `why` on failure. */
+struct mock *mock_start(const struct mock_config *cfg, char *why, size_t size);
+
+/* The port actually bound. */
+unsigned mock_port(const struct mock *m);
+
+/* Stop accepting, let in-flight requests finish (up to `drain_ms`), stop
+ * and free everything; accepts NULL. */
+void mock_stop(struct mock *m, unsigned drain_ms);
+
+/* 1 when `host` is a loopback address (127.0.0.0/8, ::1, localhost). */
+int mock_is_loopback(const char *host);
+
+#endif

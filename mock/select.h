@@ -1,0 +1,35 @@
+#ifndef ERRATA_SELECT_H
+#define ERRATA_SELECT_H
+/*
+ * Which documented error a request asks the mock for: the X-Errata-Error
+ * header, Prefer: code=<CODE|status>, or the __error query parameter; and
+ * the Retry-After it asks for with X-Errata-Retry-After.
+ */
+#include <stddef.h>
+
+#include "../model/contract.h"
+
+enum select_problem {
+	SELECT_OK,
+	SELECT_UNKNOWN_CODE,     /* a well-formed selector naming no code */
+	SELECT_UNKNOWN_STATUS,   /* Prefer: code=<status> with no code at that status */
+	SELECT_MALFORMED,        /* a selector that cannot be read */
+	SELECT_CONFLICT          /* two selectors naming different codes */
+};
+
+/*
+ * Resolve the selectors (each may be NULL when absent). On SELECT_OK, *out
+ * is the code asked for, or NULL when none was (the success response). On
+ * a problem, `why` says what was wrong, naming the selector.
+ */
+enum select_problem select_code(const struct contract *c, const char *x_errata_error,
+				const char *prefer, const char *query_error,
+				const struct contract_code **out, char *why, size_t size);
+
+/*
+ * Parse X-Errata-Retry-After: "<seconds>" or "date:<seconds>". Returns 0
+ * with *seconds and *as_date set, or -1 when malformed.
+ */
+int select_retry_after(const char *value, long long *seconds, int *as_date);
+
+#endif
