@@ -61,7 +61,7 @@ test: deps
 	@$(MAKE) --no-print-directory test-run
 
 check: deps
-	@$(MAKE) --no-print-directory BUILD=build/asan ERRATA=build/asan/errata \
+	@ERRATA_SANITIZED=1 $(MAKE) --no-print-directory BUILD=build/asan ERRATA=build/asan/errata \
 		CFLAGS='-O1 -g -fno-omit-frame-pointer' \
 		SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' test-run
 

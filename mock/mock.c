@@ -263,7 +263,8 @@ static enum MHD_Result serve_code(struct mock *m, struct MHD_Connection *conn,
 	}
 	if (cc && cc->status == 429 && mt->policy[0]) {
 		MHD_add_response_header(r, "RateLimit-Policy", mt->policy);
-		ratelimit_format(rl, sizeof(rl), c->rate_limit_policy, 0, ra_seconds);
+		/* t (seconds to reset) only where a Retry-After says when */
+		ratelimit_format(rl, sizeof(rl), c->rate_limit_policy, 0, cc->retry_after ? ra_seconds : -1);
 		MHD_add_response_header(r, "RateLimit", rl);
 	}
 	ret = MHD_queue_response(conn, cc ? (unsigned)cc->status : MHD_HTTP_OK, r);

@@ -15,7 +15,10 @@ void ratelimit_format_policy(char *buf, size_t size, const char *name, int quota
 
 void ratelimit_format(char *buf, size_t size, const char *name, int remaining, long long reset)
 {
-	snprintf(buf, size, "\"%s\";r=%d;t=%lld", name, remaining, reset);
+	if (reset < 0)
+		snprintf(buf, size, "\"%s\";r=%d", name, remaining);
+	else
+		snprintf(buf, size, "\"%s\";r=%d;t=%lld", name, remaining, reset);
 }
 
 static void ows(const char **p)
@@ -55,6 +58,20 @@ static int sf_token(const char **p)
 		return -1;
 	while (**p && (is_alpha(**p) || is_digit(**p) || strchr("!#$%&'*+-.^_`|~:/", **p)))
 		(*p)++;
+	return 0;
+}
+
+/* sf-binary: ":" base64 ":" */
+static int sf_binary(const char **p)
+{
+	if (**p != ':')
+		return -1;
+	for ((*p)++; **p && **p != ':'; (*p)++)
+		if (!is_alpha(**p) && !is_digit(**p) && !strchr("+/=", **p))
+			return -1;
+	if (**p != ':')
+		return -1;
+	(*p)++;
 	return 0;
 }
 
@@ -115,7 +132,8 @@ int ratelimit_check(const char *value, int is_policy, const char **why)
 					*why = "q, r, w and t must be non-negative integers";
 					return -1;
 				}
-			} else if (*p == '"' ? sf_string(&p) : is_digit(*p) ? sf_uint(&p) : sf_token(&p)) {
+			} else if (*p == '"' ? sf_string(&p) : *p == ':' ? sf_binary(&p) :
+				   is_digit(*p) ? sf_uint(&p) : sf_token(&p)) {
 				*why = "a parameter value is malformed";
 				return -1;
 			}

@@ -9,7 +9,8 @@
  */
 #include <stddef.h>
 
-/* Format the two fields into buffers of `size` bytes. */
+/* Format the two fields into buffers of `size` bytes; a negative `reset`
+ * leaves t out (no Retry-After says when the quota comes back). */
 void ratelimit_format_policy(char *buf, size_t size, const char *name, int quota, int window);
 void ratelimit_format(char *buf, size_t size, const char *name, int remaining, long long reset);
 
