@@ -6,6 +6,7 @@
 #   make test      install what is missing, build, run the tests with prove
 #   make check     the same tests under AddressSanitizer and UBSan
 #   make demo      install, build and run the main job on the bundled contracts
+#   make bench     errata serve side by side with nginx (bench/RESULTS.md)
 
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
@@ -69,9 +70,14 @@ demo: deps
 	@$(MAKE) --no-print-directory $(ERRATA)
 	@scripts/demo
 
+bench: deps
+	@scripts/deps scripts/bench-packages
+	@$(MAKE) --no-print-directory $(ERRATA)
+	@bench/run
+
 clean:
 	rm -rf build bin
 
-.PHONY: all deps test test-run check demo clean
+.PHONY: all deps test test-run check demo bench clean
 .SECONDARY:
 -include $(MODEL_OBJ:.o=.d) $(MOCK_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d)

@@ -41,20 +41,22 @@ uint64_t journal_hash(uint64_t h, const void *data, size_t len)
 	return h;
 }
 
-/* Append s and its NUL if it fits; returns 0, or -1 when it does not. */
-static int pack(char *blob, size_t *len, const char *s)
+/* Append s and its NUL if it fits in `cap`; returns 0, or -1 when it does not. */
+static int pack(char *blob, size_t *len, size_t cap, const char *s)
 {
 	size_t n = strlen(s ? s : "") + 1;
 
-	if (*len + n > JOURNAL_ENTRY_MAX)
+	if (*len + n > cap)
 		return -1;
-	memcpy(blob + *len, s ? s : "", n);
+	if (blob)
+		memcpy(blob + *len, s ? s : "", n);
 	*len += n;
 	return 0;
 }
 
-static void pack_pairs(char *blob, size_t *len, const char *const *pairs, unsigned nr,
-		       unsigned *kept, int *truncated)
+/* Pack name/value pairs (secrets already redacted); counts what fitted. */
+static void pack_pairs(char *blob, size_t *len, size_t cap, const char *const *pairs,
+		       unsigned nr, unsigned *kept, int *truncated)
 {
 	unsigned i;
 
@@ -62,9 +64,7 @@ static void pack_pairs(char *blob, size_t *len, const char *const *pairs, unsign
 		const char *name = pairs[2 * i], *value = pairs[2 * i + 1];
 		size_t before = *len;
 
-		if (redact_is_secret_name(name))
-			value = REDACTED;
-		if (pack(blob, len, name) || pack(blob, len, value)) {
+		if (pack(blob, len, cap, name) || pack(blob, len, cap, value)) {
 			*len = before;
 			*truncated = 1;
 			return;
@@ -73,33 +73,53 @@ static void pack_pairs(char *blob, size_t *len, const char *const *pairs, unsign
 	}
 }
 
+/* Lay out an entry's strings: with blob NULL, only measure. */
+static size_t layout(char *blob, const struct journal_record *r, struct journal_entry *e)
+{
+	size_t len = 0, cap = JOURNAL_ENTRY_MAX;
+
+	e->nr_headers = e->nr_query = 0;
+	e->truncated = 0;
+	if (pack(blob, &len, cap, r->method) || pack(blob, &len, cap, r->path) ||
+	    pack(blob, &len, cap, r->contract) || pack(blob, &len, cap, r->code) ||
+	    pack(blob, &len, cap, r->idempotency_key)) {
+		/* a path this long is cut; the five strings must all be there */
+		len = 0;
+		pack(blob, &len, cap, r->method);
+		pack(blob, &len, cap, "");
+		pack(blob, &len, cap, r->contract);
+		pack(blob, &len, cap, r->code);
+		pack(blob, &len, cap, "");
+		e->truncated = 1;
+	}
+	pack_pairs(blob, &len, cap, r->headers, r->nr_headers, &e->nr_headers, &e->truncated);
+	pack_pairs(blob, &len, cap, r->query, r->nr_query, &e->nr_query, &e->truncated);
+	return len;
+}
+
+/* Replace secret values in name/value pairs, in place: decided once per header. */
+static void redact_pairs(const char **pairs, unsigned nr)
+{
+	unsigned i;
+
+	for (i = 0; i < nr; i++)
+		if (redact_is_secret_name(pairs[2 * i]))
+			pairs[2 * i + 1] = REDACTED;
+}
+
 void journal_append(struct journal *j, const struct journal_record *r)
 {
 	struct journal_entry e = { 0 };
-	char *blob, *old, *shrunk;
-	size_t len = 0;
+	char *old;
 
 	if (!j->capacity)
 		return;
-	blob = malloc(JOURNAL_ENTRY_MAX);
-	if (!blob)
+	redact_pairs(r->headers, r->nr_headers);
+	redact_pairs(r->query, r->nr_query);
+	e.blob = malloc(layout(NULL, r, &e));
+	if (!e.blob)
 		return;
-	if (pack(blob, &len, r->method) || pack(blob, &len, r->path) ||
-	    pack(blob, &len, r->contract) || pack(blob, &len, r->code) ||
-	    pack(blob, &len, r->idempotency_key)) {
-		/* a path this long is cut; the five strings must all be there */
-		len = 0;
-		pack(blob, &len, r->method);
-		pack(blob, &len, "");
-		pack(blob, &len, r->contract);
-		pack(blob, &len, r->code);
-		pack(blob, &len, "");
-		e.truncated = 1;
-	}
-	pack_pairs(blob, &len, r->headers, r->nr_headers, &e.nr_headers, &e.truncated);
-	pack_pairs(blob, &len, r->query, r->nr_query, &e.nr_query, &e.truncated);
-	shrunk = realloc(blob, len);
-	e.blob = shrunk ? shrunk : blob;
+	layout(e.blob, r, &e);
 	e.connection = r->connection;
 	e.t_us = r->t_us;
 	clock_gettime(CLOCK_REALTIME, &e.wall);

@@ -40,9 +40,10 @@ struct journal_record {
 	uint64_t connection;
 	int64_t t_us;
 	const char *method, *path, *contract, *code, *idempotency_key;
-	const char *const *headers;  /* name, value, name, value, ... */
+	const char **headers;        /* name, value, name, value, ...; secret values
+				      * are replaced by REDACTED in place */
 	unsigned nr_headers;
-	const char *const *query;    /* name, value, ... */
+	const char **query;          /* name, value, ... (the same) */
 	unsigned nr_query;
 	uint64_t body_size, body_hash;
 	int status;
@@ -51,7 +52,7 @@ struct journal_record {
 int journal_init(struct journal *j, size_t capacity);
 void journal_release(struct journal *j);
 
-/* Append a record (copying and redacting it); the oldest entry goes when full. */
+/* Append a record (redacting, then copying it); the oldest entry goes when full. */
 void journal_append(struct journal *j, const struct journal_record *r);
 
 /*

@@ -1,0 +1,20 @@
+#!/bin/sh
+# make demo's script runs end to end: contracts lint, the mock starts, the
+# documented errors come back, and the mock stops cleanly.
+set -u
+: "${ERRATA:=bin/errata}"
+n=0 failed=0
+ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed+1)); fi; }
+out=$(mktemp); trap 'rm -f "$out"' EXIT
+echo "TAP version 13"
+ERRATA=$ERRATA timeout 60 scripts/demo >"$out" 2>&1
+ok $? "scripts/demo exits 0"
+grep -q 'contracts/studio.json: ok (studio, 36 codes)' "$out"; ok $? "it lints the bundled contracts"
+grep -Eq '^listening on http://127\.0\.0\.1:[0-9]+$' "$out"; ok $? "it starts the mock on a free port"
+grep -q '^HTTP/1.1 429 Too Many Requests' "$out" && grep -q '"code":"RATE_LIMITED"' "$out"
+ok $? "it shows a documented 429 being served"
+grep -q '"type":"/__errata/problems/unknown-code"' "$out"; ok $? "it shows the mock's own problem for an unknown code"
+grep -q '== the mock stopped cleanly' "$out"; ok $? "the mock stops cleanly"
+[ $failed = 0 ] || sed 's/^/# /' "$out" | tail -20
+echo "1..$n"
+[ $failed = 0 ]
