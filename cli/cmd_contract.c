@@ -29,12 +29,12 @@ static int lint(int argc, char **argv)
 		return 2;
 	}
 	for (i = 0; i < argc; i++) {
-		struct contract_error err;
+		struct load_error err;
 		struct contract *c = contract_load(argv[i], &err);
 		char msg[600];
 
 		if (!c) {
-			contract_error_format(&err, msg, sizeof(msg));
+			load_error_format(&err, msg, sizeof(msg));
 			fprintf(stderr, "%s\n", msg);
 			bad = 1;
 			continue;
@@ -109,7 +109,7 @@ static void show_table(const struct contract *c)
 
 static int show(int argc, char **argv)
 {
-	struct contract_error err;
+	struct load_error err;
 	struct contract *c;
 	char *dir, *path, msg[600], *env;
 	const char *key;
@@ -127,7 +127,7 @@ static int show(int argc, char **argv)
 	c = contract_load(path, &err);
 	free(path);
 	if (!c) {
-		contract_error_format(&err, msg, sizeof(msg));
+		load_error_format(&err, msg, sizeof(msg));
 		fprintf(stderr, "%s\n", msg);
 		return 1;
 	}

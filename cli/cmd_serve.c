@@ -40,13 +40,13 @@ struct contracts {
 
 static int add(struct contracts *cs, const char *path)
 {
-	struct contract_error err;
+	struct load_error err;
 	struct contract *c = contract_load(path, &err);
 	char msg[600];
 	size_t i;
 
 	if (!c) {
-		contract_error_format(&err, msg, sizeof(msg));
+		load_error_format(&err, msg, sizeof(msg));
 		fprintf(stderr, "%s\n", msg);
 		return -1;
 	}

@@ -14,7 +14,7 @@
 
 #include "contract.h"
 #include "envelope.h"
-#include "jsonpos.h"
+#include "jload.h"
 
 #define CONTRACT_MAX_BYTES (4 << 20)
 
@@ -41,131 +41,21 @@ int role_parse(const char *name)
 	return -1;
 }
 
-struct loader {
-	const char *text;
-	size_t len;
-	struct jpath path;
-	struct contract_error *err;
-	int failed;
-};
-
-void contract_error_format(const struct contract_error *err, char *buf, size_t size)
-{
-	if (err->line > 0)
-		snprintf(buf, size, "%s:%d:%d: %s", err->source, err->line,
-			 err->column, err->text);
-	else
-		snprintf(buf, size, "%s: %s", err->source, err->text);
-}
-
-static void set_error(struct contract_error *err, int line, int col,
-		      const char *fmt, va_list ap)
-{
-	if (!err)
-		return;
-	err->line = line;
-	err->column = col;
-	vsnprintf(err->text, sizeof(err->text), fmt, ap);
-}
-
-/* Record the first error at the current path (its key with `at_key`). */
-__attribute__((format(printf, 3, 4)))
-static int fail(struct loader *ld, int at_key, const char *fmt, ...)
-{
-	va_list ap;
-	int line = 0, col = 0;
-
-	if (ld->failed++)
-		return -1;
-	if (ld->err) {
-		if (jsonpos_find(ld->text, ld->len, &ld->path, at_key, &line, &col))
-			line = col = 0;
-		va_start(ap, fmt);
-		set_error(ld->err, line, col, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
-/* --- typed member access; each pushes the key so errors point at it --- */
-
-enum need { OPTIONAL, REQUIRED };
-
-struct keyspec {
-	const char *name;
-	enum need need;
-};
-
-static int check_keys(struct loader *ld, json_t *obj, const char *what,
-		      const struct keyspec *spec)
-{
-	const char *key;
-	json_t *v;
-	const struct keyspec *s;
-
-	json_object_foreach(obj, key, v) {
-		for (s = spec; s->name; s++)
-			if (!strcmp(s->name, key))
-				break;
-		if (!s->name) {
-			jpath_key(&ld->path, key);
-			fail(ld, 1, "unknown key '%s' in %s", key, what);
-			jpath_pop(&ld->path);
-			return -1;
-		}
-	}
-	for (s = spec; s->name; s++)
-		if (s->need == REQUIRED && !json_object_get(obj, s->name))
-			return fail(ld, 0, "%s lacks the required key '%s'", what, s->name);
-	return 0;
-}
-
-static const char *get_string(struct loader *ld, json_t *obj, const char *key,
-			      int nullable)
-{
-	json_t *v = json_object_get(obj, key);
-
-	if (!v || (nullable && json_is_null(v)))
-		return NULL;
-	if (!json_is_string(v) || !json_string_length(v)) {
-		jpath_key(&ld->path, key);
-		fail(ld, 0, "'%s' must be a non-empty string", key);
-		jpath_pop(&ld->path);
-		return NULL;
-	}
-	return json_string_value(v);
-}
-
-static int get_bool(struct loader *ld, json_t *obj, const char *key, int dflt)
-{
-	json_t *v = json_object_get(obj, key);
-
-	if (!v)
-		return dflt;
-	if (!json_is_boolean(v)) {
-		jpath_key(&ld->path, key);
-		fail(ld, 0, "'%s' must be true or false", key);
-		jpath_pop(&ld->path);
-		return dflt;
-	}
-	return json_is_true(v);
-}
-
-static int check_status(struct loader *ld, json_t *v, int error_only)
+static int check_status(struct jload *ld, json_t *v, int error_only)
 {
 	json_int_t n;
 
 	if (!json_is_integer(v))
-		return fail(ld, 0, "status must be an integer");
+		return jload_fail(ld, 0, "status must be an integer");
 	n = json_integer_value(v);
 	if (n < 100 || n > 599)
-		return fail(ld, 0, "status %" JSON_INTEGER_FORMAT " is not an HTTP status", n);
+		return jload_fail(ld, 0, "status %" JSON_INTEGER_FORMAT " is not an HTTP status", n);
 	if (error_only && n < 400)
-		return fail(ld, 0, "status %" JSON_INTEGER_FORMAT " is not an error status (4xx or 5xx)", n);
+		return jload_fail(ld, 0, "status %" JSON_INTEGER_FORMAT " is not an error status (4xx or 5xx)", n);
 	return (int)n;
 }
 
-static int get_statuses(struct loader *ld, json_t *obj, const char *key,
+static int get_statuses(struct jload *ld, json_t *obj, const char *key,
 			int *out, size_t cap, size_t *nr)
 {
 	json_t *arr = json_object_get(obj, key), *v;
@@ -174,7 +64,7 @@ static int get_statuses(struct loader *ld, json_t *obj, const char *key,
 	*nr = 0;
 	jpath_key(&ld->path, key);
 	if (!json_is_array(arr)) {
-		fail(ld, 0, "'%s' must be an array of HTTP statuses", key);
+		jload_fail(ld, 0, "'%s' must be an array of HTTP statuses", key);
 		goto out;
 	}
 	json_array_foreach(arr, i, v) {
@@ -186,7 +76,7 @@ static int get_statuses(struct loader *ld, json_t *obj, const char *key,
 		if (st < 0)
 			break;
 		if (*nr == cap) {
-			fail(ld, 0, "'%s' lists more than %zu statuses", key, cap);
+			jload_fail(ld, 0, "'%s' lists more than %zu statuses", key, cap);
 			break;
 		}
 		out[(*nr)++] = st;
@@ -227,7 +117,7 @@ static int valid_code(const char *s)
 }
 
 /* An inferred-marker object: keys name fields of `owner` that exist. */
-static json_t *get_inferred(struct loader *ld, json_t *owner)
+static json_t *get_inferred(struct jload *ld, json_t *owner)
 {
 	json_t *inf = json_object_get(owner, "inferred"), *v;
 	const char *key;
@@ -236,15 +126,15 @@ static json_t *get_inferred(struct loader *ld, json_t *owner)
 		return NULL;
 	jpath_key(&ld->path, "inferred");
 	if (!json_is_object(inf)) {
-		fail(ld, 0, "'inferred' must be an object of field: reason");
+		jload_fail(ld, 0, "'inferred' must be an object of field: reason");
 		goto out;
 	}
 	json_object_foreach(inf, key, v) {
 		jpath_key(&ld->path, key);
 		if (!json_is_string(v) || !json_string_length(v))
-			fail(ld, 0, "the reason for inferred '%s' must be a non-empty string", key);
+			jload_fail(ld, 0, "the reason for inferred '%s' must be a non-empty string", key);
 		else if (!strcmp(key, "inferred") || !json_object_get(owner, key))
-			fail(ld, 1, "inferred '%s' names no field of this entry", key);
+			jload_fail(ld, 1, "inferred '%s' names no field of this entry", key);
 		jpath_pop(&ld->path);
 		if (ld->failed)
 			break;
@@ -287,17 +177,17 @@ static int path_exists(json_t *root, const char *path)
 	return 1;
 }
 
-static const struct keyspec code_keys[] = {
-	{ "code", REQUIRED }, { "name", OPTIONAL }, { "status", REQUIRED },
-	{ "retryable", REQUIRED }, { "retry_after", OPTIONAL },
-	{ "status_only", OPTIONAL }, { "message", REQUIRED },
-	{ "description", OPTIONAL }, { "domain", OPTIONAL },
-	{ "category", OPTIONAL }, { "resolution", OPTIONAL },
-	{ "role", REQUIRED }, { "details", OPTIONAL }, { "extra", OPTIONAL },
-	{ "inferred", OPTIONAL }, { NULL, 0 }
+static const struct jkey code_keys[] = {
+	{ "code", JREQUIRED }, { "name", JOPTIONAL }, { "status", JREQUIRED },
+	{ "retryable", JREQUIRED }, { "retry_after", JOPTIONAL },
+	{ "status_only", JOPTIONAL }, { "message", JREQUIRED },
+	{ "description", JOPTIONAL }, { "domain", JOPTIONAL },
+	{ "category", JOPTIONAL }, { "resolution", JOPTIONAL },
+	{ "role", JREQUIRED }, { "details", JOPTIONAL }, { "extra", JOPTIONAL },
+	{ "inferred", JOPTIONAL }, { NULL, 0 }
 };
 
-static int load_code(struct loader *ld, struct contract *c, json_t *obj,
+static int load_code(struct jload *ld, struct contract *c, json_t *obj,
 		     struct contract_code *cc, const struct envelope_info *env,
 		     const int *ra_statuses, size_t nr_ra, int ra_retryable_only)
 {
@@ -306,27 +196,27 @@ static int load_code(struct loader *ld, struct contract *c, json_t *obj,
 	int st;
 
 	if (!json_is_object(obj))
-		return fail(ld, 0, "each code must be an object");
-	if (check_keys(ld, obj, "a code", code_keys))
+		return jload_fail(ld, 0, "each code must be an object");
+	if (jload_keys(ld, obj, "a code", code_keys))
 		return -1;
-	cc->code = get_string(ld, obj, "code", 0);
+	cc->code = jload_string(ld, obj, "code", 0);
 	if (ld->failed)
 		return -1;
 	if (!valid_code(cc->code)) {
 		jpath_key(&ld->path, "code");
-		fail(ld, 0, "code '%s' may hold only letters, digits, '_', '.' and '-'", cc->code);
+		jload_fail(ld, 0, "code '%s' may hold only letters, digits, '_', '.' and '-'", cc->code);
 		jpath_pop(&ld->path);
 		return -1;
 	}
-	cc->name = get_string(ld, obj, "name", 0);
-	cc->message = get_string(ld, obj, "message", 0);
-	cc->description = get_string(ld, obj, "description", 0);
-	cc->domain = get_string(ld, obj, "domain", 0);
-	cc->category = get_string(ld, obj, "category", 0);
-	cc->resolution = get_string(ld, obj, "resolution", 0);
-	role = get_string(ld, obj, "role", 0);
-	cc->retryable = get_bool(ld, obj, "retryable", 0);
-	cc->status_only = get_bool(ld, obj, "status_only", 0);
+	cc->name = jload_string(ld, obj, "name", 0);
+	cc->message = jload_string(ld, obj, "message", 0);
+	cc->description = jload_string(ld, obj, "description", 0);
+	cc->domain = jload_string(ld, obj, "domain", 0);
+	cc->category = jload_string(ld, obj, "category", 0);
+	cc->resolution = jload_string(ld, obj, "resolution", 0);
+	role = jload_string(ld, obj, "role", 0);
+	cc->retryable = jload_bool(ld, obj, "retryable", 0);
+	cc->status_only = jload_bool(ld, obj, "status_only", 0);
 	if (ld->failed)
 		return -1;
 
@@ -340,7 +230,7 @@ static int load_code(struct loader *ld, struct contract *c, json_t *obj,
 	cc->role = role_parse(role);
 	if (cc->role < 0) {
 		jpath_key(&ld->path, "role");
-		fail(ld, 0, "unknown role '%s' (see contracts/README.md for the vocabulary)", role);
+		jload_fail(ld, 0, "unknown role '%s' (see contracts/README.md for the vocabulary)", role);
 		jpath_pop(&ld->path);
 		return -1;
 	}
@@ -350,7 +240,7 @@ static int load_code(struct loader *ld, struct contract *c, json_t *obj,
 		snprintf(want, sizeof(want), "HTTP_%d", cc->status);
 		if (strcmp(cc->code, want)) {
 			jpath_key(&ld->path, "code");
-			fail(ld, 0, "a status-only entry for %d must be named '%s'", cc->status, want);
+			jload_fail(ld, 0, "a status-only entry for %d must be named '%s'", cc->status, want);
 			jpath_pop(&ld->path);
 			return -1;
 		}
@@ -360,9 +250,9 @@ static int load_code(struct loader *ld, struct contract *c, json_t *obj,
 	if (v) {
 		jpath_key(&ld->path, "details");
 		if (!json_is_object(v))
-			fail(ld, 0, "'details' must be an object");
+			jload_fail(ld, 0, "'details' must be an object");
 		else if (!env->details)
-			fail(ld, 1, "code '%s' has details but the envelope has no {{details}} placeholder", cc->code);
+			jload_fail(ld, 1, "code '%s' has details but the envelope has no {{details}} placeholder", cc->code);
 		jpath_pop(&ld->path);
 		cc->details = v;
 	}
@@ -370,9 +260,9 @@ static int load_code(struct loader *ld, struct contract *c, json_t *obj,
 	if (v) {
 		jpath_key(&ld->path, "extra");
 		if (!json_is_object(v))
-			fail(ld, 0, "'extra' must be an object");
+			jload_fail(ld, 0, "'extra' must be an object");
 		else if (!env->extras)
-			fail(ld, 1, "code '%s' has extra members but the envelope has no \"{{extra}}\" member", cc->code);
+			jload_fail(ld, 1, "code '%s' has extra members but the envelope has no \"{{extra}}\" member", cc->code);
 		jpath_pop(&ld->path);
 		cc->extra = v;
 	}
@@ -381,67 +271,52 @@ static int load_code(struct loader *ld, struct contract *c, json_t *obj,
 
 	cc->retry_after = has_status(ra_statuses, nr_ra, cc->status) &&
 			  (cc->retryable || !ra_retryable_only);
-	cc->retry_after = get_bool(ld, obj, "retry_after", cc->retry_after);
+	cc->retry_after = jload_bool(ld, obj, "retry_after", cc->retry_after);
 	cc->inferred = get_inferred(ld, obj);
 	(void)c;
 	return ld->failed ? -1 : 0;
 }
 
-static const struct keyspec top_keys[] = {
-	{ "errata", REQUIRED }, { "id", REQUIRED }, { "title", REQUIRED },
-	{ "source", REQUIRED }, { "version", OPTIONAL },
-	{ "content_type", REQUIRED }, { "messages", REQUIRED },
-	{ "envelope", REQUIRED }, { "headers", REQUIRED }, { "policy", REQUIRED },
-	{ "inferred", OPTIONAL }, { "inconsistencies", OPTIONAL },
-	{ "codes", REQUIRED }, { NULL, 0 }
+static const struct jkey top_keys[] = {
+	{ "errata", JREQUIRED }, { "id", JREQUIRED }, { "title", JREQUIRED },
+	{ "source", JREQUIRED }, { "version", JOPTIONAL },
+	{ "content_type", JREQUIRED }, { "messages", JREQUIRED },
+	{ "envelope", JREQUIRED }, { "headers", JREQUIRED }, { "policy", JREQUIRED },
+	{ "inferred", JOPTIONAL }, { "inconsistencies", JOPTIONAL },
+	{ "codes", JREQUIRED }, { NULL, 0 }
 };
-static const struct keyspec envelope_keys[] = {
-	{ "error", REQUIRED }, { "success", REQUIRED }, { NULL, 0 }
+static const struct jkey envelope_keys[] = {
+	{ "error", JREQUIRED }, { "success", JREQUIRED }, { NULL, 0 }
 };
-static const struct keyspec headers_keys[] = {
-	{ "request_id", REQUIRED }, { "retry_after", REQUIRED },
-	{ "rate_limit", OPTIONAL }, { NULL, 0 }
+static const struct jkey headers_keys[] = {
+	{ "request_id", JREQUIRED }, { "retry_after", JREQUIRED },
+	{ "rate_limit", JOPTIONAL }, { NULL, 0 }
 };
-static const struct keyspec rate_limit_keys[] = {
-	{ "policy", REQUIRED }, { "quota", REQUIRED }, { "window", REQUIRED }, { NULL, 0 }
+static const struct jkey rate_limit_keys[] = {
+	{ "policy", JREQUIRED }, { "quota", JREQUIRED }, { "window", JREQUIRED }, { NULL, 0 }
 };
-static const struct keyspec retry_after_keys[] = {
-	{ "statuses", REQUIRED }, { "retryable_only", REQUIRED },
-	{ "default_seconds", REQUIRED }, { NULL, 0 }
+static const struct jkey retry_after_keys[] = {
+	{ "statuses", JREQUIRED }, { "retryable_only", JREQUIRED },
+	{ "default_seconds", JREQUIRED }, { NULL, 0 }
 };
-static const struct keyspec policy_keys[] = {
-	{ "retry", REQUIRED }, { "idempotency", REQUIRED }, { NULL, 0 }
+static const struct jkey policy_keys[] = {
+	{ "retry", JREQUIRED }, { "idempotency", JREQUIRED }, { NULL, 0 }
 };
-static const struct keyspec retry_keys[] = {
-	{ "basis", REQUIRED }, { "statuses", REQUIRED },
-	{ "honour_retry_after", REQUIRED },
-	{ "post_requires_idempotency_key", OPTIONAL }, { NULL, 0 }
+static const struct jkey retry_keys[] = {
+	{ "basis", JREQUIRED }, { "statuses", JREQUIRED },
+	{ "honour_retry_after", JREQUIRED },
+	{ "post_requires_idempotency_key", JOPTIONAL }, { NULL, 0 }
 };
-static const struct keyspec idem_keys[] = {
-	{ "header", REQUIRED }, { "methods", REQUIRED },
-	{ "conflict_code", REQUIRED }, { NULL, 0 }
+static const struct jkey idem_keys[] = {
+	{ "header", JREQUIRED }, { "methods", JREQUIRED },
+	{ "conflict_code", JREQUIRED }, { NULL, 0 }
 };
 
 /* Enter object member `key`, which must be an object; checks its keys. */
-static json_t *enter(struct loader *ld, json_t *parent, const char *key,
-		     const struct keyspec *spec)
-{
-	json_t *v = json_object_get(parent, key);
-
-	jpath_key(&ld->path, key);
-	if (!json_is_object(v)) {
-		fail(ld, 0, "'%s' must be an object", key);
-		return NULL;
-	}
-	if (spec && check_keys(ld, v, key, spec))
-		return NULL;
-	return v;
-}
-
-static int load_envelope(struct loader *ld, struct contract *c, json_t *root,
+static int load_envelope(struct jload *ld, struct contract *c, json_t *root,
 			 struct envelope_info *info)
 {
-	json_t *env = enter(ld, root, "envelope", envelope_keys), *tmpl;
+	json_t *env = jload_enter(ld, root, "envelope", envelope_keys), *tmpl;
 	char why[200];
 
 	if (!env)
@@ -449,14 +324,14 @@ static int load_envelope(struct loader *ld, struct contract *c, json_t *root,
 	tmpl = json_object_get(env, "error");
 	jpath_key(&ld->path, "error");
 	if (!json_is_object(tmpl))
-		return fail(ld, 0, "the error envelope must be an object");
+		return jload_fail(ld, 0, "the error envelope must be an object");
 	memset(info, 0, sizeof(*info));
 	if (envelope_scan(tmpl, &ld->path, info, why, sizeof(why)))
-		return fail(ld, 0, "%s", why);
+		return jload_fail(ld, 0, "%s", why);
 	if (info->codes != 1)
-		return fail(ld, 0, "the error envelope must hold \"{{code}}\" exactly once (found %d)", info->codes);
+		return jload_fail(ld, 0, "the error envelope must hold \"{{code}}\" exactly once (found %d)", info->codes);
 	if (info->messages < 1)
-		return fail(ld, 0, "the error envelope has no \"{{message}}\" placeholder");
+		return jload_fail(ld, 0, "the error envelope has no \"{{message}}\" placeholder");
 	jpath_pop(&ld->path);
 	c->error_envelope = tmpl;
 	c->success_envelope = json_object_get(env, "success");
@@ -464,33 +339,33 @@ static int load_envelope(struct loader *ld, struct contract *c, json_t *root,
 	return 0;
 }
 
-static int positive(struct loader *ld, json_t *obj, const char *key, int *out)
+static int positive(struct jload *ld, json_t *obj, const char *key, int *out)
 {
 	json_t *v = json_object_get(obj, key);
 
 	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > INT_MAX) {
 		jpath_key(&ld->path, key);
-		return fail(ld, 0, "'%s' must be a positive integer", key);
+		return jload_fail(ld, 0, "'%s' must be a positive integer", key);
 	}
 	*out = (int)json_integer_value(v);
 	return 0;
 }
 
 /* headers.rate_limit: the policy advertised in RateLimit-Policy on 429s. */
-static int load_rate_limit(struct loader *ld, struct contract *c, json_t *hdr)
+static int load_rate_limit(struct jload *ld, struct contract *c, json_t *hdr)
 {
-	json_t *rl = enter(ld, hdr, "rate_limit", rate_limit_keys);
+	json_t *rl = jload_enter(ld, hdr, "rate_limit", rate_limit_keys);
 	const char *p;
 
 	if (!rl)
 		return -1;
-	c->rate_limit_policy = get_string(ld, rl, "policy", 0);
+	c->rate_limit_policy = jload_string(ld, rl, "policy", 0);
 	if (ld->failed)
 		return -1;
 	for (p = c->rate_limit_policy; *p; p++)
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.", *p)) {
 			jpath_key(&ld->path, "policy");
-			return fail(ld, 0, "policy name '%s' may hold only letters, digits, '_', '-' and '.'",
+			return jload_fail(ld, 0, "policy name '%s' may hold only letters, digits, '_', '-' and '.'",
 				    c->rate_limit_policy);
 		}
 	if (positive(ld, rl, "quota", &c->rate_limit_quota) ||
@@ -500,48 +375,48 @@ static int load_rate_limit(struct loader *ld, struct contract *c, json_t *hdr)
 	return 0;
 }
 
-static int load_policy(struct loader *ld, struct contract *c, json_t *root)
+static int load_policy(struct jload *ld, struct contract *c, json_t *root)
 {
 	json_t *pol, *retry, *idem, *methods, *v;
 	const char *basis;
 	size_t i;
 
-	pol = enter(ld, root, "policy", policy_keys);
+	pol = jload_enter(ld, root, "policy", policy_keys);
 	if (!pol)
 		return -1;
-	retry = enter(ld, pol, "retry", retry_keys);
+	retry = jload_enter(ld, pol, "retry", retry_keys);
 	if (!retry)
 		return -1;
-	basis = get_string(ld, retry, "basis", 0);
+	basis = jload_string(ld, retry, "basis", 0);
 	if (ld->failed)
 		return -1;
 	if (strcmp(basis, "code") && strcmp(basis, "status")) {
 		jpath_key(&ld->path, "basis");
-		return fail(ld, 0, "basis must be \"code\" or \"status\", not '%s'", basis);
+		return jload_fail(ld, 0, "basis must be \"code\" or \"status\", not '%s'", basis);
 	}
 	c->retry_basis_code = !strcmp(basis, "code");
 	if (get_statuses(ld, retry, "statuses", c->retry_statuses,
 			 sizeof(c->retry_statuses) / sizeof(c->retry_statuses[0]),
 			 &c->nr_retry_statuses))
 		return -1;
-	c->honour_retry_after = get_bool(ld, retry, "honour_retry_after", 1);
+	c->honour_retry_after = jload_bool(ld, retry, "honour_retry_after", 1);
 	c->post_requires_idempotency_key =
-		get_bool(ld, retry, "post_requires_idempotency_key", 0);
+		jload_bool(ld, retry, "post_requires_idempotency_key", 0);
 	jpath_pop(&ld->path);
 
-	idem = enter(ld, pol, "idempotency", idem_keys);
+	idem = jload_enter(ld, pol, "idempotency", idem_keys);
 	if (!idem)
 		return -1;
-	c->idempotency_header = get_string(ld, idem, "header", 1);
-	c->idempotency_conflict = get_string(ld, idem, "conflict_code", 1);
+	c->idempotency_header = jload_string(ld, idem, "header", 1);
+	c->idempotency_conflict = jload_string(ld, idem, "conflict_code", 1);
 	methods = json_object_get(idem, "methods");
 	jpath_key(&ld->path, "methods");
 	if (!json_is_array(methods))
-		return fail(ld, 0, "'methods' must be an array of HTTP methods");
+		return jload_fail(ld, 0, "'methods' must be an array of HTTP methods");
 	json_array_foreach(methods, i, v) {
 		if (!json_is_string(v) || !json_string_length(v)) {
 			jpath_index(&ld->path, i);
-			return fail(ld, 0, "each method must be a non-empty string");
+			return jload_fail(ld, 0, "each method must be a non-empty string");
 		}
 	}
 	jpath_pop(&ld->path);
@@ -551,7 +426,7 @@ static int load_policy(struct loader *ld, struct contract *c, json_t *root)
 }
 
 /* Cross-entry rules, checked once every code is loaded. */
-static int check_codes(struct loader *ld, struct contract *c)
+static int check_codes(struct jload *ld, struct contract *c)
 {
 	size_t i, j;
 
@@ -567,22 +442,22 @@ static int check_codes(struct loader *ld, struct contract *c)
 			jpath_key(&ld->path, "code");
 			if (!strcmp(a->code, b->code) ||
 			    (b->name && !strcmp(a->code, b->name)))
-				return fail(ld, 0, "duplicate code '%s' (first at codes[%zu])", a->code, j);
+				return jload_fail(ld, 0, "duplicate code '%s' (first at codes[%zu])", a->code, j);
 			jpath_pop(&ld->path);
 			if (a->name && (!strcmp(a->name, b->code) ||
 					(b->name && !strcmp(a->name, b->name)))) {
 				jpath_key(&ld->path, "name");
-				return fail(ld, 0, "duplicate name '%s' (first at codes[%zu])", a->name, j);
+				return jload_fail(ld, 0, "duplicate name '%s' (first at codes[%zu])", a->name, j);
 			}
 		}
 		if (c->retry_basis_code && a->retryable && !retried) {
 			jpath_key(&ld->path, "retryable");
-			return fail(ld, 0, "code '%s' is retryable but its status %d is not in policy.retry.statuses",
+			return jload_fail(ld, 0, "code '%s' is retryable but its status %d is not in policy.retry.statuses",
 				    a->code, a->status);
 		}
 		if (!c->retry_basis_code && a->retryable != retried) {
 			jpath_key(&ld->path, "retryable");
-			return fail(ld, 0, "code '%s' has retryable: %s, but policy.retry.basis is \"status\" and %d is %s",
+			return jload_fail(ld, 0, "code '%s' has retryable: %s, but policy.retry.basis is \"status\" and %d is %s",
 				    a->code, a->retryable ? "true" : "false", a->status,
 				    retried ? "retried" : "not retried");
 		}
@@ -598,7 +473,7 @@ static int check_codes(struct loader *ld, struct contract *c)
 			jpath_key(&ld->path, "retry");
 			jpath_key(&ld->path, "statuses");
 			jpath_index(&ld->path, i);
-			return fail(ld, 0, "status %d is retried but no retryable code has it",
+			return jload_fail(ld, 0, "status %d is retried but no retryable code has it",
 				    c->retry_statuses[i]);
 		}
 	}
@@ -606,13 +481,13 @@ static int check_codes(struct loader *ld, struct contract *c)
 		jpath_key(&ld->path, "policy");
 		jpath_key(&ld->path, "idempotency");
 		jpath_key(&ld->path, "conflict_code");
-		return fail(ld, 0, "conflict_code '%s' is not a code of this contract",
+		return jload_fail(ld, 0, "conflict_code '%s' is not a code of this contract",
 			    c->idempotency_conflict);
 	}
 	return 0;
 }
 
-static int load_root(struct loader *ld, struct contract *c)
+static int load_root(struct jload *ld, struct contract *c)
 {
 	json_t *root = c->root, *v, *hdr, *ra, *codes;
 	struct envelope_info env;
@@ -622,51 +497,51 @@ static int load_root(struct loader *ld, struct contract *c)
 	const char *messages;
 
 	if (!json_is_object(root))
-		return fail(ld, 0, "a contract must be a JSON object");
-	if (check_keys(ld, root, "the contract", top_keys))
+		return jload_fail(ld, 0, "a contract must be a JSON object");
+	if (jload_keys(ld, root, "the contract", top_keys))
 		return -1;
 	v = json_object_get(root, "errata");
 	if (!json_is_integer(v) || json_integer_value(v) != CONTRACT_FORMAT) {
 		jpath_key(&ld->path, "errata");
-		return fail(ld, 0, "unsupported contract format (\"errata\" must be %d)", CONTRACT_FORMAT);
+		return jload_fail(ld, 0, "unsupported contract format (\"errata\" must be %d)", CONTRACT_FORMAT);
 	}
-	c->id = get_string(ld, root, "id", 0);
-	c->title = get_string(ld, root, "title", 0);
-	c->source = get_string(ld, root, "source", 0);
-	c->version = get_string(ld, root, "version", 0);
-	c->content_type = get_string(ld, root, "content_type", 0);
-	messages = get_string(ld, root, "messages", 0);
+	c->id = jload_string(ld, root, "id", 0);
+	c->title = jload_string(ld, root, "title", 0);
+	c->source = jload_string(ld, root, "source", 0);
+	c->version = jload_string(ld, root, "version", 0);
+	c->content_type = jload_string(ld, root, "content_type", 0);
+	messages = jload_string(ld, root, "messages", 0);
 	if (ld->failed)
 		return -1;
 	if (!valid_id(c->id)) {
 		jpath_key(&ld->path, "id");
-		return fail(ld, 0, "id '%s' must be lower case letters, digits, '.', '_' or '-'", c->id);
+		return jload_fail(ld, 0, "id '%s' must be lower case letters, digits, '.', '_' or '-'", c->id);
 	}
 	if (!strchr(c->content_type, '/')) {
 		jpath_key(&ld->path, "content_type");
-		return fail(ld, 0, "content_type '%s' is not a media type", c->content_type);
+		return jload_fail(ld, 0, "content_type '%s' is not a media type", c->content_type);
 	}
 	if (strcmp(messages, "default") && strcmp(messages, "fixed")) {
 		jpath_key(&ld->path, "messages");
-		return fail(ld, 0, "messages must be \"default\" or \"fixed\", not '%s'", messages);
+		return jload_fail(ld, 0, "messages must be \"default\" or \"fixed\", not '%s'", messages);
 	}
 	c->messages_fixed = !strcmp(messages, "fixed");
 
 	if (load_envelope(ld, c, root, &env))
 		return -1;
 
-	hdr = enter(ld, root, "headers", headers_keys);
+	hdr = jload_enter(ld, root, "headers", headers_keys);
 	if (!hdr)
 		return -1;
-	c->request_id_header = get_string(ld, hdr, "request_id", 1);
-	ra = enter(ld, hdr, "retry_after", retry_after_keys);
+	c->request_id_header = jload_string(ld, hdr, "request_id", 1);
+	ra = jload_enter(ld, hdr, "retry_after", retry_after_keys);
 	if (!ra || get_statuses(ld, ra, "statuses", ra_statuses, 16, &nr_ra))
 		return -1;
-	ra_retryable_only = get_bool(ld, ra, "retryable_only", 1);
+	ra_retryable_only = jload_bool(ld, ra, "retryable_only", 1);
 	v = json_object_get(ra, "default_seconds");
 	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > INT_MAX) {
 		jpath_key(&ld->path, "default_seconds");
-		return fail(ld, 0, "default_seconds must be a non-negative integer");
+		return jload_fail(ld, 0, "default_seconds must be a non-negative integer");
 	}
 	c->retry_after_default = (int)json_integer_value(v);
 	jpath_pop(&ld->path);
@@ -680,11 +555,11 @@ static int load_root(struct loader *ld, struct contract *c)
 	codes = json_object_get(root, "codes");
 	jpath_key(&ld->path, "codes");
 	if (!json_is_array(codes) || !json_array_size(codes))
-		return fail(ld, 0, "'codes' must be a non-empty array");
+		return jload_fail(ld, 0, "'codes' must be a non-empty array");
 	c->nr_codes = json_array_size(codes);
 	c->codes = calloc(c->nr_codes, sizeof(*c->codes));
 	if (!c->codes)
-		return fail(ld, 0, "out of memory");
+		return jload_fail(ld, 0, "out of memory");
 	json_array_foreach(codes, i, v) {
 		jpath_index(&ld->path, i);
 		c->codes[i].index = i;
@@ -701,11 +576,11 @@ static int load_root(struct loader *ld, struct contract *c)
 	if (c->inconsistencies) {
 		jpath_key(&ld->path, "inconsistencies");
 		if (!json_is_array(c->inconsistencies))
-			return fail(ld, 0, "'inconsistencies' must be an array of strings");
+			return jload_fail(ld, 0, "'inconsistencies' must be an array of strings");
 		json_array_foreach(c->inconsistencies, i, v) {
 			if (!json_is_string(v) || !json_string_length(v)) {
 				jpath_index(&ld->path, i);
-				return fail(ld, 0, "each inconsistency must be a non-empty string");
+				return jload_fail(ld, 0, "each inconsistency must be a non-empty string");
 			}
 		}
 		jpath_pop(&ld->path);
@@ -717,13 +592,13 @@ static int load_root(struct loader *ld, struct contract *c)
 
 		jpath_key(&ld->path, "inferred");
 		if (!json_is_object(c->inferred))
-			return fail(ld, 0, "'inferred' must be an object of path: reason");
+			return jload_fail(ld, 0, "'inferred' must be an object of path: reason");
 		json_object_foreach(c->inferred, key, v) {
 			jpath_key(&ld->path, key);
 			if (!json_is_string(v) || !json_string_length(v))
-				return fail(ld, 0, "the reason for inferred '%s' must be a non-empty string", key);
+				return jload_fail(ld, 0, "the reason for inferred '%s' must be a non-empty string", key);
 			if (!path_exists(root, key))
-				return fail(ld, 1, "inferred '%s' names nothing in the contract", key);
+				return jload_fail(ld, 1, "inferred '%s' names nothing in the contract", key);
 			jpath_pop(&ld->path);
 		}
 		jpath_pop(&ld->path);
@@ -733,41 +608,29 @@ static int load_root(struct loader *ld, struct contract *c)
 
 struct contract *contract_load_buffer(const char *text, size_t len,
 				      const char *source,
-				      struct contract_error *err)
+				      struct load_error *err)
 {
-	struct loader ld = { text, len, { 0 }, err, 0 };
-	struct contract *c;
-	json_error_t jerr;
+	struct jload ld;
+	struct contract *c = calloc(1, sizeof(*c));
 
-	if (err) {
-		memset(err, 0, sizeof(*err));
-		snprintf(err->source, sizeof(err->source), "%s", source);
-	}
-	c = calloc(1, sizeof(*c));
 	if (!c || !(c->path = strdup(source))) {
 		free(c);
-		if (err)
-			snprintf(err->text, sizeof(err->text), "out of memory");
-		return NULL;
-	}
-	c->root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!c->root) {
 		if (err) {
-			err->line = jerr.line > 0 ? jerr.line : 0;
-			err->column = jerr.line > 0 ? (jerr.column > 0 ? jerr.column : 1) : 0;
-			snprintf(err->text, sizeof(err->text), "invalid JSON: %s", jerr.text);
+			memset(err, 0, sizeof(*err));
+			snprintf(err->source, sizeof(err->source), "%s", source);
+			snprintf(err->text, sizeof(err->text), "out of memory");
 		}
-		contract_free(c);
 		return NULL;
 	}
-	if (load_root(&ld, c)) {
+	c->root = jload_parse(&ld, text, len, source, err);
+	if (!c->root || load_root(&ld, c)) {
 		contract_free(c);
 		return NULL;
 	}
 	return c;
 }
 
-struct contract *contract_load(const char *path, struct contract_error *err)
+struct contract *contract_load(const char *path, struct load_error *err)
 {
 	FILE *f = fopen(path, "rb");
 	struct contract *c = NULL;

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "jload.h"
+
 #define CONTRACT_FORMAT 1
 
 /* The shared vocabulary that fixtures and scenarios are written in. */
@@ -86,26 +88,16 @@ struct contract {
 	json_t *inferred;        /* object: contract field path -> reason */
 };
 
-/* Where and why loading failed; the first error wins. */
-struct contract_error {
-	char source[256];
-	int line, column;        /* 1-based; 0 when unknown */
-	char text[256];
-};
-
-/* Format an error as "source:line:col: text" into buf. */
-void contract_error_format(const struct contract_error *err, char *buf, size_t size);
-
 /*
  * Load and validate the contract at `path`. Returns a new contract to be
  * released with contract_free(), or NULL with *err filled (err may be NULL).
  */
-struct contract *contract_load(const char *path, struct contract_error *err);
+struct contract *contract_load(const char *path, struct load_error *err);
 
 /* The same, from a buffer; `source` names it in errors. */
 struct contract *contract_load_buffer(const char *text, size_t len,
 				      const char *source,
-				      struct contract_error *err);
+				      struct load_error *err);
 
 /*
  * Resolve an argument that is either a file (it contains '/' or ends in

@@ -357,7 +357,7 @@ static void test_fixed_messages(struct tap *t)
 		"\"idempotency\":{\"header\":null,\"methods\":[],\"conflict_code\":null}},"
 		"\"codes\":[{\"code\":\"NOPE\",\"status\":404,\"retryable\":false,"
 		"\"message\":\"Not here.\",\"role\":\"not_found\"}]}";
-	struct contract_error err;
+	struct load_error err;
 	struct contract *c = contract_load_buffer(text, strlen(text), "inline", &err);
 	struct header h[] = { { "Content-Type", "application/problem+json" } };
 	struct match_result m;

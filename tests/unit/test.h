@@ -19,13 +19,13 @@ static const char *const bundled[] = {
 static inline struct contract *load_bundled(struct tap *t, const char *id)
 {
 	char path[256], msg[600];
-	struct contract_error err;
+	struct load_error err;
 	struct contract *c;
 
 	snprintf(path, sizeof(path), "contracts/%s.json", id);
 	c = contract_load(path, &err);
 	if (!c) {
-		contract_error_format(&err, msg, sizeof(msg));
+		load_error_format(&err, msg, sizeof(msg));
 		tap_bail(t, msg);
 		exit(1);
 	}
