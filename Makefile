@@ -19,7 +19,7 @@ WARN       := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
               -Wpointer-arith -Wformat=2 -Wno-format-nonliteral -Wundef
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) \
               $(shell $(PKG_CONFIG) --cflags $(PKGS))
-LDLIBS      = $(shell $(PKG_CONFIG) --libs $(PKGS))
+LDLIBS      = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm -lpthread
 
 MODEL_SRC  := $(wildcard model/*.c)
 MOCK_SRC   := $(wildcard mock/*.c)

@@ -12,11 +12,13 @@
 #include <sys/stat.h>
 
 #include "cmd.h"
+#include "../mock/limit.h"
 #include "../mock/mock.h"
 
 static const char usage[] =
 	"usage: errata serve [--contracts PATH]... [--listen HOST:PORT] [--port-file FILE]\n"
 	"                    [--journal-size N] [--admin-token TOKEN] [--threads N]\n"
+	"                    [--scenarios FILE] [--rate-limit N/s|m|h] [--max-concurrent N]\n"
 	"\n"
 	"Serve every documented error of the contracts on demand.\n"
 	"\n"
@@ -28,6 +30,10 @@ static const char usage[] =
 	"  --admin-token TOKEN admin requests need 'Authorization: Bearer TOKEN';\n"
 	"                      required to listen on a non-loopback address\n"
 	"  --threads N         worker threads (default: one per core)\n"
+	"  --scenarios FILE    scenarios to load at start-up (one object or an array)\n"
+	"  --rate-limit N/s    a token bucket per API key (or client address): over it,\n"
+	"                      the contract's rate-limit code with a truthful Retry-After\n"
+	"  --max-concurrent N  over N requests in flight, the contract's concurrency code\n"
 	"\n"
 	"Ask for an error with 'X-Errata-Error: CODE', 'Prefer: code=CODE|STATUS' or\n"
 	"'?__error=CODE' on any path under /<contract-id>/. Admin: /__errata/health,\n"
@@ -172,6 +178,32 @@ static int write_port_file(const char *file, unsigned port)
 	return 0;
 }
 
+static int load_scenarios(struct mock *m, const char *file)
+{
+	struct load_error err;
+	char *text = NULL, msg[600];
+	size_t len = 0;
+	FILE *f = fopen(file, "rb");
+	int rc;
+
+	if (f) {
+		text = malloc(1 << 22);
+		len = text ? fread(text, 1, (1 << 22) - 1, f) : 0;
+		fclose(f);
+	}
+	if (!text) {
+		fprintf(stderr, "%s: cannot read scenarios: %s\n", file, f ? "out of memory" : strerror(errno));
+		return -1;
+	}
+	rc = mock_load_scenarios(m, text, len, file, &err);
+	if (rc) {
+		load_error_format(&err, msg, sizeof(msg));
+		fprintf(stderr, "%s\n", msg);
+	}
+	free(text);
+	return rc;
+}
+
 /* Many concurrent clients need many descriptors: raise the soft limit. */
 static void raise_fd_limit(void)
 {
@@ -188,7 +220,7 @@ int cmd_serve(int argc, char **argv)
 	struct contracts cs = { 0 };
 	struct mock_config cfg = { 0 };
 	struct mock *m = NULL;
-	const char *port_file = NULL;
+	const char *port_file = NULL, *scenarios_file = NULL;
 	char host[256] = "127.0.0.1", why[512];
 	unsigned long n;
 	sigset_t sigs;
@@ -233,6 +265,19 @@ int cmd_serve(int argc, char **argv)
 				goto out;
 			}
 			cfg.admin_token = v;
+		} else if (!strcmp(a, "--scenarios")) {
+			scenarios_file = v;
+		} else if (!strcmp(a, "--rate-limit")) {
+			if (limit_parse(v, &cfg.rate_quota, &cfg.rate_window)) {
+				fprintf(stderr, "errata serve: --rate-limit '%s' is not N/s, N/m or N/h (N from 1 to 1000000)\n", v);
+				goto out;
+			}
+		} else if (!strcmp(a, "--max-concurrent")) {
+			if (number(v, 1000000, &n) || !n) {
+				fprintf(stderr, "errata serve: --max-concurrent '%s' is not a number from 1 to 1000000\n", v);
+				goto out;
+			}
+			cfg.max_concurrent = (unsigned)n;
 		} else if (!strcmp(a, "--threads")) {
 			if (number(v, 1024, &n) || !n) {
 				fprintf(stderr, "errata serve: --threads '%s' is not a number from 1 to 1024\n", v);
@@ -273,6 +318,10 @@ int cmd_serve(int argc, char **argv)
 	if (!m) {
 		fprintf(stderr, "errata serve: %s\n", why);
 		rc = 1;
+		goto out;
+	}
+	if (scenarios_file && load_scenarios(m, scenarios_file)) {
+		rc = 2;
 		goto out;
 	}
 	if (port_file && write_port_file(port_file, mock_port(m))) {

@@ -13,7 +13,9 @@
 
 static const char *const endpoints[] = {
 	"GET /__errata/health", "GET /__errata/contracts",
-	"GET /__errata/journal[?since=SEQ&limit=N]", "DELETE /__errata/journal", NULL
+	"GET /__errata/journal[?since=SEQ&limit=N&scenario=ID]", "DELETE /__errata/journal",
+	"POST /__errata/scenarios", "GET /__errata/scenarios",
+	"GET /__errata/scenarios/ID", "DELETE /__errata/scenarios/ID", "POST /__errata/reset", NULL
 };
 
 /* Compare in time independent of where the strings differ. */
@@ -106,8 +108,60 @@ static long long uint_arg(struct MHD_Connection *conn, const char *name)
 	return *end ? -1 : (long long)n;
 }
 
+static enum MHD_Result add_scenario(struct mock *m, struct MHD_Connection *conn,
+				    const char *body, size_t len)
+{
+	struct load_error err;
+	struct jload ld;
+	struct scenario *sc;
+	json_t *def;
+	char why[600];
+
+	def = jload_parse(&ld, body ? body : "", len, "request body", &err);
+	if (!def || !(sc = scenario_parse(&ld, def, m->contracts, m->nr_mounts))) {
+		load_error_format(&err, why, sizeof(why));
+		json_decref(def);
+		return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "invalid-scenario",
+				    "Invalid scenario", why, NULL);
+	}
+	json_decref(def);
+	if (scenarios_add(&m->scenarios, sc, why, sizeof(why))) {
+		scenario_unref(sc);
+		return mock_problem(m, conn, MHD_HTTP_CONFLICT, "scenario-exists",
+				    "Scenario not added", why, NULL);
+	}
+	return mock_reply_json(conn, MHD_HTTP_CREATED, "application/json",
+			       json_pack("{ss}", "id", sc->id));
+}
+
+static enum MHD_Result one_scenario(struct mock *m, struct MHD_Connection *conn,
+				    const char *method, const char *id)
+{
+	struct scenario *sc;
+	char why[200];
+
+	if (!strcmp(method, "DELETE")) {
+		if (!scenarios_remove(&m->scenarios, id))
+			return mock_reply_json(conn, MHD_HTTP_OK, "application/json",
+					       json_pack("{ss}", "deleted", id));
+	} else if (!strcmp(method, "GET")) {
+		sc = scenarios_get(&m->scenarios, id);
+		if (sc) {
+			json_t *j = scenario_json(sc);
+
+			scenario_unref(sc);
+			return mock_reply_json(conn, MHD_HTTP_OK, "application/json", j);
+		}
+	} else {
+		return mock_problem(m, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method-not-allowed",
+				    "Method not allowed", "a scenario takes GET and DELETE", endpoint_list());
+	}
+	snprintf(why, sizeof(why), "no scenario has the id '%.100s'", id);
+	return mock_problem(m, conn, MHD_HTTP_NOT_FOUND, "unknown-scenario", "Unknown scenario", why, NULL);
+}
+
 enum MHD_Result admin_handle(struct mock *m, struct MHD_Connection *conn,
-			     const char *method, const char *url)
+			     const char *method, const char *url, const char *body, size_t len)
 {
 	const char *what = url + strlen("/__errata");
 	int get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
@@ -115,11 +169,11 @@ enum MHD_Result admin_handle(struct mock *m, struct MHD_Connection *conn,
 	if (!authorised(m, conn)) {
 		struct MHD_Response *r;
 		enum MHD_Result ret;
-		static const char body[] =
+		static const char denied[] =
 			"{\"type\":\"/__errata/problems/unauthorized\",\"title\":\"Unauthorized\","
 			"\"status\":401,\"detail\":\"admin requests need a valid bearer token\"}";
 
-		r = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body,
+		r = MHD_create_response_from_buffer(sizeof(denied) - 1, (void *)denied,
 						    MHD_RESPMEM_PERSISTENT);
 		if (!r)
 			return MHD_NO;
@@ -147,12 +201,33 @@ enum MHD_Result admin_handle(struct mock *m, struct MHD_Connection *conn,
 				return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "malformed-query",
 						    "Malformed query", "since and limit must be non-negative integers", NULL);
 			return mock_reply_json(conn, MHD_HTTP_OK, "application/json",
-					       journal_dump(&m->journal, (uint64_t)since, (size_t)limit));
+					       journal_dump(&m->journal, (uint64_t)since, (size_t)limit,
+							    MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+											"scenario")));
 		}
 		if (!strcmp(method, "DELETE"))
 			return mock_reply_json(conn, MHD_HTTP_OK, "application/json",
 					       json_pack("{sI}", "cleared",
 							 (json_int_t)journal_clear(&m->journal)));
+	} else if (!strcmp(what, "/scenarios")) {
+		if (!strcmp(method, "POST"))
+			return add_scenario(m, conn, body, len);
+		if (get)
+			return mock_reply_json(conn, MHD_HTTP_OK, "application/json",
+					       json_pack("{so}", "scenarios", scenarios_json(&m->scenarios)));
+	} else if (!strncmp(what, "/scenarios/", 11) && what[11]) {
+		return one_scenario(m, conn, method, what + 11);
+	} else if (!strcmp(what, "/reset")) {
+		if (!strcmp(method, "POST")) {
+			size_t sc = scenarios_clear(&m->scenarios), jn = journal_clear(&m->journal),
+			       keys = idem_clear(&m->idem);
+
+			limiter_clear(&m->limiter);
+			return mock_reply_json(conn, MHD_HTTP_OK, "application/json",
+					       json_pack("{sI sI sI}", "scenarios", (json_int_t)sc,
+							 "journal", (json_int_t)jn,
+							 "idempotency_keys", (json_int_t)keys));
+		}
 	} else {
 		char why[300];
 

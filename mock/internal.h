@@ -7,8 +7,12 @@
 #include <stdatomic.h>
 #include <microhttpd.h>
 
+#include "idem.h"
 #include "journal.h"
+#include "limit.h"
 #include "mock.h"
+#include "scenario.h"
+#include "timer.h"
 
 /* A code's response, rendered once at start-up. */
 struct prepared {
@@ -32,7 +36,16 @@ struct mock {
 	struct MHD_Daemon *daemon;
 	struct mount *mounts;
 	size_t nr_mounts;
+	struct contract **contracts; /* the mounted contracts, for scenario parsing */
 	struct journal journal;
+	struct scenarios scenarios;
+	struct idem_store idem;
+	struct limiter limiter;
+	int rate_limited;            /* the limiter is on */
+	unsigned max_concurrent;
+	atomic_int active;           /* API requests in flight */
+	struct timer timer;
+	atomic_int stopping;
 	char *admin_token;
 	struct timespec started;     /* CLOCK_MONOTONIC */
 	char boot[12];               /* per-process prefix of request ids */
@@ -52,8 +65,8 @@ enum MHD_Result mock_problem(struct mock *m, struct MHD_Connection *conn, unsign
 			     const char *slug, const char *title, const char *detail,
 			     json_t *valid);
 
-/* The admin API under /__errata/. */
+/* The admin API under /__errata/; `body` is the request body (may be NULL). */
 enum MHD_Result admin_handle(struct mock *m, struct MHD_Connection *conn,
-			     const char *method, const char *url);
+			     const char *method, const char *url, const char *body, size_t len);
 
 #endif

@@ -82,14 +82,17 @@ static size_t layout(char *blob, const struct journal_record *r, struct journal_
 	e->truncated = 0;
 	if (pack(blob, &len, cap, r->method) || pack(blob, &len, cap, r->path) ||
 	    pack(blob, &len, cap, r->contract) || pack(blob, &len, cap, r->code) ||
-	    pack(blob, &len, cap, r->idempotency_key)) {
-		/* a path this long is cut; the five strings must all be there */
+	    pack(blob, &len, cap, r->idempotency_key) || pack(blob, &len, cap, r->scenario) ||
+	    pack(blob, &len, cap, r->fault)) {
+		/* a path this long is cut; the seven strings must all be there */
 		len = 0;
 		pack(blob, &len, cap, r->method);
 		pack(blob, &len, cap, "");
 		pack(blob, &len, cap, r->contract);
 		pack(blob, &len, cap, r->code);
 		pack(blob, &len, cap, "");
+		pack(blob, &len, cap, r->scenario);
+		pack(blob, &len, cap, r->fault);
 		e->truncated = 1;
 	}
 	pack_pairs(blob, &len, cap, r->headers, r->nr_headers, &e->nr_headers, &e->truncated);
@@ -126,6 +129,9 @@ void journal_append(struct journal *j, const struct journal_record *r)
 	e.status = r->status;
 	e.body_size = r->body_size;
 	e.body_hash = r->body_hash;
+	e.step = r->step;
+	e.replayed = r->replayed;
+	e.delay_ms = r->delay_ms;
 
 	pthread_mutex_lock(&j->lock);
 	e.seq = j->next_seq++;
@@ -143,9 +149,20 @@ static const char *next_str(const char **p)
 	return s;
 }
 
+/* The scenario an entry was served by ("" for none). */
+static const char *entry_scenario(const struct journal_entry *e)
+{
+	const char *p = e->blob;
+	int i;
+
+	for (i = 0; i < 5; i++)
+		p += strlen(p) + 1;
+	return p;
+}
+
 static json_t *entry_json(const struct journal_entry *e)
 {
-	const char *p = e->blob, *method, *path, *contract, *code, *idem;
+	const char *p = e->blob, *method, *path, *contract, *code, *idem, *scenario, *fault;
 	json_t *o, *headers = json_array(), *query = json_object();
 	char when[96], hash[32];
 	struct tm tm;
@@ -156,6 +173,8 @@ static json_t *entry_json(const struct journal_entry *e)
 	contract = next_str(&p);
 	code = next_str(&p);
 	idem = next_str(&p);
+	scenario = next_str(&p);
+	fault = next_str(&p);
 	for (i = 0; i < e->nr_headers; i++) {
 		const char *n = next_str(&p), *v = next_str(&p);
 
@@ -180,6 +199,11 @@ static json_t *entry_json(const struct journal_entry *e)
 	json_object_set_new(o, "contract", *contract ? json_string(contract) : json_null());
 	json_object_set_new(o, "code", *code ? json_string(code) : json_null());
 	json_object_set_new(o, "idempotency_key", *idem ? json_string(idem) : json_null());
+	json_object_set_new(o, "scenario", *scenario ? json_string(scenario) : json_null());
+	json_object_set_new(o, "step", e->step >= 0 ? json_integer(e->step) : json_null());
+	json_object_set_new(o, "fault", *fault ? json_string(fault) : json_null());
+	json_object_set_new(o, "delay_ms", json_integer(e->delay_ms));
+	json_object_set_new(o, "replayed", json_boolean(e->replayed));
 	if (e->truncated)
 		json_object_set_new(o, "truncated", json_true());
 	return o;
@@ -193,7 +217,7 @@ static uint64_t oldest(const struct journal *j)
 	return first < j->cleared_before ? j->cleared_before : first;
 }
 
-json_t *journal_dump(struct journal *j, uint64_t since, size_t limit)
+json_t *journal_dump(struct journal *j, uint64_t since, size_t limit, const char *scenario)
 {
 	json_t *out, *entries = json_array();
 	uint64_t first, seq;
@@ -203,8 +227,14 @@ json_t *journal_dump(struct journal *j, uint64_t since, size_t limit)
 	first = oldest(j);
 	if (since > first)
 		first = since;
-	for (seq = first; j->capacity && seq < j->next_seq && (!limit || n < limit); seq++, n++)
-		json_array_append_new(entries, entry_json(&j->ring[seq % j->capacity]));
+	for (seq = first; j->capacity && seq < j->next_seq && (!limit || n < limit); seq++) {
+		const struct journal_entry *e = &j->ring[seq % j->capacity];
+
+		if (scenario && strcmp(entry_scenario(e), scenario))
+			continue;
+		json_array_append_new(entries, entry_json(e));
+		n++;
+	}
 	out = json_pack("{sI sI sI}", "capacity", (json_int_t)j->capacity,
 			"size", (json_int_t)(j->next_seq - oldest(j)),
 			"next_seq", (json_int_t)j->next_seq);

@@ -19,12 +19,16 @@ struct journal_entry {
 	uint64_t connection;
 	int64_t t_us;            /* monotonic microseconds since the mock started */
 	struct timespec wall;
-	int status;
+	int status;              /* 0 when a fault sent no status */
 	int truncated;           /* headers or query did not fit */
+	int step;                /* the scenario step served, or -1 */
+	int replayed;            /* an idempotent replay */
+	long long delay_ms;
 	uint64_t body_size, body_hash;
 	unsigned nr_headers, nr_query;
 	char *blob;              /* method, path, contract, code, idempotency key,
-				    then header and query name/value pairs, NUL-separated */
+				    scenario, fault, then header and query
+				    name/value pairs, NUL-separated */
 };
 
 struct journal {
@@ -40,6 +44,10 @@ struct journal_record {
 	uint64_t connection;
 	int64_t t_us;
 	const char *method, *path, *contract, *code, *idempotency_key;
+	const char *scenario, *fault;  /* NULL or "" when none */
+	int step;                      /* -1 when no scenario */
+	int replayed;
+	long long delay_ms;
 	const char **headers;        /* name, value, name, value, ...; secret values
 				      * are replaced by REDACTED in place */
 	unsigned nr_headers;
@@ -56,10 +64,11 @@ void journal_release(struct journal *j);
 void journal_append(struct journal *j, const struct journal_record *r);
 
 /*
- * The entries with seq >= since, oldest first, at most `limit` (0: all), as
- * a new JSON object {capacity, size, next_seq, entries: [...]}.
+ * The entries with seq >= since (and of `scenario`, when not NULL), oldest
+ * first, at most `limit` (0: all), as a new JSON object
+ * {capacity, size, next_seq, entries: [...]}.
  */
-json_t *journal_dump(struct journal *j, uint64_t since, size_t limit);
+json_t *journal_dump(struct journal *j, uint64_t since, size_t limit, const char *scenario);
 
 /* Forget every entry; returns how many there were. */
 size_t journal_clear(struct journal *j);

@@ -4,7 +4,9 @@
  * headers that differ per response, and writes one journal entry.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +33,29 @@
 #define CONNECTION_MEMORY (16 * 1024)
 
 /* Per-request state, hung on MHD's req_cls and freed when the request ends. */
+enum phase { PH_NEW, PH_WAITING, PH_READY, PH_CLOSE };
+
 struct request {
 	uint64_t body_size, body_hash;
+	char *admin_body;            /* admin requests keep their body (capped) */
+	size_t admin_len;
+	int counted;                 /* counted in m->active */
+	/* a response deferred by a delay, hang or dribble */
+	enum phase phase;
+	struct mock *m;
+	struct MHD_Connection *conn;
+	const struct mount *mt;
+	struct scenario *sc;         /* a reference, or NULL */
+	const struct step *step;
+	size_t step_index;
+	long long delay_ms;
+	char *idem_key;              /* the scoped key this request stores its response under */
+	char *raw;                   /* DRIBBLE: the whole response, written by the timer */
+	size_t raw_len, raw_off, chunk;
+	int64_t interval_us;
+	int rl_remaining;            /* the limiter's view, for the RateLimit fields */
+	long long rl_reset;
+	int rl_on;
 };
 
 /*
@@ -41,6 +64,34 @@ struct request {
  */
 static const char no_body_marker;
 #define NO_BODY ((struct request *)(uintptr_t)&no_body_marker)
+
+static void request_free(struct request *rq)
+{
+	if (!rq || rq == NO_BODY)
+		return;
+	if (rq->idem_key && rq->m)
+		idem_abort(&rq->m->idem, rq->idem_key); /* ended without a stored response */
+	free(rq->idem_key);
+	free(rq->admin_body);
+	free(rq->raw);
+	scenario_unref(rq->sc);
+	free(rq);
+}
+
+/* The request's state, allocated on first need. */
+static struct request *ensure_request(void **req_cls)
+{
+	struct request *rq = *req_cls;
+
+	if (rq && rq != NO_BODY)
+		return rq;
+	rq = calloc(1, sizeof(*rq));
+	if (rq) {
+		rq->body_hash = JOURNAL_HASH_INIT;
+		*req_cls = rq;
+	}
+	return rq;
+}
 
 int64_t mock_now_us(const struct mock *m)
 {
@@ -174,9 +225,16 @@ static uint64_t connection_id(struct MHD_Connection *conn)
 	return ci ? (uint64_t)(uintptr_t)ci->socket_context : 0;
 }
 
-static void record(struct mock *m, struct MHD_Connection *conn, const char *method,
-		   const char *url, const struct mount *mt, const struct contract_code *cc,
-		   int status, const struct request *rq)
+/* What a response was, beyond its code and status, for the journal. */
+struct served {
+	const char *scenario, *fault;
+	int step, replayed;
+	long long delay_ms;
+};
+
+static void record_ex(struct mock *m, struct MHD_Connection *conn, const char *method,
+		      const char *url, const struct mount *mt, const struct contract_code *cc,
+		      int status, const struct request *rq, const struct served *sv)
 {
 	struct collect h = { .max = MAX_HEADERS }, q = { .max = MAX_QUERY };
 	struct journal_record r;
@@ -197,10 +255,22 @@ static void record(struct mock *m, struct MHD_Connection *conn, const char *meth
 	r.nr_headers = h.n;
 	r.query = q.kv;
 	r.nr_query = q.n;
-	r.body_size = rq ? rq->body_size : 0;
-	r.body_hash = rq ? rq->body_hash : JOURNAL_HASH_INIT;
+	r.body_size = rq && rq != NO_BODY ? rq->body_size : 0;
+	r.body_hash = rq && rq != NO_BODY ? rq->body_hash : JOURNAL_HASH_INIT;
 	r.status = status;
+	r.scenario = sv ? sv->scenario : NULL;
+	r.fault = sv ? sv->fault : NULL;
+	r.step = sv ? sv->step : -1;
+	r.replayed = sv ? sv->replayed : 0;
+	r.delay_ms = sv ? sv->delay_ms : 0;
 	journal_append(&m->journal, &r);
+}
+
+static void record(struct mock *m, struct MHD_Connection *conn, const char *method,
+		   const char *url, const struct mount *mt, const struct contract_code *cc,
+		   int status, const struct request *rq)
+{
+	record_ex(m, conn, method, url, mt, cc, status, rq, NULL);
 }
 
 static json_t *valid_codes(const struct contract *c)
@@ -231,54 +301,6 @@ static json_t *valid_statuses(const struct contract *c)
 	return a;
 }
 
-/* A Retry-After a request asked for with X-Errata-Retry-After. */
-struct retry_ask {
-	int given, as_date;
-	long long seconds;
-};
-
-static enum MHD_Result serve_code(struct mock *m, struct MHD_Connection *conn,
-				  const struct mount *mt, const struct prepared *pc,
-				  const struct retry_ask *ask)
-{
-	const struct contract *c = mt->c;
-	const struct contract_code *cc = pc ? pc->cc : NULL;
-	struct MHD_Response *r;
-	enum MHD_Result ret;
-	char rid[40], ra[HTTP_DATE_SIZE], rl[96];
-	long long ra_seconds = ask->given ? ask->seconds : c->retry_after_default;
-
-	if (pc)
-		r = MHD_create_response_from_buffer(pc->len, pc->body, MHD_RESPMEM_PERSISTENT);
-	else
-		r = MHD_create_response_from_buffer(mt->success_len, mt->success, MHD_RESPMEM_PERSISTENT);
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, c->content_type);
-	if (c->request_id_header) {
-		snprintf(rid, sizeof(rid), "%s%012llx", m->boot,
-			 (unsigned long long)atomic_fetch_add(&m->next_request, 1));
-		MHD_add_response_header(r, c->request_id_header, rid);
-	}
-	if (cc && cc->retry_after) {
-		if (ask->given && ask->as_date)
-			http_date_format(time(NULL) + ra_seconds, ra);
-		else if (ask->given)
-			snprintf(ra, sizeof(ra), "%lld", ra_seconds);
-		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER,
-					ask->given ? ra : mt->retry_after);
-	}
-	if (cc && cc->status == 429 && mt->policy[0]) {
-		MHD_add_response_header(r, "RateLimit-Policy", mt->policy);
-		/* t (seconds to reset) only where a Retry-After says when */
-		ratelimit_format(rl, sizeof(rl), c->rate_limit_policy, 0, cc->retry_after ? ra_seconds : -1);
-		MHD_add_response_header(r, "RateLimit", rl);
-	}
-	ret = MHD_queue_response(conn, cc ? (unsigned)cc->status : MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
 static const struct mount *find_mount(const struct mock *m, const char *url)
 {
 	size_t i;
@@ -295,19 +317,717 @@ static const struct mount *find_mount(const struct mock *m, const char *url)
 	return NULL;
 }
 
-static enum MHD_Result handle(struct mock *m, struct MHD_Connection *conn, const char *url,
-			      const char *method, const struct request *rq)
+/* --- building responses --- */
+
+#define REPLY_MAX_HEADERS 16
+
+/* A response being built: kept as data so it can also be stored for replay. */
+struct reply {
+	int status;
+	unsigned nr;
+	const char *names[REPLY_MAX_HEADERS];
+	const char *values[REPLY_MAX_HEADERS];
+	char store[6][HTTP_DATE_SIZE + 40]; /* values formatted per response */
+	unsigned used;
+	const char *body;
+	size_t len;
+	int body_persistent;                /* lives as long as the mock */
+};
+
+static void reply_header(struct reply *rp, const char *name, const char *value)
 {
-	const struct mount *mt;
-	const struct contract_code *cc = NULL;
-	struct retry_ask ask = { 0 };
-	enum select_problem p;
+	unsigned i;
+
+	for (i = 0; i < rp->nr; i++)
+		if (!strcasecmp(rp->names[i], name)) {
+			rp->values[i] = value; /* a later value (a step's headers) wins */
+			return;
+		}
+	if (rp->nr < REPLY_MAX_HEADERS) {
+		rp->names[rp->nr] = name;
+		rp->values[rp->nr++] = value;
+	}
+}
+
+/* A formatted header value, kept in the reply. */
+static void reply_headerf(struct reply *rp, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void reply_headerf(struct reply *rp, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (rp->used >= sizeof(rp->store) / sizeof(rp->store[0]))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(rp->store[rp->used], sizeof(rp->store[0]), fmt, ap);
+	va_end(ap);
+	reply_header(rp, name, rp->store[rp->used++]);
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *conn, const struct reply *rp, int replayed)
+{
+	struct MHD_Response *r;
 	enum MHD_Result ret;
-	const char *v;
+	unsigned i;
+
+	r = MHD_create_response_from_buffer(rp->len, (void *)rp->body,
+					    rp->body_persistent ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	for (i = 0; i < rp->nr; i++)
+		MHD_add_response_header(r, rp->names[i], rp->values[i]);
+	if (replayed)
+		MHD_add_response_header(r, "Idempotent-Replayed", "true");
+	ret = MHD_queue_response(conn, (unsigned)rp->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static void reply_request_id(struct mock *m, const struct contract *c, struct reply *rp)
+{
+	if (c->request_id_header)
+		reply_headerf(rp, c->request_id_header, "%s%012llx", m->boot,
+			      (unsigned long long)atomic_fetch_add(&m->next_request, 1));
+}
+
+/* RateLimit fields: the limiter's, when on; else the contract's on a 429. */
+static void reply_ratelimit(const struct mount *mt, const struct request *rq, struct reply *rp,
+			    const struct contract_code *cc, long long ra_seconds)
+{
+	const struct contract *c = mt->c;
+	const char *name = c->rate_limit_policy ? c->rate_limit_policy : "default";
+
+	if (rq && rq != NO_BODY && rq->rl_on) {
+		reply_headerf(rp, "RateLimit-Policy", "\"%s\";q=%d;w=%d", name,
+			      rq->m->limiter.quota, rq->m->limiter.window);
+		reply_headerf(rp, "RateLimit", "\"%s\";r=%d;t=%lld", name, rq->rl_remaining, rq->rl_reset);
+	} else if (cc && cc->status == 429 && mt->policy[0]) {
+		reply_header(rp, "RateLimit-Policy", mt->policy);
+		if (cc->retry_after)
+			reply_headerf(rp, "RateLimit", "\"%s\";r=0;t=%lld", name, ra_seconds);
+		else
+			reply_headerf(rp, "RateLimit", "\"%s\";r=0", name);
+	}
+}
+
+/* A documented code's response; `ask` overrides Retry-After (seconds < 0: none asked). */
+static void build_code(struct mock *m, const struct mount *mt, const struct contract_code *cc,
+		       long long ask_seconds, int ask_date, const struct request *rq, struct reply *rp)
+{
+	const struct contract *c = mt->c;
+	const struct prepared *pc = cc ? &mt->codes[cc->index] : NULL;
+	long long ra = ask_seconds >= 0 ? ask_seconds : c->retry_after_default;
+
+	memset(rp, 0, sizeof(*rp));
+	rp->status = cc ? cc->status : 200;
+	rp->body = pc ? pc->body : mt->success;
+	rp->len = pc ? pc->len : mt->success_len;
+	rp->body_persistent = 1;
+	reply_header(rp, MHD_HTTP_HEADER_CONTENT_TYPE, c->content_type);
+	reply_request_id(m, c, rp);
+	if (cc && cc->retry_after) {
+		if (ask_seconds >= 0 && ask_date) {
+			char date[HTTP_DATE_SIZE];
+
+			http_date_format(time(NULL) + ra, date);
+			reply_headerf(rp, MHD_HTTP_HEADER_RETRY_AFTER, "%s", date);
+		} else if (ask_seconds >= 0) {
+			reply_headerf(rp, MHD_HTTP_HEADER_RETRY_AFTER, "%lld", ra);
+		} else {
+			reply_header(rp, MHD_HTTP_HEADER_RETRY_AFTER, mt->retry_after);
+		}
+	}
+	reply_ratelimit(mt, rq, rp, cc, ra);
+}
+
+/* A scenario step's response. */
+static void build_step(struct mock *m, const struct mount *mt, const struct step *st,
+		       const struct request *rq, struct reply *rp)
+{
+	const struct contract *c = mt->c;
+	long long ra = c->retry_after_default;
+	const char *key;
+	json_t *v;
+
+	memset(rp, 0, sizeof(*rp));
+	rp->status = st->status;
+	rp->body = st->body;
+	rp->len = st->body_len;
+	reply_header(rp, MHD_HTTP_HEADER_CONTENT_TYPE,
+		     st->fault == FAULT_GATEWAY_HTML ? "text/html" :
+		     st->fault == FAULT_WRONG_CONTENT_TYPE ? "text/plain" : c->content_type);
+	if (st->fault != FAULT_GATEWAY_HTML)
+		reply_request_id(m, c, rp);
+	switch (st->ra_mode) {
+	case RA_CONTRACT:
+		if (st->code && st->code->retry_after)
+			reply_header(rp, MHD_HTTP_HEADER_RETRY_AFTER, mt->retry_after);
+		break;
+	case RA_SECONDS:
+		ra = st->ra_seconds;
+		reply_headerf(rp, MHD_HTTP_HEADER_RETRY_AFTER, "%lld", ra);
+		break;
+	case RA_DATE: {
+		char date[HTTP_DATE_SIZE];
+
+		ra = st->ra_seconds;
+		http_date_format(time(NULL) + ra, date);
+		reply_headerf(rp, MHD_HTTP_HEADER_RETRY_AFTER, "%s", date);
+		break;
+	}
+	case RA_VERBATIM:
+		reply_header(rp, MHD_HTTP_HEADER_RETRY_AFTER, st->ra_text);
+		break;
+	}
+	if (st->fault != FAULT_GATEWAY_HTML)
+		reply_ratelimit(mt, rq, rp, st->code && st->code->status == st->status ? st->code : NULL,
+				ra < 0 ? 0 : ra);
+	if (st->headers)
+		json_object_foreach(st->headers, key, v)
+			reply_header(rp, key, json_string_value(v));
+}
+
+/* The whole response as bytes on the wire, for faults that write it themselves. */
+static char *raw_response(const struct reply *rp, size_t body_len, size_t declared, size_t *out_len)
+{
+	size_t cap = 512 + body_len, n, i;
+	char *buf = malloc(cap);
+
+	if (!buf)
+		return NULL;
+	n = (size_t)snprintf(buf, cap, "HTTP/1.1 %d %s\r\n", rp->status,
+			     MHD_get_reason_phrase_for((unsigned)rp->status));
+	for (i = 0; i < rp->nr && n < cap; i++) {
+		size_t need = strlen(rp->names[i]) + strlen(rp->values[i]) + 4;
+		char *nb;
+
+		if (n + need + 128 + body_len > cap) {
+			cap = n + need + 128 + body_len;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				return NULL;
+			}
+			buf = nb;
+		}
+		n += (size_t)snprintf(buf + n, cap - n, "%s: %s\r\n", rp->names[i], rp->values[i]);
+	}
+	n += (size_t)snprintf(buf + n, cap - n, "Content-Length: %zu\r\nConnection: close\r\n\r\n", declared);
+	memcpy(buf + n, rp->body, body_len);
+	*out_len = n + body_len;
+	return buf;
+}
+
+static int connection_fd(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+	return ci ? ci->connect_fd : -1;
+}
+
+/* Write what fits now; a fault's bytes are few, and the socket buffer is empty. */
+static void write_some(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (w <= 0)
+			return;
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/*
+ * The transport faults that end the connection. Returns MHD_NO, which makes
+ * libmicrohttpd close it (with MHD_USE_TURBO it does not shut it down first,
+ * so a zero linger turns the close into a reset).
+ */
+static enum MHD_Result transport_fault(struct MHD_Connection *conn, const struct step *st,
+				       const struct reply *rp, const struct scenario *sc, long long n)
+{
+	int fd = connection_fd(conn);
+	struct linger lg = { 1, 0 };
+	char *raw;
+	size_t len, i;
+
+	switch (st->fault) {
+	case FAULT_CONNECTION_RESET_BY_PEER:
+		if (fd >= 0)
+			setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		break;
+	case FAULT_EMPTY_RESPONSE:
+		break;
+	case FAULT_MALFORMED_RESPONSE_CHUNK:
+		if (fd >= 0) {
+			char head[256];
+			int k = snprintf(head, sizeof(head),
+					 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nTransfer-Encoding: chunked\r\n\r\n"
+					 "zz\r\n%.20s\r\n", rp->status,
+					 MHD_get_reason_phrase_for((unsigned)rp->status), rp->values[0], rp->body);
+
+			write_some(fd, head, (size_t)k);
+		}
+		break;
+	case FAULT_RANDOM_DATA_THEN_CLOSE:
+		if (fd >= 0) {
+			unsigned char junk[256];
+			uint64_t x = sc->seed + (uint64_t)n * 0x9e3779b97f4a7c15ULL + 1;
+
+			for (i = 0; i < sizeof(junk); i++) {
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				junk[i] = (unsigned char)x;
+			}
+			junk[0] = 0xff; /* never a valid status line */
+			write_some(fd, (const char *)junk, sizeof(junk));
+		}
+		break;
+	case FAULT_TRUNCATED_BODY:
+		raw = raw_response(rp, rp->len / 2, rp->len + 64, &len);
+		if (raw && fd >= 0)
+			write_some(fd, raw, len);
+		free(raw);
+		break;
+	default:
+		break;
+	}
+	return MHD_NO;
+}
+
+static void resume_cb(void *arg)
+{
+	struct request *rq = arg;
+
+	MHD_resume_connection(rq->conn);
+}
+
+/* DRIBBLE: the next slice of the response; the last one ends the request. */
+static void dribble_cb(void *arg)
+{
+	struct request *rq = arg;
+	int fd = connection_fd(rq->conn);
+	int stopping = atomic_load(&rq->m->stopping);
+
+	if (fd >= 0 && rq->raw_off < rq->raw_len && !stopping) {
+		size_t n = rq->raw_len - rq->raw_off < rq->chunk ? rq->raw_len - rq->raw_off : rq->chunk;
+		ssize_t w = send(fd, rq->raw + rq->raw_off, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (w > 0)
+			rq->raw_off += (size_t)w;
+		else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+			rq->raw_off = rq->raw_len; /* the client went away */
+	}
+	if (rq->raw_off < rq->raw_len && !stopping &&
+	    !timer_add(&rq->m->timer, timer_now_us() + rq->interval_us, dribble_cb, rq))
+		return;
+	rq->phase = PH_CLOSE;
+	MHD_resume_connection(rq->conn);
+}
+
+static void hang_cb(void *arg)
+{
+	struct request *rq = arg;
+
+	rq->phase = PH_CLOSE;
+	MHD_resume_connection(rq->conn);
+}
+
+/* Store a response for its Idempotency-Key, if the request has one. */
+static void idem_store_reply(struct mock *m, struct request *rq, const struct reply *rp)
+{
+	struct idem_reply ir = { 0 };
+	unsigned i;
+
+	if (!rq || rq == NO_BODY || !rq->idem_key)
+		return;
+	ir.status = rp->status;
+	for (i = 0; i < rp->nr && i < IDEM_MAX_HEADERS; i++) {
+		ir.names[i] = (char *)rp->names[i];
+		ir.values[i] = (char *)rp->values[i];
+	}
+	ir.nr_headers = i;
+	ir.body = (char *)rp->body;
+	ir.body_len = rp->len;
+	idem_finish(&m->idem, rq->idem_key, &ir);
+	free(rq->idem_key);
+	rq->idem_key = NULL;
+}
+
+/* Serve a scenario step now (its delay, if any, is over). */
+static enum MHD_Result deliver_step(struct mock *m, struct MHD_Connection *conn, const char *method,
+				    const char *url, struct request *rq, void **req_cls)
+{
+	const struct step *st = rq->step;
+	struct served sv = { rq->sc->id, fault_name(st->fault), (int)rq->step_index, 0, rq->delay_ms };
+	struct reply rp;
+	enum MHD_Result ret;
+
+	build_step(m, rq->mt, st, rq, &rp);
+	switch (st->fault) {
+	case FAULT_CONNECTION_RESET_BY_PEER:
+	case FAULT_EMPTY_RESPONSE:
+	case FAULT_MALFORMED_RESPONSE_CHUNK:
+	case FAULT_RANDOM_DATA_THEN_CLOSE:
+	case FAULT_TRUNCATED_BODY:
+		record_ex(m, conn, method, url, rq->mt, st->code, 0, rq, &sv);
+		return transport_fault(conn, st, &rp, rq->sc, 0);
+	case FAULT_HANG:
+		record_ex(m, conn, method, url, rq->mt, st->code, 0, rq, &sv);
+		if (atomic_load(&m->stopping))
+			return MHD_NO;
+		rq->phase = PH_WAITING;
+		MHD_suspend_connection(conn);
+		if (timer_add(&m->timer, timer_now_us() + st->fault_ms * 1000, hang_cb, rq))
+			hang_cb(rq);
+		return MHD_YES;
+	case FAULT_DRIBBLE: {
+		long long slices = st->fault_ms / 100 > 0 ? st->fault_ms / 100 : 1;
+
+		record_ex(m, conn, method, url, rq->mt, st->code, st->status, rq, &sv);
+		rq->raw = raw_response(&rp, rp.len, rp.len, &rq->raw_len);
+		if (!rq->raw || atomic_load(&m->stopping))
+			return MHD_NO;
+		rq->chunk = rq->raw_len / (size_t)slices + 1;
+		rq->interval_us = st->fault_ms * 1000 / slices;
+		rq->phase = PH_WAITING;
+		MHD_suspend_connection(conn);
+		dribble_cb(rq);
+		return MHD_YES;
+	}
+	default:
+		break;
+	}
+	(void)req_cls;
+	ret = send_reply(conn, &rp, 0);
+	idem_store_reply(m, rq, &rp);
+	record_ex(m, conn, method, url, rq->mt, st->code, st->status, rq, &sv);
+	return ret;
+}
+
+static json_t *valid_scenarios(struct mock *m)
+{
+	json_t *all = scenarios_json(&m->scenarios), *ids = json_array(), *v;
+	size_t i;
+
+	json_array_foreach(all, i, v)
+		json_array_append(ids, json_object_get(v, "id"));
+	json_decref(all);
+	return ids;
+}
+
+/* The code that refuses a request over a limit: the first of these roles. */
+static const struct contract_code *limit_code(const struct contract *c, int concurrency)
+{
+	const struct contract_code *cc = NULL;
+
+	if (concurrency)
+		cc = contract_find_role(c, ROLE_CONCURRENCY_LIMITED);
+	if (!cc)
+		cc = contract_find_role(c, ROLE_RATE_LIMITED);
+	return cc;
+}
+
+/* The key a rate limit counts by: the API key, else the client address. */
+static void limit_key(struct MHD_Connection *conn, char *out, size_t size)
+{
+	const char *k = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	const union MHD_ConnectionInfo *ci;
+
+	if (!k)
+		k = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Api-Key");
+	if (k) {
+		snprintf(out, size, "key:%s", k);
+		return;
+	}
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)ci->client_addr)->sin_addr, out, (socklen_t)size);
+	else if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)ci->client_addr)->sin6_addr, out, (socklen_t)size);
+	else
+		snprintf(out, size, "unknown");
+}
+
+static int applies_idempotency(const struct contract *c, const char *method)
+{
+	json_t *methods = json_object_get(json_object_get(json_object_get(c->root, "policy"),
+							  "idempotency"), "methods"), *v;
+	size_t i;
+
+	if (!c->idempotency_header)
+		return 0;
+	json_array_foreach(methods, i, v)
+		if (!strcasecmp(json_string_value(v), method))
+			return 1;
+	return 0;
+}
+
+/* Serve a documented code (or success), storing it for an Idempotency-Key. */
+static enum MHD_Result serve_code(struct mock *m, struct MHD_Connection *conn, const char *method,
+				  const char *url, const struct mount *mt, const struct contract_code *cc,
+				  long long ask, int ask_date, struct request *rq)
+{
+	struct reply rp;
+	enum MHD_Result ret;
+
+	build_code(m, mt, cc, ask, ask_date, rq, &rp);
+	ret = send_reply(conn, &rp, 0);
+	idem_store_reply(m, rq, &rp);
+	record(m, conn, method, url, mt, cc, rp.status, rq);
+	return ret;
+}
+
+static enum MHD_Result api(struct mock *m, struct MHD_Connection *conn, const char *url,
+			   const char *method, const struct mount *mt, void **req_cls)
+{
+	struct request *rq = *req_cls;
+	const struct contract_code *cc = NULL;
+	struct scenario *sc = NULL;
+	long long ask = -1;
+	int ask_date = 0;
+	enum select_problem p;
+	const char *v, *key;
 	char why[400];
 
+	if (rq && rq != NO_BODY && rq->body_size > BODY_MAX) {
+		snprintf(why, sizeof(why), "the request body is over %d bytes", BODY_MAX);
+		record(m, conn, method, url, mt, NULL, 413, rq);
+		return mock_problem(m, conn, 413, "body-too-large", "Request body too large", why, NULL);
+	}
+	if (m->max_concurrent) {
+		int active;
+
+		if (!(rq = ensure_request(req_cls)))
+			return MHD_NO;
+		rq->m = m;
+		rq->counted = 1;
+		active = atomic_fetch_add(&m->active, 1) + 1;
+		if ((unsigned)active > m->max_concurrent && (cc = limit_code(mt->c, 1))) {
+			struct contract_code over = *cc;
+			json_t *extra = NULL;
+			char *body;
+			struct reply rp;
+			enum MHD_Result ret;
+
+			if (cc->extra) { /* the documented extras, with the real figures */
+				extra = json_pack("{si si}", "active_requests", active - 1,
+						  "concurrency_limit", (int)m->max_concurrent);
+				over.extra = extra;
+			}
+			body = envelope_render_text(mt->c, &over, NULL, over.status);
+			build_code(m, mt, cc, -1, 0, rq, &rp);
+			rp.body = body;
+			rp.len = body ? strlen(body) : 0;
+			rp.body_persistent = 0;
+			ret = body ? send_reply(conn, &rp, 0) : MHD_NO;
+			record(m, conn, method, url, mt, cc, cc->status, rq);
+			free(body);
+			json_decref(extra);
+			return ret;
+		}
+	}
+	if (m->rate_limited) {
+		char lkey[300];
+		int remaining;
+		long long reset;
+
+		if (!(rq = ensure_request(req_cls)))
+			return MHD_NO;
+		rq->m = m;
+		limit_key(conn, lkey, sizeof(lkey));
+		rq->rl_on = 1;
+		if (!limiter_take(&m->limiter, lkey, mock_now_us(m), &remaining, &reset)) {
+			rq->rl_remaining = 0;
+			rq->rl_reset = reset;
+			cc = limit_code(mt->c, 0);
+			if (cc)
+				return serve_code(m, conn, method, url, mt, cc, reset, 0, rq);
+			record(m, conn, method, url, mt, NULL, 429, rq);
+			return mock_problem(m, conn, 429, "rate-limited", "Rate limited",
+					    "the mock's --rate-limit refused this request", NULL);
+		}
+		rq->rl_remaining = remaining;
+		rq->rl_reset = reset;
+	}
+
+	/* which response: a scenario's step, or a selector's code */
+	v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Errata-Scenario");
+	if (v) {
+		sc = scenarios_get(&m->scenarios, v);
+		if (!sc || sc->contract != mt->c) {
+			snprintf(why, sizeof(why), "X-Errata-Scenario names '%.100s', which is not a scenario of %s",
+				 v, mt->c->id);
+			scenario_unref(sc);
+			record(m, conn, method, url, mt, NULL, 400, rq);
+			return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "unknown-scenario",
+					    "Unknown scenario", why, valid_scenarios(m));
+		}
+	} else {
+		sc = scenarios_match(&m->scenarios, mt->c, method, url + 1 + mt->id_len);
+	}
+	if (!sc) {
+		p = select_code(mt->c,
+				MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Errata-Error"),
+				MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Prefer"),
+				MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "__error"),
+				&cc, why, sizeof(why));
+		if (p != SELECT_OK) {
+			record(m, conn, method, url, mt, NULL, 400, rq);
+			switch (p) {
+			case SELECT_UNKNOWN_CODE:
+				return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "unknown-code",
+						    "Unknown error code", why, valid_codes(mt->c));
+			case SELECT_UNKNOWN_STATUS:
+				return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "unknown-status",
+						    "No code has this status", why, valid_statuses(mt->c));
+			default:
+				return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "malformed-selector",
+						    "Malformed selector", why, valid_codes(mt->c));
+			}
+		}
+		v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Errata-Retry-After");
+		if (v && select_retry_after(v, &ask, &ask_date)) {
+			snprintf(why, sizeof(why), "X-Errata-Retry-After: '%.100s' is not <seconds> or date:<seconds>", v);
+			record(m, conn, method, url, mt, NULL, 400, rq);
+			return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "malformed-selector",
+					    "Malformed selector", why, NULL);
+		}
+	}
+
+	/* Idempotency-Key, as the contract's policy says */
+	if (applies_idempotency(mt->c, method)) {
+		key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, mt->c->idempotency_header);
+		if (!key && (mt->c->idempotency_required || (sc && sc->require_idempotency_key))) {
+			const struct contract_code *miss = mt->c->idempotency_missing ?
+				contract_find(mt->c, mt->c->idempotency_missing) : NULL;
+
+			scenario_unref(sc);
+			if (miss)
+				return serve_code(m, conn, method, url, mt, miss, -1, 0, rq);
+			snprintf(why, sizeof(why), "%s requires the %s header", method, mt->c->idempotency_header);
+			record(m, conn, method, url, mt, NULL, 400, rq);
+			return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "idempotency-key-missing",
+					    "Idempotency-Key missing", why, NULL);
+		}
+		if (key) {
+			char scoped[600];
+			struct idem_reply stored;
+			uint64_t fp = journal_hash(JOURNAL_HASH_INIT, method, strlen(method) + 1);
+			uint64_t body = rq && rq != NO_BODY ? rq->body_hash : JOURNAL_HASH_INIT;
+
+			fp = journal_hash(fp, url, strlen(url) + 1);
+			fp = journal_hash(fp, &body, sizeof(body));
+			snprintf(scoped, sizeof(scoped), "%s\n%.500s", mt->c->id, key);
+			switch (idem_begin(&m->idem, scoped, fp, mock_now_us(m),
+					   (int64_t)mt->c->idempotency_ttl * 1000000, &stored)) {
+			case IDEM_NEW:
+				if (!(rq = ensure_request(req_cls))) {
+					idem_abort(&m->idem, scoped);
+					scenario_unref(sc);
+					return MHD_NO;
+				}
+				rq->m = m;
+				rq->idem_key = strdup(scoped);
+				break;
+			case IDEM_REPLAY: {
+				struct reply rp = { 0 };
+				struct served sv = { NULL, NULL, -1, 1, 0 };
+				const struct contract_code *seen = NULL;
+				enum MHD_Result ret;
+				unsigned i;
+
+				rp.status = stored.status;
+				for (i = 0; i < stored.nr_headers; i++)
+					reply_header(&rp, stored.names[i], stored.values[i]);
+				rp.body = stored.body;
+				rp.len = stored.body_len;
+				ret = send_reply(conn, &rp, 1);
+				for (i = 0; i < mt->c->nr_codes && !seen; i++)
+					if (mt->codes[i].len == stored.body_len &&
+					    !memcmp(mt->codes[i].body, stored.body, stored.body_len))
+						seen = mt->codes[i].cc;
+				record_ex(m, conn, method, url, mt, seen, stored.status, rq, &sv);
+				idem_reply_release(&stored);
+				scenario_unref(sc);
+				return ret;
+			}
+			case IDEM_CONFLICT:
+			case IDEM_IN_FLIGHT: {
+				int in_flight = 0;
+				const struct contract_code *conflict = mt->c->idempotency_conflict ?
+					contract_find(mt->c, mt->c->idempotency_conflict) : NULL;
+
+				scenario_unref(sc);
+				in_flight = idem_begin(&m->idem, scoped, fp, mock_now_us(m),
+						       (int64_t)mt->c->idempotency_ttl * 1000000, &stored) == IDEM_IN_FLIGHT;
+				if (in_flight) {
+					if (conflict && conflict->status == 409)
+						return serve_code(m, conn, method, url, mt, conflict, -1, 0, rq);
+					record(m, conn, method, url, mt, NULL, 409, rq);
+					return mock_problem(m, conn, MHD_HTTP_CONFLICT, "idempotency-key-in-use",
+							    "Idempotency-Key in use",
+							    "a request with this key is still being processed", NULL);
+				}
+				if (conflict)
+					return serve_code(m, conn, method, url, mt, conflict, -1, 0, rq);
+				record(m, conn, method, url, mt, NULL, 422, rq);
+				return mock_problem(m, conn, 422, "idempotency-key-reused",
+						    "Idempotency-Key reused",
+						    "this key was used with a different request", NULL);
+			}
+			}
+		}
+	}
+	if (!sc)
+		return serve_code(m, conn, method, url, mt, cc, ask, ask_date, rq);
+
+	/* a scenario step: now, or after its delay */
+	if (!(rq = ensure_request(req_cls))) {
+		scenario_unref(sc);
+		return MHD_NO;
+	}
+	rq->m = m;
+	rq->conn = conn;
+	rq->mt = mt;
+	rq->sc = sc;
+	{
+		long long n;
+
+		rq->step = scenario_next(sc, &rq->step_index, &n);
+		rq->delay_ms = scenario_delay_ms(sc, rq->step, n);
+	}
+	if (rq->delay_ms > 0 && !atomic_load(&m->stopping)) {
+		rq->phase = PH_WAITING;
+		MHD_suspend_connection(conn);
+		if (timer_add(&m->timer, timer_now_us() + rq->delay_ms * 1000, resume_cb, rq))
+			resume_cb(rq);
+		return MHD_YES;
+	}
+	return deliver_step(m, conn, method, url, rq, req_cls);
+}
+
+static enum MHD_Result handle(struct mock *m, struct MHD_Connection *conn, const char *url,
+			      const char *method, void **req_cls)
+{
+	struct request *rq = *req_cls;
+	const struct mount *mt;
+	char why[400];
+
+	if (rq && rq != NO_BODY) {
+		if (rq->phase == PH_CLOSE)
+			return MHD_NO; /* a hang or dribble has ended: close */
+		if (rq->phase == PH_WAITING) {
+			rq->phase = PH_READY; /* resumed after a delay */
+			return deliver_step(m, conn, method, url, rq, req_cls);
+		}
+	}
 	if (!strncmp(url, "/__errata", 9) && (url[9] == '/' || url[9] == '\0'))
-		return admin_handle(m, conn, method, url);
+		return admin_handle(m, conn, method, url,
+				    rq && rq != NO_BODY ? rq->admin_body : NULL,
+				    rq && rq != NO_BODY ? rq->admin_len : 0);
 	mt = find_mount(m, url);
 	if (!mt) {
 		json_t *ids = json_array();
@@ -320,44 +1040,7 @@ static enum MHD_Result handle(struct mock *m, struct MHD_Connection *conn, const
 		return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "unknown-contract",
 				    "Unknown contract", why, ids);
 	}
-	if (rq && rq->body_size > BODY_MAX) {
-		snprintf(why, sizeof(why), "the request body is over %d bytes", BODY_MAX);
-		record(m, conn, method, url, mt, NULL, 413, rq);
-		return mock_problem(m, conn, 413, "body-too-large",
-				    "Request body too large", why, NULL);
-	}
-	p = select_code(mt->c,
-			MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Errata-Error"),
-			MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Prefer"),
-			MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "__error"),
-			&cc, why, sizeof(why));
-	if (p != SELECT_OK) {
-		record(m, conn, method, url, mt, NULL, 400, rq);
-		switch (p) {
-		case SELECT_UNKNOWN_CODE:
-			return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "unknown-code",
-					    "Unknown error code", why, valid_codes(mt->c));
-		case SELECT_UNKNOWN_STATUS:
-			return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "unknown-status",
-					    "No code has this status", why, valid_statuses(mt->c));
-		default:
-			return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "malformed-selector",
-					    "Malformed selector", why, valid_codes(mt->c));
-		}
-	}
-	v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Errata-Retry-After");
-	if (v) {
-		if (select_retry_after(v, &ask.seconds, &ask.as_date)) {
-			snprintf(why, sizeof(why), "X-Errata-Retry-After: '%.100s' is not <seconds> or date:<seconds>", v);
-			record(m, conn, method, url, mt, NULL, 400, rq);
-			return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "malformed-selector",
-					    "Malformed selector", why, NULL);
-		}
-		ask.given = 1;
-	}
-	ret = serve_code(m, conn, mt, cc ? &mt->codes[cc->index] : NULL, &ask);
-	record(m, conn, method, url, mt, cc, cc ? cc->status : 200, rq);
-	return ret;
+	return api(m, conn, url, method, mt, req_cls);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -370,36 +1053,50 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 	(void)version;
 	if (rq == NO_BODY)
-		return handle(m, conn, url, method, NULL);
+		return handle(m, conn, url, method, req_cls);
 	if (!rq) {
 		if (!MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH) &&
 		    !MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
 			*req_cls = NO_BODY;
 			return MHD_YES;
 		}
-		rq = calloc(1, sizeof(*rq));
-		if (!rq)
+		if (!(rq = ensure_request(req_cls)))
 			return MHD_NO;
-		rq->body_hash = JOURNAL_HASH_INIT;
-		*req_cls = rq;
+		rq->m = m;
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
-		if (rq->body_size <= BODY_MAX)
+		if (rq->body_size <= BODY_MAX) {
 			rq->body_hash = journal_hash(rq->body_hash, upload_data, *upload_data_size);
+			if (!strncmp(url, "/__errata", 9) &&
+			    rq->admin_len + *upload_data_size <= BODY_MAX) {
+				char *b = realloc(rq->admin_body, rq->admin_len + *upload_data_size + 1);
+
+				if (!b)
+					return MHD_NO;
+				memcpy(b + rq->admin_len, upload_data, *upload_data_size);
+				rq->admin_len += *upload_data_size;
+				b[rq->admin_len] = '\0';
+				rq->admin_body = b;
+			}
+		}
 		rq->body_size += *upload_data_size;
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	return handle(m, conn, url, method, rq);
+	return handle(m, conn, url, method, req_cls);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	(void)cls; (void)conn; (void)toe;
-	if (*req_cls != NO_BODY)
-		free(*req_cls);
+	struct mock *m = cls;
+	struct request *rq = *req_cls;
+
+	(void)conn; (void)toe;
+	if (rq && rq != NO_BODY && rq->counted)
+		atomic_fetch_sub(&m->active, 1);
+	request_free(rq);
 	*req_cls = NULL;
 }
 
@@ -434,7 +1131,7 @@ struct mock *mock_start(const struct mock_config *cfg, char *why, size_t size)
 	unsigned threads = cfg->threads;
 	const char *host = !strcasecmp(cfg->host, "localhost") ? "127.0.0.1" : cfg->host;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO |
-			 MHD_USE_ITC;
+			 MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
 	size_t i;
 
 	if (!m) {
@@ -450,6 +1147,14 @@ struct mock *mock_start(const struct mock_config *cfg, char *why, size_t size)
 		free(m);
 		return NULL;
 	}
+	m->max_concurrent = cfg->max_concurrent;
+	m->rate_limited = cfg->rate_quota > 0;
+	if (scenarios_init(&m->scenarios) || idem_init(&m->idem) ||
+	    limiter_init(&m->limiter, cfg->rate_quota, cfg->rate_window) || timer_start(&m->timer)) {
+		snprintf(why, size, "cannot start the mock's threads");
+		goto fail;
+	}
+	m->contracts = cfg->contracts;
 	if (cfg->admin_token && !(m->admin_token = strdup(cfg->admin_token)))
 		goto oom;
 	m->mounts = calloc(cfg->nr_contracts ? cfg->nr_contracts : 1, sizeof(*m->mounts));
@@ -512,10 +1217,12 @@ void mock_stop(struct mock *m, unsigned drain_ms)
 
 	if (!m)
 		return;
+	atomic_store(&m->stopping, 1);
 	if (m->daemon) {
 		MHD_socket listen_fd = MHD_quiesce_daemon(m->daemon);
 		unsigned waited = 0;
 
+		timer_stop(&m->timer); /* resumes every suspended connection */
 		while (waited < drain_ms) {
 			const union MHD_DaemonInfo *info =
 				MHD_get_daemon_info(m->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
@@ -529,10 +1236,47 @@ void mock_stop(struct mock *m, unsigned drain_ms)
 		if (listen_fd != MHD_INVALID_SOCKET)
 			close(listen_fd);
 	}
+	timer_stop(&m->timer);
 	for (i = 0; i < m->nr_mounts; i++)
 		unprepare(&m->mounts[i]);
 	free(m->mounts);
 	free(m->admin_token);
 	journal_release(&m->journal);
+	scenarios_release(&m->scenarios);
+	idem_release(&m->idem);
+	limiter_release(&m->limiter);
 	free(m);
+}
+
+int mock_load_scenarios(struct mock *m, const char *text, size_t len, const char *source,
+			struct load_error *err)
+{
+	struct jload ld;
+	json_t *root = jload_parse(&ld, text, len, source, err), *v;
+	size_t i, n;
+	int rc = 0;
+
+	if (!root)
+		return -1;
+	n = json_is_array(root) ? json_array_size(root) : 1;
+	for (i = 0; i < n && !rc; i++) {
+		struct scenario *sc;
+		char why[200];
+
+		v = json_is_array(root) ? json_array_get(root, i) : root;
+		if (json_is_array(root))
+			jpath_index(&ld.path, i);
+		sc = scenario_parse(&ld, v, m->contracts, m->nr_mounts);
+		if (!sc) {
+			rc = -1;
+		} else if (scenarios_add(&m->scenarios, sc, why, sizeof(why))) {
+			scenario_unref(sc);
+			ld.path.nr = json_is_array(root) ? 1 : 0;
+			jload_fail(&ld, 0, "%s", why);
+			rc = -1;
+		}
+		ld.path.nr = 0;
+	}
+	json_decref(root);
+	return rc;
 }

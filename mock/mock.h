@@ -18,12 +18,21 @@ struct mock_config {
 	size_t journal_size;         /* entries; 0 turns the journal off */
 	const char *admin_token;     /* NULL: admin API open (loopback only) */
 	unsigned threads;            /* worker threads; 0: one per core */
+	int rate_quota, rate_window; /* a token bucket per API key; 0: no limit */
+	unsigned max_concurrent;     /* in-flight API requests; 0: no limit */
 };
 
 struct mock;
 
 /* Start serving. Returns NULL with a message in `why` on failure. */
 struct mock *mock_start(const struct mock_config *cfg, char *why, size_t size);
+
+/*
+ * Add scenarios from a JSON document (one scenario object or an array of
+ * them); `source` names it in errors. Returns 0, or -1 with *err set.
+ */
+int mock_load_scenarios(struct mock *m, const char *text, size_t len, const char *source,
+			struct load_error *err);
 
 /* The port actually bound. */
 unsigned mock_port(const struct mock *m);

@@ -309,7 +309,8 @@ static const struct jkey retry_keys[] = {
 };
 static const struct jkey idem_keys[] = {
 	{ "header", JREQUIRED }, { "methods", JREQUIRED },
-	{ "conflict_code", JREQUIRED }, { NULL, 0 }
+	{ "conflict_code", JREQUIRED }, { "required", JOPTIONAL },
+	{ "missing_code", JOPTIONAL }, { "ttl_seconds", JOPTIONAL }, { NULL, 0 }
 };
 
 /* Enter object member `key`, which must be an object; checks its keys. */
@@ -379,6 +380,7 @@ static int load_policy(struct jload *ld, struct contract *c, json_t *root)
 {
 	json_t *pol, *retry, *idem, *methods, *v;
 	const char *basis;
+	long long ttl;
 	size_t i;
 
 	pol = jload_enter(ld, root, "policy", policy_keys);
@@ -409,6 +411,11 @@ static int load_policy(struct jload *ld, struct contract *c, json_t *root)
 		return -1;
 	c->idempotency_header = jload_string(ld, idem, "header", 1);
 	c->idempotency_conflict = jload_string(ld, idem, "conflict_code", 1);
+	c->idempotency_missing = jload_string(ld, idem, "missing_code", 1);
+	c->idempotency_required = jload_bool(ld, idem, "required", 0);
+	if (jload_int(ld, idem, "ttl_seconds", 1, 365LL * 86400, 86400, &ttl))
+		return -1;
+	c->idempotency_ttl = (int)ttl;
 	methods = json_object_get(idem, "methods");
 	jpath_key(&ld->path, "methods");
 	if (!json_is_array(methods))
@@ -483,6 +490,13 @@ static int check_codes(struct jload *ld, struct contract *c)
 		jpath_key(&ld->path, "conflict_code");
 		return jload_fail(ld, 0, "conflict_code '%s' is not a code of this contract",
 			    c->idempotency_conflict);
+	}
+	if (c->idempotency_missing && !contract_find(c, c->idempotency_missing)) {
+		jpath_key(&ld->path, "policy");
+		jpath_key(&ld->path, "idempotency");
+		jpath_key(&ld->path, "missing_code");
+		return jload_fail(ld, 0, "missing_code '%s' is not a code of this contract",
+			    c->idempotency_missing);
 	}
 	return 0;
 }

@@ -81,6 +81,9 @@ struct contract {
 	int post_requires_idempotency_key;
 	const char *idempotency_header;   /* NULL when the API has none */
 	const char *idempotency_conflict; /* the code refusing a reused key, or NULL */
+	const char *idempotency_missing;  /* the code refusing a missing key, or NULL */
+	int idempotency_required;         /* the key is required on its methods */
+	int idempotency_ttl;              /* seconds a key is remembered (default 86400) */
 	struct contract_code *codes;      /* document order (owned array) */
 	size_t nr_codes;
 	size_t nr_documented;    /* codes that are not status_only */
