@@ -1,0 +1,82 @@
+"""Shared helpers for the Python tests: a TAP writer and a real errata serve
+started on port 0 (readiness is its 'listening on' line, never a sleep)."""
+import http.client, json, os, re, select, signal, subprocess, sys
+
+ERRATA = os.environ.get("ERRATA", "bin/errata")
+
+
+class Tap:
+    def __init__(self):
+        self.n = self.failed = 0
+        print("TAP version 13", flush=True)
+
+    def ok(self, cond, desc, diag=None):
+        self.n += 1
+        desc = desc.replace("\\", "\\\\").replace("#", "\\#")
+        print(("ok" if cond else "not ok") + " %d - %s" % (self.n, desc), flush=True)
+        if not cond:
+            self.failed += 1
+            if diag is not None:
+                for line in str(diag)[:800].splitlines():
+                    print("# " + line)
+        return cond
+
+    def skip(self, desc, why):
+        self.n += 1
+        print("ok %d - %s # SKIP %s" % (self.n, desc.replace("#", "\\#"), why), flush=True)
+
+    def done(self):
+        print("1..%d" % self.n)
+        sys.exit(1 if self.failed else 0)
+
+
+def start(*args):
+    p = subprocess.Popen([ERRATA, "serve", "--listen", "127.0.0.1:0", *args],
+                         stderr=subprocess.PIPE, text=True)
+    ready, _, _ = select.select([p.stderr], [], [], 10)
+    line = p.stderr.readline() if ready else ""
+    m = re.match(r"listening on http://127\.0\.0\.1:(\d+)$", line.strip())
+    if not m:
+        p.kill()
+        print("Bail out! errata serve did not start: %r %s" % (line, p.stderr.read() if p.poll() is not None else ""))
+        sys.exit(1)
+    return p, int(m.group(1))
+
+
+def stop(p, sig=signal.SIGTERM, timeout=5):
+    p.send_signal(sig)
+    try:
+        rc = p.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rc = None
+    p.stderr.close()
+    return rc
+
+
+def run(*args, timeout=20):
+    return subprocess.run([ERRATA, *args], capture_output=True, text=True, timeout=timeout)
+
+
+class Client:
+    def __init__(self, port, timeout=10):
+        self.port = port
+        self.c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+
+    def req(self, method, path, headers=None, body=None):
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body)
+        self.c.request(method, path, body=body, headers=headers or {})
+        r = self.c.getresponse()
+        data = r.read()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, data
+
+    def get(self, path, headers=None):
+        return self.req("GET", path, headers)
+
+    def json(self, method, path, body=None, headers=None):
+        st, h, data = self.req(method, path, headers, body)
+        try:
+            return st, json.loads(data)
+        except ValueError:
+            return st, data
