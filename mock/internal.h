@@ -55,6 +55,97 @@ struct mock {
 
 int64_t mock_now_us(const struct mock *m);
 
+/* Per-request state, hung on MHD's req_cls and freed when the request ends. */
+enum phase { PH_NEW, PH_WAITING, PH_READY, PH_CLOSE };
+
+struct request {
+	uint64_t body_size, body_hash;
+	char *admin_body;            /* admin requests keep their body (capped) */
+	size_t admin_len;
+	int counted;                 /* counted in m->active */
+	/* a response deferred by a delay, hang or dribble */
+	enum phase phase;
+	struct mock *m;
+	struct MHD_Connection *conn;
+	const struct mount *mt;
+	struct scenario *sc;         /* a reference, or NULL */
+	const struct step *step;
+	size_t step_index;
+	long long delay_ms;
+	char *idem_key;              /* the scoped key this request stores its response under */
+	char *raw;                   /* DRIBBLE: the whole response, written by the timer */
+	size_t raw_len, raw_off, chunk;
+	int64_t interval_us;
+	int rl_remaining;            /* the limiter's view, for the RateLimit fields */
+	long long rl_reset;
+	int rl_on;
+};
+
+/*
+ * req_cls of a request without a body: nothing to allocate. (Answering on
+ * the first callback would make libmicrohttpd close the connection.)
+ */
+extern const char no_body_marker;
+#define NO_BODY ((struct request *)(uintptr_t)&no_body_marker)
+
+
+/* What a response was, beyond its code and status, for the journal. */
+struct served {
+	const char *scenario, *fault;
+	int step, replayed;
+	long long delay_ms;
+};
+
+/* Journal a request (sv may be NULL for a plain response). */
+void record_ex(struct mock *m, struct MHD_Connection *conn, const char *method,
+	       const char *url, const struct mount *mt, const struct contract_code *cc,
+	       int status, const struct request *rq, const struct served *sv);
+void record(struct mock *m, struct MHD_Connection *conn, const char *method,
+	    const char *url, const struct mount *mt, const struct contract_code *cc,
+	    int status, const struct request *rq);
+
+/* --- respond.c --- */
+
+#define REPLY_MAX_HEADERS 16
+
+/* A response being built: kept as data so it can also be stored for replay. */
+struct reply {
+	int status;
+	unsigned nr;
+	const char *names[REPLY_MAX_HEADERS];
+	const char *values[REPLY_MAX_HEADERS];
+	char store[6][64 + 40];             /* values formatted per response */
+	unsigned used;
+	const char *body;
+	size_t len;
+	int body_persistent;                /* lives as long as the mock */
+};
+
+/* Add a header (a later value for the same name wins). */
+void reply_header(struct reply *rp, const char *name, const char *value);
+
+/* Queue the reply; `replayed` adds Idempotent-Replayed: true. */
+enum MHD_Result send_reply(struct MHD_Connection *conn, const struct reply *rp, int replayed);
+
+/* A documented code's response (NULL: success); ask >= 0 overrides Retry-After. */
+void build_code(struct mock *m, const struct mount *mt, const struct contract_code *cc,
+		long long ask, int ask_date, const struct request *rq, struct reply *rp);
+
+/* Build, send, store for the request's Idempotency-Key, and journal. */
+enum MHD_Result serve_code(struct mock *m, struct MHD_Connection *conn, const char *method,
+			   const char *url, const struct mount *mt, const struct contract_code *cc,
+			   long long ask, int ask_date, struct request *rq);
+
+/* Store a response under the request's Idempotency-Key, if it has one. */
+void idem_store_reply(struct mock *m, struct request *rq, const struct reply *rp);
+
+/* Serve the request's scenario step now (its delay is over). */
+enum MHD_Result deliver_step(struct mock *m, struct MHD_Connection *conn, const char *method,
+			     const char *url, struct request *rq, void **req_cls);
+
+/* Timer callback: resume a suspended request's connection. */
+void resume_cb(void *arg);
+
 /* Queue a JSON response (takes the reference to body). */
 enum MHD_Result mock_reply_json(struct MHD_Connection *conn, unsigned status,
 				const char *content_type, json_t *body);

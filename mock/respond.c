@@ -1,0 +1,407 @@
+/*
+ * Building and delivering the mock's responses: documented codes, scenario
+ * steps, replays, and the faults that write their own bytes or none.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "internal.h"
+#include "../model/retry_after.h"
+
+/* --- building responses --- */
+
+void reply_header(struct reply *rp, const char *name, const char *value)
+{
+	unsigned i;
+
+	for (i = 0; i < rp->nr; i++)
+		if (!strcasecmp(rp->names[i], name)) {
+			rp->values[i] = value; /* a later value (a step's headers) wins */
+			return;
+		}
+	if (rp->nr < REPLY_MAX_HEADERS) {
+		rp->names[rp->nr] = name;
+		rp->values[rp->nr++] = value;
+	}
+}
+
+/* A formatted header value, kept in the reply. */
+static void reply_headerf(struct reply *rp, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void reply_headerf(struct reply *rp, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (rp->used >= sizeof(rp->store) / sizeof(rp->store[0]))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(rp->store[rp->used], sizeof(rp->store[0]), fmt, ap);
+	va_end(ap);
+	reply_header(rp, name, rp->store[rp->used++]);
+}
+
+enum MHD_Result send_reply(struct MHD_Connection *conn, const struct reply *rp, int replayed)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	unsigned i;
+
+	r = MHD_create_response_from_buffer(rp->len, (void *)rp->body,
+					    rp->body_persistent ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	for (i = 0; i < rp->nr; i++)
+		MHD_add_response_header(r, rp->names[i], rp->values[i]);
+	if (replayed)
+		MHD_add_response_header(r, "Idempotent-Replayed", "true");
+	ret = MHD_queue_response(conn, (unsigned)rp->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static void reply_request_id(struct mock *m, const struct contract *c, struct reply *rp)
+{
+	if (c->request_id_header)
+		reply_headerf(rp, c->request_id_header, "%s%012llx", m->boot,
+			      (unsigned long long)atomic_fetch_add(&m->next_request, 1));
+}
+
+/* RateLimit fields: the limiter's, when on; else the contract's on a 429. */
+static void reply_ratelimit(const struct mount *mt, const struct request *rq, struct reply *rp,
+			    const struct contract_code *cc, long long ra_seconds)
+{
+	const struct contract *c = mt->c;
+	const char *name = c->rate_limit_policy ? c->rate_limit_policy : "default";
+
+	if (rq && rq != NO_BODY && rq->rl_on) {
+		reply_headerf(rp, "RateLimit-Policy", "\"%s\";q=%d;w=%d", name,
+			      rq->m->limiter.quota, rq->m->limiter.window);
+		reply_headerf(rp, "RateLimit", "\"%s\";r=%d;t=%lld", name, rq->rl_remaining, rq->rl_reset);
+	} else if (cc && cc->status == 429 && mt->policy[0]) {
+		reply_header(rp, "RateLimit-Policy", mt->policy);
+		if (cc->retry_after)
+			reply_headerf(rp, "RateLimit", "\"%s\";r=0;t=%lld", name, ra_seconds);
+		else
+			reply_headerf(rp, "RateLimit", "\"%s\";r=0", name);
+	}
+}
+
+/* A documented code's response; `ask` overrides Retry-After (seconds < 0: none asked). */
+void build_code(struct mock *m, const struct mount *mt, const struct contract_code *cc,
+		       long long ask_seconds, int ask_date, const struct request *rq, struct reply *rp)
+{
+	const struct contract *c = mt->c;
+	const struct prepared *pc = cc ? &mt->codes[cc->index] : NULL;
+	long long ra = ask_seconds >= 0 ? ask_seconds : c->retry_after_default;
+
+	memset(rp, 0, sizeof(*rp));
+	rp->status = cc ? cc->status : 200;
+	rp->body = pc ? pc->body : mt->success;
+	rp->len = pc ? pc->len : mt->success_len;
+	rp->body_persistent = 1;
+	reply_header(rp, MHD_HTTP_HEADER_CONTENT_TYPE, c->content_type);
+	reply_request_id(m, c, rp);
+	if (cc && cc->retry_after) {
+		if (ask_seconds >= 0 && ask_date) {
+			char date[HTTP_DATE_SIZE];
+
+			http_date_format(time(NULL) + ra, date);
+			reply_headerf(rp, MHD_HTTP_HEADER_RETRY_AFTER, "%s", date);
+		} else if (ask_seconds >= 0) {
+			reply_headerf(rp, MHD_HTTP_HEADER_RETRY_AFTER, "%lld", ra);
+		} else {
+			reply_header(rp, MHD_HTTP_HEADER_RETRY_AFTER, mt->retry_after);
+		}
+	}
+	reply_ratelimit(mt, rq, rp, cc, ra);
+}
+
+/* A scenario step's response. */
+static void build_step(struct mock *m, const struct mount *mt, const struct step *st,
+		       const struct request *rq, struct reply *rp)
+{
+	const struct contract *c = mt->c;
+	long long ra = c->retry_after_default;
+	const char *key;
+	json_t *v;
+
+	memset(rp, 0, sizeof(*rp));
+	rp->status = st->status;
+	rp->body = st->body;
+	rp->len = st->body_len;
+	reply_header(rp, MHD_HTTP_HEADER_CONTENT_TYPE,
+		     st->fault == FAULT_GATEWAY_HTML ? "text/html" :
+		     st->fault == FAULT_WRONG_CONTENT_TYPE ? "text/plain" : c->content_type);
+	if (st->fault != FAULT_GATEWAY_HTML)
+		reply_request_id(m, c, rp);
+	switch (st->ra_mode) {
+	case RA_CONTRACT:
+		if (st->code && st->code->retry_after)
+			reply_header(rp, MHD_HTTP_HEADER_RETRY_AFTER, mt->retry_after);
+		break;
+	case RA_SECONDS:
+		ra = st->ra_seconds;
+		reply_headerf(rp, MHD_HTTP_HEADER_RETRY_AFTER, "%lld", ra);
+		break;
+	case RA_DATE: {
+		char date[HTTP_DATE_SIZE];
+
+		ra = st->ra_seconds;
+		http_date_format(time(NULL) + ra, date);
+		reply_headerf(rp, MHD_HTTP_HEADER_RETRY_AFTER, "%s", date);
+		break;
+	}
+	case RA_VERBATIM:
+		reply_header(rp, MHD_HTTP_HEADER_RETRY_AFTER, st->ra_text);
+		break;
+	}
+	if (st->fault != FAULT_GATEWAY_HTML)
+		reply_ratelimit(mt, rq, rp, st->code && st->code->status == st->status ? st->code : NULL,
+				ra < 0 ? 0 : ra);
+	if (st->headers)
+		json_object_foreach(st->headers, key, v)
+			reply_header(rp, key, json_string_value(v));
+}
+
+/* The whole response as bytes on the wire, for faults that write it themselves. */
+static char *raw_response(const struct reply *rp, size_t body_len, size_t declared, size_t *out_len)
+{
+	size_t cap = 512 + body_len, n, i;
+	char *buf = malloc(cap);
+
+	if (!buf)
+		return NULL;
+	n = (size_t)snprintf(buf, cap, "HTTP/1.1 %d %s\r\n", rp->status,
+			     MHD_get_reason_phrase_for((unsigned)rp->status));
+	for (i = 0; i < rp->nr && n < cap; i++) {
+		size_t need = strlen(rp->names[i]) + strlen(rp->values[i]) + 4;
+		char *nb;
+
+		if (n + need + 128 + body_len > cap) {
+			cap = n + need + 128 + body_len;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				return NULL;
+			}
+			buf = nb;
+		}
+		n += (size_t)snprintf(buf + n, cap - n, "%s: %s\r\n", rp->names[i], rp->values[i]);
+	}
+	n += (size_t)snprintf(buf + n, cap - n, "Content-Length: %zu\r\nConnection: close\r\n\r\n", declared);
+	memcpy(buf + n, rp->body, body_len);
+	*out_len = n + body_len;
+	return buf;
+}
+
+static int connection_fd(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+	return ci ? ci->connect_fd : -1;
+}
+
+/* Write what fits now; a fault's bytes are few, and the socket buffer is empty. */
+static void write_some(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (w <= 0)
+			return;
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/*
+ * The transport faults that end the connection. Returns MHD_NO, which makes
+ * libmicrohttpd close it (with MHD_USE_TURBO it does not shut it down first,
+ * so a zero linger turns the close into a reset).
+ */
+static enum MHD_Result transport_fault(struct MHD_Connection *conn, const struct step *st,
+				       const struct reply *rp, const struct scenario *sc, long long n)
+{
+	int fd = connection_fd(conn);
+	struct linger lg = { 1, 0 };
+	char *raw;
+	size_t len, i;
+
+	switch (st->fault) {
+	case FAULT_CONNECTION_RESET_BY_PEER:
+		if (fd >= 0)
+			setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		break;
+	case FAULT_EMPTY_RESPONSE:
+		break;
+	case FAULT_MALFORMED_RESPONSE_CHUNK:
+		if (fd >= 0) {
+			char head[256];
+			int k = snprintf(head, sizeof(head),
+					 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nTransfer-Encoding: chunked\r\n\r\n"
+					 "zz\r\n%.20s\r\n", rp->status,
+					 MHD_get_reason_phrase_for((unsigned)rp->status), rp->values[0], rp->body);
+
+			write_some(fd, head, (size_t)k);
+		}
+		break;
+	case FAULT_RANDOM_DATA_THEN_CLOSE:
+		if (fd >= 0) {
+			unsigned char junk[256];
+			uint64_t x = sc->seed + (uint64_t)n * 0x9e3779b97f4a7c15ULL + 1;
+
+			for (i = 0; i < sizeof(junk); i++) {
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				junk[i] = (unsigned char)x;
+			}
+			junk[0] = 0xff; /* never a valid status line */
+			write_some(fd, (const char *)junk, sizeof(junk));
+		}
+		break;
+	case FAULT_TRUNCATED_BODY:
+		raw = raw_response(rp, rp->len / 2, rp->len + 64, &len);
+		if (raw && fd >= 0)
+			write_some(fd, raw, len);
+		free(raw);
+		break;
+	default:
+		break;
+	}
+	return MHD_NO;
+}
+
+void resume_cb(void *arg)
+{
+	struct request *rq = arg;
+
+	MHD_resume_connection(rq->conn);
+}
+
+/* DRIBBLE: the next slice of the response; the last one ends the request. */
+static void dribble_cb(void *arg)
+{
+	struct request *rq = arg;
+	int fd = connection_fd(rq->conn);
+	int stopping = atomic_load(&rq->m->stopping);
+
+	if (fd >= 0 && rq->raw_off < rq->raw_len && !stopping) {
+		size_t n = rq->raw_len - rq->raw_off < rq->chunk ? rq->raw_len - rq->raw_off : rq->chunk;
+		ssize_t w = send(fd, rq->raw + rq->raw_off, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (w > 0)
+			rq->raw_off += (size_t)w;
+		else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+			rq->raw_off = rq->raw_len; /* the client went away */
+	}
+	if (rq->raw_off < rq->raw_len && !stopping &&
+	    !timer_add(&rq->m->timer, timer_now_us() + rq->interval_us, dribble_cb, rq))
+		return;
+	rq->phase = PH_CLOSE;
+	MHD_resume_connection(rq->conn);
+}
+
+static void hang_cb(void *arg)
+{
+	struct request *rq = arg;
+
+	rq->phase = PH_CLOSE;
+	MHD_resume_connection(rq->conn);
+}
+
+/* Store a response for its Idempotency-Key, if the request has one. */
+void idem_store_reply(struct mock *m, struct request *rq, const struct reply *rp)
+{
+	struct idem_reply ir = { 0 };
+	unsigned i;
+
+	if (!rq || rq == NO_BODY || !rq->idem_key)
+		return;
+	ir.status = rp->status;
+	for (i = 0; i < rp->nr && i < IDEM_MAX_HEADERS; i++) {
+		ir.names[i] = (char *)rp->names[i];
+		ir.values[i] = (char *)rp->values[i];
+	}
+	ir.nr_headers = i;
+	ir.body = (char *)rp->body;
+	ir.body_len = rp->len;
+	idem_finish(&m->idem, rq->idem_key, &ir);
+	free(rq->idem_key);
+	rq->idem_key = NULL;
+}
+
+/* Serve a scenario step now (its delay, if any, is over). */
+enum MHD_Result deliver_step(struct mock *m, struct MHD_Connection *conn, const char *method,
+				    const char *url, struct request *rq, void **req_cls)
+{
+	const struct step *st = rq->step;
+	struct served sv = { rq->sc->id, fault_name(st->fault), (int)rq->step_index, 0, rq->delay_ms };
+	struct reply rp;
+	enum MHD_Result ret;
+
+	build_step(m, rq->mt, st, rq, &rp);
+	switch (st->fault) {
+	case FAULT_CONNECTION_RESET_BY_PEER:
+	case FAULT_EMPTY_RESPONSE:
+	case FAULT_MALFORMED_RESPONSE_CHUNK:
+	case FAULT_RANDOM_DATA_THEN_CLOSE:
+	case FAULT_TRUNCATED_BODY:
+		record_ex(m, conn, method, url, rq->mt, st->code, 0, rq, &sv);
+		return transport_fault(conn, st, &rp, rq->sc, 0);
+	case FAULT_HANG:
+		record_ex(m, conn, method, url, rq->mt, st->code, 0, rq, &sv);
+		if (atomic_load(&m->stopping))
+			return MHD_NO;
+		rq->phase = PH_WAITING;
+		MHD_suspend_connection(conn);
+		if (timer_add(&m->timer, timer_now_us() + st->fault_ms * 1000, hang_cb, rq))
+			hang_cb(rq);
+		return MHD_YES;
+	case FAULT_DRIBBLE: {
+		long long slices = st->fault_ms / 100 > 0 ? st->fault_ms / 100 : 1;
+
+		record_ex(m, conn, method, url, rq->mt, st->code, st->status, rq, &sv);
+		rq->raw = raw_response(&rp, rp.len, rp.len, &rq->raw_len);
+		if (!rq->raw || atomic_load(&m->stopping))
+			return MHD_NO;
+		rq->chunk = rq->raw_len / (size_t)slices + 1;
+		rq->interval_us = st->fault_ms * 1000 / slices;
+		rq->phase = PH_WAITING;
+		MHD_suspend_connection(conn);
+		dribble_cb(rq);
+		return MHD_YES;
+	}
+	default:
+		break;
+	}
+	(void)req_cls;
+	ret = send_reply(conn, &rp, 0);
+	idem_store_reply(m, rq, &rp);
+	record_ex(m, conn, method, url, rq->mt, st->code, st->status, rq, &sv);
+	return ret;
+}
+
+/* Serve a documented code (or success), storing it for an Idempotency-Key. */
+enum MHD_Result serve_code(struct mock *m, struct MHD_Connection *conn, const char *method,
+				  const char *url, const struct mount *mt, const struct contract_code *cc,
+				  long long ask, int ask_date, struct request *rq)
+{
+	struct reply rp;
+	enum MHD_Result ret;
+
+	build_code(m, mt, cc, ask, ask_date, rq, &rp);
+	ret = send_reply(conn, &rp, 0);
+	idem_store_reply(m, rq, &rp);
+	record(m, conn, method, url, mt, cc, rp.status, rq);
+	return ret;
+}
+
