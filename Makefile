@@ -10,7 +10,7 @@
 
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS       := jansson libmicrohttpd
+PKGS       := jansson libmicrohttpd libcurl
 BUILD      ?= build
 ERRATA     ?= bin/errata
 CFLAGS     ?= -O2 -g
@@ -23,10 +23,12 @@ LDLIBS      = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm -lpthread
 
 MODEL_SRC  := $(wildcard model/*.c)
 MOCK_SRC   := $(wildcard mock/*.c)
+HARNESS_SRC := $(wildcard harness/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
 UNIT_SRC   := $(wildcard tests/unit/*.c)
 MODEL_OBJ  := $(MODEL_SRC:%.c=$(BUILD)/%.o)
 MOCK_OBJ   := $(MOCK_SRC:%.c=$(BUILD)/%.o)
+HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/t/%)
 TESTS      := $(UNIT_BIN) $(sort $(wildcard tests/*.t))
@@ -43,11 +45,14 @@ $(BUILD)/libmodel.a: $(MODEL_OBJ)
 $(BUILD)/libmock.a: $(MOCK_OBJ)
 	$(AR) rcs $@ $^
 
-$(ERRATA): $(CLI_OBJ) $(BUILD)/libmock.a $(BUILD)/libmodel.a
+$(BUILD)/libharness.a: $(HARNESS_OBJ)
+	$(AR) rcs $@ $^
+
+$(ERRATA): $(CLI_OBJ) $(BUILD)/libharness.a $(BUILD)/libmock.a $(BUILD)/libmodel.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/t/%: $(BUILD)/tests/unit/%.o $(BUILD)/libmock.a $(BUILD)/libmodel.a
+$(BUILD)/t/%: $(BUILD)/tests/unit/%.o $(BUILD)/libharness.a $(BUILD)/libmock.a $(BUILD)/libmodel.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -80,4 +85,4 @@ clean:
 
 .PHONY: all deps test test-run check demo bench clean
 .SECONDARY:
--include $(MODEL_OBJ:.o=.d) $(MOCK_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d)
+-include $(MODEL_OBJ:.o=.d) $(MOCK_OBJ:.o=.d) $(HARNESS_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d)

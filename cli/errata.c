@@ -14,6 +14,7 @@ static const char usage[] =
 	"  contract lint FILE...     validate contracts (exit 1 if any is invalid)\n"
 	"  contract show ID|FILE     print a contract's codes as a table\n"
 	"  serve [options]           the mock: serve every documented error on demand\n"
+	"  check [options]           verify an API against its contract (TAP 14, JUnit)\n"
 	"\n"
 	"Run 'errata <command> --help' for a command's options.\n";
 
@@ -40,6 +41,8 @@ int main(int argc, char **argv)
 		return cmd_contract(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "serve"))
 		return cmd_serve(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "check"))
+		return cmd_check(argc - 1, argv + 1);
 	fprintf(stderr, "errata: unknown command '%s'\n\n%s", argv[1], usage);
 	return 2;
 }

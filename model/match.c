@@ -11,6 +11,7 @@
 
 #include "envelope.h"
 #include "match.h"
+#include "ratelimit.h"
 #include "retry_after.h"
 
 static const struct {
@@ -27,13 +28,14 @@ static const struct {
 	{ CHECK_RETRY_AFTER_VALID, "Retry-After is delay-seconds or an HTTP-date" },
 	{ CHECK_RETRY_AFTER_MISREAD, "Retry-After is not a value clients misread (warning)" },
 	{ CHECK_REQUEST_ID, "the request id header is present and not empty" },
+	{ CHECK_RATELIMIT, "RateLimit and RateLimit-Policy, where present, are well formed" },
 };
 
 const char *const check_ids[] = {
 	CHECK_STATUS, CHECK_ENVELOPE_JSON, CHECK_ENVELOPE_SHAPE, CHECK_ENVELOPE_STATUS,
 	CHECK_CODE_DOCUMENTED, CHECK_MESSAGE_FIXED, CHECK_CONTENT_TYPE,
 	CHECK_RETRY_AFTER_PRESENT, CHECK_RETRY_AFTER_VALID, CHECK_RETRY_AFTER_MISREAD,
-	CHECK_REQUEST_ID, NULL
+	CHECK_REQUEST_ID, CHECK_RATELIMIT, NULL
 };
 
 const char *check_describe(const char *id)
@@ -269,6 +271,15 @@ size_t contract_match(const struct contract *c, const struct response *r,
 			match_add(m, CHECK_REQUEST_ID, SEV_FAIL, "no %s header", c->request_id_header);
 	}
 
+	{
+		const char *why;
+		const char *pol = response_header(r, "RateLimit-Policy"), *rl = response_header(r, "RateLimit");
+
+		if (pol && ratelimit_check(pol, 1, &why))
+			match_add(m, CHECK_RATELIMIT, SEV_FAIL, "RateLimit-Policy '%.80s': %s", pol, why);
+		if (rl && ratelimit_check(rl, 0, &why))
+			match_add(m, CHECK_RATELIMIT, SEV_FAIL, "RateLimit '%.80s': %s", rl, why);
+	}
 	body = json_loadb(r->body ? r->body : "", r->body_len, 0, &jerr);
 	if (!body) {
 		match_add(m, CHECK_ENVELOPE_JSON, SEV_FAIL, "the body is not JSON (%s at byte %d)",
@@ -276,6 +287,7 @@ size_t contract_match(const struct contract *c, const struct response *r,
 		check_retry_after(NULL, r, now, m);
 		return m->failures;
 	}
+	m->parsed = 1;
 	walk(c->error_envelope, body, path, sizeof(path), m, &f);
 
 	if (f.code) {
@@ -330,4 +342,62 @@ size_t contract_match(const struct contract *c, const struct response *r,
 	check_retry_after(cc, r, now, m);
 	json_decref(body);
 	return m->failures;
+}
+
+static int template_has(json_t *t, enum placeholder ph)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	if (json_is_string(t))
+		return envelope_placeholder(json_string_value(t)) == ph;
+	if (json_is_object(t)) {
+		json_object_foreach(t, key, v)
+			if (template_has(v, ph))
+				return 1;
+	} else if (json_is_array(t)) {
+		json_array_foreach(t, i, v)
+			if (template_has(v, ph))
+				return 1;
+	}
+	return 0;
+}
+
+enum verdict check_verdict(const struct contract *c, const struct response *r,
+			   const struct match_result *m, const char *check,
+			   const struct violation **vp, const char **why)
+{
+	const struct violation *v = match_find(m, check);
+	const char *ra = response_header(r, "Retry-After");
+
+	if (vp)
+		*vp = v;
+	*why = NULL;
+	if (!strcmp(check, CHECK_STATUS) && !m->code)
+		*why = "no documented code to judge the status by";
+	else if ((!strcmp(check, CHECK_ENVELOPE_SHAPE)) && !m->parsed)
+		*why = "the body is not JSON";
+	else if (!strcmp(check, CHECK_ENVELOPE_STATUS) &&
+		 (!m->parsed || !template_has(c->error_envelope, PH_STATUS)))
+		*why = m->parsed ? "the envelope has no status field" : "the body is not JSON";
+	else if (!strcmp(check, CHECK_CODE_DOCUMENTED) && !m->code_seen)
+		*why = "no code in the body";
+	else if (!strcmp(check, CHECK_MESSAGE_FIXED) && (!c->messages_fixed || !m->code))
+		*why = c->messages_fixed ? "no documented code" : "the contract's messages may vary";
+	else if (!strcmp(check, CHECK_RETRY_AFTER_PRESENT) && (!m->code || !m->code->retry_after))
+		*why = m->code ? "the contract requires no Retry-After for this code" : "no documented code";
+	else if ((!strcmp(check, CHECK_RETRY_AFTER_VALID) || !strcmp(check, CHECK_RETRY_AFTER_MISREAD)) &&
+		 (!ra || (!strcmp(check, CHECK_RETRY_AFTER_MISREAD) && match_find(m, CHECK_RETRY_AFTER_VALID))))
+		*why = ra ? "Retry-After is malformed" : "no Retry-After";
+	else if (!strcmp(check, CHECK_REQUEST_ID) && !c->request_id_header)
+		*why = "the contract names no request id header";
+	else if (!strcmp(check, CHECK_RATELIMIT) && !response_header(r, "RateLimit") &&
+		 !response_header(r, "RateLimit-Policy"))
+		*why = "no RateLimit fields";
+	if (*why)
+		return VERDICT_SKIP;
+	if (!v)
+		return VERDICT_PASS;
+	return v->severity == SEV_WARN ? VERDICT_WARN : VERDICT_FAIL;
 }

@@ -21,6 +21,7 @@
 #define CHECK_RETRY_AFTER_VALID   "retry-after.valid"
 #define CHECK_RETRY_AFTER_MISREAD "retry-after.misread"
 #define CHECK_REQUEST_ID          "request-id"
+#define CHECK_RATELIMIT           "ratelimit"
 
 /* One line saying what the check verifies, or NULL for an unknown id. */
 const char *check_describe(const char *id);
@@ -58,6 +59,7 @@ struct match_result {
 	size_t failures;        /* violations with SEV_FAIL */
 	const struct contract_code *code; /* the entry the response was judged as, or NULL */
 	char *code_seen;        /* the code string in the body, or NULL (owned) */
+	int parsed;             /* the body was JSON */
 };
 
 void match_result_init(struct match_result *m);
@@ -77,5 +79,16 @@ const struct violation *match_find(const struct match_result *m, const char *che
  */
 size_t contract_match(const struct contract *c, const struct response *r,
 		      time_t now, struct match_result *out);
+
+enum verdict { VERDICT_PASS, VERDICT_FAIL, VERDICT_WARN, VERDICT_SKIP };
+
+/*
+ * The verdict of one check on a judged response: SKIP (with *why, a static
+ * string) when it does not apply, else FAIL, WARN or PASS from m's
+ * violations. `v` (may be NULL) gets the first violation citing it.
+ */
+enum verdict check_verdict(const struct contract *c, const struct response *r,
+			   const struct match_result *m, const char *check,
+			   const struct violation **v, const char **why);
 
 #endif

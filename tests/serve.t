@@ -5,6 +5,9 @@ Expectations are computed here from the contract files and the format in
 contracts/README.md, independently of the mock's renderer."""
 import email.utils, http.client, json, os, re, select, signal, subprocess, sys, tempfile, threading, time
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+from errata_test import render, compact, needs_retry_after  # noqa: E402
+
 ERRATA = os.environ.get("ERRATA", "bin/errata")
 IDS = ["breezeblue", "breezeblue-v1", "segmenter", "genapi", "studio"]
 n = failed = 0
@@ -60,44 +63,6 @@ class Client:
         r = self.c.getresponse()
         data = r.read()
         return r.status, {k.lower(): v for k, v in r.getheaders()}, data
-
-
-# --- the independent renderer ---------------------------------------------
-def render(tmpl, e):
-    if isinstance(tmpl, str):
-        if tmpl == "{{code}}":
-            return e["code"]
-        if tmpl == "{{message}}":
-            return e["message"]
-        if tmpl == "{{status}}":
-            return e["status"]
-        if tmpl in ("{{details}}", "{{details?}}"):
-            return e.get("details", {})
-        return tmpl
-    if isinstance(tmpl, dict):
-        out = {}
-        for k, v in tmpl.items():
-            if k == "{{extra}}":
-                out.update(e.get("extra", {}))
-            elif v == "{{details?}}" and "details" not in e:
-                continue
-            else:
-                out[k] = render(v, e)
-        return out
-    if isinstance(tmpl, list):
-        return [render(v, e) for v in tmpl]
-    return tmpl
-
-
-def compact(v):
-    return json.dumps(v, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def needs_retry_after(c, e):
-    if "retry_after" in e:
-        return e["retry_after"]
-    ra = c["headers"]["retry_after"]
-    return e["status"] in ra["statuses"] and (e["retryable"] or not ra["retryable_only"])
 
 
 contracts = {i: json.load(open("contracts/%s.json" % i)) for i in IDS}

@@ -80,3 +80,41 @@ class Client:
             return st, json.loads(data)
         except ValueError:
             return st, data
+
+
+# --- an independent renderer, written from contracts/README.md ----------------
+def render(tmpl, e):
+    if isinstance(tmpl, str):
+        if tmpl == "{{code}}":
+            return e["code"]
+        if tmpl == "{{message}}":
+            return e["message"]
+        if tmpl == "{{status}}":
+            return e["status"]
+        if tmpl in ("{{details}}", "{{details?}}"):
+            return e.get("details", {})
+        return tmpl
+    if isinstance(tmpl, dict):
+        out = {}
+        for k, v in tmpl.items():
+            if k == "{{extra}}":
+                out.update(e.get("extra", {}))
+            elif v == "{{details?}}" and "details" not in e:
+                continue
+            else:
+                out[k] = render(v, e)
+        return out
+    if isinstance(tmpl, list):
+        return [render(v, e) for v in tmpl]
+    return tmpl
+
+
+def compact(v):
+    return json.dumps(v, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def needs_retry_after(c, e):
+    if "retry_after" in e:
+        return e["retry_after"]
+    ra = c["headers"]["retry_after"]
+    return e["status"] in ra["statuses"] and (e["retryable"] or not ra["retryable_only"])

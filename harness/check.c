@@ -1,0 +1,611 @@
+/*
+ * Running cases: polite to the target (bounded jobs, a client-side rate,
+ * Retry-After honoured on unexpected 429 and 503), bounded in time and
+ * memory, and redacting everything it keeps as evidence.
+ */
+#include <ctype.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "http.h"
+#include "../model/match.h"
+#include "../model/retry_after.h"
+
+#define BACKOFF_TRIES 3
+#define BACKOFF_CAP_S 30
+#define EXCERPT 512
+
+const char *outcome_name(enum outcome o)
+{
+	static const char *const n[] = { "pass", "fail", "error", "skip", "warn" };
+
+	return n[o];
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void sleep_s(double s)
+{
+	struct timespec ts;
+
+	if (s <= 0)
+		return;
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL);
+}
+
+char *expand_env(const char *s, struct redactor *r, char *why, size_t size)
+{
+	size_t cap = strlen(s) + 1, len = 0;
+	char *out = malloc(cap);
+
+	if (!out)
+		return NULL;
+	while (*s) {
+		const char *end;
+		char name[128];
+		const char *val;
+		size_t n;
+
+		if (s[0] != '$' || s[1] != '{' || !(end = strchr(s, '}'))) {
+			out[len++] = *s++;
+			continue;
+		}
+		n = (size_t)(end - s - 2);
+		if (n == 0 || n >= sizeof(name)) {
+			snprintf(why, size, "'${...}' needs a variable name");
+			free(out);
+			return NULL;
+		}
+		memcpy(name, s + 2, n);
+		name[n] = '\0';
+		val = getenv(name);
+		if (!val) {
+			snprintf(why, size, "the environment variable '%s' is not set", name);
+			free(out);
+			return NULL;
+		}
+		redactor_add(r, val);
+		cap += strlen(val);
+		{
+			char *o = realloc(out, cap);
+
+			if (!o) {
+				free(out);
+				return NULL;
+			}
+			out = o;
+		}
+		memcpy(out + len, val, strlen(val));
+		len += strlen(val);
+		s = end + 1;
+	}
+	out[len] = '\0';
+	return out;
+}
+
+static void add(struct case_result *cr, const char *id, enum outcome o, struct redactor *red,
+		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void add(struct case_result *cr, const char *id, enum outcome o, struct redactor *red,
+		const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	if (cr->nr == cr->alloc) {
+		size_t alloc = cr->alloc ? 2 * cr->alloc : 16;
+		struct check_result *v = realloc(cr->checks, alloc * sizeof(*v));
+
+		if (!v)
+			return;
+		cr->checks = v;
+		cr->alloc = alloc;
+	}
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	cr->checks[cr->nr].id = id;
+	cr->checks[cr->nr].outcome = o;
+	cr->checks[cr->nr].message = redactor_apply(red, buf);
+	cr->nr++;
+}
+
+/* A shell-quoted reproduction command, secrets redacted. */
+static char *repro(const struct check_config *cfg, const char *method, const char *url,
+		   char *const *headers, size_t nr, const char *body)
+{
+	size_t cap = 256 + strlen(url) + (body ? 2 * strlen(body) : 0), len = 0, i;
+	char *out, *red, *u = redact_url(url);
+
+	for (i = 0; i < nr; i++)
+		cap += 2 * strlen(headers[i]) + 16;
+	out = malloc(cap);
+	if (!out) {
+		free(u);
+		return NULL;
+	}
+	len += (size_t)snprintf(out + len, cap - len, "curl -X %s '%s'", method, u ? u : "");
+	for (i = 0; i < nr; i++) {
+		const char *colon = strchr(headers[i], ':');
+		char name[128];
+		size_t n = colon ? (size_t)(colon - headers[i]) : 0;
+
+		if (n >= sizeof(name))
+			n = sizeof(name) - 1;
+		memcpy(name, headers[i], n);
+		name[n] = '\0';
+		if (redact_is_secret_name(name))
+			len += (size_t)snprintf(out + len, cap - len, " -H '%s: " REDACTED "'", name);
+		else
+			len += (size_t)snprintf(out + len, cap - len, " -H '%s'", headers[i]);
+	}
+	if (body) {
+		len += (size_t)snprintf(out + len, cap - len, " --data '");
+		for (; *body && len + 6 < cap; body++) {
+			if (*body == '\'') {
+				memcpy(out + len, "'\\''", 4);
+				len += 4;
+			} else {
+				out[len++] = *body;
+			}
+		}
+		out[len++] = '\'';
+		out[len] = '\0';
+	}
+	red = redactor_apply(cfg->redactor, out);
+	free(out);
+	free(u);
+	return red;
+}
+
+/* The response as evidence: status, headers (secrets redacted), a body excerpt. */
+static json_t *response_json(const struct check_config *cfg, const struct http_response *h)
+{
+	json_t *hdrs = json_object(), *o;
+	char excerpt[EXCERPT + 1];
+	char *body;
+	size_t i, n = h->body_len < EXCERPT ? h->body_len : EXCERPT;
+
+	for (i = 0; i < h->nr_headers; i++) {
+		char *v = redactor_apply(cfg->redactor, h->headers[i].value);
+
+		json_object_set_new(hdrs, h->headers[i].name,
+				    json_string(redact_is_secret_name(h->headers[i].name) ? REDACTED : v ? v : ""));
+		free(v);
+	}
+	for (i = 0; i < n; i++) /* keep the excerpt printable: bytes, not characters */
+		excerpt[i] = (h->body[i] >= 0x20 && h->body[i] < 0x7f) || h->body[i] == '\n' ? h->body[i] : '?';
+	excerpt[n] = '\0';
+	body = redactor_apply(cfg->redactor, excerpt);
+	o = json_pack("{si so ss sI sf}", "status", h->status, "headers", hdrs, "body", body ? body : "",
+		      "body_bytes", (json_int_t)h->body_len, "seconds", h->seconds);
+	free(body);
+	return o;
+}
+
+/* Merge the run's headers with the case's: a case's "Name:" (no value) removes one. */
+static size_t merge_headers(const struct check_config *cfg, const struct fixture_case *fc,
+			    char **out, size_t cap, const char *extra, struct redactor *red)
+{
+	size_t n = 0, i, j;
+
+	for (i = 0; i < cfg->nr_headers && n < cap; i++) {
+		size_t nl = strcspn(cfg->headers[i], ":");
+		int overridden = 0;
+
+		for (j = 0; j < fc->nr_headers; j++)
+			if (!strncasecmp(fc->headers[j], cfg->headers[i], nl) && fc->headers[j][nl] == ':')
+				overridden = 1;
+		if (!overridden)
+			out[n++] = strdup(cfg->headers[i]);
+	}
+	for (j = 0; j < fc->nr_headers && n < cap; j++) {
+		char why[200];
+		const char *colon = strchr(fc->headers[j], ':');
+
+		if (colon && !colon[1])
+			continue; /* "Name:" removes the header */
+		out[n] = expand_env(fc->headers[j], red, why, sizeof(why));
+		if (!out[n])
+			out[n] = strdup(fc->headers[j]);
+		n++;
+	}
+	if (extra && n < cap)
+		out[n++] = strdup(extra);
+	return n;
+}
+
+/* Wait for the client-side rate's next slot. */
+static void polite(struct check_run *run)
+{
+	double wait = 0, t;
+
+	if (run->cfg.rate <= 0)
+		return;
+	pthread_mutex_lock(&run->lock);
+	t = now_s();
+	if (run->next_slot > t)
+		wait = run->next_slot - t;
+	run->next_slot = (run->next_slot > t ? run->next_slot : t) + 1.0 / run->cfg.rate;
+	pthread_mutex_unlock(&run->lock);
+	sleep_s(wait);
+}
+
+/* Send, backing off on a 429 or 503 the case does not expect. */
+static void send_req(struct check_run *run, struct case_result *cr, const struct http_request *req,
+		     int expected_status, struct http_response *out, int may_backoff)
+{
+	int tries = 0;
+
+	for (;;) {
+		const char *ra;
+		struct response r;
+		struct retry_after parsed;
+		double wait = 1;
+
+		polite(run);
+		http_perform(req, out);
+		if (!may_backoff || out->outcome != HTTP_DONE || (out->status != 429 && out->status != 503) ||
+		    out->status == expected_status || tries++ >= BACKOFF_TRIES)
+			return;
+		http_as_response(out, &r);
+		ra = response_header(&r, "Retry-After");
+		if (ra && !retry_after_parse(ra, time(NULL), &parsed, NULL))
+			wait = parsed.seconds < 1 ? 1 : parsed.seconds > BACKOFF_CAP_S ? BACKOFF_CAP_S : (double)parsed.seconds;
+		cr->backoffs++;
+		http_response_release(out);
+		sleep_s(wait);
+	}
+}
+
+/* The contract's checks on an error response. */
+static void judge(const struct check_config *cfg, struct case_result *cr, const struct http_response *h,
+		  struct match_result *m)
+{
+	struct response r;
+	size_t i;
+
+	http_as_response(h, &r);
+	match_result_init(m);
+	contract_match(cfg->contract, &r, time(NULL), m);
+	for (i = 0; check_ids[i]; i++) {
+		const struct violation *v;
+		const char *why;
+		enum verdict vd = check_verdict(cfg->contract, &r, m, check_ids[i], &v, &why);
+
+		switch (vd) {
+		case VERDICT_SKIP:
+			add(cr, check_ids[i], OUT_SKIP, cfg->redactor, "%s", why);
+			break;
+		case VERDICT_PASS:
+			add(cr, check_ids[i], OUT_PASS, cfg->redactor, "%s", check_describe(check_ids[i]));
+			break;
+		case VERDICT_WARN:
+			add(cr, check_ids[i], OUT_WARN, cfg->redactor, "%s", v->text);
+			break;
+		case VERDICT_FAIL:
+			add(cr, check_ids[i], OUT_FAIL, cfg->redactor, "%s", v->text);
+			break;
+		}
+	}
+}
+
+static void error_all(struct case_result *cr, const struct check_config *cfg, const struct http_response *h)
+{
+	add(cr, CHECK_TRANSPORT, OUT_ERROR, cfg->redactor, "could not be tested: %s", h->error);
+	if (h->outcome == HTTP_UNREACHABLE)
+		cr->unreachable = 1;
+}
+
+static void expect_check(const struct check_config *cfg, struct case_result *cr,
+			 const struct fixture_case *fc, const struct http_response *h,
+			 const struct match_result *m)
+{
+	const struct contract_code *want = fixture_expected_code(fc, cfg->contract);
+	char what[200];
+
+	if (fc->code)
+		snprintf(what, sizeof(what), "%s (%d)", fc->code->code, fc->status ? fc->status : fc->code->status);
+	else if (fc->role >= 0)
+		snprintf(what, sizeof(what), "a %s error", role_name(fc->role));
+	else
+		snprintf(what, sizeof(what), "a documented error");
+	if (h->status < 400) {
+		add(cr, CHECK_EXPECT, OUT_FAIL, cfg->redactor, "expected %s, got an unexpected success %d", what, h->status);
+		return;
+	}
+	if (!m->code) { /* code.documented or envelope.json reports what is wrong */
+		add(cr, CHECK_EXPECT, OUT_SKIP, cfg->redactor, "expected %s; %d carries %s", what, h->status,
+		    m->code_seen ? "an undocumented code" : "no envelope to read a code from");
+		return;
+	}
+	if ((fc->code && m->code != fc->code) || (fc->role >= 0 && m->code->role != fc->role) ||
+	    (fc->status && h->status != fc->status)) {
+		add(cr, CHECK_EXPECT, OUT_FAIL, cfg->redactor, "expected %s, got %s (%d)", what, m->code->code, h->status);
+		return;
+	}
+	(void)want;
+	add(cr, CHECK_EXPECT, OUT_PASS, cfg->redactor, "expected %s, got %s (%d)", what, m->code->code, h->status);
+}
+
+static char *url_for(const struct check_config *cfg, const char *path)
+{
+	size_t n = strlen(cfg->base_url);
+	char *u = malloc(n + strlen(path) + 1);
+
+	if (!u)
+		return NULL;
+	memcpy(u, cfg->base_url, n);
+	while (n && u[n - 1] == '/')
+		n--;
+	strcpy(u + n, path);
+	return u;
+}
+
+static void random_key(char *out, size_t size)
+{
+	unsigned char b[16];
+	int fd = open("/dev/urandom", O_RDONLY);
+	size_t i;
+
+	if (fd < 0 || read(fd, b, sizeof(b)) != (ssize_t)sizeof(b)) {
+		for (i = 0; i < sizeof(b); i++)
+			b[i] = (unsigned char)(rand() ^ (int)time(NULL));
+	}
+	if (fd >= 0)
+		close(fd);
+	snprintf(out, size, "errata-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+		 b[13], b[14], b[15]);
+}
+
+static void run_case(struct check_run *run, struct case_result *cr)
+{
+	const struct check_config *cfg = &run->cfg;
+	const struct fixture_case *fc = cr->fc;
+	const struct contract_code *want = fixture_expected_code(fc, cfg->contract);
+	char *headers[64], selector[200] = "", *url = url_for(cfg, fc->path), *rp;
+	struct http_request req = { fc->method, url, NULL, 0, fc->body, fc->body ? strlen(fc->body) : 0,
+				    cfg->timeout_ms };
+	struct http_response h;
+	struct match_result m;
+	size_t nr, i;
+	double t0 = now_s();
+
+	if (want && (fc->kind == CASE_CODE || (cfg->selector && fc->kind == CASE_PLAIN)))
+		snprintf(selector, sizeof(selector), "X-Errata-Error: %s", want->code);
+	nr = merge_headers(cfg, fc, headers, 60, selector[0] ? selector : NULL, cfg->redactor);
+	if (fc->kind == CASE_IDEMPOTENCY && cfg->contract->idempotency_header) {
+		char key[80], line[200];
+
+		random_key(key, sizeof(key));
+		snprintf(line, sizeof(line), "%s: %s", cfg->contract->idempotency_header, key);
+		headers[nr++] = strdup(line);
+	}
+	req.headers = (const char *const *)headers;
+	req.nr_headers = nr;
+	rp = repro(cfg, fc->method, url ? url : "", headers, nr, fc->body);
+	cr->evidence = json_pack("{ss}", "request", rp ? rp : "");
+	free(rp);
+
+	if (fc->kind == CASE_BURST && !cfg->burst) {
+		add(cr, CHECK_BURST_LIMITED, OUT_SKIP, cfg->redactor, "a burst spends quota; run with --burst");
+		goto out;
+	}
+	if (fc->kind == CASE_IDEMPOTENCY) {
+		struct http_response h2, h3;
+		const struct contract_code *conflict = cfg->contract->idempotency_conflict ?
+			contract_find(cfg->contract, cfg->contract->idempotency_conflict) : NULL;
+
+		if (!cfg->contract->idempotency_header) {
+			add(cr, CHECK_IDEMPOTENCY_REPLAY, OUT_SKIP, cfg->redactor, "the contract names no idempotency header");
+			goto out;
+		}
+		send_req(run, cr, &req, 0, &h, 1);
+		if (h.outcome != HTTP_DONE) {
+			error_all(cr, cfg, &h);
+			http_response_release(&h);
+			goto out;
+		}
+		send_req(run, cr, &req, 0, &h2, 1);
+		req.body = fc->other_body;
+		req.body_len = strlen(fc->other_body);
+		send_req(run, cr, &req, conflict ? conflict->status : 422, &h3, 1);
+		json_object_set_new(cr->evidence, "first", response_json(cfg, &h));
+		json_object_set_new(cr->evidence, "repeat", response_json(cfg, &h2));
+		json_object_set_new(cr->evidence, "other_body", response_json(cfg, &h3));
+		if (h2.outcome != HTTP_DONE)
+			add(cr, CHECK_IDEMPOTENCY_REPLAY, OUT_ERROR, cfg->redactor, "the repeat failed: %s", h2.error);
+		else if (h2.status != h.status || h2.body_len != h.body_len || memcmp(h2.body, h.body, h.body_len))
+			add(cr, CHECK_IDEMPOTENCY_REPLAY, OUT_FAIL, cfg->redactor,
+			    "the same key and body gave %d then %d with %s bodies", h.status, h2.status,
+			    h2.body_len == h.body_len && !memcmp(h2.body, h.body, h.body_len) ? "equal" : "different");
+		else
+			add(cr, CHECK_IDEMPOTENCY_REPLAY, OUT_PASS, cfg->redactor,
+			    "the same key and body replayed %d and the same body", h.status);
+		if (h3.outcome != HTTP_DONE) {
+			add(cr, CHECK_IDEMPOTENCY_CONFLICT, OUT_ERROR, cfg->redactor, "the reuse failed: %s", h3.error);
+		} else {
+			struct response r3;
+
+			http_as_response(&h3, &r3);
+			match_result_init(&m);
+			contract_match(cfg->contract, &r3, time(NULL), &m);
+			if (conflict ? (m.code == conflict && h3.status == conflict->status) : h3.status == 422)
+				add(cr, CHECK_IDEMPOTENCY_CONFLICT, OUT_PASS, cfg->redactor,
+				    "the key reused with another body was refused with %s", conflict ? conflict->code : "422");
+			else
+				add(cr, CHECK_IDEMPOTENCY_CONFLICT, OUT_FAIL, cfg->redactor,
+				    "the key reused with another body got %d%s%s, not %s", h3.status,
+				    m.code_seen ? " " : "", m.code_seen ? m.code_seen : "",
+				    conflict ? conflict->code : "422");
+			match_result_release(&m);
+		}
+		http_response_release(&h);
+		http_response_release(&h2);
+		http_response_release(&h3);
+		goto out;
+	}
+	if (fc->kind == CASE_BURST) {
+		long long k;
+		int limited = 0;
+
+		for (k = 0; k < fc->count && !limited; k++) {
+			http_perform(&req, &h);
+			if (h.outcome != HTTP_DONE) {
+				error_all(cr, cfg, &h);
+				http_response_release(&h);
+				goto out;
+			}
+			if (h.status >= 400) {
+				struct response r;
+
+				http_as_response(&h, &r);
+				match_result_init(&m);
+				contract_match(cfg->contract, &r, time(NULL), &m);
+				if (m.code && m.code->role == fc->role) {
+					limited = 1;
+					json_object_set_new(cr->evidence, "response", response_json(cfg, &h));
+					add(cr, CHECK_BURST_LIMITED, OUT_PASS, cfg->redactor,
+					    "limited after %lld requests with %s", k + 1, m.code->code);
+					match_result_release(&m);
+					judge(cfg, cr, &h, &m);
+				}
+				match_result_release(&m);
+			}
+			http_response_release(&h);
+		}
+		if (!limited)
+			add(cr, CHECK_BURST_LIMITED, OUT_FAIL, cfg->redactor,
+			    "%lld requests in a burst were never limited with a %s error", fc->count, role_name(fc->role));
+		goto out;
+	}
+	send_req(run, cr, &req, want ? want->status : 0, &h, 1);
+	if (h.outcome != HTTP_DONE) {
+		error_all(cr, cfg, &h);
+	} else {
+		json_object_set_new(cr->evidence, "response", response_json(cfg, &h));
+		if (h.status < 400) {
+			match_result_init(&m);
+			expect_check(cfg, cr, fc, &h, &m);
+		} else {
+			judge(cfg, cr, &h, &m);
+			/* the expectation, first in the report */
+			{
+				struct check_result first;
+				size_t last;
+
+				expect_check(cfg, cr, fc, &h, &m);
+				last = cr->nr - 1;
+				first = cr->checks[last];
+				memmove(&cr->checks[1], &cr->checks[0], last * sizeof(first));
+				cr->checks[0] = first;
+			}
+		}
+		match_result_release(&m);
+	}
+	http_response_release(&h);
+out:
+	json_object_set_new(cr->evidence, "backoffs", json_integer(cr->backoffs));
+	cr->seconds = now_s() - t0;
+	for (i = 0; i < nr; i++)
+		free(headers[i]);
+	free(url);
+}
+
+static void *worker(void *arg)
+{
+	struct check_run *run = arg;
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&run->lock);
+		i = run->next++;
+		pthread_mutex_unlock(&run->lock);
+		if (i >= run->nr)
+			break;
+		run_case(run, &run->results[i]);
+		pthread_mutex_lock(&run->lock);
+		run->done++;
+		if (run->cfg.progress)
+			fprintf(stderr, "\r\033[Kerrata check: %s %zu/%zu", run->cfg.contract->id, run->done, run->nr);
+		pthread_mutex_unlock(&run->lock);
+	}
+	return NULL;
+}
+
+int check_run(struct check_run *run, const struct check_config *cfg, const struct fixtures *f)
+{
+	pthread_t threads[64];
+	unsigned jobs = cfg->jobs ? cfg->jobs : 1, t, started = 0;
+	double t0 = now_s();
+	size_t i, j, n = 0;
+
+	memset(run, 0, sizeof(*run));
+	run->cfg = *cfg;
+	pthread_mutex_init(&run->lock, NULL);
+	run->results = calloc(f->nr ? f->nr : 1, sizeof(*run->results));
+	if (!run->results)
+		return -1;
+	for (i = 0; i < f->nr; i++)
+		if (!cfg->shards || i % cfg->shards == cfg->shard - 1)
+			run->results[n++].fc = &f->v[i];
+	run->nr = n;
+	if (jobs > 64)
+		jobs = 64;
+	for (t = 0; t < jobs && t < n; t++)
+		if (!pthread_create(&threads[t], NULL, worker, run))
+			started++;
+	if (!started)
+		worker(run);
+	for (t = 0; t < started; t++)
+		pthread_join(threads[t], NULL);
+	if (cfg->progress && n)
+		fputs("\r\033[K", stderr);
+	run->seconds = now_s() - t0;
+	for (i = 0; i < n; i++) {
+		struct case_result *cr = &run->results[i];
+
+		run->backoffs += (size_t)cr->backoffs;
+		run->unreachable |= cr->unreachable;
+		for (j = 0; j < cr->nr; j++)
+			switch (cr->checks[j].outcome) {
+			case OUT_PASS: run->passed++; break;
+			case OUT_FAIL: run->failed++; break;
+			case OUT_ERROR: run->errors++; break;
+			case OUT_SKIP: run->skipped++; break;
+			case OUT_WARN: run->warnings++; run->passed++; break;
+			}
+	}
+	return 0;
+}
+
+void check_run_release(struct check_run *run)
+{
+	size_t i, j;
+
+	for (i = 0; i < run->nr; i++) {
+		for (j = 0; j < run->results[i].nr; j++)
+			free(run->results[i].checks[j].message);
+		free(run->results[i].checks);
+		json_decref(run->results[i].evidence);
+	}
+	free(run->results);
+	pthread_mutex_destroy(&run->lock);
+}

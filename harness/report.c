@@ -1,0 +1,219 @@
+/*
+ * The TAP and JUnit writers. Both take everything from the finished run,
+ * so counts always agree with the children they summarise.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "report.h"
+#include "../model/redact.h"
+#include "../model/tap.h"
+#include "../model/version.h"
+
+static const char *case_status(const struct case_result *cr)
+{
+	size_t i;
+	int skip = cr->nr > 0;
+
+	for (i = 0; i < cr->nr; i++) {
+		if (cr->checks[i].outcome == OUT_FAIL || cr->checks[i].outcome == OUT_ERROR)
+			return "not ok";
+		if (cr->checks[i].outcome != OUT_SKIP)
+			skip = 0;
+	}
+	return skip ? "skip" : "ok";
+}
+
+void report_tap(FILE *out, const struct check_run *run)
+{
+	struct tap t, sub;
+	size_t i, j;
+	char name[400];
+
+	tap_init(&t, out, TAP_VERSION);
+	if (run->unreachable) {
+		tap_bail(&t, "the target is unreachable");
+		return;
+	}
+	tap_plan(&t, (int)run->nr);
+	for (i = 0; i < run->nr; i++) {
+		const struct case_result *cr = &run->results[i];
+		const char *st = case_status(cr);
+
+		snprintf(name, sizeof(name), "%s: %s", run->cfg.contract->id, cr->fc->name);
+		tap_subtest(&sub, &t, name);
+		tap_plan(&sub, (int)cr->nr);
+		for (j = 0; j < cr->nr; j++) {
+			const struct check_result *ch = &cr->checks[j];
+
+			switch (ch->outcome) {
+			case OUT_SKIP:
+				tap_skip(&sub, ch->message, "%s", ch->id);
+				break;
+			case OUT_PASS:
+				tap_ok(&sub, 1, "%s", ch->id);
+				break;
+			case OUT_WARN:
+				tap_ok(&sub, 1, "%s", ch->id);
+				tap_diag(&sub, "warning: %s", ch->message);
+				break;
+			default: {
+				json_t *y = json_pack("{ss ss ss sO}", "check", ch->id,
+						      "outcome", outcome_name(ch->outcome), "message", ch->message,
+						      "evidence", cr->evidence);
+
+				json_object_set_new(y, "source", json_string(cr->fc->source));
+				tap_ok(&sub, 0, "%s", ch->id);
+				tap_yaml(&sub, y);
+				json_decref(y);
+			}
+			}
+		}
+		tap_done(&sub);
+		if (!strcmp(st, "skip"))
+			tap_skip(&t, "no check applies", "%s", name);
+		else
+			tap_ok(&t, !strcmp(st, "ok"), "%s", name);
+	}
+	tap_diag(&t, "%zu passed, %zu failed, %zu errors, %zu skipped, %zu warnings; %zu backoffs on 429/503",
+		 run->passed, run->failed, run->errors, run->skipped, run->warnings, run->backoffs);
+	tap_done(&t);
+}
+
+/* Length of a valid UTF-8 sequence at p that XML 1.0 allows, or 0. */
+static size_t xml_char(const unsigned char *p)
+{
+	unsigned cp;
+	size_t n, i;
+
+	if (p[0] < 0x80)
+		return p[0] >= 0x20 || p[0] == '\t' || p[0] == '\n' || p[0] == '\r' ? 1 : 0;
+	if ((p[0] & 0xe0) == 0xc0) { n = 2; cp = p[0] & 0x1f; }
+	else if ((p[0] & 0xf0) == 0xe0) { n = 3; cp = p[0] & 0x0f; }
+	else if ((p[0] & 0xf8) == 0xf0) { n = 4; cp = p[0] & 0x07; }
+	else return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+void xml_escape(FILE *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t n = xml_char(p);
+
+		if (!n) {
+			fputs("\xef\xbf\xbd", out); /* U+FFFD */
+			p++;
+			continue;
+		}
+		switch (*p) {
+		case '&': fputs("&amp;", out); break;
+		case '<': fputs("&lt;", out); break;
+		case '>': fputs("&gt;", out); break;
+		case '"': fputs("&quot;", out); break;
+		case '\'': fputs("&apos;", out); break;
+		default: fwrite(p, 1, n, out);
+		}
+		p += n;
+	}
+}
+
+static void attr(FILE *out, const char *name, const char *value)
+{
+	fprintf(out, " %s=\"", name);
+	xml_escape(out, value);
+	fputc('"', out);
+}
+
+void report_junit(FILE *out, const struct check_run *run, const char *base_url)
+{
+	size_t i, j, tests = 0, failures = 0, errors = 0, skipped = 0;
+	char stamp[32], host[256] = "localhost", *url = redact_url(base_url);
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	gethostname(host, sizeof(host) - 1);
+	for (i = 0; i < run->nr; i++)
+		for (j = 0; j < run->results[i].nr; j++) {
+			tests++;
+			switch (run->results[i].checks[j].outcome) {
+			case OUT_FAIL: failures++; break;
+			case OUT_ERROR: errors++; break;
+			case OUT_SKIP: skipped++; break;
+			default: break;
+			}
+		}
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites", out);
+	attr(out, "name", "errata check");
+	fprintf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n",
+		tests, failures, errors, skipped, run->seconds);
+	fputs("  <testsuite", out);
+	attr(out, "name", run->cfg.contract->id);
+	fprintf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\"",
+		tests, failures, errors, skipped, run->seconds);
+	attr(out, "timestamp", stamp);
+	attr(out, "hostname", host);
+	fputs(">\n    <properties>\n", out);
+	fputs("      <property name=\"errata.version\"", out);
+	attr(out, "value", ERRATA_VERSION);
+	fputs("/>\n      <property name=\"base_url\"", out);
+	attr(out, "value", url ? url : "");
+	fputs("/>\n      <property name=\"contract.source\"", out);
+	attr(out, "value", run->cfg.contract->source);
+	fputs("/>\n    </properties>\n", out);
+	for (i = 0; i < run->nr; i++) {
+		const struct case_result *cr = &run->results[i];
+		char classname[400], *evidence = json_dumps(cr->evidence, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+
+		snprintf(classname, sizeof(classname), "%s.%s", run->cfg.contract->id, cr->fc->name);
+		for (j = 0; j < cr->nr; j++) {
+			const struct check_result *ch = &cr->checks[j];
+
+			fputs("    <testcase", out);
+			attr(out, "classname", classname);
+			attr(out, "name", ch->id);
+			fprintf(out, " time=\"%.3f\"", cr->nr ? cr->seconds / (double)cr->nr : 0.0);
+			switch (ch->outcome) {
+			case OUT_FAIL:
+			case OUT_ERROR:
+				fputs(">\n      <", out);
+				fputs(ch->outcome == OUT_FAIL ? "failure" : "error", out);
+				attr(out, "message", ch->message);
+				attr(out, "type", ch->id);
+				fputs(">", out);
+				xml_escape(out, evidence ? evidence : "");
+				fprintf(out, "</%s>\n    </testcase>\n", ch->outcome == OUT_FAIL ? "failure" : "error");
+				break;
+			case OUT_SKIP:
+				fputs(">\n      <skipped", out);
+				attr(out, "message", ch->message);
+				fputs("/>\n    </testcase>\n", out);
+				break;
+			case OUT_WARN:
+				fputs(">\n      <system-out>warning: ", out);
+				xml_escape(out, ch->message);
+				fputs("</system-out>\n    </testcase>\n", out);
+				break;
+			default:
+				fputs("/>\n", out);
+			}
+		}
+		free(evidence);
+	}
+	fputs("  </testsuite>\n</testsuites>\n", out);
+	free(url);
+}
