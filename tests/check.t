@@ -75,6 +75,26 @@ as13 = os.path.join(tmp, "as13.tap")
 open(as13, "w").write(tap.replace("TAP version 14\n", "TAP version 13\n", 1))
 r = subprocess.run(["prove", "--exec", "cat", as13], capture_output=True, text=True)
 t.ok(r.returncode == 0 and "Result: PASS" in r.stdout, "prove accepts the report once its version line reads 13", r.stdout[-300:])
+
+# --- politeness: backoff on an unexpected 503, a client-side rate, shards ------------------
+add = subprocess.run(["curl", "-s", "-X", "POST", mock + "/__errata/scenarios", "-d", json.dumps(
+    {"contract": "studio", "match": {"path": "/v1/busy"},
+     "steps": [{"error": "STUDIO_2001", "retry_after": 1}, {"error": "STUDIO_1500"}]})], capture_output=True, text=True)
+fxb = os.path.join(tmp, "busy.json")
+json.dump({"cases": [{"name": "busy, then not found", "request": {"method": "GET", "path": "/v1/busy"},
+                      "expect": {"code": "JOB_NOT_FOUND"}}]}, open(fxb, "w"))
+r, tap, _, _, took = check("--contract", "studio", "--base-url", mock + "/studio", "--fixtures", fxb)
+t.ok(r.returncode == 0 and "1 backoffs" in r.stderr and took >= 1.0,
+     "an unexpected 503 with Retry-After: 1 is waited out and retried, counted, not failed (%.1f s)" % took, r.stderr)
+r, tap, _, _, took = check("--contract", "genapi", "--base-url", mock + "/genapi", "--all-codes", "--rate", "5/s", "--jobs", "4")
+t.ok(r.returncode == 0 and took >= (11 - 1) / 5.0, "--rate 5/s: 11 requests take at least 2 s whatever the jobs (%.1f s)" % took)
+names = []
+for shard in ("1/3", "2/3", "3/3"):
+    r, tap, _, _, _ = check("--contract", "studio", "--base-url", mock + "/studio", "--all-codes", "--shard", shard)
+    names.append(re.findall(r"^ok \d+ - studio: (all-codes \S+)$", tap, re.M))
+flat = [x for n in names for x in n]
+t.ok(len(flat) == 36 and len(set(flat)) == 36 and all(names), "--shard 1/3, 2/3, 3/3 split the 36 codes without overlap",
+     [len(n) for n in names])
 stop(p)
 
 # --- against a broken server: each break caught by exactly its check ----------------------

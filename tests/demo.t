@@ -14,6 +14,11 @@ grep -Eq '^listening on http://127\.0\.0\.1:[0-9]+$' "$out"; ok $? "it starts th
 grep -q '^HTTP/1.1 429 Too Many Requests' "$out" && grep -q '"code":"RATE_LIMITED"' "$out"
 ok $? "it shows a documented 429 being served"
 grep -q '"type":"/__errata/problems/unknown-code"' "$out"; ok $? "it shows the mock's own problem for an unknown code"
+for id in breezeblue breezeblue-v1 segmenter genapi studio; do
+	grep -Eq "^errata check: $id at .*; [0-9]+ passed, 0 failed, 0 errors" "$out" &&
+		[ -s "reports/$id.tap" ] && [ -s "reports/$id.xml" ] && ! grep -q '^    not ok' "reports/$id.tap"
+	ok $? "errata check passes for $id and writes reports/$id.tap and reports/$id.xml"
+done
 grep -q '== the mock stopped cleanly' "$out"; ok $? "the mock stops cleanly"
 [ $failed = 0 ] || sed 's/^/# /' "$out" | tail -20
 echo "1..$n"
