@@ -18,7 +18,8 @@
 static const char usage[] =
 	"usage: errata check --contract ID|FILE --base-url URL [--fixtures PATH]... [--all-codes]\n"
 	"                    [--header 'Name: value']... [--tap FILE|-] [--junit FILE] [--jobs N]\n"
-	"                    [--timeout S] [--rate N/s] [--shard I/N] [--selector] [--burst]\n"
+	"                    [--timeout S] [--deadline S] [--rate N/s] [--shard I/N] [--selector]\n"
+	"                    [--burst]\n"
 	"\n"
 	"  --contract ID|FILE   a bundled contract id, or a contract file\n"
 	"  --base-url URL       where the API (for the mock: .../<contract-id>) answers\n"
@@ -31,6 +32,7 @@ static const char usage[] =
 	"  --junit FILE         JUnit XML\n"
 	"  --jobs N             cases run in parallel (default 4)\n"
 	"  --timeout S          seconds per request (default 10)\n"
+	"  --deadline S         no backoff on the target's 429/503 waits past this (default 300)\n"
 	"  --rate N/s           at most N requests per second (default: no limit)\n"
 	"  --shard I/N          run every Nth case, starting at the Ith\n"
 	"  --selector           also send X-Errata-Error with each fixture's expected code,\n"
@@ -149,6 +151,11 @@ int cmd_check(int argc, char **argv)
 
 			if (sscanf(v, "%lf%c", &s, &extra) != 1 || s <= 0 || s > 3600) { rc = usage_error("--timeout '%s' is not seconds (up to 3600)", v); goto out; }
 			cfg.timeout_ms = (long)(s * 1000);
+		} else if (!strcmp(a, "--deadline")) {
+			double s;
+
+			if (sscanf(v, "%lf%c", &s, &extra) != 1 || s <= 0 || s > 86400) { rc = usage_error("--deadline '%s' is not seconds (up to 86400)", v); goto out; }
+			cfg.deadline_s = s;
 		} else if (!strcmp(a, "--rate")) {
 			char unit[4] = "";
 

@@ -267,6 +267,8 @@ static void send_req(struct check_run *run, struct case_result *cr, const struct
 		ra = response_header(&r, "Retry-After");
 		if (ra && !retry_after_parse(ra, time(NULL), &parsed, NULL))
 			wait = parsed.seconds < 1 ? 1 : parsed.seconds > BACKOFF_CAP_S ? BACKOFF_CAP_S : (double)parsed.seconds;
+		if (now_s() + wait > run->started + (run->cfg.deadline_s > 0 ? run->cfg.deadline_s : 300))
+			return; /* the run's deadline: judge the 429/503 as it is */
 		cr->backoffs++;
 		http_response_release(out);
 		sleep_s(wait);
@@ -559,6 +561,7 @@ int check_run(struct check_run *run, const struct check_config *cfg, const struc
 
 	memset(run, 0, sizeof(*run));
 	run->cfg = *cfg;
+	run->started = t0;
 	pthread_mutex_init(&run->lock, NULL);
 	run->results = calloc(f->nr ? f->nr : 1, sizeof(*run->results));
 	if (!run->results)

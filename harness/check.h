@@ -50,6 +50,7 @@ struct check_config {
 	int burst;            /* run burst cases */
 	unsigned shard, shards;
 	int progress;         /* a progress line on stderr */
+	double deadline_s;    /* backoff waits never run past this many seconds; 0: 300 */
 };
 
 struct check_run {
@@ -63,6 +64,7 @@ struct check_run {
 	pthread_mutex_t lock;
 	size_t next, done;
 	double next_slot;
+	double started;
 };
 
 /* Run the cases (all of `f`, or this shard's); fills run (release it). */

@@ -177,7 +177,7 @@ void report_junit(FILE *out, const struct check_run *run, const char *base_url)
 	fputs("/>\n    </properties>\n", out);
 	for (i = 0; i < run->nr; i++) {
 		const struct case_result *cr = &run->results[i];
-		char classname[400], *evidence = json_dumps(cr->evidence, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+		char classname[400], *evidence = json_dumps(cr->evidence, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(6));
 
 		snprintf(classname, sizeof(classname), "%s.%s", run->cfg.contract->id, cr->fc->name);
 		for (j = 0; j < cr->nr; j++) {

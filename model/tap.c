@@ -109,7 +109,7 @@ void tap_yaml(struct tap *t, json_t *obj)
 
 	fprintf(t->out, "%*s  ---\n", t->indent, "");
 	json_object_foreach(obj, key, v) {
-		char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
+		char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(6));
 		json_t *k = json_string(key);
 		char *ktext = k ? json_dumps(k, JSON_ENCODE_ANY | JSON_ENSURE_ASCII) : NULL;
 

@@ -56,11 +56,12 @@ def xsd_valid(xml):
 
 
 # --- against errata serve: everything passes ------------------------------------------
-p, port = start("--rate-limit", "20/s")
+p, port = start()
+limited, lport = start("--rate-limit", "5/s")
 mock = "http://127.0.0.1:%d" % port
 for cid in ["breezeblue", "breezeblue-v1", "segmenter", "genapi", "studio"]:
     r, tap, xml, xmlf, _ = check("--contract", cid, "--base-url", "%s/%s" % (mock, cid), "--all-codes",
-                                 "--fixtures", "fixtures/%s" % cid, "--selector", "--burst", "--jobs", "4")
+                                 "--fixtures", "fixtures/%s" % cid, "--selector", "--jobs", "4")
     parsed = node_parse(tap)
     t.ok(r.returncode == 0 and "not ok" not in tap and parsed.get("ok") is True and parsed.get("fail") == 0,
          "%s: --all-codes and the bundled fixtures pass against errata serve (node-tap: %s passed)"
@@ -75,6 +76,15 @@ as13 = os.path.join(tmp, "as13.tap")
 open(as13, "w").write(tap.replace("TAP version 14\n", "TAP version 13\n", 1))
 r = subprocess.run(["prove", "--exec", "cat", as13], capture_output=True, text=True)
 t.ok(r.returncode == 0 and "Result: PASS" in r.stdout, "prove accepts the report once its version line reads 13", r.stdout[-300:])
+for cid in ["breezeblue", "genapi"]:  # the bundled burst cases, against a real 5/s limit
+    bursts = {"cases": [x for x in json.load(open("fixtures/%s/errors.json" % cid))["cases"] if x.get("kind") == "burst"]}
+    fxburst = os.path.join(tmp, "burst-%s.json" % cid)
+    json.dump(bursts, open(fxburst, "w"))
+    r, tap, _, _, _ = check("--contract", cid, "--base-url", "http://127.0.0.1:%d/%s" % (lport, cid), "--fixtures", fxburst, "--burst")
+    r2, tap2, _, _, _ = check("--contract", cid, "--base-url", "http://127.0.0.1:%d/%s" % (lport, cid), "--fixtures", fxburst)
+    t.ok(r.returncode == 0 and re.search(r"ok \d+ - burst.limited", tap) and "# SKIP a burst spends quota" in tap2,
+         "%s: the bundled burst case is limited by --rate-limit 5/s; without --burst it is a SKIP" % cid, tap[-300:])
+stop(limited)
 
 # --- politeness: backoff on an unexpected 503, a client-side rate, shards ------------------
 add = subprocess.run(["curl", "-s", "-X", "POST", mock + "/__errata/scenarios", "-d", json.dumps(
@@ -86,6 +96,14 @@ json.dump({"cases": [{"name": "busy, then not found", "request": {"method": "GET
 r, tap, _, _, took = check("--contract", "studio", "--base-url", mock + "/studio", "--fixtures", fxb)
 t.ok(r.returncode == 0 and "1 backoffs" in r.stderr and took >= 1.0,
      "an unexpected 503 with Retry-After: 1 is waited out and retried, counted, not failed (%.1f s)" % took, r.stderr)
+add = subprocess.run(["curl", "-s", "-X", "POST", mock + "/__errata/scenarios", "-d", json.dumps(
+    {"contract": "studio", "match": {"path": "/v1/busier"}, "steps": [{"error": "STUDIO_2001", "retry_after": 30}]})],
+    capture_output=True, text=True)
+json.dump({"cases": [{"name": "always busy", "request": {"method": "GET", "path": "/v1/busier"},
+                      "expect": {"code": "JOB_NOT_FOUND"}}]}, open(fxb, "w"))
+r, tap, _, _, took = check("--contract", "studio", "--base-url", mock + "/studio", "--fixtures", fxb, "--deadline", "2")
+t.ok(r.returncode == 1 and took < 10 and "0 backoffs" in r.stderr and "expected STUDIO_1500 (404), got STUDIO_2001 (503)" in tap,
+     "a Retry-After: 30 past --deadline 2 is not waited for: the 503 is judged at once (%.1f s)" % took, r.stderr)
 r, tap, _, _, took = check("--contract", "genapi", "--base-url", mock + "/genapi", "--all-codes", "--rate", "5/s", "--jobs", "4")
 t.ok(r.returncode == 0 and took >= (11 - 1) / 5.0, "--rate 5/s: 11 requests take at least 2 s whatever the jobs (%.1f s)" % took)
 names = []
