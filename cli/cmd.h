@@ -7,6 +7,7 @@
 int cmd_contract(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_client(int argc, char **argv);
 
 /* 1 when argv[i] is -h or --help. */
 int is_help(const char *arg);

@@ -15,6 +15,7 @@ static const char usage[] =
 	"  contract show ID|FILE     print a contract's codes as a table\n"
 	"  serve [options]           the mock: serve every documented error on demand\n"
 	"  check [options]           verify an API against its contract (TAP 14, JUnit)\n"
+	"  client [options] -- CMD   prove that a client handles every documented error\n"
 	"\n"
 	"Run 'errata <command> --help' for a command's options.\n";
 
@@ -43,6 +44,8 @@ int main(int argc, char **argv)
 		return cmd_serve(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check"))
 		return cmd_check(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "client"))
+		return cmd_client(argc - 1, argv + 1);
 	fprintf(stderr, "errata: unknown command '%s'\n\n%s", argv[1], usage);
 	return 2;
 }

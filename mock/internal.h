@@ -136,8 +136,10 @@ enum MHD_Result serve_code(struct mock *m, struct MHD_Connection *conn, const ch
 			   const char *url, const struct mount *mt, const struct contract_code *cc,
 			   long long ask, int ask_date, struct request *rq);
 
-/* Store a response under the request's Idempotency-Key, if it has one. */
-void idem_store_reply(struct mock *m, struct request *rq, const struct reply *rp);
+/* Store a response under the request's Idempotency-Key, if it has one and
+ * the response is not a retryable error (cc: the code served, or NULL). */
+void idem_store_reply(struct mock *m, struct request *rq, const struct reply *rp,
+		      const struct contract_code *cc);
 
 /* Serve the request's scenario step now (its delay is over). */
 enum MHD_Result deliver_step(struct mock *m, struct MHD_Connection *conn, const char *method,

@@ -492,7 +492,7 @@ static enum MHD_Result api(struct mock *m, struct MHD_Connection *conn, const ch
 				break;
 			case IDEM_REPLAY: {
 				struct reply rp = { 0 };
-				struct served sv = { NULL, NULL, -1, 1, 0 };
+				struct served sv = { sc ? sc->id : NULL, NULL, -1, 1, 0 };
 				const struct contract_code *seen = NULL;
 				enum MHD_Result ret;
 				unsigned i;
@@ -762,6 +762,11 @@ oom:
 fail:
 	mock_stop(m, 0);
 	return NULL;
+}
+
+json_t *mock_journal(struct mock *m, const char *scenario)
+{
+	return journal_dump(&m->journal, 0, 0, scenario);
 }
 
 unsigned mock_port(const struct mock *m)

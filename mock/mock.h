@@ -8,7 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "../model/contract.h"
+#include "../model/jload.h"
 
 struct mock_config {
 	struct contract **contracts; /* borrowed; must outlive the mock */
@@ -33,6 +36,9 @@ struct mock *mock_start(const struct mock_config *cfg, char *why, size_t size);
  */
 int mock_load_scenarios(struct mock *m, const char *text, size_t len, const char *source,
 			struct load_error *err);
+
+/* The journal's entries (of `scenario`, when not NULL) as JSON (new reference). */
+json_t *mock_journal(struct mock *m, const char *scenario);
 
 /* The port actually bound. */
 unsigned mock_port(const struct mock *m);

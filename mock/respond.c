@@ -161,6 +161,8 @@ static void build_step(struct mock *m, const struct mount *mt, const struct step
 	case RA_VERBATIM:
 		reply_header(rp, MHD_HTTP_HEADER_RETRY_AFTER, st->ra_text);
 		break;
+	case RA_NONE:
+		break;
 	}
 	if (st->fault != FAULT_GATEWAY_HTML)
 		reply_ratelimit(mt, rq, rp, st->code && st->code->status == st->status ? st->code : NULL,
@@ -319,13 +321,25 @@ static void hang_cb(void *arg)
 }
 
 /* Store a response for its Idempotency-Key, if the request has one. */
-void idem_store_reply(struct mock *m, struct request *rq, const struct reply *rp)
+void idem_store_reply(struct mock *m, struct request *rq, const struct reply *rp,
+		      const struct contract_code *cc)
 {
 	struct idem_reply ir = { 0 };
 	unsigned i;
 
 	if (!rq || rq == NO_BODY || !rq->idem_key)
 		return;
+	/*
+	 * A retryable error says the request was not processed: nothing is
+	 * stored, so a retry with the same key is processed anew (Stripe saves
+	 * no result for a request that did not execute, either).
+	 */
+	if (cc ? cc->retryable : rp->status == 429 || rp->status >= 500) {
+		idem_abort(&m->idem, rq->idem_key);
+		free(rq->idem_key);
+		rq->idem_key = NULL;
+		return;
+	}
 	ir.status = rp->status;
 	for (i = 0; i < rp->nr && i < IDEM_MAX_HEADERS; i++) {
 		ir.names[i] = (char *)rp->names[i];
@@ -385,7 +399,7 @@ enum MHD_Result deliver_step(struct mock *m, struct MHD_Connection *conn, const 
 	}
 	(void)req_cls;
 	ret = send_reply(conn, &rp, 0);
-	idem_store_reply(m, rq, &rp);
+	idem_store_reply(m, rq, &rp, st->code && st->code->status == st->status ? st->code : NULL);
 	record_ex(m, conn, method, url, rq->mt, st->code, st->status, rq, &sv);
 	return ret;
 }
@@ -400,7 +414,7 @@ enum MHD_Result serve_code(struct mock *m, struct MHD_Connection *conn, const ch
 
 	build_code(m, mt, cc, ask, ask_date, rq, &rp);
 	ret = send_reply(conn, &rp, 0);
-	idem_store_reply(m, rq, &rp);
+	idem_store_reply(m, rq, &rp, cc);
 	record(m, conn, method, url, mt, cc, rp.status, rq);
 	return ret;
 }

@@ -42,7 +42,9 @@ static const struct jkey step_keys[] = {
 static int parse_retry_after(struct jload *ld, json_t *v, struct step *st)
 {
 	jpath_key(&ld->path, "retry_after");
-	if (json_is_integer(v)) {
+	if (json_is_null(v)) {
+		st->ra_mode = RA_NONE;
+	} else if (json_is_integer(v)) {
 		if (json_integer_value(v) < 0)
 			return jload_fail(ld, 0, "retry_after seconds must not be negative (send \"-1\" as a string to test that)");
 		st->ra_mode = RA_SECONDS;
@@ -60,7 +62,7 @@ static int parse_retry_after(struct jload *ld, json_t *v, struct step *st)
 		st->ra_mode = RA_DATE;
 		st->ra_seconds = json_integer_value(d);
 	} else {
-		return jload_fail(ld, 0, "retry_after must be seconds, {\"date\": seconds from now} or a string");
+		return jload_fail(ld, 0, "retry_after must be seconds, {\"date\": seconds from now}, a string or null");
 	}
 	jpath_pop(&ld->path);
 	return 0;

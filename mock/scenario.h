@@ -35,7 +35,8 @@ enum retry_after_mode {
 	RA_CONTRACT,   /* as the contract says for the code (default seconds) */
 	RA_SECONDS,    /* delay-seconds, even 0 or huge */
 	RA_DATE,       /* an IMF-fixdate this many seconds from now (negative: past) */
-	RA_VERBATIM    /* a string sent as given: "1.5", garbage */
+	RA_VERBATIM,   /* a string sent as given: "1.5", garbage */
+	RA_NONE        /* no Retry-After, whatever the contract says */
 };
 
 enum delay_mode { DELAY_NONE, DELAY_FIXED, DELAY_UNIFORM, DELAY_LOGNORMAL };

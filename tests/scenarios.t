@@ -194,9 +194,9 @@ def post(path, key, body, extra=None):
         return e.code, dict(e.headers), e.read()
 
 
-a = post("/breezeblue/v1/generations", "key-1", b'{"prompt":"a"}', {"X-Errata-Error": "UPSTREAM_TIMEOUT"})
+a = post("/breezeblue/v1/generations", "key-1", b'{"prompt":"a"}', {"X-Errata-Error": "VALIDATION_ERROR"})
 b = post("/breezeblue/v1/generations", "key-1", b'{"prompt":"a"}')
-t.ok(a[0] == 504 and b[0] == 504 and a[2] == b[2] and a[1]["X-Request-Id"] == b[1]["X-Request-Id"]
+t.ok(a[0] == 422 and b[0] == 422 and a[2] == b[2] and a[1]["X-Request-Id"] == b[1]["X-Request-Id"]
      and b[1].get("Idempotent-Replayed") == "true" and "Idempotent-Replayed" not in a[1],
      "the same key and body replay the stored response: status, body and request id, marked replayed", (a[:2], b[:2]))
 d = post("/breezeblue/v1/generations", "key-1", b'{"prompt":"b"}')
@@ -222,6 +222,10 @@ n1 = post("/breezeblue/v1/needs-key", None, b"{}")
 n2 = post("/breezeblue/v1/needs-key", "key-3", b"{}")
 t.ok(n1[0] == 400 and json.loads(n1[2])["type"] == "/__errata/problems/idempotency-key-missing" and n2[0] == 201,
      "a scenario requiring the key: 400 without it, served with it", (n1[:1], n2[:1]))
+r1 = post("/breezeblue/v1/generations", "key-4", b'{"prompt":"a"}', {"X-Errata-Error": "RATE_LIMITED"})
+r2 = post("/breezeblue/v1/generations", "key-4", b'{"prompt":"a"}')
+t.ok(r1[0] == 429 and r2[0] == 200 and "Idempotent-Replayed" not in r2[1],
+     "a retryable error is not stored: the retry with the same key is processed anew", (r1[0], r2[0]))
 e = [x for x in admin.json("GET", "/__errata/journal")[1]["entries"] if x["idempotency_key"] == "key-1" and x["contract"] == "breezeblue"]
 t.ok([x["replayed"] for x in e] == [False, True, False], "the journal marks the replay", [(x["status"], x["replayed"]) for x in e])
 stop(p)

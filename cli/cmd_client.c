@@ -1,0 +1,187 @@
+/*
+ * errata client: prove that a client SDK handles every documented error.
+ * Each scenario gets its own in-process mock; the client command runs with
+ * ERRATA_BASE_URL and friends and is judged from the mock's journal, its
+ * exit and its output. Exit codes as errata check's.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "../harness/client.h"
+#include "../harness/report.h"
+
+static const char usage[] =
+	"usage: errata client --contract ID|FILE [--scenario NAME|FILE]... [--jobs N]\n"
+	"                     [--tap FILE|-] [--junit FILE] [--timeout S] [--list] -- COMMAND [ARGS...]\n"
+	"\n"
+	"Runs COMMAND once per scenario against an isolated mock, with ERRATA_BASE_URL,\n"
+	"ERRATA_CONTRACT, ERRATA_CONTRACT_FILE, ERRATA_SCENARIO, ERRATA_METHOD,\n"
+	"ERRATA_PATH and ERRATA_BODY set: the one operation the client should perform.\n"
+	"\n"
+	"  --scenario NAME|FILE  run only the named scenarios of the standard suite (a name\n"
+	"                        such as 'retry RATE_LIMITED', or a prefix such as 'fault'), or\n"
+	"                        a scenario file (fixtures/README.md); repeatable\n"
+	"  --jobs N              scenarios in parallel (default: one per core)\n"
+	"  --timeout S           seconds each client run may take (default 30)\n"
+	"  --list                print the suite and exit\n"
+	"  --tap, --junit        reports, as errata check writes them\n"
+	"\n"
+	"Exit: 0 all passed; 1 a check failed or could not run; 2 usage.\n";
+
+static const char *const expect_names[] = { "retry", "no retry", "backoff", "fault" };
+
+int cmd_client(int argc, char **argv)
+{
+	struct client_config cfg = { 0 };
+	struct client_suite suite;
+	struct check_run run;
+	struct fixtures cases;
+	struct load_error err;
+	const char *contract = NULL, *tap = NULL, *junit = NULL;
+	char *names[64], *files[64], msg[700], *dir, *path;
+	size_t nr_names = 0, nr_files = 0, i;
+	int list = 0, rc = 2, cmd_at = -1;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	cfg.timeout_s = 30;
+	cfg.jobs = cores > 0 ? (unsigned)cores : 1;
+	client_suite_init(&suite);
+	for (i = 1; i < (size_t)argc; i++) {
+		const char *a = argv[i], *v = i + 1 < (size_t)argc ? argv[i + 1] : NULL;
+		char extra;
+		unsigned x;
+		double s;
+
+		if (!strcmp(a, "--")) {
+			cmd_at = (int)i + 1;
+			break;
+		}
+		if (is_help(a)) {
+			fputs(usage, stdout);
+			rc = 0;
+			goto out;
+		}
+		if (!strcmp(a, "--list")) {
+			list = 1;
+			continue;
+		}
+		if (!v) {
+			fprintf(stderr, "errata client: '%s' %s\n\n%s", a, a[0] == '-' ? "needs a value" : "is not an option", usage);
+			goto out;
+		}
+		i++;
+		if (!strcmp(a, "--contract")) {
+			contract = v;
+		} else if (!strcmp(a, "--tap")) {
+			tap = v;
+		} else if (!strcmp(a, "--junit")) {
+			junit = v;
+		} else if (!strcmp(a, "--scenario")) {
+			size_t n = strlen(v);
+
+			if (nr_names + nr_files >= 64) {
+				fprintf(stderr, "errata client: too many --scenario\n");
+				goto out;
+			}
+			if (strchr(v, '/') || (n > 5 && !strcmp(v + n - 5, ".json")))
+				files[nr_files++] = (char *)v;
+			else
+				names[nr_names++] = (char *)v;
+		} else if (!strcmp(a, "--jobs")) {
+			if (sscanf(v, "%u%c", &x, &extra) != 1 || !x || x > 64) {
+				fprintf(stderr, "errata client: --jobs '%s' is not 1 to 64\n", v);
+				goto out;
+			}
+			cfg.jobs = x;
+		} else if (!strcmp(a, "--timeout")) {
+			if (sscanf(v, "%lf%c", &s, &extra) != 1 || s <= 0 || s > 3600) {
+				fprintf(stderr, "errata client: --timeout '%s' is not seconds (up to 3600)\n", v);
+				goto out;
+			}
+			cfg.timeout_s = s;
+		} else {
+			fprintf(stderr, "errata client: unknown option '%s'\n\n%s", a, usage);
+			goto out;
+		}
+	}
+	if (!contract) {
+		fprintf(stderr, "errata client: --contract is required\n\n%s", usage);
+		goto out;
+	}
+	if (!list && (cmd_at < 0 || cmd_at >= argc)) {
+		fprintf(stderr, "errata client: give the client command after --\n\n%s", usage);
+		goto out;
+	}
+	dir = contract_default_dir();
+	path = contract_resolve(contract, dir);
+	free(dir);
+	cfg.contract = contract_load(path, &err);
+	free(path);
+	if (!cfg.contract) {
+		load_error_format(&err, msg, sizeof(msg));
+		fprintf(stderr, "%s\n", msg);
+		goto out;
+	}
+	if (!nr_files || nr_names)
+		client_suite_standard(&suite, cfg.contract);
+	if (nr_names && !client_suite_filter(&suite, names, nr_names)) {
+		fprintf(stderr, "errata client: no scenario of the standard suite is named '%s' (see --list)\n", names[0]);
+		goto out;
+	}
+	if (nr_files && !nr_names)
+		client_suite_release(&suite);
+	for (i = 0; i < nr_files; i++)
+		if (client_suite_load(&suite, files[i], cfg.contract, &err)) {
+			load_error_format(&err, msg, sizeof(msg));
+			fprintf(stderr, "%s\n", msg);
+			goto out;
+		}
+	if (list) {
+		for (i = 0; i < suite.nr; i++)
+			printf("%-9s %s\n", expect_names[suite.v[i].expect], suite.v[i].name);
+		rc = 0;
+		goto out;
+	}
+	cfg.command = argv + cmd_at;
+	cfg.progress = isatty(2);
+	client_run(&run, &cfg, &suite, &cases);
+	if ((!tap && !junit) || (tap && !strcmp(tap, "-")))
+		report_tap(stdout, &run);
+	if (tap && strcmp(tap, "-")) {
+		FILE *f = fopen(tap, "w");
+
+		if (!f) {
+			perror(tap);
+			rc = 1;
+			goto done;
+		}
+		report_tap(f, &run);
+		fclose(f);
+	}
+	if (junit) {
+		FILE *f = fopen(junit, "w");
+		char base[300];
+
+		if (!f) {
+			perror(junit);
+			rc = 1;
+			goto done;
+		}
+		snprintf(base, sizeof(base), "errata client -- %s", cfg.command[0]);
+		report_junit(f, &run, base);
+		fclose(f);
+	}
+	rc = run.failed || run.errors ? 1 : 0;
+	fprintf(stderr, "errata client: %s with %s: %zu scenarios; %zu passed, %zu failed, %zu errors, %zu skipped; %.2f s\n",
+		cfg.contract->id, cfg.command[0], run.nr, run.passed, run.failed, run.errors, run.skipped, run.seconds);
+done:
+	check_run_release(&run);
+	fixtures_release(&cases);
+out:
+	client_suite_release(&suite);
+	contract_free(cfg.contract);
+	return rc;
+}

@@ -1,0 +1,522 @@
+/*
+ * The client suite: scenarios derived from the contract, each run against
+ * an isolated in-process mock, and the verdicts drawn from its journal.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "client.h"
+#include "proc.h"
+#include "../mock/mock.h"
+
+#define PROBE_PATH "/v1/errata-probe"
+#define PROBE_BODY "{\"prompt\":\"errata probe\"}"
+#define RETRY_AFTER_S 1
+#define RETRY_AFTER_DATE_S 2
+
+void client_suite_init(struct client_suite *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void client_suite_release(struct client_suite *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr; i++) {
+		free(s->v[i].name);
+		free(s->v[i].source);
+		json_decref(s->v[i].steps);
+	}
+	free(s->v);
+	client_suite_init(s);
+}
+
+static struct client_scenario *add(struct client_suite *s, enum client_expect e,
+				   const struct contract_code *code, json_t *steps, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static struct client_scenario *add(struct client_suite *s, enum client_expect e,
+				   const struct contract_code *code, json_t *steps, const char *fmt, ...)
+{
+	char name[200];
+	va_list ap;
+
+	if (s->nr == s->alloc) {
+		size_t alloc = s->alloc ? 2 * s->alloc : 32;
+		struct client_scenario *v = realloc(s->v, alloc * sizeof(*v));
+
+		if (!v) {
+			json_decref(steps);
+			return NULL;
+		}
+		s->v = v;
+		s->alloc = alloc;
+	}
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	memset(&s->v[s->nr], 0, sizeof(s->v[0]));
+	s->v[s->nr].name = strdup(name);
+	s->v[s->nr].source = strdup("standard suite");
+	s->v[s->nr].expect = e;
+	s->v[s->nr].code = code;
+	s->v[s->nr].steps = steps;
+	return &s->v[s->nr++];
+}
+
+int client_suite_standard(struct client_suite *s, const struct contract *c)
+{
+	static const char *const faults[] = {
+		"CONNECTION_RESET_BY_PEER", "EMPTY_RESPONSE", "TRUNCATED_BODY", "GATEWAY_HTML"
+	};
+	const struct contract_code *backoff = NULL;
+	size_t i;
+
+	for (i = 0; i < c->nr_codes; i++) {
+		const struct contract_code *cc = &c->codes[i];
+
+		if (!cc->retryable)
+			continue;
+		add(s, EXPECT_RETRY, cc, json_pack("[{ss si} {si}]", "error", cc->code, "retry_after",
+						   cc->retry_after ? RETRY_AFTER_S : 0, "status", 200),
+		    "retry %s", cc->code);
+		if (!cc->retry_after) /* served as the contract says: no Retry-After */
+			json_object_set_new(json_array_get(s->v[s->nr - 1].steps, 0), "retry_after", json_null());
+		if (cc->retry_after) {
+			struct client_scenario *d = add(s, EXPECT_RETRY, cc,
+				json_pack("[{ss s{si}} {si}]", "error", cc->code, "retry_after", "date",
+					  RETRY_AFTER_DATE_S, "status", 200),
+				"retry %s (HTTP-date)", cc->code);
+
+			if (d)
+				d->date_form = 1;
+		}
+		if (!backoff || (backoff->retry_after && !cc->retry_after))
+			backoff = cc;
+	}
+	for (i = 0; i < c->nr_codes; i++)
+		if (!c->codes[i].retryable)
+			add(s, EXPECT_NO_RETRY, &c->codes[i],
+			    json_pack("[{ss} {si}]", "error", c->codes[i].code, "status", 200),
+			    "no retry %s", c->codes[i].code);
+	if (backoff)
+		add(s, EXPECT_BACKOFF, backoff,
+		    json_pack("[{ss sn si}]", "error", backoff->code, "retry_after", "repeat", 1000000),
+		    "backoff %s without Retry-After", backoff->code);
+	for (i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
+		add(s, EXPECT_FAULT, NULL, json_pack("[{ss si}]", "fault", faults[i], "repeat", 1000000),
+		    "fault %s", faults[i]);
+	return 0;
+}
+
+static const struct jkey scenario_file_keys[] = {
+	{ "name", JREQUIRED }, { "expect", JREQUIRED }, { "code", JOPTIONAL },
+	{ "steps", JREQUIRED }, { NULL, 0 }
+};
+
+int client_suite_load(struct client_suite *s, const char *file, const struct contract *c,
+		      struct load_error *err)
+{
+	static const char *const kinds[] = { "retry", "no_retry", "backoff", "fault" };
+	struct jload ld;
+	FILE *f = fopen(file, "rb");
+	char *text = malloc(1 << 20);
+	size_t len = f && text ? fread(text, 1, (1 << 20) - 1, f) : 0, i;
+	json_t *root = NULL, *steps;
+	const char *name, *expect, *code;
+	const struct contract_code *cc = NULL;
+	struct client_scenario *sc;
+	int rc = -1, k = -1;
+
+	if (f)
+		fclose(f);
+	if (!f || !text) {
+		memset(err, 0, sizeof(*err));
+		snprintf(err->source, sizeof(err->source), "%s", file);
+		snprintf(err->text, sizeof(err->text), "cannot read scenario file");
+		goto out;
+	}
+	root = jload_parse(&ld, text, len, file, err);
+	if (!root)
+		goto out;
+	if (!json_is_object(root)) {
+		jload_fail(&ld, 0, "a scenario file must be an object");
+		goto out;
+	}
+	if (jload_keys(&ld, root, "a client scenario", scenario_file_keys))
+		goto out;
+	name = jload_string(&ld, root, "name", 0);
+	expect = jload_string(&ld, root, "expect", 0);
+	code = jload_string(&ld, root, "code", 0);
+	if (ld.failed)
+		goto out;
+	for (i = 0; i < 4; i++)
+		if (!strcmp(expect, kinds[i]))
+			k = (int)i;
+	if (k < 0) {
+		jpath_key(&ld.path, "expect");
+		jload_fail(&ld, 0, "expect must be retry, no_retry, backoff or fault, not '%s'", expect);
+		goto out;
+	}
+	if (code && !(cc = contract_find(c, code))) {
+		jpath_key(&ld.path, "code");
+		jload_fail(&ld, 0, "'%s' is not a code of %s", code, c->id);
+		goto out;
+	}
+	if ((k == EXPECT_RETRY || k == EXPECT_NO_RETRY) && !cc) {
+		jload_fail(&ld, 0, "a %s scenario names the code it serves (\"code\")", expect);
+		goto out;
+	}
+	steps = json_object_get(root, "steps");
+	if (!json_is_array(steps) || !json_array_size(steps)) {
+		jpath_key(&ld.path, "steps");
+		jload_fail(&ld, 0, "steps must be a non-empty array of mock steps (see errata serve's scenarios)");
+		goto out;
+	}
+	sc = add(s, (enum client_expect)k, cc, json_incref(steps), "%s", name);
+	if (sc) {
+		free(sc->source);
+		sc->source = strdup(file);
+	}
+	rc = 0;
+out:
+	json_decref(root);
+	free(text);
+	return rc;
+}
+
+size_t client_suite_filter(struct client_suite *s, char *const *names, size_t nr_names)
+{
+	size_t i, j, kept = 0;
+
+	for (i = 0; i < s->nr; i++) {
+		int keep = 0;
+
+		for (j = 0; j < nr_names && !keep; j++) {
+			size_t n = strlen(names[j]);
+
+			keep = !strcmp(s->v[i].name, names[j]) ||
+			       (!strncmp(s->v[i].name, names[j], n) && s->v[i].name[n] == ' ');
+		}
+		if (keep) {
+			s->v[kept++] = s->v[i];
+		} else {
+			free(s->v[i].name);
+			free(s->v[i].source);
+			json_decref(s->v[i].steps);
+		}
+	}
+	s->nr = kept;
+	return kept;
+}
+
+/* --- judging --- */
+
+struct attempt {
+	double t;              /* seconds since the first attempt (server clock) */
+	double wall;           /* epoch seconds, ms precision */
+	const char *key, *body_hash, *fault;
+	int status;
+};
+
+static double iso_to_epoch(const char *s)
+{
+	struct tm tm = { 0 };
+	int ms = 0;
+
+	if (sscanf(s, "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+		   &tm.tm_min, &tm.tm_sec, &ms) != 7)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (double)timegm(&tm) + ms / 1000.0;
+}
+
+static void verdict(struct case_result *cr, const char *id, enum outcome o, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void verdict(struct case_result *cr, const char *id, enum outcome o, const char *fmt, ...)
+{
+	char buf[600];
+	va_list ap;
+
+	if (cr->nr == cr->alloc) {
+		size_t alloc = cr->alloc ? 2 * cr->alloc : 8;
+		struct check_result *v = realloc(cr->checks, alloc * sizeof(*v));
+
+		if (!v)
+			return;
+		cr->checks = v;
+		cr->alloc = alloc;
+	}
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	cr->checks[cr->nr].id = id;
+	cr->checks[cr->nr].outcome = o;
+	cr->checks[cr->nr].message = strdup(buf);
+	cr->nr++;
+}
+
+static int code_in_output(const struct proc_result *p, const struct contract_code *cc)
+{
+	return p->output && (strstr(p->output, cc->code) || (cc->name && strstr(p->output, cc->name)));
+}
+
+static void judge(struct case_result *cr, const struct client_scenario *sc, const struct proc_result *p,
+		  const struct attempt *a, size_t n, double timeout_s)
+{
+	int crashed = p->signaled || p->timed_out;
+	size_t i;
+	int same_key = 1, same_body = 1;
+
+	if (crashed)
+		verdict(cr, "client.no-crash", OUT_FAIL, "the client %s",
+			p->timed_out ? "was still running at the timeout" : "died of a signal");
+	else
+		verdict(cr, "client.no-crash", OUT_PASS, "the client exited with %d", p->exit_code);
+	for (i = 1; i < n; i++) {
+		same_key &= a[i].key && a[0].key && !strcmp(a[i].key, a[0].key);
+		same_body &= !strcmp(a[i].body_hash, a[0].body_hash);
+	}
+	switch (sc->expect) {
+	case EXPECT_RETRY:
+		verdict(cr, "retry.attempted", n >= 2 ? OUT_PASS : OUT_FAIL,
+			"%zu attempt%s for a retryable %s", n, n == 1 ? "" : "s", sc->code ? sc->code->code : "error");
+		if (n < 2) {
+			verdict(cr, "retry.waited", OUT_SKIP, "there was no retry");
+		} else if (!sc->code || !sc->code->retry_after) {
+			verdict(cr, "retry.waited", OUT_SKIP, "%s carries no Retry-After", sc->code ? sc->code->code : "the error");
+		} else if (sc->date_form) {
+			double allowed = floor(a[0].wall) + RETRY_AFTER_DATE_S;
+
+			verdict(cr, "retry.waited", a[1].wall >= allowed - 0.02 ? OUT_PASS : OUT_FAIL,
+				"Retry-After was an HTTP-date %.3f s after the first response; the retry came after %.3f s",
+				allowed - a[0].wall, a[1].wall - a[0].wall);
+		} else {
+			verdict(cr, "retry.waited", a[1].t >= RETRY_AFTER_S - 0.01 ? OUT_PASS : OUT_FAIL,
+				"Retry-After: %d; the retry came after %.3f s", RETRY_AFTER_S, a[1].t);
+		}
+		if (n < 2) {
+			verdict(cr, "retry.same-key", OUT_SKIP, "there was no retry");
+			verdict(cr, "retry.same-body", OUT_SKIP, "there was no retry");
+		} else {
+			verdict(cr, "retry.same-key", same_key ? OUT_PASS : OUT_FAIL,
+				same_key ? "every attempt carried the Idempotency-Key '%s'" :
+				"the retried POST carried Idempotency-Keys '%s' then '%s'",
+				a[0].key ? a[0].key : "(none)", a[1].key ? a[1].key : "(none)");
+			verdict(cr, "retry.same-body", same_body ? OUT_PASS : OUT_FAIL,
+				same_body ? "every attempt sent the same body" : "the retry sent a different body");
+		}
+		verdict(cr, "client.exit", !crashed && p->exited && p->exit_code == 0 ? OUT_PASS : OUT_FAIL,
+			"after a retryable error and then success the client %s",
+			p->exited ? (p->exit_code ? "exited non-zero" : "exited 0") : "did not exit");
+		break;
+	case EXPECT_NO_RETRY:
+		verdict(cr, "no-retry.one-attempt", n == 1 ? OUT_PASS : OUT_FAIL,
+			"%zu attempt%s for %s, documented as not retryable", n, n == 1 ? "" : "s", sc->code->code);
+		verdict(cr, "client.exit", p->exited && p->exit_code != 0 ? OUT_PASS : OUT_FAIL,
+			"the client %s", p->exited ? (p->exit_code ? "exited non-zero" : "exited 0, reporting success") :
+			"did not exit");
+		verdict(cr, "no-retry.code-shown", code_in_output(p, sc->code) ? OUT_PASS : OUT_FAIL,
+			"%s %s in the client's output", sc->code->code, code_in_output(p, sc->code) ? "appears" : "does not appear");
+		break;
+	case EXPECT_BACKOFF: {
+		int grows = n >= 3;
+		double first = n >= 2 ? a[1].t : 0, last = n >= 2 ? a[n - 1].t - a[n - 2].t : 0;
+
+		if (n < 2) {
+			verdict(cr, "backoff.first-delay", OUT_SKIP, "there was no retry");
+			verdict(cr, "backoff.grows", OUT_SKIP, "there was no retry");
+		} else {
+			verdict(cr, "backoff.first-delay", first >= 0.05 ? OUT_PASS : OUT_FAIL,
+				"the first retry came %.3f s after the first attempt", first);
+			if (n < 3)
+				verdict(cr, "backoff.grows", OUT_SKIP, "only one retry: no delays to compare");
+			else
+				/* growth beyond noise: half as long again, and 50 ms more */
+				verdict(cr, "backoff.grows", grows && last >= first * 1.5 && last - first >= 0.05 ?
+					OUT_PASS : OUT_FAIL,
+					"the delays went from %.3f s to %.3f s over %zu attempts", first, last, n);
+		}
+		verdict(cr, "backoff.bounded", p->exited && p->exit_code != 0 && n <= 100 ? OUT_PASS : OUT_FAIL,
+			"%zu attempts; the client %s within %.0f s", n,
+			p->timed_out ? "was still retrying" : p->exited ? (p->exit_code ? "gave up" : "reported success") :
+			"died", timeout_s);
+		break;
+	}
+	case EXPECT_FAULT:
+		verdict(cr, "fault.not-success", p->exited && p->exit_code != 0 ? OUT_PASS : OUT_FAIL,
+			"after %zu attempt%s that all failed the client %s", n, n == 1 ? "" : "s",
+			p->exited ? (p->exit_code ? "exited non-zero" : "exited 0, reporting success") : "did not exit");
+		if (n < 2)
+			verdict(cr, "fault.post-retry-key", OUT_SKIP, "the POST was not retried");
+		else
+			verdict(cr, "fault.post-retry-key", a[0].key && same_key ? OUT_PASS : OUT_FAIL,
+				a[0].key && same_key ? "the POST was retried with one Idempotency-Key" :
+				"the POST was retried %s", a[0].key ? "with different Idempotency-Keys" : "without an Idempotency-Key");
+		break;
+	}
+}
+
+/* --- running --- */
+
+struct client_job {
+	struct check_run *run;
+	const struct client_config *cfg;
+	const struct client_suite *suite;
+	size_t next;
+	pthread_mutex_t lock;
+};
+
+static void run_one(const struct client_config *cfg, const struct client_scenario *sc, struct case_result *cr)
+{
+	struct contract *contracts[1] = { cfg->contract };
+	struct mock_config mc = { contracts, 1, "127.0.0.1", 0, 100000, NULL, 1, 0, 0, 0 };
+	struct load_error err;
+	struct proc_result p = { 0 };
+	struct attempt a[200];
+	char why[300], *def_text, env_url[300], env_contract[200], env_file[4200], env_scenario[300],
+	     env_method[32], env_path[200], env_body[300], *env[8];
+	json_t *def, *journal, *attempts, *e;
+	struct mock *m;
+	size_t n = 0, i;
+
+	m = mock_start(&mc, why, sizeof(why));
+	if (!m) {
+		verdict(cr, "client.run", OUT_ERROR, "cannot start the mock: %s", why);
+		return;
+	}
+	def = json_pack("{ss ss s{} sO}", "id", "s", "contract", cfg->contract->id, "match", "steps", sc->steps);
+	def_text = json_dumps(def, JSON_COMPACT);
+	json_decref(def);
+	if (!def_text || mock_load_scenarios(m, def_text, strlen(def_text), sc->name, &err)) {
+		load_error_format(&err, why, sizeof(why));
+		verdict(cr, "client.run", OUT_ERROR, "the scenario does not load: %s", why);
+		free(def_text);
+		mock_stop(m, 0);
+		return;
+	}
+	free(def_text);
+	snprintf(env_url, sizeof(env_url), "ERRATA_BASE_URL=http://127.0.0.1:%u/%s", mock_port(m), cfg->contract->id);
+	snprintf(env_contract, sizeof(env_contract), "ERRATA_CONTRACT=%s", cfg->contract->id);
+	snprintf(env_file, sizeof(env_file), "ERRATA_CONTRACT_FILE=%s", cfg->contract->path);
+	snprintf(env_scenario, sizeof(env_scenario), "ERRATA_SCENARIO=%s", sc->name);
+	snprintf(env_method, sizeof(env_method), "ERRATA_METHOD=POST");
+	snprintf(env_path, sizeof(env_path), "ERRATA_PATH=%s", PROBE_PATH);
+	snprintf(env_body, sizeof(env_body), "ERRATA_BODY=%s", PROBE_BODY);
+	env[0] = env_url; env[1] = env_contract; env[2] = env_file; env[3] = env_scenario;
+	env[4] = env_method; env[5] = env_path; env[6] = env_body; env[7] = NULL;
+	proc_run(cfg->command, env, cfg->timeout_s, &p);
+	journal = mock_journal(m, "s");
+	attempts = json_array();
+	json_array_foreach(json_object_get(journal, "entries"), i, e) {
+		double t = (double)json_integer_value(json_object_get(e, "t_us")) / 1e6;
+
+		if (n == sizeof(a) / sizeof(a[0]))
+			break;
+		a[n].wall = iso_to_epoch(json_string_value(json_object_get(e, "time")));
+		a[n].t = n ? t - a[0].t : t;
+		a[n].key = json_string_value(json_object_get(e, "idempotency_key"));
+		a[n].body_hash = json_string_value(json_object_get(e, "body_hash"));
+		a[n].fault = json_string_value(json_object_get(e, "fault"));
+		a[n].status = (int)json_integer_value(json_object_get(e, "status"));
+		json_array_append_new(attempts, json_pack("{sf si ss* ss* ss*}", "t_s", n ? a[n].t : 0.0,
+							  "status", a[n].status, "idempotency_key", a[n].key,
+							  "fault", a[n].fault, "body_hash", a[n].body_hash));
+		n++;
+	}
+	if (n)
+		a[0].t = 0;
+	if (p.spawn_failed)
+		verdict(cr, "client.run", OUT_ERROR, "%s", p.output ? p.output : "cannot run the client");
+	else
+		judge(cr, sc, &p, a, n, cfg->timeout_s);
+	{
+		const char *tail = p.output && p.output_len > 400 ? p.output + p.output_len - 400 : p.output;
+
+		cr->evidence = json_pack("{ss so s{sb si sb si sb sf} ss}", "scenario", sc->name, "attempts", attempts,
+					 "client", "exited", p.exited, "exit_code", p.exit_code, "signaled", p.signaled,
+					 "signal", p.signal, "timed_out", p.timed_out, "seconds", p.seconds,
+					 "output", tail ? tail : "");
+	}
+	json_decref(journal);
+	proc_result_release(&p);
+	mock_stop(m, 0);
+}
+
+static void *client_worker(void *arg)
+{
+	struct client_job *job = arg;
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&job->lock);
+		i = job->next++;
+		pthread_mutex_unlock(&job->lock);
+		if (i >= job->run->nr)
+			break;
+		run_one(job->cfg, &job->suite->v[i], &job->run->results[i]);
+		if (job->cfg->progress) {
+			pthread_mutex_lock(&job->lock);
+			fprintf(stderr, "\r\033[Kerrata client: %s", job->suite->v[i].name);
+			pthread_mutex_unlock(&job->lock);
+		}
+	}
+	return NULL;
+}
+
+int client_run(struct check_run *run, const struct client_config *cfg,
+	       const struct client_suite *suite, struct fixtures *cases)
+{
+	struct client_job job = { run, cfg, suite, 0, PTHREAD_MUTEX_INITIALIZER };
+	pthread_t threads[64];
+	unsigned jobs = cfg->jobs ? cfg->jobs : 1, t, started = 0;
+	struct timespec t0, t1;
+	size_t i, j;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	memset(run, 0, sizeof(*run));
+	pthread_mutex_init(&run->lock, NULL);
+	run->cfg.contract = cfg->contract;
+	fixtures_init(cases);
+	run->results = calloc(suite->nr ? suite->nr : 1, sizeof(*run->results));
+	cases->v = calloc(suite->nr ? suite->nr : 1, sizeof(*cases->v));
+	if (!run->results || !cases->v)
+		return -1;
+	cases->nr = cases->alloc = suite->nr;
+	for (i = 0; i < suite->nr; i++) {
+		cases->v[i].name = strdup(suite->v[i].name);
+		cases->v[i].source = strdup(suite->v[i].source);
+		cases->v[i].role = -1;
+		run->results[i].fc = &cases->v[i];
+	}
+	run->nr = suite->nr;
+	for (t = 0; t < jobs && t < 64 && t < suite->nr; t++)
+		if (!pthread_create(&threads[t], NULL, client_worker, &job))
+			started++;
+	if (!started)
+		client_worker(&job);
+	for (t = 0; t < started; t++)
+		pthread_join(threads[t], NULL);
+	if (cfg->progress)
+		fputs("\r\033[K", stderr);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	run->seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	for (i = 0; i < run->nr; i++)
+		for (j = 0; j < run->results[i].nr; j++)
+			switch (run->results[i].checks[j].outcome) {
+			case OUT_PASS: run->passed++; break;
+			case OUT_FAIL: run->failed++; break;
+			case OUT_ERROR: run->errors++; break;
+			case OUT_SKIP: run->skipped++; break;
+			case OUT_WARN: run->warnings++; run->passed++; break;
+			}
+	pthread_mutex_destroy(&job.lock);
+	return 0;
+}

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""errata client against real clients: each example's documented behaviour
+implies a set of failing (scenario, check) pairs, asserted exactly; the
+deliberately correct client passes everything; each deliberately wrong one
+fails exactly where its one flaw shows. So every check fails when it should
+and passes when it should."""
+import json, os, re, subprocess, sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+from errata_test import Tap, ERRATA  # noqa: E402
+
+t = Tap()
+C = "tests/data/client.json"
+RETRY = ["retry SLOW_DOWN", "retry SLOW_DOWN (HTTP-date)", "retry BAD_GATEWAY"]
+FAULTS = ["fault CONNECTION_RESET_BY_PEER", "fault EMPTY_RESPONSE", "fault TRUNCATED_BODY", "fault GATEWAY_HTML"]
+BACKOFF = "backoff BAD_GATEWAY without Retry-After"
+
+
+def run(cmd, timeout=8):
+    r = subprocess.run([ERRATA, "client", "--contract", C, "--jobs", "4", "--timeout", str(timeout), "--tap", "-", "--", *cmd],
+                       capture_output=True, text=True, timeout=600)
+    fails, scenario = set(), None
+    for line in r.stdout.splitlines():
+        m = re.match(r"# Subtest: clienttest: (.*)$", line)
+        if m:
+            scenario = m.group(1)
+        m = re.match(r"    not ok \d+ - (\S+)", line)
+        if m:
+            fails.add((scenario, m.group(1)))
+    return r, fails
+
+
+def pairs(spec):
+    return {(s, c) for s, checks in spec.items() for c in checks}
+
+
+py = ["examples/clients/python_client.py"]
+clients = [
+    ("the correct client", py, {}),
+    # curl --retry: retries 429, 502 and 503 whatever the code, POST included, honours
+    # Retry-After in both forms, sends no Idempotency-Key; does not retry a reset, an
+    # empty reply or a truncated body, but does retry a 502 page
+    ("curl --retry", ["examples/clients/curl.sh"],
+     {**{s: ["retry.same-key"] for s in RETRY}, "no retry CAPACITY": ["no-retry.one-attempt", "client.exit"],
+      "fault GATEWAY_HTML": ["fault.post-retry-key"]}),
+    # urllib3 Retry(status_forcelist=[429,502,503,504], allowed_methods=None): the same on
+    # statuses, retries POST on connection errors without a key, no delay before its
+    # first retry (1.26's backoff), and ends on the 200 after retrying CAPACITY
+    ("urllib3 Retry", ["examples/clients/python_urllib3.py"],
+     {**{s: ["retry.same-key"] for s in RETRY}, **{s: ["fault.post-retry-key"] for s in FAULTS},
+      "no retry CAPACITY": ["no-retry.one-attempt", "client.exit", "no-retry.code-shown"],
+      BACKOFF: ["backoff.first-delay"]}),
+    # plain urllib never retries
+    ("plain urllib", ["examples/clients/python_urllib.py"],
+     {s: ["retry.attempted", "client.exit"] for s in RETRY}),
+    # got's rules never retry a POST
+    ("fetch with got's rules", ["node", "examples/clients/node_fetch.mjs"],
+     {s: ["retry.attempted", "client.exit"] for s in RETRY}),
+    ("ignores Retry-After", py + ["--mode", "ignores-retry-after"],
+     {"retry SLOW_DOWN": ["retry.waited"], "retry SLOW_DOWN (HTTP-date)": ["retry.waited"],
+      BACKOFF: ["backoff.first-delay", "backoff.grows"]}),
+    ("a new key on each retry", py + ["--mode", "new-key-each-retry"],
+     {**{s: ["retry.same-key"] for s in RETRY}, **{s: ["fault.post-retry-key"] for s in FAULTS}}),
+    ("retries everything", py + ["--mode", "retries-everything"],
+     {s: ["no-retry.one-attempt"] for s in ["no retry NOT_FOUND", "no retry BUSY", "no retry CAPACITY"]}),
+    ("never retries", py + ["--mode", "never-retries"],
+     {s: ["retry.attempted", "client.exit"] for s in RETRY}),
+    ("crashes on HTML", py + ["--mode", "crashes-on-html"],
+     {"fault GATEWAY_HTML": ["client.no-crash", "fault.not-success"]}),
+]
+for name, cmd, spec in clients:
+    r, fails = run(cmd)
+    want = pairs(spec)
+    t.ok(fails == want and r.returncode == (1 if want else 0),
+         "%s: %s" % (name, "fails exactly %d checks, as its behaviour implies" % len(want) if want else "passes every check"),
+         "unexpected: %s\nmissing: %s\n%s" % (sorted(fails - want), sorted(want - fails), r.stderr[-300:]))
+
+r, fails = run(py + ["--mode", "retries-forever"], timeout=4)
+t.ok(("backoff BAD_GATEWAY without Retry-After", "backoff.bounded") in fails and
+     all((s, "client.no-crash") in fails for s in FAULTS) and ("retry SLOW_DOWN", "retry.waited") in fails,
+     "retries forever: unbounded (killed at the timeout), never waiting", sorted(fails))
+
+# the evidence behind a verdict, and the suite's listing
+r = subprocess.run([ERRATA, "client", "--contract", C, "--scenario", "retry SLOW_DOWN", "--tap", "-", "--",
+                    "examples/clients/python_client.py", "--mode", "ignores-retry-after"], capture_output=True, text=True, timeout=60)
+t.ok(r.returncode == 1 and '"attempts":[{"t_s":0' in r.stdout and '"idempotency_key":"' in r.stdout
+     and "Retry-After: 1; the retry came after 0.0" in r.stdout, "a failing verdict cites its evidence: attempt times, keys, the gap", r.stdout[-600:])
+r = subprocess.run([ERRATA, "client", "--contract", "breezeblue", "--list"], capture_output=True, text=True)
+lines = r.stdout.splitlines()
+bb = json.load(open("contracts/breezeblue.json"))["codes"]
+n_retry = sum(e["retryable"] for e in bb)
+n_dated = sum(e["retryable"] and e["status"] in (429, 503) for e in bb)
+t.ok(r.returncode == 0 and "retry     retry DISPATCH_TIMEOUT (HTTP-date)" in lines and
+     "no retry  no retry GENERATION_CAPACITY_EXCEEDED" in lines and
+     sum(l.startswith("retry ") for l in lines) == n_retry + n_dated and
+     sum(l.startswith("no retry") for l in lines) == len(bb) - n_retry and
+     sum(l.startswith("backoff") for l in lines) == 1 and sum(l.startswith("fault") for l in lines) == 4,
+     "--list: breezeblue's %d retryable codes (%d also with an HTTP-date), %d not retryable, backoff, 4 faults"
+     % (n_retry, n_dated, len(bb) - n_retry), r.stdout[:300])
+
+# custom scenario files, and usage errors
+r = subprocess.run([ERRATA, "client", "--contract", "breezeblue", "--scenario", "fixtures/scenarios/breezeblue-capacity.json",
+                    "--tap", "-", "--", "examples/clients/curl.sh"], capture_output=True, text=True, timeout=120)
+t.ok(r.returncode == 1 and re.search(r"not ok \d+ - no-retry.one-attempt", r.stdout),
+     "a scenario file: curl retries GENERATION_CAPACITY_EXCEEDED, documented as not retryable", r.stdout[-400:])
+for args, what in [(["--contract", C], "give the client command after --"),
+                   (["--contract", C, "--scenario", "nope", "--", "true"], "no scenario of the standard suite"),
+                   (["--contract", C, "--scenario", "tests/data/minimal.json", "--", "true"], "unknown key"),
+                   (["--contract", C, "--jobs", "0", "--", "true"], "--jobs"),
+                   (["--", "true"], "--contract is required")]:
+    r = subprocess.run([ERRATA, "client", *args], capture_output=True, text=True)
+    t.ok(r.returncode == 2 and what in r.stderr, "usage: %s -> exit 2" % " ".join(args), r.stderr[-200:])
+r = subprocess.run([ERRATA, "client", "--contract", C, "--scenario", "no retry NOT_FOUND", "--tap", "-", "--",
+                    "/nonexistent/client"], capture_output=True, text=True)
+t.ok(r.returncode == 1 and "not ok 1 - client.run" in r.stdout and "cannot run" in r.stdout, "a command that cannot run: an error, exit 1", r.stdout[-300:])
+t.done()
