@@ -7,7 +7,7 @@ n=0 failed=0
 ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed+1)); fi; }
 out=$(mktemp); trap 'rm -f "$out"' EXIT
 echo "TAP version 13"
-ERRATA=$ERRATA timeout 60 scripts/demo >"$out" 2>&1
+ERRATA=$ERRATA timeout 600 scripts/demo >"$out" 2>&1
 ok $? "scripts/demo exits 0"
 grep -q 'contracts/studio.json: ok (studio, 36 codes)' "$out"; ok $? "it lints the bundled contracts"
 grep -Eq '^listening on http://127\.0\.0\.1:[0-9]+$' "$out"; ok $? "it starts the mock on a free port"
@@ -20,6 +20,11 @@ for id in breezeblue breezeblue-v1 segmenter genapi studio; do
 	ok $? "errata check passes for $id and writes reports/$id.tap and reports/$id.xml"
 done
 grep -q '== the mock stopped cleanly' "$out"; ok $? "the mock stops cleanly"
+grep -Eq '^errata client: breezeblue with examples/clients/python_client.py: [0-9]+ scenarios; [0-9]+ passed, 0 failed, 0 errors' "$out"
+ok $? "the correct example client passes errata client's standard suite"
+grep -q 'curl --retry fails, as expected' "$out" && grep -q 'no retry GENERATION_CAPACITY_EXCEEDED' reports/client-curl.tap &&
+	grep -Eq '^    not ok [0-9]+ - no-retry.one-attempt' reports/client-curl.tap
+ok $? "curl --retry fails it, retrying GENERATION_CAPACITY_EXCEEDED"
 [ $failed = 0 ] || sed 's/^/# /' "$out" | tail -20
 echo "1..$n"
 [ $failed = 0 ]
