@@ -7,6 +7,7 @@
 #   make check     the same tests under AddressSanitizer and UBSan
 #   make demo      install, build and run the main job on the bundled contracts
 #   make bench     errata serve side by side with nginx (bench/RESULTS.md)
+#   make bench-peers  ... and WireMock, Prism, Mountebank (bench/PEERS.md)
 
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
@@ -80,9 +81,15 @@ bench: deps
 	@$(MAKE) --no-print-directory $(ERRATA)
 	@bench/run
 
+bench-peers: deps
+	@scripts/deps scripts/bench-peers-packages
+	@cd bench/peers && { [ -d node_modules/wiremock ] || npm ci --no-audit --no-fund --loglevel=error; }
+	@$(MAKE) --no-print-directory $(ERRATA)
+	@timeout 3600 bench/peers.py
+
 clean:
 	rm -rf build bin
 
-.PHONY: all deps test test-run check demo bench clean
+.PHONY: all deps test test-run check demo bench bench-peers clean
 .SECONDARY:
 -include $(MODEL_OBJ:.o=.d) $(MOCK_OBJ:.o=.d) $(HARNESS_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d)

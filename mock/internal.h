@@ -121,6 +121,9 @@ struct reply {
 	int body_persistent;                /* lives as long as the mock */
 };
 
+/* Empty a reply (cheaply: its value store is left as it is). */
+void reply_init(struct reply *rp);
+
 /* Add a header (a later value for the same name wins). */
 void reply_header(struct reply *rp, const char *name, const char *value);
 

@@ -491,12 +491,13 @@ static enum MHD_Result api(struct mock *m, struct MHD_Connection *conn, const ch
 				rq->idem_key = strdup(scoped);
 				break;
 			case IDEM_REPLAY: {
-				struct reply rp = { 0 };
+				struct reply rp;
 				struct served sv = { sc ? sc->id : NULL, NULL, -1, 1, 0 };
 				const struct contract_code *seen = NULL;
 				enum MHD_Result ret;
 				unsigned i;
 
+				reply_init(&rp);
 				rp.status = stored.status;
 				for (i = 0; i < stored.nr_headers; i++)
 					reply_header(&rp, stored.names[i], stored.values[i]);

@@ -17,6 +17,15 @@
 
 /* --- building responses --- */
 
+void reply_init(struct reply *rp)
+{
+	rp->status = 0;
+	rp->nr = rp->used = 0;
+	rp->body = NULL;
+	rp->len = 0;
+	rp->body_persistent = 0;
+}
+
 void reply_header(struct reply *rp, const char *name, const char *value)
 {
 	unsigned i;
@@ -68,9 +77,22 @@ enum MHD_Result send_reply(struct MHD_Connection *conn, const struct reply *rp, 
 
 static void reply_request_id(struct mock *m, const struct contract *c, struct reply *rp)
 {
-	if (c->request_id_header)
-		reply_headerf(rp, c->request_id_header, "%s%012llx", m->boot,
-			      (unsigned long long)atomic_fetch_add(&m->next_request, 1));
+	static const char hex[] = "0123456789abcdef";
+	unsigned long long n;
+	char *p;
+	size_t len;
+	int i;
+
+	if (!c->request_id_header || rp->used >= sizeof(rp->store) / sizeof(rp->store[0]))
+		return;
+	n = (unsigned long long)atomic_fetch_add(&m->next_request, 1);
+	p = rp->store[rp->used++];
+	len = strlen(m->boot);
+	memcpy(p, m->boot, len);
+	for (i = 11; i >= 0; i--, n >>= 4)
+		p[len + (size_t)i] = hex[n & 15];
+	p[len + 12] = '\0';
+	reply_header(rp, c->request_id_header, p);
 }
 
 /* RateLimit fields: the limiter's, when on; else the contract's on a 429. */
@@ -101,7 +123,7 @@ void build_code(struct mock *m, const struct mount *mt, const struct contract_co
 	const struct prepared *pc = cc ? &mt->codes[cc->index] : NULL;
 	long long ra = ask_seconds >= 0 ? ask_seconds : c->retry_after_default;
 
-	memset(rp, 0, sizeof(*rp));
+	reply_init(rp);
 	rp->status = cc ? cc->status : 200;
 	rp->body = pc ? pc->body : mt->success;
 	rp->len = pc ? pc->len : mt->success_len;
@@ -132,7 +154,7 @@ static void build_step(struct mock *m, const struct mount *mt, const struct step
 	const char *key;
 	json_t *v;
 
-	memset(rp, 0, sizeof(*rp));
+	reply_init(rp);
 	rp->status = st->status;
 	rp->body = st->body;
 	rp->len = st->body_len;
