@@ -99,10 +99,8 @@ char *expand_env(const char *s, struct redactor *r, char *why, size_t size)
 	return out;
 }
 
-static void add(struct case_result *cr, const char *id, enum outcome o, struct redactor *red,
-		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static void add(struct case_result *cr, const char *id, enum outcome o, struct redactor *red,
-		const char *fmt, ...)
+void case_result_add(struct case_result *cr, const char *id, enum outcome o,
+		     const struct redactor *red, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -121,7 +119,7 @@ static void add(struct case_result *cr, const char *id, enum outcome o, struct r
 	va_end(ap);
 	cr->checks[cr->nr].id = id;
 	cr->checks[cr->nr].outcome = o;
-	cr->checks[cr->nr].message = redactor_apply(red, buf);
+	cr->checks[cr->nr].message = red ? redactor_apply(red, buf) : strdup(buf);
 	cr->nr++;
 }
 
@@ -292,16 +290,16 @@ static void judge(const struct check_config *cfg, struct case_result *cr, const 
 
 		switch (vd) {
 		case VERDICT_SKIP:
-			add(cr, check_ids[i], OUT_SKIP, cfg->redactor, "%s", why);
+			case_result_add(cr, check_ids[i], OUT_SKIP, cfg->redactor, "%s", why);
 			break;
 		case VERDICT_PASS:
-			add(cr, check_ids[i], OUT_PASS, cfg->redactor, "%s", check_describe(check_ids[i]));
+			case_result_add(cr, check_ids[i], OUT_PASS, cfg->redactor, "%s", check_describe(check_ids[i]));
 			break;
 		case VERDICT_WARN:
-			add(cr, check_ids[i], OUT_WARN, cfg->redactor, "%s", v->text);
+			case_result_add(cr, check_ids[i], OUT_WARN, cfg->redactor, "%s", v->text);
 			break;
 		case VERDICT_FAIL:
-			add(cr, check_ids[i], OUT_FAIL, cfg->redactor, "%s", v->text);
+			case_result_add(cr, check_ids[i], OUT_FAIL, cfg->redactor, "%s", v->text);
 			break;
 		}
 	}
@@ -309,7 +307,7 @@ static void judge(const struct check_config *cfg, struct case_result *cr, const 
 
 static void error_all(struct case_result *cr, const struct check_config *cfg, const struct http_response *h)
 {
-	add(cr, CHECK_TRANSPORT, OUT_ERROR, cfg->redactor, "could not be tested: %s", h->error);
+	case_result_add(cr, CHECK_TRANSPORT, OUT_ERROR, cfg->redactor, "could not be tested: %s", h->error);
 	if (h->outcome == HTTP_UNREACHABLE)
 		cr->unreachable = 1;
 }
@@ -328,21 +326,21 @@ static void expect_check(const struct check_config *cfg, struct case_result *cr,
 	else
 		snprintf(what, sizeof(what), "a documented error");
 	if (h->status < 400) {
-		add(cr, CHECK_EXPECT, OUT_FAIL, cfg->redactor, "expected %s, got an unexpected success %d", what, h->status);
+		case_result_add(cr, CHECK_EXPECT, OUT_FAIL, cfg->redactor, "expected %s, got an unexpected success %d", what, h->status);
 		return;
 	}
 	if (!m->code) { /* code.documented or envelope.json reports what is wrong */
-		add(cr, CHECK_EXPECT, OUT_SKIP, cfg->redactor, "expected %s; %d carries %s", what, h->status,
+		case_result_add(cr, CHECK_EXPECT, OUT_SKIP, cfg->redactor, "expected %s; %d carries %s", what, h->status,
 		    m->code_seen ? "an undocumented code" : "no envelope to read a code from");
 		return;
 	}
 	if ((fc->code && m->code != fc->code) || (fc->role >= 0 && m->code->role != fc->role) ||
 	    (fc->status && h->status != fc->status)) {
-		add(cr, CHECK_EXPECT, OUT_FAIL, cfg->redactor, "expected %s, got %s (%d)", what, m->code->code, h->status);
+		case_result_add(cr, CHECK_EXPECT, OUT_FAIL, cfg->redactor, "expected %s, got %s (%d)", what, m->code->code, h->status);
 		return;
 	}
 	(void)want;
-	add(cr, CHECK_EXPECT, OUT_PASS, cfg->redactor, "expected %s, got %s (%d)", what, m->code->code, h->status);
+	case_result_add(cr, CHECK_EXPECT, OUT_PASS, cfg->redactor, "expected %s, got %s (%d)", what, m->code->code, h->status);
 }
 
 static char *url_for(const struct check_config *cfg, const char *path)
@@ -406,7 +404,7 @@ static void run_case(struct check_run *run, struct case_result *cr)
 	free(rp);
 
 	if (fc->kind == CASE_BURST && !cfg->burst) {
-		add(cr, CHECK_BURST_LIMITED, OUT_SKIP, cfg->redactor, "a burst spends quota; run with --burst");
+		case_result_add(cr, CHECK_BURST_LIMITED, OUT_SKIP, cfg->redactor, "a burst spends quota; run with --burst");
 		goto out;
 	}
 	if (fc->kind == CASE_IDEMPOTENCY) {
@@ -415,7 +413,7 @@ static void run_case(struct check_run *run, struct case_result *cr)
 			contract_find(cfg->contract, cfg->contract->idempotency_conflict) : NULL;
 
 		if (!cfg->contract->idempotency_header) {
-			add(cr, CHECK_IDEMPOTENCY_REPLAY, OUT_SKIP, cfg->redactor, "the contract names no idempotency header");
+			case_result_add(cr, CHECK_IDEMPOTENCY_REPLAY, OUT_SKIP, cfg->redactor, "the contract names no idempotency header");
 			goto out;
 		}
 		send_req(run, cr, &req, 0, &h, 1);
@@ -432,16 +430,16 @@ static void run_case(struct check_run *run, struct case_result *cr)
 		json_object_set_new(cr->evidence, "repeat", response_json(cfg, &h2));
 		json_object_set_new(cr->evidence, "other_body", response_json(cfg, &h3));
 		if (h2.outcome != HTTP_DONE)
-			add(cr, CHECK_IDEMPOTENCY_REPLAY, OUT_ERROR, cfg->redactor, "the repeat failed: %s", h2.error);
+			case_result_add(cr, CHECK_IDEMPOTENCY_REPLAY, OUT_ERROR, cfg->redactor, "the repeat failed: %s", h2.error);
 		else if (h2.status != h.status || h2.body_len != h.body_len || memcmp(h2.body, h.body, h.body_len))
-			add(cr, CHECK_IDEMPOTENCY_REPLAY, OUT_FAIL, cfg->redactor,
+			case_result_add(cr, CHECK_IDEMPOTENCY_REPLAY, OUT_FAIL, cfg->redactor,
 			    "the same key and body gave %d then %d with %s bodies", h.status, h2.status,
 			    h2.body_len == h.body_len && !memcmp(h2.body, h.body, h.body_len) ? "equal" : "different");
 		else
-			add(cr, CHECK_IDEMPOTENCY_REPLAY, OUT_PASS, cfg->redactor,
+			case_result_add(cr, CHECK_IDEMPOTENCY_REPLAY, OUT_PASS, cfg->redactor,
 			    "the same key and body replayed %d and the same body", h.status);
 		if (h3.outcome != HTTP_DONE) {
-			add(cr, CHECK_IDEMPOTENCY_CONFLICT, OUT_ERROR, cfg->redactor, "the reuse failed: %s", h3.error);
+			case_result_add(cr, CHECK_IDEMPOTENCY_CONFLICT, OUT_ERROR, cfg->redactor, "the reuse failed: %s", h3.error);
 		} else {
 			struct response r3;
 
@@ -449,10 +447,10 @@ static void run_case(struct check_run *run, struct case_result *cr)
 			match_result_init(&m);
 			contract_match(cfg->contract, &r3, time(NULL), &m);
 			if (conflict ? (m.code == conflict && h3.status == conflict->status) : h3.status == 422)
-				add(cr, CHECK_IDEMPOTENCY_CONFLICT, OUT_PASS, cfg->redactor,
+				case_result_add(cr, CHECK_IDEMPOTENCY_CONFLICT, OUT_PASS, cfg->redactor,
 				    "the key reused with another body was refused with %s", conflict ? conflict->code : "422");
 			else
-				add(cr, CHECK_IDEMPOTENCY_CONFLICT, OUT_FAIL, cfg->redactor,
+				case_result_add(cr, CHECK_IDEMPOTENCY_CONFLICT, OUT_FAIL, cfg->redactor,
 				    "the key reused with another body got %d%s%s, not %s", h3.status,
 				    m.code_seen ? " " : "", m.code_seen ? m.code_seen : "",
 				    conflict ? conflict->code : "422");
@@ -483,7 +481,7 @@ static void run_case(struct check_run *run, struct case_result *cr)
 				if (m.code && m.code->role == fc->role) {
 					limited = 1;
 					json_object_set_new(cr->evidence, "response", response_json(cfg, &h));
-					add(cr, CHECK_BURST_LIMITED, OUT_PASS, cfg->redactor,
+					case_result_add(cr, CHECK_BURST_LIMITED, OUT_PASS, cfg->redactor,
 					    "limited after %lld requests with %s", k + 1, m.code->code);
 					match_result_release(&m);
 					judge(cfg, cr, &h, &m);
@@ -493,7 +491,7 @@ static void run_case(struct check_run *run, struct case_result *cr)
 			http_response_release(&h);
 		}
 		if (!limited)
-			add(cr, CHECK_BURST_LIMITED, OUT_FAIL, cfg->redactor,
+			case_result_add(cr, CHECK_BURST_LIMITED, OUT_FAIL, cfg->redactor,
 			    "%lld requests in a burst were never limited with a %s error", fc->count, role_name(fc->role));
 		goto out;
 	}

@@ -71,6 +71,12 @@ struct check_run {
 int check_run(struct check_run *run, const struct check_config *cfg, const struct fixtures *f);
 void check_run_release(struct check_run *run);
 
+/* Append a check's result; the message is formatted, then redacted with
+ * `red` (may be NULL). */
+void case_result_add(struct case_result *cr, const char *id, enum outcome o,
+		     const struct redactor *red, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
 /* "pass", "fail", "error", "skip", "warn" */
 const char *outcome_name(enum outcome o);
 

@@ -6,68 +6,21 @@ contracts/README.md, independently of the mock's renderer."""
 import email.utils, http.client, json, os, re, select, signal, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from errata_test import render, compact, needs_retry_after  # noqa: E402
+from errata_test import Tap, render, compact, needs_retry_after, start, stop, run  # noqa: E402
+from errata_test import Client as BaseClient  # noqa: E402
 
-ERRATA = os.environ.get("ERRATA", "bin/errata")
 IDS = ["breezeblue", "breezeblue-v1", "segmenter", "genapi", "studio"]
-n = failed = 0
+tap = Tap()
+ok = tap.ok
 
 
-def ok(cond, desc, diag=None):
-    global n, failed
-    n += 1
-    print(("ok" if cond else "not ok") + " %d - %s" % (n, desc.replace("\\", "\\\\").replace("#", "\\#")))
-    if not cond:
-        failed += 1
-        if diag is not None:
-            for line in str(diag)[:600].splitlines():
-                print("# " + line)
-    return cond
-
-
-def start(*args):
-    """Start the mock; readiness is its 'listening on' line, read as it comes."""
-    p = subprocess.Popen([ERRATA, "serve", "--listen", "127.0.0.1:0", *args],
-                         stderr=subprocess.PIPE, text=True)
-    ready, _, _ = select.select([p.stderr], [], [], 10)
-    line = p.stderr.readline() if ready else ""
-    m = re.match(r"listening on http://127\.0\.0\.1:(\d+)$", line.strip())
-    if not m:
-        p.kill()
-        print("Bail out! errata serve did not start: %r" % line)
-        sys.exit(1)
-    return p, int(m.group(1))
-
-
-def stop(p, sig=signal.SIGTERM):
-    p.send_signal(sig)
-    try:
-        rc = p.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        rc = None
-    p.stderr.close()
-    return rc
-
-
-def run(*args):
-    return subprocess.run([ERRATA, *args], capture_output=True, text=True, timeout=20)
-
-
-class Client:
-    def __init__(self, port):
-        self.c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-
+class Client(BaseClient):
     def get(self, path, headers=None, method="GET", body=None):
-        self.c.request(method, path, body=body, headers=headers or {})
-        r = self.c.getresponse()
-        data = r.read()
-        return r.status, {k.lower(): v for k, v in r.getheaders()}, data
+        return self.req(method, path, headers, body)
 
 
 contracts = {i: json.load(open("contracts/%s.json" % i)) for i in IDS}
 
-print("TAP version 13")
 p, port = start("--journal-size", "100000")
 cl = Client(port)
 
@@ -250,9 +203,8 @@ for i in range(5000):
     cl.get("/studio/r%d" % i, {"X-Errata-Error": "STUDIO_2001", "X-Padding": "p" * 200})
 after = rss_kb(p.pid)
 if os.environ.get("ERRATA_SANITIZED"):
-    n += 1
-    print("ok %d - RSS over 5000 more requests # SKIP AddressSanitizer's quarantine holds freed memory (%d kB -> %d kB)"
-          % (n, before, after))
+    tap.skip("RSS over 5000 more requests (%d kB -> %d kB)" % (before, after),
+           "AddressSanitizer's quarantine holds freed memory")
 else:
     ok(after - before < 2048, "RSS stable over 5000 more requests (%d kB -> %d kB)" % (before, after))
 st, h, b = cl.get("/__errata/journal", method="DELETE")
@@ -308,5 +260,4 @@ with tempfile.TemporaryDirectory() as d:
     ok(r.returncode == 1 and "cannot listen on 127.0.0.1:%d" % busy[1] in r.stderr, "a port in use: a clear error, exit 1", r.stderr)
     stop(busy[0])
 
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+tap.done()
