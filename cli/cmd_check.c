@@ -80,7 +80,7 @@ int cmd_check(int argc, char **argv)
 	struct load_error err;
 	struct contract *c = NULL;
 	const char *contract = NULL, *base = NULL, *tap = NULL, *junit = NULL, *fixture_paths[64];
-	char *headers[64], why[300], msg[700], *dir, *path;
+	char *headers[64], why[300], msg[700];
 	size_t nr_fixtures = 0, i;
 	int all_codes = 0, rc = 2;
 	double rate;
@@ -181,11 +181,7 @@ int cmd_check(int argc, char **argv)
 		rc = usage_error("--base-url must be an http:// or https:// URL, not '%s'", "(redacted)");
 		goto out;
 	}
-	dir = contract_default_dir();
-	path = contract_resolve(contract, dir);
-	free(dir);
-	c = contract_load(path, &err);
-	free(path);
+	c = contract_open(contract, &err);
 	if (!c) {
 		load_error_format(&err, msg, sizeof(msg));
 		fprintf(stderr, "%s\n", msg);

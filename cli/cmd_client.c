@@ -41,7 +41,7 @@ int cmd_client(int argc, char **argv)
 	struct fixtures cases;
 	struct load_error err;
 	const char *contract = NULL, *tap = NULL, *junit = NULL;
-	char *names[64], *files[64], msg[700], *dir, *path;
+	char *names[64], *files[64], msg[700];
 	size_t nr_names = 0, nr_files = 0, i;
 	int list = 0, rc = 2, cmd_at = -1;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -115,11 +115,7 @@ int cmd_client(int argc, char **argv)
 		fprintf(stderr, "errata client: give the client command after --\n\n%s", usage);
 		goto out;
 	}
-	dir = contract_default_dir();
-	path = contract_resolve(contract, dir);
-	free(dir);
-	cfg.contract = contract_load(path, &err);
-	free(path);
+	cfg.contract = contract_open(contract, &err);
 	if (!cfg.contract) {
 		load_error_format(&err, msg, sizeof(msg));
 		fprintf(stderr, "%s\n", msg);

@@ -111,7 +111,7 @@ static int show(int argc, char **argv)
 {
 	struct load_error err;
 	struct contract *c;
-	char *dir, *path, msg[600], *env;
+	char msg[600], *env;
 	const char *key;
 	json_t *v;
 	size_t i;
@@ -121,11 +121,7 @@ static int show(int argc, char **argv)
 		fputs(usage, stderr);
 		return 2;
 	}
-	dir = contract_default_dir();
-	path = contract_resolve(argv[0], dir);
-	free(dir);
-	c = contract_load(path, &err);
-	free(path);
+	c = contract_open(argv[0], &err);
 	if (!c) {
 		load_error_format(&err, msg, sizeof(msg));
 		fprintf(stderr, "%s\n", msg);

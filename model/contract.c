@@ -693,6 +693,20 @@ out:
 	return c;
 }
 
+struct contract *contract_open(const char *id_or_file, struct load_error *err)
+{
+	char *dir = contract_default_dir(), *path = dir ? contract_resolve(id_or_file, dir) : NULL;
+	struct contract *c = NULL;
+
+	if (path)
+		c = contract_load(path, err);
+	else if (err)
+		snprintf(err->text, sizeof(err->text), "out of memory");
+	free(path);
+	free(dir);
+	return c;
+}
+
 void contract_free(struct contract *c)
 {
 	if (!c)

@@ -113,6 +113,10 @@ char *contract_resolve(const char *id_or_file, const char *dir);
  * contracts/ folder next to the binary's bin/. Returns a new string. */
 char *contract_default_dir(void);
 
+/* Resolve (contract_resolve, in contract_default_dir) and load. NULL with
+ * *err set when it cannot. */
+struct contract *contract_open(const char *id_or_file, struct load_error *err);
+
 /* Frees the contract and everything it owns; accepts NULL. */
 void contract_free(struct contract *c);
 
