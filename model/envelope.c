@@ -3,6 +3,7 @@
  * Matching lives in match.c, which walks the same template.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "envelope.h"
@@ -15,14 +16,58 @@ enum placeholder envelope_placeholder(const char *s)
 	} table[] = {
 		{ "{{code}}", PH_CODE }, { "{{message}}", PH_MESSAGE },
 		{ "{{status}}", PH_STATUS }, { "{{details}}", PH_DETAILS },
+		{ "{{detail}}", PH_DETAIL },
 		{ "{{details?}}", PH_DETAILS_OPT },
 	};
 	size_t i;
 
+	const char *in;
+
 	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
 		if (!strcmp(s, table[i].text))
 			return table[i].ph;
+	in = strstr(s, "{{code}}");
+	if (in && !strstr(in + 8, "{{") && (in == s || !memmem(s, (size_t)(in - s), "{{", 2)))
+		return PH_CODE_IN;
 	return strstr(s, "{{") ? PH_UNKNOWN : PH_NONE;
+}
+
+char *envelope_code_in(const char *tmpl, const char *s)
+{
+	const char *in = strstr(tmpl, "{{code}}");
+	size_t pre, post, n = strlen(s);
+	char *code;
+
+	if (!in)
+		return NULL;
+	pre = (size_t)(in - tmpl);
+	post = strlen(in + 8);
+	if (n <= pre + post || strncmp(s, tmpl, pre) || strcmp(s + n - post, in + 8))
+		return NULL;
+	code = malloc(n - pre - post + 1);
+	if (code) {
+		memcpy(code, s + pre, n - pre - post);
+		code[n - pre - post] = '\0';
+	}
+	return code;
+}
+
+/* `tmpl` with {{code}} replaced by `code`: a new reference. */
+static json_t *code_in_render(const char *tmpl, const char *code)
+{
+	const char *in = strstr(tmpl, "{{code}}");
+	size_t pre = (size_t)(in - tmpl), clen = strlen(code), post = strlen(in + 8);
+	char *buf = malloc(pre + clen + post + 1);
+	json_t *out;
+
+	if (!buf)
+		return NULL;
+	memcpy(buf, tmpl, pre);
+	memcpy(buf + pre, code, clen);
+	memcpy(buf + pre + clen, in + 8, post + 1);
+	out = json_string(buf);
+	free(buf);
+	return out;
 }
 
 int envelope_scan(json_t *tmpl, struct jpath *path, struct envelope_info *info,
@@ -35,13 +80,13 @@ int envelope_scan(json_t *tmpl, struct jpath *path, struct envelope_info *info,
 	switch (json_typeof(tmpl)) {
 	case JSON_STRING:
 		switch (envelope_placeholder(json_string_value(tmpl))) {
-		case PH_CODE: info->codes++; break;
+		case PH_CODE: case PH_CODE_IN: info->codes++; break;
 		case PH_MESSAGE: info->messages++; break;
 		case PH_STATUS: info->statuses++; break;
 		case PH_DETAILS: case PH_DETAILS_OPT: info->details++; break;
-		case PH_NONE: break;
+		case PH_NONE: case PH_DETAIL: break;
 		case PH_UNKNOWN:
-			snprintf(why, whysize, "unknown placeholder '%s' (known: {{code}}, {{message}}, {{status}}, {{details}}, {{details?}}, and the member \"{{extra}}\": null)",
+			snprintf(why, whysize, "unknown placeholder '%s' (known: {{code}}, also inside a string, {{message}}, {{status}}, {{detail}}, {{details}}, {{details?}}, and the member \"{{extra}}\": null)",
 				 json_string_value(tmpl));
 			return -1;
 		}
@@ -88,8 +133,11 @@ static json_t *render(json_t *tmpl, const struct contract_code *code,
 	case JSON_STRING:
 		switch (envelope_placeholder(json_string_value(tmpl))) {
 		case PH_CODE: return json_string(code->code);
+		case PH_CODE_IN: return code_in_render(json_string_value(tmpl), code->code);
 		case PH_MESSAGE: return json_string(message);
 		case PH_STATUS: return json_integer(status);
+		case PH_DETAIL:
+			return json_string(code->description ? code->description : message);
 		case PH_DETAILS:
 		case PH_DETAILS_OPT:
 			return code->details ? json_deep_copy(code->details) : json_object();

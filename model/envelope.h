@@ -6,8 +6,12 @@
  * the harness matches a received body against it.
  *
  *   "{{code}}"     a string, the documented code
+ *   "x{{code}}y"   a string holding the code between constant text (an
+ *                  RFC 9457 type URI: "https://example.com/probs/{{code}}")
  *   "{{message}}"  a string, the code's default message
  *   "{{status}}"   an integer, the HTTP status
+ *   "{{detail}}"   a string that may vary per occurrence (RFC 9457 detail);
+ *                  renders the code's description, or else its message
  *   "{{details}}"  an object, the code's details or {}
  *   "{{details?}}" the same, but the member is omitted when the code has none
  *   "{{extra}}": null   a member that splices in the code's extra members
@@ -20,8 +24,10 @@
 enum placeholder {
 	PH_NONE,          /* not a placeholder: a constant */
 	PH_CODE,
+	PH_CODE_IN,       /* {{code}} between constant text */
 	PH_MESSAGE,
 	PH_STATUS,
+	PH_DETAIL,
 	PH_DETAILS,
 	PH_DETAILS_OPT,
 	PH_UNKNOWN        /* looks like {{...}} but is not one of the above */
@@ -31,6 +37,13 @@ enum placeholder {
 
 /* Classify a template string. */
 enum placeholder envelope_placeholder(const char *s);
+
+/*
+ * For a PH_CODE_IN template string: the code inside `s`, which must read
+ * `tmpl` with {{code}} replaced by a non-empty code. Returns a new string to
+ * free(), or NULL when `s` does not have that form.
+ */
+char *envelope_code_in(const char *tmpl, const char *s);
 
 /* What a template contains, as found by envelope_scan(). */
 struct envelope_info {

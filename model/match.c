@@ -131,7 +131,8 @@ static const char *type_name(const json_t *v)
 
 /* What the walk over the body found. */
 struct found {
-	json_t *code, *status, *extras;
+	char *code;       /* owned */
+	json_t *status, *extras;
 	json_t *messages[8];
 	size_t nr_messages;
 };
@@ -158,13 +159,35 @@ static void walk(json_t *tmpl, json_t *body, char *path, size_t cap,
 		int ok = 1;
 
 		switch (ph) {
-		case PH_CODE: ok = json_is_string(body); if (ok) f->code = body; break;
+		case PH_CODE:
+			ok = json_is_string(body);
+			if (ok && !f->code)
+				f->code = strdup(json_string_value(body));
+			break;
+		case PH_CODE_IN:
+			if (!json_is_string(body)) {
+				ok = 0;
+				break;
+			}
+			if (!f->code)
+				f->code = envelope_code_in(json_string_value(tmpl),
+							   json_string_value(body));
+			if (!f->code) {
+				char *got = excerpt(body);
+
+				match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL,
+					  "%s: expected \"%s\" with a code in place of {{code}}, got %s",
+					  path, json_string_value(tmpl), got ? got : "?");
+				free(got);
+			}
+			break;
 		case PH_MESSAGE:
 			ok = json_is_string(body);
 			if (ok && f->nr_messages < 8)
 				f->messages[f->nr_messages++] = body;
 			break;
 		case PH_STATUS: ok = json_is_integer(body); if (ok) f->status = body; break;
+		case PH_DETAIL: ok = json_is_string(body); break;
 		case PH_DETAILS: case PH_DETAILS_OPT: ok = json_is_object(body); break;
 		default: goto constant;
 		}
@@ -291,7 +314,7 @@ size_t contract_match(const struct contract *c, const struct response *r,
 	walk(c->error_envelope, body, path, sizeof(path), m, &f);
 
 	if (f.code) {
-		const char *code = json_string_value(f.code);
+		const char *code = f.code;
 
 		free(m->code_seen);
 		m->code_seen = strdup(code);
@@ -340,6 +363,7 @@ size_t contract_match(const struct contract *c, const struct response *r,
 		}
 	}
 	check_retry_after(cc, r, now, m);
+	free(f.code);
 	json_decref(body);
 	return m->failures;
 }

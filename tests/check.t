@@ -59,7 +59,7 @@ def xsd_valid(xml):
 p, port = start()
 limited, lport = start("--rate-limit", "5/s")
 mock = "http://127.0.0.1:%d" % port
-for cid in ["breezeblue", "breezeblue-v1", "segmenter", "genapi", "studio"]:
+for cid in ["breezeblue", "breezeblue-v1", "segmenter", "genapi", "studio", "ledger"]:
     r, tap, xml, xmlf, _ = check("--contract", cid, "--base-url", "%s/%s" % (mock, cid), "--all-codes",
                                  "--fixtures", "fixtures/%s" % cid, "--selector", "--jobs", "4")
     parsed = node_parse(tap)

@@ -98,6 +98,15 @@ t.ok(r.returncode == 0 and "retry     retry DISPATCH_TIMEOUT (HTTP-date)" in lin
      "--list: breezeblue's %d retryable codes (%d also with an HTTP-date), %d not retryable, backoff, 4 faults"
      % (n_retry, n_dated, len(bb) - n_retry), r.stdout[:300])
 
+# an RFC 9457 API: the code is inside the type URI
+for mode, want in [("correct", 0), ("new-key-each-retry", 1)]:
+    r = subprocess.run([ERRATA, "client", "--contract", "ledger", "--jobs", "8", "--tap", "-", "--", *py, "--mode", mode],
+                       capture_output=True, text=True, timeout=300)
+    bad = set(re.findall(r"    not ok \d+ - (\S+)", r.stdout))
+    t.ok(r.returncode == want and bad == (set() if want == 0 else {"retry.same-key", "fault.post-retry-key"}),
+         "ledger (problem+json): the %s client %s" % (mode, "passes" if want == 0 else "fails retry.same-key and fault.post-retry-key only"),
+         "%s %s" % (sorted(bad), r.stderr[-300:]))
+
 # custom scenario files, and usage errors
 r = subprocess.run([ERRATA, "client", "--contract", "breezeblue", "--scenario", "fixtures/scenarios/breezeblue-capacity.json",
                     "--tap", "-", "--", "examples/clients/curl.sh"], capture_output=True, text=True, timeout=120)

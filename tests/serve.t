@@ -9,7 +9,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from errata_test import Tap, render, compact, needs_retry_after, start, stop, run  # noqa: E402
 from errata_test import Client as BaseClient  # noqa: E402
 
-IDS = ["breezeblue", "breezeblue-v1", "segmenter", "genapi", "studio"]
+IDS = ["breezeblue", "breezeblue-v1", "segmenter", "genapi", "studio", "ledger"]
 tap = Tap()
 ok = tap.ok
 

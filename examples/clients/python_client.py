@@ -30,13 +30,16 @@ method = os.environ.get("ERRATA_METHOD", "GET")
 body = os.environ.get("ERRATA_BODY", "").encode() or None
 
 
-def code_of(doc):
-    """The first string under a "code" key, at any depth."""
-    if isinstance(doc, dict):
-        if isinstance(doc.get("code"), str):
-            return doc["code"]
-        for v in doc.values():
-            c = code_of(v)
+def code_of(doc, tmpl=contract["envelope"]["error"]):
+    """The code, where the contract's envelope template puts {{code}}: a whole
+    string, or inside one (an RFC 9457 type URI)."""
+    if isinstance(tmpl, str) and "{{code}}" in tmpl and isinstance(doc, str):
+        pre, post = tmpl.split("{{code}}")
+        if doc.startswith(pre) and doc.endswith(post) and len(doc) > len(pre) + len(post):
+            return doc[len(pre):len(doc) - len(post)]
+    if isinstance(tmpl, dict) and isinstance(doc, dict):
+        for k, v in tmpl.items():
+            c = code_of(doc.get(k), v)
             if c:
                 return c
     return None

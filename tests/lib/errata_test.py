@@ -91,8 +91,12 @@ def render(tmpl, e):
             return e["message"]
         if tmpl == "{{status}}":
             return e["status"]
+        if tmpl == "{{detail}}":
+            return e.get("description", e["message"])
         if tmpl in ("{{details}}", "{{details?}}"):
             return e.get("details", {})
+        if "{{code}}" in tmpl:
+            return tmpl.replace("{{code}}", e["code"])
         return tmpl
     if isinstance(tmpl, dict):
         out = {}

@@ -19,6 +19,8 @@ struct resp {
 	size_t nr;
 	json_t *body;
 	char *raw;        /* a body that is not JSON, when set */
+	char ctype[64];
+	char code_in[128]; /* a type URI written by a mutation */
 };
 
 static void set_header(struct resp *r, const char *name, const char *value)
@@ -45,7 +47,8 @@ static void build(const struct contract *c, const struct contract_code *cc, stru
 	memset(r, 0, sizeof(*r));
 	r->status = cc->status;
 	r->body = envelope_render(c, cc, NULL, cc->status);
-	set_header(r, "Content-Type", "application/json; charset=utf-8");
+	snprintf(r->ctype, sizeof(r->ctype), "%s; charset=utf-8", c->content_type);
+	set_header(r, "Content-Type", r->ctype);
 	set_header(r, c->request_id_header, "req-0001");
 	if (cc->retry_after)
 		set_header(r, "Retry-After", "1");
@@ -69,6 +72,19 @@ static json_t *find_parent(json_t *tmpl, json_t *body, enum placeholder ph, cons
 			return hit;
 	}
 	return NULL;
+}
+
+/* Where the code is: a whole "{{code}}" or one inside a string (*tmpl set). */
+static json_t *code_parent(const struct contract *c, json_t *body, const char **key,
+			   const char **tmpl)
+{
+	json_t *p = find_parent(c->error_envelope, body, PH_CODE, key);
+
+	*tmpl = NULL;
+	if (!p && (p = find_parent(c->error_envelope, body, PH_CODE_IN, key)))
+		*tmpl = json_string_value(json_object_get(find_parent(c->error_envelope,
+			c->error_envelope, PH_CODE_IN, key), *key));
+	return p;
 }
 
 static void judge(const struct contract *c, struct resp *r, struct match_result *m)
@@ -174,8 +190,8 @@ static int m_wrong_type(const struct contract *c, const struct contract_code *cc
 static int m_code_not_string(const struct contract *c, const struct contract_code *cc,
 			     struct resp *r, const char **want)
 {
-	const char *key;
-	json_t *p = find_parent(c->error_envelope, r->body, PH_CODE, &key);
+	const char *key, *tmpl;
+	json_t *p = code_parent(c, r->body, &key, &tmpl);
 
 	json_object_set_new(p, key, json_integer(cc->status));
 	want[0] = CHECK_ENVELOPE_SHAPE;
@@ -185,16 +201,39 @@ static int m_code_not_string(const struct contract *c, const struct contract_cod
 static int m_undocumented(const struct contract *c, const struct contract_code *cc,
 			  struct resp *r, const char **want)
 {
-	const char *key;
-	json_t *p = find_parent(c->error_envelope, r->body, PH_CODE, &key);
+	const char *key, *tmpl;
+	json_t *p = code_parent(c, r->body, &key, &tmpl);
 	size_t i;
 
-	json_object_set_new(p, key, json_string("ERRATA_NOT_DOCUMENTED"));
+	if (tmpl) {
+		const char *in = strstr(tmpl, "{{code}}");
+
+		snprintf(r->code_in, sizeof(r->code_in), "%.*sERRATA_NOT_DOCUMENTED%s",
+			 (int)(in - tmpl), tmpl, in + 8);
+		json_object_set_new(p, key, json_string(r->code_in));
+	} else {
+		json_object_set_new(p, key, json_string("ERRATA_NOT_DOCUMENTED"));
+	}
 	/* a status the document lists without a code accepts any code */
 	for (i = 0; i < c->nr_codes; i++)
 		if (c->codes[i].status_only && c->codes[i].status == cc->status)
 			return 1;
 	want[0] = CHECK_CODE_DOCUMENTED;
+	return 1;
+}
+
+/* A code inside a string, with the constant text around it changed. */
+static int m_code_in_text(const struct contract *c, const struct contract_code *cc,
+			  struct resp *r, const char **want)
+{
+	const char *key, *tmpl;
+	json_t *p = code_parent(c, r->body, &key, &tmpl);
+
+	if (!tmpl)
+		return 0;
+	snprintf(r->code_in, sizeof(r->code_in), "https://elsewhere.example/%s", cc->code);
+	json_object_set_new(p, key, json_string(r->code_in));
+	want[0] = CHECK_ENVELOPE_SHAPE;
 	return 1;
 }
 
@@ -274,12 +313,12 @@ static int m_constant(const struct contract *c, const struct contract_code *cc,
 static int m_missing_extra(const struct contract *c, const struct contract_code *cc,
 			   struct resp *r, const char **want)
 {
-	const char *key;
+	const char *key, *tmpl;
 	json_t *v, *p;
 
 	if (!cc->extra)
 		return 0;
-	p = find_parent(c->error_envelope, r->body, PH_CODE, &key);
+	p = code_parent(c, r->body, &key, &tmpl);
 	json_object_foreach(cc->extra, key, v) {
 		json_object_del(p, key);
 		break;
@@ -299,6 +338,7 @@ static const struct {
 	{ "message of the wrong type", m_wrong_type },
 	{ "code of the wrong type", m_code_not_string },
 	{ "undocumented code", m_undocumented },
+	{ "text around a code in a string changed", m_code_in_text },
 	{ "Retry-After missing", m_no_retry_after },
 	{ "Retry-After fractional", m_fractional_retry_after },
 	{ "Retry-After a past date (warning)", m_past_retry_after },
@@ -395,6 +435,8 @@ static void test_render_bytes(struct tap *t)
 		  "{\"success\":false,\"data\":null,\"error\":{\"code\":\"CONCURRENT_GENERATION_LIMIT\",\"message\":\"Too many active generation jobs for this user.\",\"active_requests\":1,\"concurrency_limit\":1}}" },
 		{ "genapi", "INSUFFICIENT_CREDITS",
 		  "{\"success\":false,\"data\":null,\"error\":{\"code\":\"INSUFFICIENT_CREDITS\",\"message\":\"API call limit reached\"}}" },
+		{ "ledger", "out-of-credit",
+		  "{\"type\":\"https://ledger.example/problems/out-of-credit\",\"title\":\"You do not have enough credit.\",\"status\":403,\"detail\":\"Your current balance is 30, but that costs 50.\"}" },
 		{ "segmenter", "JOB_NOT_FOUND",
 		  "{\"error\":{\"code\":\"JOB_NOT_FOUND\",\"message\":\"Job ID does not exist\",\"status\":404,\"details\":{}}}" },
 	};

@@ -12,7 +12,7 @@
 #include "../../model/tap.h"
 
 static const char *const bundled[] = {
-	"breezeblue", "breezeblue-v1", "segmenter", "genapi", "studio", NULL
+	"breezeblue", "breezeblue-v1", "segmenter", "genapi", "studio", "ledger", NULL
 };
 
 /* Load a bundled contract by id or bail out: nothing else can be tested. */
