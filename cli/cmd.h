@@ -9,6 +9,12 @@ int cmd_serve(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_client(int argc, char **argv);
 
+/* errata contract import|diff|docs (cmd_contract_tools.c): the arguments
+ * after the subcommand's name. */
+int contract_import_cmd(int argc, char **argv);
+int contract_diff_cmd(int argc, char **argv);
+int contract_docs_cmd(int argc, char **argv);
+
 /* 1 when argv[i] is -h or --help. */
 int is_help(const char *arg);
 

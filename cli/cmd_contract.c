@@ -14,11 +14,23 @@
 static const char usage[] =
 	"usage: errata contract lint FILE...\n"
 	"       errata contract show ID|FILE\n"
+	"       errata contract import DOC [--id ID] [-o FILE]\n"
+	"       errata contract diff OLD NEW\n"
+	"       errata contract docs ID|FILE [--format md|html] [-o FILE]\n"
 	"\n"
 	"lint  validate each contract; errors are printed as file:line:col: message.\n"
 	"      Exit 0 when all are valid, 1 when any is not, 2 on a usage error.\n"
 	"show  print the codes of a bundled contract (by id) or of a file as a table;\n"
-	"      values the document does not state are marked '*', with the reasons below.\n";
+	"      values the document does not state are marked '*', with the reasons below.\n"
+	"import  read an error reference (Markdown, text copied from a docs page, or\n"
+	"      HTML) and write a contract; every value the document does not state is\n"
+	"      marked inferred, and its inconsistencies are printed as warnings.\n"
+	"      Exit 0 when written, 2 when the document holds no codes errata can read.\n"
+	"diff  list added and removed codes and changes of status, retry safety,\n"
+	"      message and envelope, each marked BREAKING or ok. Exit 1 when any\n"
+	"      change is breaking, 0 when none is, 2 on an error.\n"
+	"docs  render the reference table (code, status, domain, retry, message) and\n"
+	"      the envelope as Markdown or HTML; import reads it back.\n";
 
 static int lint(int argc, char **argv)
 {
@@ -188,6 +200,12 @@ int cmd_contract(int argc, char **argv)
 		return lint(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "show"))
 		return show(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "import"))
+		return contract_import_cmd(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "diff"))
+		return contract_diff_cmd(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "docs"))
+		return contract_docs_cmd(argc - 2, argv + 2);
 	fprintf(stderr, "errata contract: unknown subcommand '%s'\n\n%s", argv[1], usage);
 	return 2;
 }

@@ -1,0 +1,206 @@
+/*
+ * errata contract import|diff|docs: from a document to a contract, between
+ * two versions of a contract, and from a contract back to a document.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "../model/contract.h"
+#include "../model/diff.h"
+#include "../model/docs.h"
+#include "../model/import.h"
+
+#define MAX_DOC (16u << 20)
+
+/* The whole of a file, NUL-terminated; NULL with a message on stderr. */
+static char *read_all(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	char *buf = NULL, *nb;
+	size_t cap = 0, n = 0, r;
+
+	if (!f) {
+		fprintf(stderr, "errata contract: cannot open '%s': %s\n", path, strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		if (n + 65536 + 1 > cap) {
+			cap = cap ? cap * 2 : 65536 * 2;
+			if (!(nb = realloc(buf, cap)))
+				break;
+			buf = nb;
+		}
+		r = fread(buf + n, 1, cap - n - 1, f);
+		n += r;
+		if (n > MAX_DOC) {
+			fprintf(stderr, "errata contract: '%s' is larger than %u MiB\n", path, MAX_DOC >> 20);
+			goto fail;
+		}
+		if (r == 0)
+			break;
+	}
+	if (ferror(f) || !buf) {
+		fprintf(stderr, "errata contract: cannot read '%s': %s\n", path, strerror(errno));
+		goto fail;
+	}
+	if (f != stdin)
+		fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+fail:
+	if (f != stdin)
+		fclose(f);
+	free(buf);
+	return NULL;
+}
+
+static int write_out(const char *path, const char *text, int newline)
+{
+	FILE *f = path ? fopen(path, "w") : stdout;
+
+	if (!f) {
+		fprintf(stderr, "errata contract: cannot write '%s': %s\n", path, strerror(errno));
+		return -1;
+	}
+	fputs(text, f);
+	if (newline)
+		fputc('\n', f);
+	if (path ? fclose(f) : fflush(f)) {
+		fprintf(stderr, "errata contract: cannot write '%s': %s\n", path ? path : "stdout", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int contract_import_cmd(int argc, char **argv)
+{
+	const char *doc = NULL, *id = NULL, *out = NULL;
+	struct load_error err;
+	struct contract *check;
+	json_t *warnings = json_array(), *c, *w;
+	char *text, *json, msg[600];
+	size_t len, i;
+	int rc = 2;
+
+	for (i = 0; i < (size_t)argc; i++) {
+		if (!strcmp(argv[i], "--id") && i + 1 < (size_t)argc)
+			id = argv[++i];
+		else if (!strcmp(argv[i], "-o") && i + 1 < (size_t)argc)
+			out = argv[++i];
+		else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "errata contract import: unknown option '%s'\n", argv[i]);
+			goto done;
+		} else if (doc) {
+			fprintf(stderr, "errata contract import: one document at a time\n");
+			goto done;
+		} else {
+			doc = argv[i];
+		}
+	}
+	if (!doc) {
+		fprintf(stderr, "usage: errata contract import DOC [--id ID] [-o FILE]\n");
+		goto done;
+	}
+	if (!(text = read_all(doc, &len)))
+		goto done;
+	c = contract_import(text, len, doc, id, warnings, &err);
+	free(text);
+	if (!c) {
+		load_error_format(&err, msg, sizeof(msg));
+		fprintf(stderr, "errata contract import: %s\n", msg);
+		goto done;
+	}
+	json = json_dumps(c, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(c);
+	/* what the importer writes must load, like any contract */
+	check = json ? contract_load_buffer(json, strlen(json), out ? out : "(import)", &err) : NULL;
+	if (!check) {
+		if (json)
+			load_error_format(&err, msg, sizeof(msg));
+		fprintf(stderr, "errata contract import: the contract built from '%s' does not load: %s\n",
+			doc, json ? msg : "out of memory");
+		free(json);
+		goto done;
+	}
+	json_array_foreach(warnings, i, w)
+		fprintf(stderr, "errata contract import: warning: %s\n", json_string_value(w));
+	fprintf(stderr, "errata contract import: %s: %zu codes%s, %zu warnings\n", doc, check->nr_documented,
+		check->nr_codes > check->nr_documented ? " plus status-only entries" : "",
+		json_array_size(warnings));
+	contract_free(check);
+	rc = write_out(out, json, 1) ? 2 : 0;
+	free(json);
+done:
+	json_decref(warnings);
+	return rc;
+}
+
+int contract_diff_cmd(int argc, char **argv)
+{
+	struct contract *a, *b;
+	struct load_error err;
+	struct diff_entry *d = NULL;
+	size_t n, i, breaking = 0;
+	char msg[600];
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: errata contract diff OLD NEW\n");
+		return 2;
+	}
+	if (!(a = contract_open(argv[0], &err)) || !(b = contract_open(argv[1], &err))) {
+		load_error_format(&err, msg, sizeof(msg));
+		fprintf(stderr, "errata contract diff: %s\n", msg);
+		contract_free(a);
+		return 2;
+	}
+	n = contract_diff(a, b, &d);
+	for (i = 0; i < n; i++) {
+		printf("%s %s\n", d[i].breaking ? "BREAKING" : "ok      ", d[i].text);
+		breaking += d[i].breaking;
+	}
+	printf("%s -> %s: %zu changes, %zu breaking\n", a->id, b->id, n, breaking);
+	free(d);
+	contract_free(a);
+	contract_free(b);
+	return breaking ? 1 : 0;
+}
+
+int contract_docs_cmd(int argc, char **argv)
+{
+	const char *id = NULL, *format = "md", *out = NULL;
+	struct load_error err;
+	struct contract *c;
+	char *text, msg[600];
+	int i, rc;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--format") && i + 1 < argc)
+			format = argv[++i];
+		else if (!strcmp(argv[i], "-o") && i + 1 < argc)
+			out = argv[++i];
+		else if (argv[i][0] == '-' || id) {
+			fprintf(stderr, "usage: errata contract docs ID|FILE [--format md|html] [-o FILE]\n");
+			return 2;
+		} else {
+			id = argv[i];
+		}
+	}
+	if (!id || (strcmp(format, "md") && strcmp(format, "html"))) {
+		fprintf(stderr, "usage: errata contract docs ID|FILE [--format md|html] [-o FILE]\n");
+		return 2;
+	}
+	if (!(c = contract_open(id, &err))) {
+		load_error_format(&err, msg, sizeof(msg));
+		fprintf(stderr, "errata contract docs: %s\n", msg);
+		return 1;
+	}
+	text = contract_docs(c, !strcmp(format, "html"));
+	rc = text && !write_out(out, text, 0) ? 0 : 2;
+	free(text);
+	contract_free(c);
+	return rc;
+}

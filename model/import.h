@@ -1,0 +1,30 @@
+#ifndef ERRATA_IMPORT_H
+#define ERRATA_IMPORT_H
+/*
+ * Import: read an API's error reference as its docs present it (Markdown,
+ * the plain text a docs page copies as, or HTML) and write a contract.
+ *
+ * What it reads: pipe tables (with or without their leading pipe and
+ * separator row), tables whose cells a copy glued together ("CodeDescription",
+ * "StatusMeaning"), status bullet lists ("429: rate limiting"), retry guidance
+ * in prose, and JSON envelope examples. Every value the document does not
+ * state is marked inferred with the rule that produced it, and what the
+ * document contradicts is listed in the contract's inconsistencies (and in
+ * `warnings`). The rules are written out in contracts/README.md.
+ */
+#include <stddef.h>
+#include <jansson.h>
+
+#include "jload.h"
+
+/*
+ * Build a contract from the document `text`. `source` is recorded in the
+ * contract and names the document in errors; `id` may be NULL (derived from
+ * source). Warnings (strings) are appended to `warnings` when it is not NULL.
+ * Returns the contract as JSON (a new reference), or NULL with *err set when
+ * the document holds no error codes errata can read.
+ */
+json_t *contract_import(const char *text, size_t len, const char *source,
+			const char *id, json_t *warnings, struct load_error *err);
+
+#endif
