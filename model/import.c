@@ -430,8 +430,6 @@ static size_t read_pipe_table(struct doc *d, size_t i, enum col *cols, int ncols
 
 		if (is_separator_row(cells, n))
 			continue;
-		if (n < 2)
-			break;
 		if (n != ncols) {
 			note(d, "line %zu: %d cells where the table's header has %d; the row is not read",
 			     i + 1, n, ncols);
