@@ -1,0 +1,80 @@
+#ifndef ERRATA_IMPORT_DOC_H
+#define ERRATA_IMPORT_DOC_H
+/*
+ * What errata contract import reads from a page (import_read.c) and the
+ * rules fill in (import.c): internal to the two.
+ */
+#include <jansson.h>
+
+#define MAX_CODES 512
+#define MAX_CELLS 12
+
+struct icode {
+	char *code, *name, *message, *description, *domain, *category, *resolution;
+	int status;              /* 0 until known */
+	int retry;               /* -1 until known */
+	int status_only;
+	int category_col;        /* the category came from a Category column */
+	int role;
+	json_t *details, *extra; /* from an example */
+	json_t *inferred;        /* field -> reason */
+};
+
+struct istatus {
+	int status;
+	char *meaning;
+};
+
+struct doc {
+	char *text;              /* the (converted) document, NUL-terminated */
+	char **lines;            /* into a copy of text, one per line */
+	size_t *offs;            /* each line's offset in text */
+	size_t nr_lines;
+	char *linebuf;
+	struct icode codes[MAX_CODES];
+	size_t nr_codes;
+	size_t nr_tables;
+	int has_retry_col, has_message_col, has_resolution_col;
+	struct istatus statuses[64];
+	size_t nr_statuses;
+	json_t *examples;        /* array of the JSON objects the page shows */
+	json_t *warnings;        /* array of strings: the inconsistencies */
+	json_t *notes;           /* what the importer could not read (warnings only) */
+};
+
+/* Formatting helpers; a new string, or NULL. */
+char *import_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* An inconsistency of the page: a warning, and a line of the contract's
+ * inconsistencies (each once). */
+void import_warn(struct doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Something the importer could not read: a warning only. */
+void import_note(struct doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Mark field of a code inferred, with the reason. */
+void import_infer(struct icode *c, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+char *import_trim(char *s);
+int import_has_word(const char *hay, const char *word);
+int import_valid_code(const char *s);
+int import_acronym_at(const char *s);
+struct icode *import_find_code(struct doc *d, const char *code);
+/* A new code at the end; NULL (with a note) for a duplicate or past MAX_CODES. */
+struct icode *import_add_code(struct doc *d, const char *code);
+const char *import_status_meaning(const struct doc *d, int status);
+
+/* Examples: the object holding the code (and the code), problem details. */
+json_t *import_example_error(json_t *v, const char **code);
+int import_is_problem(json_t *v);
+const char *import_problem_code(json_t *v);
+int import_in_every_example(json_t *examples, const char *key);
+int import_is_message_key(const char *k);
+int import_is_status_key(const char *k);
+
+/* Reading the page. */
+char *import_html_to_text(const char *in, size_t len);
+int import_split_lines(struct doc *d);
+void import_read_tables(struct doc *d);
+void import_read_examples(struct doc *d);
+void import_read_prose_codes(struct doc *d);
+
+#endif

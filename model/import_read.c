@@ -1,0 +1,787 @@
+/*
+ * errata contract import, reading: HTML to text, lines, pipe and glued
+ * tables, status lists, JSON examples and codes named in prose.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "contract.h"
+#include "import_doc.h"
+
+
+char *import_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *import_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	return s;
+}
+
+void import_warn(struct doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void import_warn(struct doc *d, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	size_t i;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (!s)
+		return;
+	for (i = 0; i < json_array_size(d->warnings); i++)
+		if (!strcmp(json_string_value(json_array_get(d->warnings, i)), s))
+			break;
+	if (i == json_array_size(d->warnings))
+		json_array_append_new(d->warnings, json_string(s));
+	free(s);
+}
+
+void import_note(struct doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void import_note(struct doc *d, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (s)
+		json_array_append_new(d->notes, json_string(s));
+	free(s);
+}
+
+void import_infer(struct icode *c, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void import_infer(struct icode *c, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (!s)
+		return;
+	if (!c->inferred)
+		c->inferred = json_object();
+	json_object_set_new(c->inferred, field, json_string(s));
+	free(s);
+}
+
+/* Trim spaces and Markdown code ticks in place. */
+char *import_trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t' || *s == '`')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '`' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+int import_has_word(const char *hay, const char *word)
+{
+	return strcasestr(hay, word) != NULL;
+}
+
+/* --- HTML to text ---------------------------------------------------------------- */
+
+/* Table rows become pipe rows and block ends become line breaks; other tags
+ * go and the common entities are decoded. */
+char *import_html_to_text(const char *in, size_t len)
+{
+	static const struct { const char *tag, *out; } map[] = {
+		{ "<tr", "\n|" }, { "</td", " |" }, { "</th", " |" }, { "</tr", "" },
+		{ "<br", "\n" }, { "</p", "\n" }, { "<li", "\n- " }, { "</li", "\n" }, { "</h", "\n" },
+		{ "<h1", "\n# " }, { "<h2", "\n## " }, { "<h3", "\n### " }, { "<pre", "\n" },
+		{ "</pre", "\n" }, { "</div", "\n" }, { "</table", "\n" },
+	};
+	static const struct { const char *ent; char c; } ents[] = {
+		{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' },
+		{ "&#39;", '\'' }, { "&#x27;", '\'' }, { "&nbsp;", ' ' },
+	};
+	char *out = malloc(len * 3 + 1), *o = out;
+	size_t i = 0, k;
+	int in_table = 0;
+
+	if (!out)
+		return NULL;
+	while (i < len) {
+		if (in[i] == '<') {
+			const char *end = memchr(in + i, '>', len - i);
+
+			if (len - i > 6 && !strncasecmp(in + i, "<table", 6))
+				in_table = 1;
+			if (len - i > 7 && !strncasecmp(in + i, "</table", 7))
+				in_table = 0;
+
+			for (k = 0; k < sizeof(map) / sizeof(map[0]); k++) {
+				size_t n = strlen(map[k].tag);
+
+				if (len - i > n && !strncasecmp(in + i, map[k].tag, n) &&
+				    !isalpha((unsigned char)in[i + n])) {
+					o = stpcpy(o, map[k].out);
+					break;
+				}
+			}
+			i = end ? (size_t)(end - in) + 1 : len;
+			continue;
+		}
+		if (in[i] == '&') {
+			for (k = 0; k < sizeof(ents) / sizeof(ents[0]); k++) {
+				size_t n = strlen(ents[k].ent);
+
+				if (len - i >= n && !strncmp(in + i, ents[k].ent, n)) {
+					*o++ = ents[k].c;
+					i += n;
+					break;
+				}
+			}
+			if (k < sizeof(ents) / sizeof(ents[0]))
+				continue;
+		}
+		if (in_table && (in[i] == '\n' || in[i] == '\r')) {
+			*o++ = ' ';  /* a row may span lines; "<tr" starts a new one */
+			i++;
+			continue;
+		}
+		*o++ = in[i++];
+	}
+	*o = '\0';
+	return out;
+}
+
+/* --- lines and cells ----------------------------------------------------------------- */
+
+int import_split_lines(struct doc *d)
+{
+	size_t n = 1, i, len = strlen(d->text), k = 0;
+	char *p;
+
+	for (i = 0; i < len; i++)
+		n += d->text[i] == '\n';
+	d->linebuf = strdup(d->text);
+	d->lines = calloc(n, sizeof(*d->lines));
+	d->offs = calloc(n, sizeof(*d->offs));
+	if (!d->linebuf || !d->lines || !d->offs)
+		return -1;
+	p = d->linebuf;
+	d->lines[k] = p;
+	d->offs[k++] = 0;
+	for (i = 0; i < len; i++)
+		if (p[i] == '\n') {
+			p[i] = '\0';
+			if (i > 0 && p[i - 1] == '\r')
+				p[i - 1] = '\0';
+			d->lines[k] = p + i + 1;
+			d->offs[k++] = i + 1;
+		}
+	d->nr_lines = k;
+	return 0;
+}
+
+/* Split a pipe row into trimmed cells (the leading and trailing pipes are
+ * optional); `buf` receives a copy it points into. Returns the count. */
+static int cells_of(const char *line, char *buf, size_t size, char **cells)
+{
+	int n = 0;
+	char *p, *bar;
+
+	snprintf(buf, size, "%s", line);
+	p = import_trim(buf);
+	if (*p == '|')
+		p++;
+	if (*p && p[strlen(p) - 1] == '|')
+		p[strlen(p) - 1] = '\0';
+	while (n < MAX_CELLS) {
+		bar = strchr(p, '|');
+		if (bar)
+			*bar = '\0';
+		cells[n++] = import_trim(p);
+		if (!bar)
+			break;
+		p = bar + 1;
+	}
+	return n;
+}
+
+enum col { COL_NONE, COL_CODE, COL_STATUS, COL_DOMAIN, COL_RETRY, COL_MESSAGE,
+	   COL_NAME, COL_DESCRIPTION, COL_RESOLUTION, COL_CATEGORY, COL_MEANING };
+
+static enum col column_of(const char *head)
+{
+	static const struct { const char *name; enum col col; } names[] = {
+		{ "code", COL_CODE }, { "error code", COL_CODE }, { "error", COL_CODE },
+		{ "problem type", COL_CODE }, { "type", COL_CODE },
+		{ "status", COL_STATUS }, { "http", COL_STATUS }, { "http status", COL_STATUS },
+		{ "status code", COL_STATUS }, { "domain", COL_DOMAIN },
+		{ "retry?", COL_RETRY }, { "retry", COL_RETRY }, { "retryable", COL_RETRY },
+		{ "retryable?", COL_RETRY }, { "retriable", COL_RETRY },
+		{ "default message", COL_MESSAGE }, { "message", COL_MESSAGE }, { "title", COL_MESSAGE },
+		{ "name", COL_NAME }, { "description", COL_DESCRIPTION }, { "detail", COL_DESCRIPTION },
+		{ "resolution", COL_RESOLUTION }, { "action", COL_RESOLUTION },
+		{ "category", COL_CATEGORY }, { "meaning", COL_MEANING },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcasecmp(head, names[i].name))
+			return names[i].col;
+	return COL_NONE;
+}
+
+static int is_separator_row(char **cells, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!*cells[i] || strspn(cells[i], "-: ") != strlen(cells[i]))
+			return 0;
+	return n > 0;
+}
+
+int import_valid_code(const char *s)
+{
+	size_t i;
+
+	if (!*s || strlen(s) > 100)
+		return 0;
+	for (i = 0; s[i]; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("_.-", s[i]))
+			return 0;
+	return 1;
+}
+
+struct icode *import_find_code(struct doc *d, const char *code)
+{
+	size_t i;
+
+	for (i = 0; i < d->nr_codes; i++)
+		if (!strcmp(d->codes[i].code, code) ||
+		    (d->codes[i].name && !strcmp(d->codes[i].name, code)))
+			return &d->codes[i];
+	return NULL;
+}
+
+struct icode *import_add_code(struct doc *d, const char *code)
+{
+	struct icode *c;
+
+	if (import_find_code(d, code)) {
+		import_warn(d, "%s is listed twice; the first entry is kept", code);
+		return NULL;
+	}
+	if (d->nr_codes == MAX_CODES) {
+		import_note(d, "more than %d codes; %s and later ones are not read", MAX_CODES, code);
+		return NULL;
+	}
+	c = &d->codes[d->nr_codes++];
+	memset(c, 0, sizeof(*c));
+	c->code = strdup(code);
+	c->retry = -1;
+	c->role = -1;
+	return c;
+}
+
+/* The heading above line `i` (a table's category): the nearest non-empty line
+ * before it, when it reads like a heading. Returns a new string or NULL. */
+static char *heading_before(struct doc *d, size_t i)
+{
+	char buf[256], *h, *e;
+
+	while (i-- > 0) {
+		const char *l = d->lines[i];
+
+		if (!*l || strspn(l, " \t") == strlen(l))
+			continue;
+		if (strchr(l, '|') || strlen(l) > 120)
+			return NULL;
+		snprintf(buf, sizeof(buf), "%s", l);
+		h = buf;
+		while (*h == '#' || *h == ' ' || *h == '}')
+			h++;
+		h = import_trim(h);
+		e = h + strlen(h);
+		if (e > h && (e[-1] == '.' || e[-1] == ':'))
+			return NULL;
+		/* "Image GenerationSTUDIO_1000-1099": a glued code range */
+		while (e > h && (isdigit((unsigned char)e[-1]) || e[-1] == '-'))
+			e--;
+		if (e > h && e[-1] == '_') {
+			while (e > h && (isupper((unsigned char)e[-1]) || e[-1] == '_'))
+				e--;
+			*e = '\0';
+		}
+		h = import_trim(h);
+		return *h ? strdup(h) : NULL;
+	}
+	return NULL;
+}
+
+static int parse_status(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return (*s && !*import_trim(end) && v >= 100 && v <= 599) ? (int)v : 0;
+}
+
+static int parse_yes_no(const char *s)
+{
+	if (!strcasecmp(s, "yes") || !strcasecmp(s, "true") || !strcasecmp(s, "y"))
+		return 1;
+	if (!strcasecmp(s, "no") || !strcasecmp(s, "false") || !strcasecmp(s, "n"))
+		return 0;
+	return -1;
+}
+
+static void add_status(struct doc *d, int status, const char *meaning)
+{
+	size_t i;
+
+	for (i = 0; i < d->nr_statuses; i++)
+		if (d->statuses[i].status == status)
+			return;
+	if (d->nr_statuses == sizeof(d->statuses) / sizeof(d->statuses[0]))
+		return;
+	d->statuses[d->nr_statuses].status = status;
+	d->statuses[d->nr_statuses++].meaning = strdup(meaning);
+}
+
+const char *import_status_meaning(const struct doc *d, int status)
+{
+	size_t i;
+
+	for (i = 0; i < d->nr_statuses; i++)
+		if (d->statuses[i].status == status)
+			return d->statuses[i].meaning;
+	return NULL;
+}
+
+/* A pipe table starting at header line i; returns the first line after it. */
+static size_t read_pipe_table(struct doc *d, size_t i, enum col *cols, int ncols)
+{
+	char buf[2048], *cells[MAX_CELLS], *category = heading_before(d, i);
+	size_t start = i, rows = 0;
+	int k;
+
+	for (k = 0; k < ncols; k++) {
+		d->has_retry_col |= cols[k] == COL_RETRY;
+		d->has_message_col |= cols[k] == COL_MESSAGE;
+		d->has_resolution_col |= cols[k] == COL_RESOLUTION;
+	}
+	for (i++; i < d->nr_lines && strchr(d->lines[i], '|'); i++) {
+		int n = cells_of(d->lines[i], buf, sizeof(buf), cells);
+		struct icode *c = NULL;
+		int status = 0;
+
+		if (is_separator_row(cells, n))
+			continue;
+		if (n != ncols) {
+			import_note(d, "line %zu: %d cells where the table's header has %d; the row is not read",
+			     i + 1, n, ncols);
+			continue;
+		}
+		for (k = 0; k < ncols; k++)
+			if (cols[k] == COL_STATUS)
+				status = parse_status(cells[k]);
+		for (k = 0; k < ncols; k++)
+			if (cols[k] == COL_CODE) {
+				const char *code = cells[k], *slash = strrchr(code, '/');
+
+				if (slash && slash[1])  /* a problem type URI: its last segment */
+					code = slash + 1;
+				if (!import_valid_code(code)) {
+					import_note(d, "line %zu: '%.60s' is not a code; the row is not read", i + 1, cells[k]);
+					break;
+				}
+				if (!strncmp(code, "HTTP_", 5) && parse_status(code + 5) && status == parse_status(code + 5)) {
+					c = import_add_code(d, code);  /* errata's name for a status-only entry */
+					if (c)
+						c->status_only = 1;
+				} else {
+					c = import_add_code(d, code);
+				}
+			}
+		if (!c)
+			continue;
+		rows++;
+		c->status = status;
+		for (k = 0; k < ncols; k++) {
+			const char *v = cells[k];
+
+			switch (cols[k]) {
+			case COL_STATUS:
+				if (!status)
+					import_note(d, "line %zu: '%s' is not an HTTP status", i + 1, v);
+				break;
+			case COL_DOMAIN: if (*v) c->domain = strdup(v); break;
+			case COL_RETRY:
+				c->retry = parse_yes_no(v);
+				if (c->retry < 0)
+					import_note(d, "line %zu: retry '%s' is neither Yes nor No", i + 1, v);
+				break;
+			case COL_MESSAGE: if (*v) c->message = strdup(v); break;
+			case COL_NAME: if (*v && strcmp(v, c->code)) c->name = strdup(v); break;
+			case COL_DESCRIPTION: if (*v) c->description = strdup(v); break;
+			case COL_RESOLUTION: if (*v) c->resolution = strdup(v); break;
+			case COL_CATEGORY:
+				if (*v) {
+					c->category = strdup(v);
+					c->category_col = 1;
+				}
+				break;
+			default: break;
+			}
+		}
+		if (category && !c->category)
+			c->category = strdup(category);
+	}
+	if (rows)
+		d->nr_tables++;
+	else
+		import_note(d, "line %zu: a table of codes with no rows", start + 1);
+	free(category);
+	return i;
+}
+
+/* A status table (Status | Meaning) in pipe form. */
+static size_t read_status_table(struct doc *d, size_t i, int scol, int mcol)
+{
+	char buf[2048], *cells[MAX_CELLS];
+
+	for (i++; i < d->nr_lines && strchr(d->lines[i], '|'); i++) {
+		int n = cells_of(d->lines[i], buf, sizeof(buf), cells), st;
+
+		if (is_separator_row(cells, n) || n <= scol || n <= mcol)
+			continue;
+		st = parse_status(cells[scol]);
+		if (st)
+			add_status(d, st, cells[mcol]);
+	}
+	return i;
+}
+
+int import_acronym_at(const char *s)
+{
+	static const char *const acr[] = {
+		"API", "URL", "URI", "JWT", "HTTP", "HTTPS", "ID", "JSON", "XML", "SSL", "TLS",
+		"IP", "DNS", "OAuth", "SSO", "MFA", "CSV", "PDF", "UUID", "SDK", "CLI", NULL
+	};
+	size_t k, n;
+
+	for (k = 0; acr[k]; k++) {
+		n = strlen(acr[k]);
+		if (!strncmp(s, acr[k], n) && !isalnum((unsigned char)s[n]) && s[n] != '_')
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Where the code ends in a glued row ("UNAUTHORIZEDMissing or invalid API
+ * key"): the description begins with a capital. An acronym that starts the
+ * description ("KEY_REVOKEDAPI key ...") is recognised; otherwise the first
+ * capital followed by a lower-case letter starts it. 0 when no split.
+ */
+static size_t glued_split(const char *s, int *ambiguous)
+{
+	size_t i;
+
+	*ambiguous = 0;
+	for (i = 1; s[i] && (isupper((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '_'); i++)
+		if (s[i - 1] != '_' && isupper((unsigned char)s[i]) && import_acronym_at(s + i))
+			return i;
+	for (i = 1; s[i] && (isupper((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '_'); i++)
+		if (s[i - 1] != '_' && isupper((unsigned char)s[i]) && islower((unsigned char)s[i + 1]))
+			return i;
+	/* the description starts with capitals that are no known acronym */
+	for (i = 1; s[i] && (isupper((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '_'); i++)
+		;
+	if (s[i] == ' ') {
+		while (i > 1 && isupper((unsigned char)s[i - 1]))
+			i--;
+		*ambiguous = 1;
+		return i > 1 ? i + 1 : 0;
+	}
+	return 0;
+}
+
+/* A glued table: a "CodeDescription" or "StatusMeaning" line, then rows up to
+ * a blank line. */
+static size_t read_glued_table(struct doc *d, size_t i, int status_table)
+{
+	char *category = status_table ? NULL : heading_before(d, i);
+	size_t rows = 0;
+
+	for (i++; i < d->nr_lines && *import_trim(d->lines[i]); i++) {
+		char *l = import_trim(d->lines[i]);
+
+		if (status_table) {
+			int st = isdigit((unsigned char)l[0]) && isdigit((unsigned char)l[1]) &&
+				 isdigit((unsigned char)l[2]) ? (l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0') : 0;
+
+			if (st >= 100 && st <= 599 && l[3])
+				add_status(d, st, import_trim(l + 3));
+			continue;
+		} else {
+			int amb;
+			size_t at = glued_split(l, &amb);
+			struct icode *c;
+			char code[128];
+
+			if (!at || at >= sizeof(code)) {
+				import_note(d, "line %zu: cannot tell where the code ends in '%.60s'", i + 1, l);
+				continue;
+			}
+			memcpy(code, l, at);
+			code[at] = '\0';
+			if (amb)
+				import_note(d, "line %zu: where the code ends in '%.60s' is a guess (%s)", i + 1, l, code);
+			c = import_add_code(d, code);
+			if (!c)
+				continue;
+			rows++;
+			c->description = strdup(import_trim(l + at));
+			if (category)
+				c->category = strdup(category);
+		}
+	}
+	if (rows)
+		d->nr_tables++;
+	free(category);
+	return i;
+}
+
+/* "  • 429: service-level rate limiting." */
+static int status_bullet(const char *l, int *status, const char **text)
+{
+	size_t skip = 0;
+
+	while (l[skip] && !isdigit((unsigned char)l[skip]) && skip < 8) {
+		unsigned char ch = (unsigned char)l[skip];
+
+		if (isalpha(ch))
+			return 0;
+		skip++;
+	}
+	if (!isdigit((unsigned char)l[skip]) || !isdigit((unsigned char)l[skip + 1]) ||
+	    !isdigit((unsigned char)l[skip + 2]) || l[skip + 3] != ':')
+		return 0;
+	*status = (l[skip] - '0') * 100 + (l[skip + 1] - '0') * 10 + (l[skip + 2] - '0');
+	*text = l + skip + 4;
+	while (**text == ' ')
+		(*text)++;
+	return *status >= 400 && *status <= 599 && **text;
+}
+
+void import_read_tables(struct doc *d)
+{
+	char buf[2048], *cells[MAX_CELLS];
+	size_t i = 0;
+
+	while (i < d->nr_lines) {
+		const char *l = d->lines[i];
+		char *t;
+		int n, k, st;
+		const char *text;
+
+		if (strchr(l, '|')) {
+			enum col cols[MAX_CELLS];
+			int code = -1, status = -1, meaning = -1, known = 0;
+
+			n = cells_of(l, buf, sizeof(buf), cells);
+			for (k = 0; k < n; k++) {
+				cols[k] = column_of(cells[k]);
+				known += cols[k] != COL_NONE;
+				if (cols[k] == COL_CODE && code < 0)
+					code = k;
+				if (cols[k] == COL_STATUS && status < 0)
+					status = k;
+				if ((cols[k] == COL_MEANING || cols[k] == COL_DESCRIPTION) && meaning < 0)
+					meaning = k;
+			}
+			if (code >= 0 && known >= 2 && n >= 2) {
+				for (k = 0; k < n; k++)
+					if (cols[k] == COL_NONE)
+						import_note(d, "line %zu: column '%s' is not read", i + 1, cells[k]);
+				i = read_pipe_table(d, i, cols, n);
+				continue;
+			}
+			if (status >= 0 && meaning >= 0 && code < 0) {
+				i = read_status_table(d, i, status, meaning);
+				continue;
+			}
+			i++;
+			continue;
+		}
+		snprintf(buf, sizeof(buf), "%s", l);
+		t = import_trim(buf);
+		if (!strcmp(t, "CodeDescription") || !strcmp(t, "CodeMessage") || !strcmp(t, "ErrorDescription")) {
+			i = read_glued_table(d, i, 0);
+			continue;
+		}
+		if (!strcmp(t, "StatusMeaning") || !strcmp(t, "StatusDescription")) {
+			i = read_glued_table(d, i, 1);
+			continue;
+		}
+		if (status_bullet(l, &st, &text)) {
+			char *m = strdup(text);
+
+			if (m) {
+				m[0] = (char)toupper((unsigned char)m[0]);
+				add_status(d, st, m);
+				free(m);
+			}
+		}
+		i++;
+	}
+}
+
+/* --- JSON examples ---------------------------------------------------------------- */
+
+void import_read_examples(struct doc *d)
+{
+	size_t i, len = strlen(d->text);
+
+	for (i = 0; i < d->nr_lines; i++) {
+		const char *l = d->lines[i];
+		size_t lead = strspn(l, " \t"), off = d->offs[i] + lead, end, k;
+		json_error_t jerr;
+		json_t *v;
+
+		if (l[lead] != '{')
+			continue;
+		v = json_loadb(d->text + off, len - off, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &jerr);
+		if (!v)
+			continue;
+		if (!json_is_object(v) || !json_object_size(v)) {
+			json_decref(v);
+			continue;
+		}
+		for (k = 0; k < json_array_size(d->examples); k++)
+			if (json_equal(json_array_get(d->examples, k), v))
+				break;
+		if (k < json_array_size(d->examples))
+			import_warn(d, "the page prints the same JSON example twice (line %zu)", i + 1);
+		json_array_append_new(d->examples, v);
+		end = off + (size_t)jerr.position;
+		while (i + 1 < d->nr_lines && d->offs[i + 1] < end)
+			i++;
+	}
+}
+
+/* The object holding the code in an example, and the code: a "code" member
+ * at any depth, or a problem type URI ("type"). */
+json_t *import_example_error(json_t *v, const char **code)
+{
+	const char *key;
+	json_t *m, *hit;
+
+	if (!json_is_object(v))
+		return NULL;
+	m = json_object_get(v, "code");
+	if (json_is_string(m)) {
+		*code = json_string_value(m);
+		return v;
+	}
+	json_object_foreach(v, key, m)
+		if ((hit = import_example_error(m, code)))
+			return hit;
+	return NULL;
+}
+
+int import_is_problem(json_t *v)
+{
+	return json_is_string(json_object_get(v, "type")) && json_object_get(v, "title") &&
+	       !json_object_get(v, "code");
+}
+
+/* A problem example's code: its type URI's last segment. */
+const char *import_problem_code(json_t *v)
+{
+	const char *t = json_string_value(json_object_get(v, "type")), *slash = strrchr(t, '/');
+
+	return slash && slash[1] ? slash + 1 : NULL;
+}
+
+/* Does every example's error object have member `key`? Those that only some
+ * examples show are a code's extra members. */
+int import_in_every_example(json_t *examples, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(examples); i++) {
+		json_t *ex = json_array_get(examples, i), *err;
+		const char *code;
+
+		if ((err = import_example_error(ex, &code)) && !json_object_get(err, key))
+			return 0;
+	}
+	return 1;
+}
+
+int import_is_message_key(const char *k)
+{
+	return !strcmp(k, "message") || !strcmp(k, "detail") || !strcmp(k, "error") ||
+	       !strcmp(k, "title") || !strcmp(k, "description") || !strcmp(k, "msg") ||
+	       !strcmp(k, "error_description");
+}
+
+int import_is_status_key(const char *k)
+{
+	return !strcmp(k, "status") || !strcmp(k, "http") || !strcmp(k, "status_code") ||
+	       !strcmp(k, "statusCode") || !strcmp(k, "http_status");
+}
+
+
+void import_read_prose_codes(struct doc *d)
+{
+	static const char *const skip[] = {
+		"POST", "PATCH", "DELETE", "HEAD", "OPTIONS", "JSON", "HTTP", "HTTPS", "NOTE", "TODO", NULL
+	};
+	size_t i, k;
+
+	for (i = 0; i < d->nr_lines; i++) {
+		const char *l = d->lines[i], *p = l;
+
+		if (!strstr(l, "code") && !strstr(l, "fail with"))
+			continue;
+		while (*p) {
+			size_t n;
+			char word[128];
+
+			if (!isupper((unsigned char)*p) || (p > l && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))) {
+				p++;
+				continue;
+			}
+			n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+			if (n >= 4 && n < sizeof(word) && !islower((unsigned char)p[n]) && p[n - 1] != '_') {
+				snprintf(word, sizeof(word), "%.*s", (int)n, p);
+				for (k = 0; skip[k] && strcmp(skip[k], word); k++)
+					;
+				if (!skip[k] && !import_find_code(d, word)) {
+					struct icode *c = import_add_code(d, word);
+
+					(void)c;
+				}
+			}
+			p += n ? n : 1;
+		}
+	}
+}
+
