@@ -8,10 +8,14 @@
 #   make demo      install, build and run the main job on the bundled contracts
 #   make bench     errata serve side by side with nginx (bench/RESULTS.md)
 #   make bench-peers  ... and WireMock, Prism, Mountebank (bench/PEERS.md)
+#   make fuzz      every libFuzzer target for FUZZ_SECONDS (60) each, with clang
+#   make valgrind  the integration tests with errata under valgrind
+#   make soak      the mock under wrk, 1024 connections for SOAK_SECONDS (60)
 
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
 PKGS       := jansson libmicrohttpd libcurl
+XML_PKG    := libxml-2.0
 BUILD      ?= build
 ERRATA     ?= bin/errata
 CFLAGS     ?= -O2 -g
@@ -27,11 +31,14 @@ MOCK_SRC   := $(wildcard mock/*.c)
 HARNESS_SRC := $(wildcard harness/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
 UNIT_SRC   := $(wildcard tests/unit/*.c)
+FUZZ_SRC   := $(wildcard fuzz/fuzz_*.c)
+FUZZ_NAMES := $(FUZZ_SRC:fuzz/%.c=%)
 MODEL_OBJ  := $(MODEL_SRC:%.c=$(BUILD)/%.o)
 MOCK_OBJ   := $(MOCK_SRC:%.c=$(BUILD)/%.o)
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/t/%)
+FUZZ_DRV   := $(FUZZ_NAMES:%=$(BUILD)/t/%)
 TESTS      := $(UNIT_BIN) $(sort $(wildcard tests/*.t))
 
 all: $(ERRATA)
@@ -57,12 +64,27 @@ $(BUILD)/t/%: $(BUILD)/tests/unit/%.o $(BUILD)/libharness.a $(BUILD)/libmock.a $
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
+# The fuzz targets: with driver.c (any compiler) they replay the corpus in
+# make test; with libFuzzer (clang) they search, in make fuzz.
+$(BUILD)/fuzz/%.o: ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags $(XML_PKG))
+FUZZ_LIBS = $(BUILD)/libharness.a $(BUILD)/libmock.a $(BUILD)/libmodel.a
+
+$(BUILD)/t/fuzz_%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/fuzz/common.o $(BUILD)/fuzz/driver.o $(FUZZ_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) $(shell $(PKG_CONFIG) --libs $(XML_PKG))
+
+$(BUILD)/fuzzers/%: $(BUILD)/fuzz/%.o $(BUILD)/fuzz/common.o $(FUZZ_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) $(shell $(PKG_CONFIG) --libs $(XML_PKG))
+
+fuzzers: $(FUZZ_NAMES:%=$(BUILD)/fuzzers/%)
+
 deps:
 	@scripts/deps
 
 # The tests run the binary named by $ERRATA; unit tests are TAP programs.
-test-run: $(ERRATA) $(UNIT_BIN)
-	ERRATA=$(abspath $(ERRATA)) prove -f $(TESTS)
+test-run: $(ERRATA) $(UNIT_BIN) $(FUZZ_DRV)
+	ERRATA=$(abspath $(ERRATA)) FUZZ_DRIVERS=$(abspath $(BUILD)/t) prove -f $(TESTS)
 
 test: deps
 	@$(MAKE) --no-print-directory test-run
@@ -87,9 +109,28 @@ bench-peers: deps
 	@$(MAKE) --no-print-directory $(ERRATA)
 	@timeout 3600 bench/peers.py
 
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@scripts/deps scripts/fuzz-packages
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang CFLAGS='-O1 -g -fno-omit-frame-pointer' \
+		SAN='-fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=all' fuzzers
+	@scripts/fuzz $(FUZZ_SECONDS) build/fuzz/fuzzers
+
+valgrind: deps
+	@scripts/deps scripts/valgrind-packages
+	@$(MAKE) --no-print-directory BUILD=build/vg ERRATA=build/vg/errata CFLAGS='-O1 -g' build/vg/errata
+	@scripts/valgrind build/vg/errata
+
+SOAK_SECONDS ?= 60
+soak: deps
+	@scripts/deps scripts/bench-packages
+	@$(MAKE) --no-print-directory $(ERRATA)
+	@bench/soak $(SOAK_SECONDS)
+
 clean:
 	rm -rf build bin
 
-.PHONY: all deps test test-run check demo bench bench-peers clean
+.PHONY: all deps test test-run check demo bench bench-peers fuzz fuzzers valgrind soak clean
 .SECONDARY:
--include $(MODEL_OBJ:.o=.d) $(MOCK_OBJ:.o=.d) $(HARNESS_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d)
+-include $(MODEL_OBJ:.o=.d) $(MOCK_OBJ:.o=.d) $(HARNESS_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) \
+	$(wildcard $(BUILD)/fuzz/*.d)

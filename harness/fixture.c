@@ -191,31 +191,19 @@ static int load_case(struct jload *ld, json_t *o, const struct contract *c,
 	return 0;
 }
 
-static int load_file(struct fixtures *f, const char *file, const struct contract *c,
-		     struct load_error *err)
+#define FIXTURE_MAX (4 << 20)
+
+int fixtures_load_buffer(struct fixtures *f, const char *text, size_t len, const char *source,
+			 const struct contract *c, struct load_error *err)
 {
 	struct jload ld;
-	FILE *fp = fopen(file, "rb");
-	char *text;
-	size_t len;
 	json_t *root, *cases, *v;
 	size_t i;
 	int rc = -1;
 
-	if (!fp) {
-		memset(err, 0, sizeof(*err));
-		snprintf(err->source, sizeof(err->source), "%s", file);
-		snprintf(err->text, sizeof(err->text), "cannot open fixture: %s", strerror(errno));
-		return -1;
-	}
-	text = malloc(1 << 22);
-	len = text ? fread(text, 1, (1 << 22) - 1, fp) : 0;
-	fclose(fp);
-	if (!text)
-		return -1;
-	root = jload_parse(&ld, text, len, file, err);
+	root = jload_parse(&ld, text, len, source, err);
 	if (!root)
-		goto out;
+		return -1;
 	if (!json_is_object(root)) {
 		jload_fail(&ld, 0, "a fixture file must be an object with \"cases\"");
 		goto out;
@@ -232,13 +220,40 @@ static int load_file(struct fixtures *f, const char *file, const struct contract
 		struct fixture_case *fc = add_case(f);
 
 		jpath_index(&ld.path, i);
-		if (!fc || load_case(&ld, v, c, fc, file))
+		if (!fc || load_case(&ld, v, c, fc, source))
 			goto out;
 		jpath_pop(&ld.path);
 	}
 	rc = 0;
 out:
 	json_decref(root);
+	return rc;
+}
+
+static int load_file(struct fixtures *f, const char *file, const struct contract *c,
+		     struct load_error *err)
+{
+	FILE *fp = fopen(file, "rb");
+	char *text = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	memset(err, 0, sizeof(*err));
+	snprintf(err->source, sizeof(err->source), "%s", file);
+	if (!fp) {
+		snprintf(err->text, sizeof(err->text), "cannot open fixture: %s", strerror(errno));
+		return -1;
+	}
+	text = malloc(FIXTURE_MAX + 1);
+	if (!text)
+		snprintf(err->text, sizeof(err->text), "out of memory");
+	else if ((len = fread(text, 1, FIXTURE_MAX + 1, fp)) > FIXTURE_MAX)
+		snprintf(err->text, sizeof(err->text), "a fixture file is limited to %d MiB", FIXTURE_MAX >> 20);
+	else if (ferror(fp))
+		snprintf(err->text, sizeof(err->text), "cannot read fixture: %s", strerror(errno));
+	else
+		rc = fixtures_load_buffer(f, text, len, file, c, err);
+	fclose(fp);
 	free(text);
 	return rc;
 }

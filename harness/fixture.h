@@ -44,6 +44,10 @@ void fixtures_release(struct fixtures *f);
 int fixtures_load(struct fixtures *f, const char *path, const struct contract *c,
 		  struct load_error *err);
 
+/* The same from a buffer; `source` names it in errors. */
+int fixtures_load_buffer(struct fixtures *f, const char *text, size_t len, const char *source,
+			 const struct contract *c, struct load_error *err);
+
 /* One case per documented code, to be asked for with X-Errata-Error. */
 int fixtures_all_codes(struct fixtures *f, const struct contract *c);
 

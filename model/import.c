@@ -14,6 +14,7 @@
 
 #include "contract.h"
 #include "import.h"
+#include "envelope.h"
 #include "import_doc.h"
 
 /* --- rules -------------------------------------------------------------------------- */
@@ -271,7 +272,15 @@ static char *message_from_code(const char *code)
 /* --- the envelope ------------------------------------------------------------------ */
 
 /* Replace the example's code, message and status by placeholders. */
-static void templatize(json_t *v, const char *code, const char *message, int status)
+struct tmpl_state {
+	const char *code, *message;
+	int status;
+	int codes;               /* placeholders for the code placed so far */
+};
+
+/* Replace the example's code, message and status by placeholders. The code
+ * is placed once; a second copy of it is dropped. */
+static void templatize(json_t *v, struct tmpl_state *st)
 {
 	const char *key;
 	json_t *m;
@@ -280,27 +289,62 @@ static void templatize(json_t *v, const char *code, const char *message, int sta
 	json_object_foreach_safe(v, tmp, key, m) {
 		if (json_is_string(m)) {
 			const char *s = json_string_value(m);
-			size_t sl = strlen(s), cl = strlen(code);
+			size_t sl = strlen(s), cl = strlen(st->code);
+			int in = sl > cl && !strcmp(s + sl - cl, st->code) && s[sl - cl - 1] == '/';
 
 			if (!strncmp(s, "{{", 2))
 				continue;
-			if (!strcmp(s, code))
+			if ((!strcmp(s, st->code) || in) && st->codes++) {
+				json_object_del(v, key);
+			} else if (!strcmp(s, st->code)) {
 				json_object_set_new(v, key, json_string("{{code}}"));
-			else if (sl > cl && !strcmp(s + sl - cl, code) && s[sl - cl - 1] == '/') {
+			} else if (in) {
 				char *t = import_printf("%.*s{{code}}", (int)(sl - cl), s);
 
 				json_object_set_new(v, key, json_string(t ? t : s));
 				free(t);
-			} else if ((message && !strcmp(s, message)) || import_is_message_key(key))
+			} else if ((st->message && !strcmp(s, st->message)) || import_is_message_key(key)) {
 				json_object_set_new(v, key, json_string("{{message}}"));
+			}
 		} else if (json_is_integer(m) && import_is_status_key(key) &&
-			   (json_integer_value(m) == status || !status)) {
+			   (json_integer_value(m) == st->status || !st->status)) {
 			json_object_set_new(v, key, json_string("{{status}}"));
 		} else if (json_is_object(m) && !strcmp(key, "details")) {
 			json_object_set_new(v, key, json_string("{{details}}"));
 		} else if (json_is_object(m)) {
-			templatize(m, code, message, status);
+			templatize(m, st);
 		}
+	}
+}
+
+/* Does `v` hold text a template would read as an unknown placeholder? */
+static int holds_braces(json_t *v)
+{
+	size_t i;
+	json_t *m;
+
+	if (json_is_string(v))
+		return envelope_placeholder(json_string_value(v)) == PH_UNKNOWN;
+	if (json_is_array(v))
+		json_array_foreach(v, i, m)
+			if (holds_braces(m) || json_is_object(m))
+				return 1;
+	return 0;
+}
+
+/* Members of an example that a template cannot hold as constants (text
+ * with "{{" in a key or a value) are left out. */
+static void drop_braces(json_t *v)
+{
+	const char *key;
+	json_t *m;
+	void *tmp;
+
+	json_object_foreach_safe(v, tmp, key, m) {
+		if ((strstr(key, "{{") && strcmp(key, ENVELOPE_EXTRA_KEY)) || holds_braces(m))
+			json_object_del(v, key);
+		else if (json_is_object(m))
+			drop_braces(m);
 	}
 }
 
@@ -325,6 +369,18 @@ static json_t *success_of(json_t *tmpl)
 }
 
 /* --- building the contract -------------------------------------------------------- */
+
+static int has_details(json_t *v)
+{
+	const char *key;
+	json_t *m;
+
+	json_object_foreach(v, key, m)
+		if ((json_is_string(m) && !strncmp(json_string_value(m), "{{details", 9)) ||
+		    (json_is_object(m) && has_details(m)))
+			return 1;
+	return 0;
+}
 
 static int has_extra(json_t *v)
 {
@@ -477,12 +533,17 @@ static json_t *read_example_codes(struct doc *d)
 			ic = import_add_code(d, code);
 		if (!tmpl && (ic || i + 1 == json_array_size(d->examples) || !d->nr_tables)) {
 			tmpl = json_deep_copy(ex);
+			if (!json_is_object(tmpl))
+				continue;
 			if (problem) {  /* RFC 9457: instance is optional, detail varies */
 				json_object_del(tmpl, "instance");
 				json_object_set_new(tmpl, "detail", json_string("{{detail}}"));
 			}
-			templatize(tmpl, code, json_string_value(json_object_get(err, "message")),
-				   ic ? ic->status : 0);
+			struct tmpl_state st = { code, json_string_value(json_object_get(err, "message")),
+						 ic ? ic->status : 0, 0 };
+
+			drop_braces(tmpl);
+			templatize(tmpl, &st);
 		}
 		if (!ic)
 			continue;
@@ -503,12 +564,15 @@ static json_t *read_example_codes(struct doc *d)
 		}
 		json_object_foreach(err, key, m) {
 			if (import_is_status_key(key) && json_is_integer(m)) {
-				int st = (int)json_integer_value(m);
+				json_int_t st = json_integer_value(m);
 
-				if (!ic->status)
+				if (st < 400 || st > 599)
+					import_note(d, "the example for %s gives %s %" JSON_INTEGER_FORMAT
+						    ", not an error status; it is not read", ic->code, key, st);
+				else if (!ic->status)
 					ic->status = st;
 				else if (ic->status != st)
-					import_warn(d, "the example gives %s status %d, the table %d", ic->code, st, ic->status);
+					import_warn(d, "the example gives %s status %d, the table %d", ic->code, (int)st, ic->status);
 			} else if (!strcmp(key, "details") && json_is_object(m) && json_object_size(m)) {
 				if (!ic->details)
 					ic->details = json_deep_copy(m);
@@ -552,6 +616,25 @@ static json_t *finish_envelope(struct doc *d, json_t *tmpl, json_t *inferred)
 		json_object_set_new(inferred, "envelope.error",
 				    json_string("the page shows no envelope example; {\"error\": {\"code\", \"message\"}} is assumed"));
 		return json_pack("{s:{s:s,s:s}}", "error", "code", "{{code}}", "message", "{{message}}");
+	}
+	{
+		struct envelope_info info = { 0 };
+		struct jpath path = { 0 };
+		char why[200];
+
+		if (envelope_scan(tmpl, &path, &info, why, sizeof(why)) || info.codes != 1) {
+			import_note(d, "the envelope example cannot be a template (%s); {\"error\": {\"code\", \"message\"}} is assumed",
+				    info.codes != 1 ? "no single place for the code" : why);
+			json_decref(tmpl);
+			return finish_envelope(d, NULL, inferred);
+		}
+		if (!info.messages) {
+			json_t *at = code_holder(tmpl);
+
+			json_object_set_new(at ? at : tmpl, "message", json_string("{{message}}"));
+			json_object_set_new(inferred, "envelope.error",
+					    json_string("the envelope example shows no message; a \"message\" member is assumed"));
+		}
 	}
 	if (!(holder = code_holder(tmpl)))
 		return tmpl;
@@ -600,6 +683,17 @@ static void fill_codes(struct doc *d)
 			import_infer(ic, "message", "the page names this code without a message; errata words one from the code");
 		}
 		ic->role = guess_role(ic->code, ic->status);
+	}
+	/* a second name must name nothing else */
+	for (i = 0; i < d->nr_codes; i++) {
+		struct icode *ic = &d->codes[i];
+		struct icode *other = ic->name ? import_find_code(d, ic->name) : NULL;
+
+		if (other && other != ic) {
+			import_note(d, "%s's name %s is taken by %s; it is not kept", ic->code, ic->name, other->code);
+			free(ic->name);
+			ic->name = NULL;
+		}
 	}
 	/* a listed status no code covers in its sense gets a status-only entry */
 	for (k = 0; k < d->nr_statuses; k++) {
@@ -679,6 +773,18 @@ static void decide_retry(struct doc *d, struct retry_policy *rp)
 				     ic->retry ? "retries" : "does not retry", ic->status);
 		}
 	}
+	/* a status is retried only when a retryable code has it */
+	if (!rp->by_code) {
+		size_t kept = 0;
+
+		for (k = 0; k < rp->n; k++)
+			for (i = 0; i < d->nr_codes; i++)
+				if (d->codes[i].status == rp->statuses[k] && d->codes[i].retry == 1) {
+					rp->statuses[kept++] = rp->statuses[k];
+					break;
+				}
+		rp->n = kept;
+	}
 	if (rp->by_code) {
 		rp->n = 0;
 		for (i = 0; i < d->nr_codes; i++)
@@ -688,7 +794,7 @@ static void decide_retry(struct doc *d, struct retry_policy *rp)
 	}
 }
 
-static json_t *code_json(const struct icode *ic, int with_extra)
+static json_t *code_json(const struct icode *ic, int with_details, int with_extra)
 {
 	json_t *e = json_object();
 
@@ -704,7 +810,7 @@ static json_t *code_json(const struct icode *ic, int with_extra)
 	set_str(e, "category", ic->category);
 	set_str(e, "resolution", ic->resolution);
 	json_object_set_new(e, "role", json_string(role_name(ic->role)));
-	if (ic->details)
+	if (ic->details && with_details)
 		json_object_set(e, "details", ic->details);
 	if (ic->extra && with_extra)
 		json_object_set(e, "extra", ic->extra);
@@ -790,7 +896,7 @@ static json_t *build(struct doc *d, const char *source, const char *id_arg)
 
 	codes = json_array();
 	for (i = 0; i < d->nr_codes; i++)
-		json_array_append_new(codes, code_json(&d->codes[i], has_extra(tmpl)));
+		json_array_append_new(codes, code_json(&d->codes[i], has_details(tmpl), has_extra(tmpl)));
 	id = id_arg ? strdup(id_arg) : default_id(source);
 	title = title_of(d);
 	ctype = strstr(d->text, "application/problem+json") ? "application/problem+json" :
@@ -818,7 +924,8 @@ json_t *contract_import(const char *text, size_t len, const char *source,
 {
 	struct doc *d = calloc(1, sizeof(*d));
 	json_t *c = NULL;
-	size_t i;
+	char *copy;
+	size_t i, bad = 0;
 
 	if (err) {
 		memset(err, 0, sizeof(*err));
@@ -832,12 +939,23 @@ json_t *contract_import(const char *text, size_t len, const char *source,
 		free(d);
 		return NULL;
 	}
-	d->text = strcasestr(text, "<table") || strcasestr(text, "<tr") ? import_html_to_text(text, len) : strndup(text, len);
+	/* `text` need not end in a NUL or be UTF-8: work on a copy that is both */
+	copy = strndup(text, len);
+	d->text = copy ? import_utf8_clean(copy, &bad) : NULL;
+	free(copy);
+	if (d->text && (strcasestr(d->text, "<table") || strcasestr(d->text, "<tr"))) {
+		char *plain = import_html_to_text(d->text, strlen(d->text));
+
+		free(d->text);
+		d->text = plain;
+	}
 	d->examples = json_array();
 	d->warnings = json_array();
 	d->notes = json_array();
 	if (!d->text || import_split_lines(d))
 		goto oom;
+	if (bad)
+		import_note(d, "%zu bytes are not UTF-8; each is read as U+FFFD", bad);
 	import_read_tables(d);
 	import_read_examples(d);
 	c = build(d, source, id);

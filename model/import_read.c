@@ -165,6 +165,54 @@ char *import_html_to_text(const char *in, size_t len)
 	return out;
 }
 
+/* Length of the valid UTF-8 sequence at p, or 0. */
+static size_t utf8_len(const unsigned char *p)
+{
+	unsigned cp;
+	size_t n, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if ((p[0] & 0xe0) == 0xc0) { n = 2; cp = p[0] & 0x1f; }
+	else if ((p[0] & 0xf0) == 0xe0) { n = 3; cp = p[0] & 0x0f; }
+	else if ((p[0] & 0xf8) == 0xf0) { n = 4; cp = p[0] & 0x07; }
+	else return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+char *import_utf8_clean(const char *s, size_t *bad)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *out = malloc(strlen(s) * 3 + 1), *o = out;
+
+	*bad = 0;
+	if (!out)
+		return NULL;
+	while (*p) {
+		size_t n = utf8_len(p);
+
+		if (!n) {
+			o = stpcpy(o, "\xef\xbf\xbd");  /* U+FFFD */
+			(*bad)++;
+			p++;
+			continue;
+		}
+		memcpy(o, p, n);
+		o += n;
+		p += n;
+	}
+	*o = '\0';
+	return out;
+}
+
 /* --- lines and cells ----------------------------------------------------------------- */
 
 int import_split_lines(struct doc *d)
@@ -372,6 +420,13 @@ const char *import_status_meaning(const struct doc *d, int status)
 	return NULL;
 }
 
+/* A cell's text into *dst; a column given twice keeps the last. */
+static void replace(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = strdup(v);
+}
+
 /* A pipe table starting at header line i; returns the first line after it. */
 static size_t read_pipe_table(struct doc *d, size_t i, enum col *cols, int ncols)
 {
@@ -399,6 +454,10 @@ static size_t read_pipe_table(struct doc *d, size_t i, enum col *cols, int ncols
 		for (k = 0; k < ncols; k++)
 			if (cols[k] == COL_STATUS)
 				status = parse_status(cells[k]);
+		if (status && status < 400) {
+			import_note(d, "line %zu: status %d is not an error status; the row is not read", i + 1, status);
+			continue;
+		}
 		for (k = 0; k < ncols; k++)
 			if (cols[k] == COL_CODE) {
 				const char *code = cells[k], *slash = strrchr(code, '/');
@@ -429,19 +488,19 @@ static size_t read_pipe_table(struct doc *d, size_t i, enum col *cols, int ncols
 				if (!status)
 					import_note(d, "line %zu: '%s' is not an HTTP status", i + 1, v);
 				break;
-			case COL_DOMAIN: if (*v) c->domain = strdup(v); break;
+			case COL_DOMAIN: if (*v) replace(&c->domain, v); break;
 			case COL_RETRY:
 				c->retry = parse_yes_no(v);
 				if (c->retry < 0)
 					import_note(d, "line %zu: retry '%s' is neither Yes nor No", i + 1, v);
 				break;
-			case COL_MESSAGE: if (*v) c->message = strdup(v); break;
-			case COL_NAME: if (*v && strcmp(v, c->code)) c->name = strdup(v); break;
-			case COL_DESCRIPTION: if (*v) c->description = strdup(v); break;
-			case COL_RESOLUTION: if (*v) c->resolution = strdup(v); break;
+			case COL_MESSAGE: if (*v) replace(&c->message, v); break;
+			case COL_NAME: if (*v && strcmp(v, c->code)) replace(&c->name, v); break;
+			case COL_DESCRIPTION: if (*v) replace(&c->description, v); break;
+			case COL_RESOLUTION: if (*v) replace(&c->resolution, v); break;
 			case COL_CATEGORY:
 				if (*v) {
-					c->category = strdup(v);
+					replace(&c->category, v);
 					c->category_col = 1;
 				}
 				break;
@@ -498,26 +557,18 @@ int import_acronym_at(const char *s)
  * description ("KEY_REVOKEDAPI key ...") is recognised; otherwise the first
  * capital followed by a lower-case letter starts it. 0 when no split.
  */
-static size_t glued_split(const char *s, int *ambiguous)
+static size_t glued_split(const char *s)
 {
 	size_t i;
 
-	*ambiguous = 0;
 	for (i = 1; s[i] && (isupper((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '_'); i++)
 		if (s[i - 1] != '_' && isupper((unsigned char)s[i]) && import_acronym_at(s + i))
 			return i;
 	for (i = 1; s[i] && (isupper((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '_'); i++)
 		if (s[i - 1] != '_' && isupper((unsigned char)s[i]) && islower((unsigned char)s[i + 1]))
 			return i;
-	/* the description starts with capitals that are no known acronym */
-	for (i = 1; s[i] && (isupper((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '_'); i++)
-		;
-	if (s[i] == ' ') {
-		while (i > 1 && isupper((unsigned char)s[i - 1]))
-			i--;
-		*ambiguous = 1;
-		return i > 1 ? i + 1 : 0;
-	}
+	/* the description starts with capitals that are no known acronym: the
+	 * split cannot be told */
 	return 0;
 }
 
@@ -539,19 +590,16 @@ static size_t read_glued_table(struct doc *d, size_t i, int status_table)
 				add_status(d, st, import_trim(l + 3));
 			continue;
 		} else {
-			int amb;
-			size_t at = glued_split(l, &amb);
+			size_t at = glued_split(l);
 			struct icode *c;
 			char code[128];
 
-			if (!at || at >= sizeof(code)) {
+			if (!at || at >= sizeof(code) || (memcpy(code, l, at), code[at] = '\0', !import_valid_code(code))) {
 				import_note(d, "line %zu: cannot tell where the code ends in '%.60s'", i + 1, l);
 				continue;
 			}
 			memcpy(code, l, at);
 			code[at] = '\0';
-			if (amb)
-				import_note(d, "line %zu: where the code ends in '%.60s' is a guess (%s)", i + 1, l, code);
 			c = import_add_code(d, code);
 			if (!c)
 				continue;

@@ -116,7 +116,7 @@ int ratelimit_check(const char *value, int is_policy, const char **why)
 				*why = "a parameter key must start with a lower-case letter";
 				return -1;
 			}
-			while (is_lcalpha(*p) || is_digit(*p) || strchr("_-.*", *p)) {
+			while (*p && (is_lcalpha(*p) || is_digit(*p) || strchr("_-.*", *p))) {
 				if (n + 1 < sizeof(key))
 					key[n++] = *p;
 				p++;

@@ -25,6 +25,10 @@ static const struct {
 	{ "\"unterminated;r=0", 0, 0 },
 	{ "", 0, 0 },
 	{ "100", 0, 0 },
+	/* found by fuzz_retry_after: a key running into the end of the value was
+	 * read past it (strchr matches the terminating NUL) */
+	{ "\"dat:a\";qe", 0, 0 },
+	{ "\"default\";q", 1, 0 },
 };
 
 int main(void)

@@ -1,0 +1,44 @@
+/*
+ * The contract loader on arbitrary bytes: an error or a contract, never a
+ * crash; and for every contract it accepts, each code's rendered error
+ * matches the contract with no failure (the mock and the harness agree).
+ */
+#include "fuzz.h"
+#include "../model/envelope.h"
+#include "../model/match.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct load_error err;
+	struct contract *c = contract_load_buffer((const char *)data, size, "fuzz", &err);
+	size_t i;
+
+	if (!c) {
+		FUZZ_ASSERT(err.text[0], "a refused contract without a reason");
+		return 0;
+	}
+	for (i = 0; i < c->nr_codes && i < 64; i++) {
+		const struct contract_code *cc = &c->codes[i];
+		char *body = envelope_render_text(c, cc, NULL, cc->status);
+		struct header h[3] = { { "Content-Type", c->content_type } };
+		struct response r = { cc->status, h, 1, body, body ? strlen(body) : 0 };
+		struct match_result m;
+
+		if (c->request_id_header) {
+			h[r.nr_headers].name = c->request_id_header;
+			h[r.nr_headers++].value = "req-1";
+		}
+		if (cc->retry_after) {
+			h[r.nr_headers].name = "Retry-After";
+			h[r.nr_headers++].value = "1";
+		}
+		match_result_init(&m);
+		contract_match(c, &r, 0, &m);
+		FUZZ_ASSERT(m.failures == 0, "%s: its own rendering %s fails: %s", cc->code, body ? body : "(none)",
+			    m.nr ? m.v[0].text : "?");
+		match_result_release(&m);
+		free(body);
+	}
+	contract_free(c);
+	return 0;
+}

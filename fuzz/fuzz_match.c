@@ -1,0 +1,63 @@
+/*
+ * The envelope matcher against hostile responses: the first byte picks a
+ * status, the next lines are Content-Type, Retry-After, RateLimit-Policy and
+ * RateLimit values, the rest is the body; judged by every bundled contract.
+ * A verdict is always reached, and a body that is not JSON is always a
+ * failure.
+ */
+#include "fuzz.h"
+#include "../model/match.h"
+
+static const char *line(char **p)
+{
+	char *s = *p, *nl = strchr(s, '\n');
+
+	if (nl) {
+		*nl = '\0';
+		*p = nl + 1;
+	} else {
+		*p = s + strlen(s);
+	}
+	return s;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const int statuses[] = { 200, 400, 401, 402, 403, 404, 409, 413, 422, 425, 429,
+					 500, 502, 503, 504, 599, 0, 999 };
+	size_t n, i;
+	struct contract **cs = fuzz_contracts(&n);
+	char *s, *p;
+	struct header h[5];
+	struct response r;
+
+	if (size < 1)
+		return 0;
+	s = fuzz_string(data + 1, size - 1);
+	p = s;
+	h[0].name = "Content-Type";
+	h[0].value = line(&p);
+	h[1].name = "Retry-After";
+	h[1].value = line(&p);
+	h[2].name = "RateLimit-Policy";
+	h[2].value = line(&p);
+	h[3].name = "RateLimit";
+	h[3].value = line(&p);
+	h[4].name = "X-Request-Id";
+	h[4].value = "r";
+	r.status = statuses[data[0] % (sizeof(statuses) / sizeof(statuses[0]))];
+	r.headers = h;
+	r.nr_headers = 5;
+	r.body = p;
+	r.body_len = size - 1 - (size_t)(p - s);
+	for (i = 0; i < n; i++) {
+		struct match_result m;
+
+		match_result_init(&m);
+		contract_match(cs[i], &r, 1700000000, &m);
+		FUZZ_ASSERT(m.parsed || m.failures > 0, "a body that is not JSON passed");
+		match_result_release(&m);
+	}
+	free(s);
+	return 0;
+}
