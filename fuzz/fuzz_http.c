@@ -43,7 +43,7 @@ static struct mock *start(void)
 }
 
 /* Send `len` bytes on a new connection and read the answer (up to `cap`
- * bytes into buf, NUL-terminated) until the mock closes or 500 ms pass. */
+ * bytes into buf, NUL-terminated) until the mock closes or 100 ms pass with nothing. */
 static size_t exchange(const void *req, size_t len, char *buf, size_t cap)
 {
 	struct sockaddr_in a = { 0 };
@@ -67,7 +67,7 @@ static size_t exchange(const void *req, size_t len, char *buf, size_t cap)
 		char sink[4096];
 		ssize_t r;
 
-		if (poll(&p, 1, 500) <= 0)
+		if (poll(&p, 1, 100) <= 0)
 			break;
 		r = recv(fd, got < cap ? buf + got : sink, got < cap ? cap - got : sizeof(sink), 0);
 		if (r <= 0)

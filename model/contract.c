@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,26 @@ static int has_status(const int *list, size_t nr, int status)
 		if (list[i] == status)
 			return 1;
 	return 0;
+}
+
+/* type "/" subtype, each an RFC 9110 token; no parameters. */
+static int media_type_valid(const char *s)
+{
+	static const char tchar[] = "!#$%&'*+-.^_`|~";
+	int slashes = 0, run = 0;
+
+	for (; *s; s++) {
+		if (*s == '/') {
+			if (!run || slashes++)
+				return 0;
+			run = 0;
+		} else if (isalnum((unsigned char)*s) || strchr(tchar, *s)) {
+			run++;
+		} else {
+			return 0;
+		}
+	}
+	return slashes == 1 && run > 0;
 }
 
 static int valid_id(const char *s)
@@ -531,7 +552,7 @@ static int load_root(struct jload *ld, struct contract *c)
 		jpath_key(&ld->path, "id");
 		return jload_fail(ld, 0, "id '%s' must be lower case letters, digits, '.', '_' or '-'", c->id);
 	}
-	if (!strchr(c->content_type, '/')) {
+	if (!media_type_valid(c->content_type)) {
 		jpath_key(&ld->path, "content_type");
 		return jload_fail(ld, 0, "content_type '%s' is not a media type", c->content_type);
 	}

@@ -3,6 +3,8 @@ started on port 0 (readiness is its 'listening on' line, never a sleep)."""
 import http.client, json, os, re, select, signal, subprocess, sys
 
 ERRATA = os.environ.get("ERRATA", "bin/errata")
+# make valgrind runs errata about 20 times slower: waits for it scale with this
+SCALE = float(os.environ.get("ERRATA_TIMEOUT_SCALE", "1"))
 
 
 class Tap:
@@ -33,7 +35,7 @@ class Tap:
 def start(*args):
     p = subprocess.Popen([ERRATA, "serve", "--listen", "127.0.0.1:0", *args],
                          stderr=subprocess.PIPE, text=True)
-    ready, _, _ = select.select([p.stderr], [], [], 10)
+    ready, _, _ = select.select([p.stderr], [], [], 10 * SCALE)
     line = p.stderr.readline() if ready else ""
     m = re.match(r"listening on http://127\.0\.0\.1:(\d+)$", line.strip())
     if not m:
@@ -46,7 +48,7 @@ def start(*args):
 def stop(p, sig=signal.SIGTERM, timeout=5):
     p.send_signal(sig)
     try:
-        rc = p.wait(timeout=timeout)
+        rc = p.wait(timeout=timeout * SCALE)
     except subprocess.TimeoutExpired:
         p.kill()
         rc = None
@@ -55,7 +57,7 @@ def stop(p, sig=signal.SIGTERM, timeout=5):
 
 
 def run(*args, timeout=20):
-    return subprocess.run([ERRATA, *args], capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([ERRATA, *args], capture_output=True, text=True, timeout=timeout * SCALE)
 
 
 class Client:
