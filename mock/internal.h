@@ -63,6 +63,7 @@ struct request {
 	char *admin_body;            /* admin requests keep their body (capped) */
 	size_t admin_len;
 	int counted;                 /* counted in m->active */
+	int declared_too_large;      /* Content-Length announced more than BODY_MAX */
 	/* a response deferred by a delay, hang or dribble */
 	enum phase phase;
 	struct mock *m;

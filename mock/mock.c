@@ -22,6 +22,10 @@
 #include "../model/retry_after.h"
 
 #define BODY_MAX (1 << 20)  /* request bodies above this get 413 */
+/* A body over BODY_MAX is read and dropped up to this, so a client that
+ * sends it all gets its 413 rather than a reset; a longer one, or one whose
+ * client waits for "100 Continue", gets the 413 at once (the rest unread). */
+#define DISCARD_MAX (64 << 20)
 #define MAX_HEADERS 64
 #define MAX_QUERY 32
 /*
@@ -622,7 +626,30 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (!(rq = ensure_request(req_cls)))
 			return MHD_NO;
 		rq->m = m;
+		{
+			/* a body declared too large is refused before a byte is read */
+			const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+								     MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+			const char *expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+									 MHD_HTTP_HEADER_EXPECT);
+			unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
+
+			/* too large, and either the client waits for "100 Continue" (it
+			 * sends nothing: answer now) or it is too large to read and drop */
+			if (declared > BODY_MAX &&
+			    ((expect && strcasestr(expect, "100-continue")) || declared > DISCARD_MAX)) {
+				rq->body_size = (uint64_t)BODY_MAX + 1;
+				rq->declared_too_large = 1;
+				return handle(m, conn, url, method, req_cls);
+			}
+		}
 		return MHD_YES;
+	}
+	if (rq->body_size > DISCARD_MAX || rq->declared_too_large) {
+		/* answer 413 now; libmicrohttpd reads no more and closes */
+		*upload_data_size = 0;
+		return handle(m, conn, url, method, req_cls);
 	}
 	if (*upload_data_size) {
 		if (rq->body_size <= BODY_MAX) {
