@@ -91,6 +91,13 @@ int cmd_check(int argc, char **argv)
 	fixtures_init(&fx);
 	redactor_init(&red);
 	cfg.redactor = &red;
+	/* secrets in the environment (API_TOKEN, ...) are scrubbed too, however
+	 * they reach a request: ${VAR} in --header, the shell, a fixture */
+	if (redactor_add_env(&red, environ)) {
+		fprintf(stderr, "errata check: out of memory\n");
+		rc = 3;
+		goto out;
+	}
 	for (i = 1; i < (size_t)argc; i++) {
 		const char *a = argv[i], *v = i + 1 < (size_t)argc ? argv[i + 1] : NULL;
 		char extra;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "../model/redact.h"
 #include "../harness/client.h"
 #include "../harness/report.h"
 
@@ -36,6 +37,8 @@ static const char *const expect_names[] = { "retry", "no retry", "backoff", "fau
 int cmd_client(int argc, char **argv)
 {
 	struct client_config cfg = { 0 };
+	struct redactor red = { 0 };
+	char *cmd_shown = NULL;
 	struct client_suite suite;
 	struct check_run run;
 	struct fixtures cases;
@@ -143,6 +146,15 @@ int cmd_client(int argc, char **argv)
 	}
 	cfg.command = argv + cmd_at;
 	cfg.progress = isatty(2);
+	/* a client gets its credentials from the environment: whatever it prints
+	 * of them is scrubbed from every report */
+	redactor_init(&red);
+	if (redactor_add_env(&red, environ)) {
+		fprintf(stderr, "errata client: out of memory\n");
+		goto out;
+	}
+	cfg.redactor = &red;
+	cmd_shown = redactor_apply(&red, cfg.command[0]);
 	client_run(&run, &cfg, &suite, &cases);
 	if ((!tap && !junit) || (tap && !strcmp(tap, "-")))
 		report_tap(stdout, &run);
@@ -166,18 +178,20 @@ int cmd_client(int argc, char **argv)
 			rc = 1;
 			goto done;
 		}
-		snprintf(base, sizeof(base), "errata client -- %s", cfg.command[0]);
+		snprintf(base, sizeof(base), "errata client -- %s", cmd_shown ? cmd_shown : "?");
 		report_junit(f, &run, base);
 		fclose(f);
 	}
 	rc = run.failed || run.errors ? 1 : 0;
 	fprintf(stderr, "errata client: %s with %s: %zu scenarios; %zu passed, %zu failed, %zu errors, %zu skipped; %.2f s\n",
-		cfg.contract->id, cfg.command[0], run.nr, run.passed, run.failed, run.errors, run.skipped, run.seconds);
+		cfg.contract->id, cmd_shown ? cmd_shown : "?", run.nr, run.passed, run.failed, run.errors, run.skipped, run.seconds);
 done:
 	check_run_release(&run);
 	fixtures_release(&cases);
 out:
 	client_suite_release(&suite);
 	contract_free(cfg.contract);
+	redactor_release(&red);
+	free(cmd_shown);
 	return rc;
 }

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "client.h"
+#include "../model/utf8.h"
 #include "proc.h"
 #include "../mock/mock.h"
 
@@ -237,8 +238,8 @@ static double iso_to_epoch(const char *s)
 	return (double)timegm(&tm) + ms / 1000.0;
 }
 
-/* A verdict: client runs hold no secrets to redact. */
-#define verdict(cr, id, o, ...) case_result_add(cr, id, o, NULL, __VA_ARGS__)
+/* A verdict, its message redacted with `red` (in scope wherever it is used). */
+#define verdict(cr, id, o, ...) case_result_add(cr, id, o, red, __VA_ARGS__)
 
 static int code_in_output(const struct proc_result *p, const struct contract_code *cc)
 {
@@ -246,7 +247,7 @@ static int code_in_output(const struct proc_result *p, const struct contract_cod
 }
 
 static void judge(struct case_result *cr, const struct client_scenario *sc, const struct proc_result *p,
-		  const struct attempt *a, size_t n, double timeout_s)
+		  const struct attempt *a, size_t n, double timeout_s, const struct redactor *red)
 {
 	int crashed = p->signaled || p->timed_out;
 	size_t i;
@@ -363,6 +364,7 @@ static void run_one(const struct client_config *cfg, const struct client_scenari
 	json_t *def, *journal, *attempts, *e;
 	struct mock *m;
 	size_t n = 0, i;
+	const struct redactor *red = cfg->redactor;
 
 	m = mock_start(&mc, why, sizeof(why));
 	if (!m) {
@@ -413,14 +415,20 @@ static void run_one(const struct client_config *cfg, const struct client_scenari
 	if (p.spawn_failed)
 		verdict(cr, "client.run", OUT_ERROR, "%s", p.output ? p.output : "cannot run the client");
 	else
-		judge(cr, sc, &p, a, n, cfg->timeout_s);
+		judge(cr, sc, &p, a, n, cfg->timeout_s, red);
 	{
-		const char *tail = p.output && p.output_len > 400 ? p.output + p.output_len - 400 : p.output;
+		/* redacted whole, before the tail is cut (a cut secret would no longer
+		 * match), then made valid UTF-8 for JSON */
+		char *scrubbed = red && p.output ? redactor_apply(red, p.output) : p.output ? strdup(p.output) : NULL;
+		size_t len = scrubbed ? strlen(scrubbed) : 0;
+		char *tail = utf8_sanitize(scrubbed && len > 400 ? scrubbed + len - 400 : scrubbed ? scrubbed : "", NULL);
 
 		cr->evidence = json_pack("{ss so s{sb si sb si sb sf} ss}", "scenario", sc->name, "attempts", attempts,
 					 "client", "exited", p.exited, "exit_code", p.exit_code, "signaled", p.signaled,
 					 "signal", p.signal, "timed_out", p.timed_out, "seconds", p.seconds,
 					 "output", tail ? tail : "");
+		free(tail);
+		free(scrubbed);
 	}
 	json_decref(journal);
 	proc_result_release(&p);

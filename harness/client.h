@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "check.h"
+#include "../model/redact.h"
 #include "../model/contract.h"
 #include "../model/jload.h"
 
@@ -48,6 +49,7 @@ struct client_config {
 	double timeout_s;
 	unsigned jobs;
 	int progress;
+	const struct redactor *redactor; /* secrets scrubbed from messages and evidence, or NULL */
 };
 
 /* Run every scenario; the results go into a check_run (release it with

@@ -16,6 +16,7 @@
 #include "import.h"
 #include "envelope.h"
 #include "import_doc.h"
+#include "utf8.h"
 
 /* --- rules -------------------------------------------------------------------------- */
 
@@ -941,7 +942,7 @@ json_t *contract_import(const char *text, size_t len, const char *source,
 	}
 	/* `text` need not end in a NUL or be UTF-8: work on a copy that is both */
 	copy = strndup(text, len);
-	d->text = copy ? import_utf8_clean(copy, &bad) : NULL;
+	d->text = copy ? utf8_sanitize(copy, &bad) : NULL;
 	free(copy);
 	if (d->text && (strcasestr(d->text, "<table") || strcasestr(d->text, "<tr"))) {
 		char *plain = import_html_to_text(d->text, strlen(d->text));

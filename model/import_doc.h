@@ -71,8 +71,7 @@ int import_is_message_key(const char *k);
 int import_is_status_key(const char *k);
 
 /* Reading the page. */
-/* A copy of `s` with each invalid UTF-8 byte replaced by U+FFFD, counted in *bad. */
-char *import_utf8_clean(const char *s, size_t *bad);
+
 char *import_html_to_text(const char *in, size_t len);
 int import_split_lines(struct doc *d);
 void import_read_tables(struct doc *d);

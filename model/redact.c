@@ -165,6 +165,22 @@ int redactor_add(struct redactor *r, const char *secret)
 	return 0;
 }
 
+int redactor_add_env(struct redactor *r, char *const *envp)
+{
+	for (; envp && *envp; envp++) {
+		const char *eq = strchr(*envp, '=');
+		char name[128];
+
+		if (!eq || (size_t)(eq - *envp) >= sizeof(name) || strlen(eq + 1) < 6)
+			continue;
+		memcpy(name, *envp, (size_t)(eq - *envp));
+		name[eq - *envp] = '\0';
+		if (redact_is_secret_name(name) && redactor_add(r, eq + 1))
+			return -1;
+	}
+	return 0;
+}
+
 char *redactor_apply(const struct redactor *r, const char *text)
 {
 	char *out = NULL;

@@ -37,6 +37,11 @@ void redactor_release(struct redactor *r);
 /* Remember a secret value; values shorter than 4 bytes are too common to scrub. */
 int redactor_add(struct redactor *r, const char *secret);
 
+/* Add the value of every variable in `envp` (NAME=VALUE, NULL-terminated)
+ * whose name redact_is_secret_name() calls secret and whose value has at
+ * least 6 bytes: API_TOKEN, STRIPE_KEY, DB_PASSWORD... Returns 0 or -1. */
+int redactor_add_env(struct redactor *r, char *const *envp);
+
 /* A copy of `text` with every known secret replaced. Returns a string to free(). */
 char *redactor_apply(const struct redactor *r, const char *text);
 
