@@ -110,11 +110,12 @@ bench-peers: deps
 	@timeout 3600 bench/peers.py
 
 FUZZ_SECONDS ?= 60
+FUZZ_SEED ?=
 fuzz: deps
 	@scripts/deps scripts/fuzz-packages
 	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang CFLAGS='-O1 -g -fno-omit-frame-pointer' \
 		SAN='-fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=all' fuzzers
-	@scripts/fuzz $(FUZZ_SECONDS) build/fuzz/fuzzers
+	@FUZZ_SEED=$(FUZZ_SEED) scripts/fuzz $(FUZZ_SECONDS) build/fuzz/fuzzers
 
 valgrind: deps
 	@scripts/deps scripts/valgrind-packages

@@ -550,7 +550,7 @@ static json_t *read_example_codes(struct doc *d)
 			continue;
 		/* the example's message and status are documented values */
 		m = json_object_get(err, problem ? "title" : "message");
-		if (json_is_string(m)) {
+		if (json_is_string(m) && *json_string_value(m)) {
 			const char *msg = json_string_value(m);
 
 			if (!ic->message && !d->has_message_col) {

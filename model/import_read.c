@@ -354,6 +354,8 @@ static void add_status(struct doc *d, int status, const char *meaning)
 {
 	size_t i;
 
+	if (!*meaning)  /* a status with no words is no entry */
+		return;
 	for (i = 0; i < d->nr_statuses; i++)
 		if (d->statuses[i].status == status)
 			return;
@@ -557,7 +559,8 @@ static size_t read_glued_table(struct doc *d, size_t i, int status_table)
 			if (!c)
 				continue;
 			rows++;
-			c->description = strdup(import_trim(l + at));
+			if (*import_trim(l + at))
+				c->description = strdup(import_trim(l + at));
 			if (category)
 				c->category = strdup(category);
 		}
