@@ -11,6 +11,7 @@
 #include "report.h"
 #include "../model/redact.h"
 #include "../model/tap.h"
+#include "../model/utf8.h"
 #include "../model/version.h"
 
 static const char *case_status(const struct case_result *cr)
@@ -87,21 +88,9 @@ void report_tap(FILE *out, const struct check_run *run)
 static size_t xml_char(const unsigned char *p)
 {
 	unsigned cp;
-	size_t n, i;
+	size_t n = utf8_char(p, &cp);
 
-	if (p[0] < 0x80)
-		return p[0] >= 0x20 || p[0] == '\t' || p[0] == '\n' || p[0] == '\r' ? 1 : 0;
-	if ((p[0] & 0xe0) == 0xc0) { n = 2; cp = p[0] & 0x1f; }
-	else if ((p[0] & 0xf0) == 0xe0) { n = 3; cp = p[0] & 0x0f; }
-	else if ((p[0] & 0xf8) == 0xf0) { n = 4; cp = p[0] & 0x07; }
-	else return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff || cp > 0x10ffff)
+	if (!n || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xfffe || cp == 0xffff)
 		return 0;
 	return n;
 }

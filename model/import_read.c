@@ -13,29 +13,32 @@
 #include "utf8.h"
 
 
-char *import_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *vformat(const char *fmt, va_list ap)
+{
+	char *s = NULL;
+
+	return vasprintf(&s, fmt, ap) < 0 ? NULL : s;
+}
+
 char *import_printf(const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
+	char *s;
 
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	s = vformat(fmt, ap);
 	va_end(ap);
 	return s;
 }
 
-void import_warn(struct doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void import_warn(struct doc *d, const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
+	char *s;
 	size_t i;
 
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	s = vformat(fmt, ap);
 	va_end(ap);
 	if (!s)
 		return;
@@ -47,15 +50,13 @@ void import_warn(struct doc *d, const char *fmt, ...)
 	free(s);
 }
 
-void import_note(struct doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void import_note(struct doc *d, const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
+	char *s;
 
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	s = vformat(fmt, ap);
 	va_end(ap);
 	if (s)
 		json_array_append_new(d->notes, json_string(s));
@@ -63,15 +64,12 @@ void import_note(struct doc *d, const char *fmt, ...)
 }
 
 void import_infer(struct icode *c, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-void import_infer(struct icode *c, const char *field, const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
+	char *s;
 
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	s = vformat(fmt, ap);
 	va_end(ap);
 	if (!s)
 		return;

@@ -7,14 +7,16 @@
 
 #include "utf8.h"
 
-/* Length of the valid UTF-8 sequence at p, or 0. */
-static size_t utf8_len(const unsigned char *p)
+size_t utf8_char(const unsigned char *p, unsigned *codepoint)
 {
 	unsigned cp;
 	size_t n, i;
 
-	if (p[0] < 0x80)
-		return 1;
+	if (p[0] < 0x80) {
+		cp = p[0];
+		n = 1;
+		goto out;
+	}
 	if ((p[0] & 0xe0) == 0xc0) { n = 2; cp = p[0] & 0x1f; }
 	else if ((p[0] & 0xf0) == 0xe0) { n = 3; cp = p[0] & 0x0f; }
 	else if ((p[0] & 0xf8) == 0xf0) { n = 4; cp = p[0] & 0x07; }
@@ -27,6 +29,9 @@ static size_t utf8_len(const unsigned char *p)
 	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
 	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
 		return 0;
+out:
+	if (codepoint)
+		*codepoint = cp;
 	return n;
 }
 
@@ -40,7 +45,7 @@ char *utf8_sanitize(const char *s, size_t *bad)
 	if (!out)
 		return NULL;
 	while (*p) {
-		size_t n = utf8_len(p);
+		size_t n = *p ? utf8_char(p, NULL) : 0;
 
 		if (!n) {
 			o = stpcpy(o, "\xef\xbf\xbd");  /* U+FFFD */
