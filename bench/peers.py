@@ -277,7 +277,8 @@ def sequence_bench(errata, wiremock, tmp, clients=32, rounds=20):
     for i in range(clients):
         c = http.client.HTTPConnection("127.0.0.1", errata.port, timeout=5)
         c.request("POST", "/__errata/scenarios", body=json.dumps({"id": "c%d" % i, "contract": "breezeblue", "cycle": True,
-                  "steps": [{"error": "GENERATION_INTERRUPTED", "repeat": 2}, {"status": 200}]}))
+                  "steps": [{"error": "GENERATION_INTERRUPTED", "repeat": 2}, {"status": 200}]}),
+                  headers={"Content-Type": "application/json"})
         c.getresponse().read()
     # WireMock: three stubs and two states per client, selected by a header
     for i in range(clients):

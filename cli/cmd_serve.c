@@ -17,8 +17,8 @@
 
 static const char usage[] =
 	"usage: errata serve [--contracts PATH]... [--listen HOST:PORT] [--port-file FILE]\n"
-	"                    [--journal-size N] [--admin-token TOKEN] [--threads N]\n"
-	"                    [--scenarios FILE] [--rate-limit N/s|m|h] [--max-concurrent N]\n"
+	"                    [--journal-size N] [--admin-token-file FILE] [--admin-host NAME]...\n"
+	"                    [--threads N] [--scenarios FILE] [--rate-limit N/s|m|h] [--max-concurrent N]\n"
 	"\n"
 	"Serve every documented error of the contracts on demand.\n"
 	"\n"
@@ -27,8 +27,12 @@ static const char usage[] =
 	"  --listen HOST:PORT  default 127.0.0.1:8080; port 0 picks a free port\n"
 	"  --port-file FILE    write the bound port there once listening\n"
 	"  --journal-size N    requests kept in the journal (default 10000; 0: off)\n"
-	"  --admin-token TOKEN admin requests need 'Authorization: Bearer TOKEN';\n"
-	"                      required to listen on a non-loopback address\n"
+	"  --admin-token-file FILE  admin requests need 'Authorization: Bearer TOKEN'\n"
+	"                      with the token in FILE (first line); or set\n"
+	"                      ERRATA_ADMIN_TOKEN; required off loopback. (--admin-token\n"
+	"                      TOKEN works too, but shows the token in ps)\n"
+	"  --admin-host NAME   a Host name the admin API also answers to (repeatable);\n"
+	"                      it answers to loopback and the bound address\n"
 	"  --threads N         worker threads (default: one per core)\n"
 	"  --scenarios FILE    scenarios to load at start-up (one object or an array)\n"
 	"  --rate-limit N/s    a token bucket per API key (or client address): over it,\n"
@@ -160,6 +164,32 @@ static int number(const char *s, unsigned long max, unsigned long *out)
 	return *end || errno || *out > max ? -1 : 0;
 }
 
+/* The admin token from the first line of `file`, into buf. 0 or -1 (said). */
+static int read_token_file(const char *file, char *buf, size_t size)
+{
+	FILE *f = fopen(file, "r");
+	size_t n;
+
+	if (!f) {
+		fprintf(stderr, "errata serve: cannot open admin token file '%s': %s\n", file, strerror(errno));
+		return -1;
+	}
+	if (!fgets(buf, (int)size, f))
+		buf[0] = '\0';
+	fclose(f);
+	n = strcspn(buf, "\r\n");
+	if (n == size - 1 && buf[n] == '\0') {
+		fprintf(stderr, "errata serve: the admin token in '%s' is longer than %zu bytes\n", file, size - 2);
+		return -1;
+	}
+	buf[n] = '\0';
+	if (!*buf) {
+		fprintf(stderr, "errata serve: the admin token file '%s' is empty\n", file);
+		return -1;
+	}
+	return 0;
+}
+
 static int write_port_file(const char *file, unsigned port)
 {
 	char tmp[4096];
@@ -221,7 +251,9 @@ int cmd_serve(int argc, char **argv)
 	struct mock_config cfg = { 0 };
 	struct mock *m = NULL;
 	const char *port_file = NULL, *scenarios_file = NULL;
-	char host[256] = "127.0.0.1", why[512];
+	char host[256] = "127.0.0.1", why[512], token[1024];
+	const char *admin_hosts[16];
+	size_t nr_admin_hosts = 0;
 	unsigned long n;
 	sigset_t sigs;
 	int i, sig, rc = 2, have_contracts = 0;
@@ -265,6 +297,17 @@ int cmd_serve(int argc, char **argv)
 				goto out;
 			}
 			cfg.admin_token = v;
+		} else if (!strcmp(a, "--admin-token-file")) {
+			if (read_token_file(v, token, sizeof(token)))
+				goto out;
+			cfg.admin_token = token;
+		} else if (!strcmp(a, "--admin-host")) {
+			if (!*v || strlen(v) > 253 || strpbrk(v, " /:@\t") ||
+			    nr_admin_hosts == sizeof(admin_hosts) / sizeof(admin_hosts[0])) {
+				fprintf(stderr, "errata serve: --admin-host '%s' is not a host name (at most 16 of them)\n", v);
+				goto out;
+			}
+			admin_hosts[nr_admin_hosts++] = v;
 		} else if (!strcmp(a, "--scenarios")) {
 			scenarios_file = v;
 		} else if (!strcmp(a, "--rate-limit")) {
@@ -297,8 +340,12 @@ int cmd_serve(int argc, char **argv)
 		if (bad)
 			goto out;
 	}
+	if (!cfg.admin_token && getenv("ERRATA_ADMIN_TOKEN") && *getenv("ERRATA_ADMIN_TOKEN"))
+		cfg.admin_token = getenv("ERRATA_ADMIN_TOKEN");
+	cfg.admin_hosts = admin_hosts;
+	cfg.nr_admin_hosts = nr_admin_hosts;
 	if (!mock_is_loopback(host) && !cfg.admin_token) {
-		fprintf(stderr, "errata serve: refusing to listen on '%s' without --admin-token "
+		fprintf(stderr, "errata serve: refusing to listen on '%s' without an admin token "
 			"(the admin API would be open to the network)\n", host);
 		goto out;
 	}

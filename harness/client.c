@@ -355,7 +355,8 @@ struct client_job {
 static void run_one(const struct client_config *cfg, const struct client_scenario *sc, struct case_result *cr)
 {
 	struct contract *contracts[1] = { cfg->contract };
-	struct mock_config mc = { contracts, 1, "127.0.0.1", 0, 100000, NULL, 1, 0, 0, 0 };
+	struct mock_config mc = { .contracts = contracts, .nr_contracts = 1, .host = "127.0.0.1",
+				  .journal_size = 100000, .threads = 1 };
 	struct load_error err;
 	struct proc_result p = { 0 };
 	struct attempt a[200];

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "internal.h"
 #include "../model/version.h"
@@ -37,6 +38,89 @@ static int authorised(const struct mock *m, struct MHD_Connection *conn)
 		return 1;
 	auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	return auth && !strncmp(auth, "Bearer ", 7) && same_secret(auth + 7, m->admin_token);
+}
+
+/* The host part of a Host header or an origin's authority: "[::1]:80" gives
+ * "::1", "localhost:8080" "localhost". 0, or -1 when it is malformed. */
+static int host_part(const char *authority, char *out, size_t size)
+{
+	const char *end;
+	size_t n;
+
+	if (*authority == '[') {
+		end = strchr(authority, ']');
+		if (!end || (end[1] && end[1] != ':'))
+			return -1;
+		authority++;
+	} else {
+		end = authority + strcspn(authority, ":");
+	}
+	n = (size_t)(end - authority);
+	if (!n || n >= size)
+		return -1;
+	memcpy(out, authority, n);
+	out[n] = '\0';
+	return 0;
+}
+
+/* A name the admin API answers to: loopback, the bound address, or one
+ * given with --admin-host. Compared whole, case-insensitively. */
+static int allowed_host(const struct mock *m, const char *authority)
+{
+	char host[256];
+	size_t i;
+
+	if (host_part(authority, host, sizeof(host)))
+		return 0;
+	if (mock_is_loopback(host) || !strcasecmp(host, m->host))
+		return 1;
+	for (i = 0; i < m->nr_admin_hosts; i++)
+		if (!strcasecmp(host, m->admin_hosts[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * What keeps a web page out (DNS rebinding, cross-site requests): NULL, or
+ * why the request is refused, with the status into *status.
+ *  - Host must name the mock: loopback, the bound address, or --admin-host;
+ *  - a browser's Origin must be such a host too, and Sec-Fetch-Site, when a
+ *    browser sends it, "same-origin" or "none";
+ *  - a write (POST, PUT, PATCH) must say it is JSON, which a page cannot
+ *    send without a CORS preflight that the mock never grants.
+ */
+static const char *browser_guard(const struct mock *m, struct MHD_Connection *conn,
+				 const char *method, unsigned *status)
+{
+	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+	const char *site = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Sec-Fetch-Site");
+	const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+
+	*status = MHD_HTTP_FORBIDDEN;
+	if (host && !allowed_host(m, host))
+		return "the Host header does not name this mock (loopback, its address, or an --admin-host)";
+	if (origin) {
+		const char *auth = strstr(origin, "://");
+
+		if (!auth || strncasecmp(origin, "http", 4) || !allowed_host(m, auth + 3))
+			return "a cross-origin request from a web page";
+	}
+	if (site && strcmp(site, "same-origin") && strcmp(site, "none"))
+		return "a cross-site request from a web page (Sec-Fetch-Site)";
+	if (!strcmp(method, "POST") || !strcmp(method, "PUT") || !strcmp(method, "PATCH")) {
+		size_t n = type ? strcspn(type, ";") : 0;
+
+		while (n && (type[n - 1] == ' ' || type[n - 1] == '\t'))
+			n--;
+		if (!type || !((n == 16 && !strncasecmp(type, "application/json", 16)) ||
+			       (n > 17 && !strncasecmp(type, "application/", 12) &&
+				!strncasecmp(type + n - 5, "+json", 5)))) {
+			*status = MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
+			return "admin writes need Content-Type: application/json";
+		}
+	}
+	return NULL;
 }
 
 static json_t *endpoint_list(void)
@@ -125,10 +209,16 @@ static enum MHD_Result add_scenario(struct mock *m, struct MHD_Connection *conn,
 				    "Invalid scenario", why, NULL);
 	}
 	json_decref(def);
-	if (scenarios_add(&m->scenarios, sc, why, sizeof(why))) {
+	switch (scenarios_add(&m->scenarios, sc, why, sizeof(why))) {
+	case SCENARIOS_ADDED:
+		break;
+	case SCENARIOS_EXISTS:
 		scenario_unref(sc);
 		return mock_problem(m, conn, MHD_HTTP_CONFLICT, "scenario-exists",
 				    "Scenario not added", why, NULL);
+	case SCENARIOS_FULL:
+		scenario_unref(sc);
+		return mock_problem(m, conn, 507, "registry-full", "Scenario registry full", why, NULL);
 	}
 	return mock_reply_json(conn, MHD_HTTP_CREATED, "application/json",
 			       json_pack("{ss}", "id", sc->id));
@@ -165,7 +255,12 @@ enum MHD_Result admin_handle(struct mock *m, struct MHD_Connection *conn,
 {
 	const char *what = url + strlen("/__errata");
 	int get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+	unsigned status;
+	const char *refused = browser_guard(m, conn, method, &status);
 
+	if (refused)
+		return mock_problem(m, conn, status, status == MHD_HTTP_FORBIDDEN ? "forbidden" : "unsupported-media-type",
+				    status == MHD_HTTP_FORBIDDEN ? "Forbidden" : "Unsupported media type", refused, NULL);
 	if (!authorised(m, conn)) {
 		struct MHD_Response *r;
 		enum MHD_Result ret;

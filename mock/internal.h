@@ -47,6 +47,9 @@ struct mock {
 	struct timer timer;
 	atomic_int stopping;
 	char *admin_token;
+	char host[64];               /* the bound address, as given */
+	char **admin_hosts;          /* more names the admin API answers to */
+	size_t nr_admin_hosts;
 	struct timespec started;     /* CLOCK_MONOTONIC */
 	char boot[12];               /* per-process prefix of request ids */
 	atomic_uint_least64_t next_request, next_connection;
@@ -107,7 +110,8 @@ void record(struct mock *m, struct MHD_Connection *conn, const char *method,
 
 /* --- respond.c --- */
 
-#define REPLY_MAX_HEADERS 16
+/* A response's own headers (at most 16) and a step's */
+#define REPLY_MAX_HEADERS (16 + STEP_MAX_HEADERS)
 
 /* A response being built: kept as data so it can also be stored for replay. */
 struct reply {

@@ -8,6 +8,7 @@
 
 #include "journal.h"
 #include "../model/redact.h"
+#include "../model/utf8.h"
 
 int journal_init(struct journal *j, size_t capacity)
 {
@@ -41,63 +42,90 @@ uint64_t journal_hash(uint64_t h, const void *data, size_t len)
 	return h;
 }
 
-/* Append s and its NUL if it fits in `cap`; returns 0, or -1 when it does not. */
-static int pack(char *blob, size_t *len, size_t cap, const char *s)
-{
-	size_t n = strlen(s ? s : "") + 1;
+/*
+ * An entry is laid out in two steps that cannot disagree: plan() decides
+ * every string's length once (cutting on a character boundary what does
+ * not fit in JOURNAL_ENTRY_MAX, and marking the entry truncated), then the
+ * blob is allocated at exactly the planned size and filled from the plan.
+ */
+#define FIELDS (JOURNAL_FIXED + 2 * JOURNAL_MAX_PAIRS)
 
-	if (*len + n > cap)
-		return -1;
-	if (blob)
-		memcpy(blob + *len, s ? s : "", n);
-	*len += n;
-	return 0;
+struct plan {
+	const char *s[FIELDS];
+	size_t len[FIELDS];
+	unsigned n;
+	size_t total;            /* bytes of the blob: every string and its NUL */
+	int truncated;
+};
+
+/* Plan s (NULL: ""), cut to `cap` bytes and to the room that is left. */
+static void plan_add(struct plan *p, const char *s, size_t cap)
+{
+	size_t len = s ? strlen(s) : 0;
+	size_t room = p->total < JOURNAL_ENTRY_MAX ? JOURNAL_ENTRY_MAX - p->total - 1 : 0;
+
+	if (cap > room)
+		cap = room;
+	if (len > cap) {
+		len = utf8_cut(s, len, cap);
+		p->truncated = 1;
+	}
+	p->s[p->n] = s ? s : "";
+	p->len[p->n++] = len;
+	p->total += len + 1;
 }
 
-/* Pack name/value pairs (secrets already redacted); counts what fitted. */
-static void pack_pairs(char *blob, size_t *len, size_t cap, const char *const *pairs,
-		       unsigned nr, unsigned *kept, int *truncated)
+/* Plan name/value pairs while whole pairs fit; the first that does not is
+ * cut to what is left and the rest are dropped, the entry marked truncated. */
+static unsigned plan_pairs(struct plan *p, const char *const *pairs, unsigned nr)
 {
 	unsigned i;
 
-	for (i = 0; i < nr; i++) {
-		const char *name = pairs[2 * i], *value = pairs[2 * i + 1];
-		size_t before = *len;
+	for (i = 0; i < nr && !p->truncated; i++) {
+		size_t room = JOURNAL_ENTRY_MAX - p->total; /* plan_add keeps total <= MAX */
+		size_t need = strlen(pairs[2 * i]) + strlen(pairs[2 * i + 1]) + 2;
 
-		if (pack(blob, len, cap, name) || pack(blob, len, cap, value)) {
-			*len = before;
-			*truncated = 1;
-			return;
-		}
-		(*kept)++;
+		if (p->n + 2 > FIELDS || room < 2)
+			break;
+		/* a pair that does not fit whole: the name gets at most half */
+		plan_add(p, pairs[2 * i], need <= room ? room : (room - 2) / 2);
+		plan_add(p, pairs[2 * i + 1], room);
 	}
+	if (i < nr)
+		p->truncated = 1;
+	return i;
 }
 
-/* Lay out an entry's strings: with blob NULL, only measure. */
-static size_t layout(char *blob, const struct journal_record *r, struct journal_entry *e)
+static void plan_entry(struct plan *p, const struct journal_record *r, struct journal_entry *e)
 {
-	size_t len = 0, cap = JOURNAL_ENTRY_MAX;
+	/* caps that add up to well under JOURNAL_ENTRY_MAX: the fixed strings
+	 * always fit, and headers have at least 4 KiB */
+	static const size_t cap[JOURNAL_FIXED] = { 256, 8192, 256, 256, JOURNAL_KEY_MAX, 256, 256 };
+	const char *fixed[JOURNAL_FIXED] = { r->method, r->path, r->contract, r->code,
+					     r->idempotency_key, r->scenario, r->fault };
+	unsigned i;
 
-	e->nr_headers = e->nr_query = 0;
-	e->truncated = 0;
-	if (pack(blob, &len, cap, r->method) || pack(blob, &len, cap, r->path) ||
-	    pack(blob, &len, cap, r->contract) || pack(blob, &len, cap, r->code) ||
-	    pack(blob, &len, cap, r->idempotency_key) || pack(blob, &len, cap, r->scenario) ||
-	    pack(blob, &len, cap, r->fault)) {
-		/* a path this long is cut; the seven strings must all be there */
-		len = 0;
-		pack(blob, &len, cap, r->method);
-		pack(blob, &len, cap, "");
-		pack(blob, &len, cap, r->contract);
-		pack(blob, &len, cap, r->code);
-		pack(blob, &len, cap, "");
-		pack(blob, &len, cap, r->scenario);
-		pack(blob, &len, cap, r->fault);
-		e->truncated = 1;
+	memset(p, 0, sizeof(*p));
+	for (i = 0; i < JOURNAL_FIXED; i++)
+		plan_add(p, fixed[i], cap[i]);
+	e->nr_headers = plan_pairs(p, r->headers, r->nr_headers);
+	e->nr_query = plan_pairs(p, r->query, r->nr_query);
+	e->truncated = p->truncated || r->dropped;
+}
+
+static char *plan_fill(const struct plan *p)
+{
+	char *blob = malloc(p->total), *o = blob;
+	unsigned i;
+
+	if (!blob)
+		return NULL;
+	for (i = 0; i < p->n; i++) {
+		memcpy(o, p->s[i], p->len[i]);
+		o += p->len[i];
+		*o++ = '\0';
 	}
-	pack_pairs(blob, &len, cap, r->headers, r->nr_headers, &e->nr_headers, &e->truncated);
-	pack_pairs(blob, &len, cap, r->query, r->nr_query, &e->nr_query, &e->truncated);
-	return len;
+	return blob;
 }
 
 /* Replace secret values in name/value pairs, in place: decided once per header. */
@@ -113,16 +141,17 @@ static void redact_pairs(const char **pairs, unsigned nr)
 void journal_append(struct journal *j, const struct journal_record *r)
 {
 	struct journal_entry e = { 0 };
+	struct plan p;
 	char *old;
 
 	if (!j->capacity)
 		return;
 	redact_pairs(r->headers, r->nr_headers);
 	redact_pairs(r->query, r->nr_query);
-	e.blob = malloc(layout(NULL, r, &e));
+	plan_entry(&p, r, &e);
+	e.blob = plan_fill(&p);
 	if (!e.blob)
 		return;
-	layout(e.blob, r, &e);
 	e.connection = r->connection;
 	e.t_us = r->t_us;
 	clock_gettime(CLOCK_REALTIME, &e.wall);
@@ -160,10 +189,41 @@ static const char *entry_scenario(const struct journal_entry *e)
 	return p;
 }
 
+/*
+ * A stored string as JSON: as it is when it is UTF-8, else escaped (bytes
+ * as \xHH, backslashes doubled), and `member` listed in the entry's
+ * "escaped" array, so that no byte is lost and no two values collide.
+ */
+static json_t *jstr(const char *s, const char *member, json_t *escaped)
+{
+	int esc = 0;
+	char *t = utf8_escape(s, strlen(s), &esc);
+	json_t *v = t ? json_string(t) : NULL;
+
+	free(t);
+	if (esc) {
+		size_t i;
+		json_t *m;
+
+		json_array_foreach(escaped, i, m)
+			if (!strcmp(json_string_value(m), member))
+				break;
+		if (i == json_array_size(escaped))
+			json_array_append_new(escaped, json_string(member));
+	}
+	return v ? v : json_string("");
+}
+
+/* A member that is null when empty. */
+static json_t *jstr_or_null(const char *s, const char *member, json_t *escaped)
+{
+	return *s ? jstr(s, member, escaped) : json_null();
+}
+
 static json_t *entry_json(const struct journal_entry *e)
 {
 	const char *p = e->blob, *method, *path, *contract, *code, *idem, *scenario, *fault;
-	json_t *o, *headers = json_array(), *query = json_object();
+	json_t *o, *headers = json_array(), *query = json_object(), *escaped = json_array();
 	char when[96], hash[32];
 	struct tm tm;
 	unsigned i;
@@ -178,34 +238,43 @@ static json_t *entry_json(const struct journal_entry *e)
 	for (i = 0; i < e->nr_headers; i++) {
 		const char *n = next_str(&p), *v = next_str(&p);
 
-		json_array_append_new(headers, json_pack("[ss]", n, v));
+		json_array_append_new(headers, json_pack("[oo]", jstr(n, "headers", escaped),
+							 jstr(v, "headers", escaped)));
 	}
 	for (i = 0; i < e->nr_query; i++) {
 		const char *n = next_str(&p), *v = next_str(&p);
+		json_t *k = jstr(n, "query", escaped);
 
-		json_object_set_new(query, n, json_string(v));
+		json_object_set_new(query, json_string_value(k), jstr(v, "query", escaped));
+		json_decref(k);
 	}
-	gmtime_r(&e->wall.tv_sec, &tm);
+	if (!gmtime_r(&e->wall.tv_sec, &tm))
+		memset(&tm, 0, sizeof(tm));
 	snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
 		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
 		 tm.tm_sec, e->wall.tv_nsec / 1000000);
 	snprintf(hash, sizeof(hash), "fnv1a64:%016llx", (unsigned long long)e->body_hash);
-	o = json_pack("{sI sI sI ss ss ss so so sI ss si}",
+	o = json_pack("{sI sI sI ss so so so so sI ss si}",
 		      "seq", (json_int_t)e->seq, "t_us", (json_int_t)e->t_us,
 		      "connection", (json_int_t)e->connection, "time", when,
-		      "method", method, "path", path, "headers", headers, "query", query,
+		      "method", jstr(method, "method", escaped), "path", jstr(path, "path", escaped),
+		      "headers", headers, "query", query,
 		      "body_size", (json_int_t)e->body_size, "body_hash", hash,
 		      "status", e->status);
-	json_object_set_new(o, "contract", *contract ? json_string(contract) : json_null());
-	json_object_set_new(o, "code", *code ? json_string(code) : json_null());
-	json_object_set_new(o, "idempotency_key", *idem ? json_string(idem) : json_null());
-	json_object_set_new(o, "scenario", *scenario ? json_string(scenario) : json_null());
+	json_object_set_new(o, "contract", jstr_or_null(contract, "contract", escaped));
+	json_object_set_new(o, "code", jstr_or_null(code, "code", escaped));
+	json_object_set_new(o, "idempotency_key", jstr_or_null(idem, "idempotency_key", escaped));
+	json_object_set_new(o, "scenario", jstr_or_null(scenario, "scenario", escaped));
 	json_object_set_new(o, "step", e->step >= 0 ? json_integer(e->step) : json_null());
-	json_object_set_new(o, "fault", *fault ? json_string(fault) : json_null());
+	json_object_set_new(o, "fault", jstr_or_null(fault, "fault", escaped));
 	json_object_set_new(o, "delay_ms", json_integer(e->delay_ms));
 	json_object_set_new(o, "replayed", json_boolean(e->replayed));
 	if (e->truncated)
 		json_object_set_new(o, "truncated", json_true());
+	if (json_array_size(escaped))
+		json_object_set_new(o, "escaped", escaped);
+	else
+		json_decref(escaped);
 	return o;
 }
 

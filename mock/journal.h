@@ -11,8 +11,16 @@
 #include <time.h>
 #include <jansson.h>
 
-/* Bytes of method, path, headers and query kept per entry; the rest is cut. */
+/*
+ * Bytes kept per entry. The method, contract, code, scenario and fault keep
+ * 256 bytes each, the path 8 KiB, the Idempotency-Key JOURNAL_KEY_MAX; the
+ * headers and query what is left (at least 4 KiB). What does not fit is cut
+ * on a character boundary and the entry is marked "truncated".
+ */
 #define JOURNAL_ENTRY_MAX 16384
+#define JOURNAL_KEY_MAX 2048
+#define JOURNAL_FIXED 7          /* method, path, contract, code, key, scenario, fault */
+#define JOURNAL_MAX_PAIRS 128    /* header and query pairs planned per entry */
 
 struct journal_entry {
 	uint64_t seq;            /* 1, 2, ... in arrival order; 0: slot unused */
@@ -20,7 +28,7 @@ struct journal_entry {
 	int64_t t_us;            /* monotonic microseconds since the mock started */
 	struct timespec wall;
 	int status;              /* 0 when a fault sent no status */
-	int truncated;           /* headers or query did not fit */
+	int truncated;           /* something was cut or dropped */
 	int step;                /* the scenario step served, or -1 */
 	int replayed;            /* an idempotent replay */
 	long long delay_ms;
@@ -53,6 +61,7 @@ struct journal_record {
 	unsigned nr_headers;
 	const char **query;          /* name, value, ... (the same) */
 	unsigned nr_query;
+	int dropped;                 /* the caller left out headers or query pairs */
 	uint64_t body_size, body_hash;
 	int status;
 };

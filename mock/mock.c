@@ -20,6 +20,7 @@
 #include "../model/envelope.h"
 #include "../model/ratelimit.h"
 #include "../model/retry_after.h"
+#include "../model/utf8.h"
 
 #define BODY_MAX (1 << 20)  /* request bodies above this get 413 */
 /* A body over BODY_MAX is read and dropped up to this, so a client that
@@ -116,13 +117,14 @@ enum MHD_Result mock_problem(struct mock *m, struct MHD_Connection *conn, unsign
 			     const char *slug, const char *title, const char *detail,
 			     json_t *valid)
 {
-	char type[96];
+	char type[96], *text = utf8_sanitize(detail, NULL); /* it may quote the request */
 	json_t *p;
 
 	(void)m;
 	snprintf(type, sizeof(type), "/__errata/problems/%s", slug);
 	p = json_pack("{ss ss si ss}", "type", type, "title", title, "status", (int)status,
-		      "detail", detail);
+		      "detail", text ? text : "");
+	free(text);
 	if (valid)
 		json_object_set_new(p, "valid", valid);
 	return mock_reply_json(conn, status, "application/problem+json", p);
@@ -175,6 +177,7 @@ static void unprepare(struct mount *mt)
 struct collect {
 	const char *kv[2 * MAX_HEADERS];
 	unsigned n, max;
+	int dropped;                 /* more than max were there */
 };
 
 static enum MHD_Result collect_kv(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -187,6 +190,8 @@ static enum MHD_Result collect_kv(void *cls, enum MHD_ValueKind kind, const char
 		c->kv[2 * c->n] = key;
 		c->kv[2 * c->n + 1] = value ? value : "";
 		c->n++;
+	} else {
+		c->dropped = 1;
 	}
 	return MHD_YES;
 }
@@ -222,6 +227,7 @@ void record_ex(struct mock *m, struct MHD_Connection *conn, const char *method,
 	r.nr_headers = h.n;
 	r.query = q.kv;
 	r.nr_query = q.n;
+	r.dropped = h.dropped || q.dropped;
 	r.body_size = rq && rq != NO_BODY ? rq->body_size : 0;
 	r.body_hash = rq && rq != NO_BODY ? rq->body_hash : JOURNAL_HASH_INIT;
 	r.status = status;
@@ -307,17 +313,21 @@ static const struct contract_code *limit_code(const struct contract *c, int conc
 	return cc;
 }
 
-/* The key a rate limit counts by: the API key, else the client address. */
-static void limit_key(struct MHD_Connection *conn, char *out, size_t size)
+/* The key a rate limit counts by, whole: the API key, else the client
+ * address. Returns `buf` or a new string to free() when the key is longer. */
+static char *limit_key(struct MHD_Connection *conn, char *buf, size_t size)
 {
 	const char *k = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	const union MHD_ConnectionInfo *ci;
+	char *out = buf;
 
 	if (!k)
 		k = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Api-Key");
 	if (k) {
-		snprintf(out, size, "key:%s", k);
-		return;
+		if (strlen(k) + 5 > size && !(out = malloc(strlen(k) + 5)))
+			return NULL;
+		sprintf(out, "key:%s", k);
+		return out;
 	}
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
@@ -326,6 +336,7 @@ static void limit_key(struct MHD_Connection *conn, char *out, size_t size)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)ci->client_addr)->sin6_addr, out, (socklen_t)size);
 	else
 		snprintf(out, size, "unknown");
+	return out;
 }
 
 static int applies_idempotency(const struct contract *c, const char *method)
@@ -340,6 +351,99 @@ static int applies_idempotency(const struct contract *c, const char *method)
 		if (!strcasecmp(json_string_value(v), method))
 			return 1;
 	return 0;
+}
+
+/* A replay of a stored response. */
+static enum MHD_Result replay(struct mock *m, struct MHD_Connection *conn, const char *method,
+			      const char *url, const struct mount *mt, const struct scenario *sc,
+			      const struct request *rq, struct idem_reply *stored)
+{
+	struct reply rp;
+	struct served sv = { sc ? sc->id : NULL, NULL, -1, 1, 0 };
+	const struct contract_code *seen = NULL;
+	enum MHD_Result ret;
+	unsigned i;
+
+	reply_init(&rp);
+	rp.status = stored->status;
+	for (i = 0; i < stored->nr_headers; i++)
+		reply_header(&rp, stored->names[i], stored->values[i]);
+	rp.body = stored->body;
+	rp.len = stored->body_len;
+	ret = send_reply(conn, &rp, 1);
+	for (i = 0; i < mt->c->nr_codes && !seen; i++)
+		if (mt->codes[i].len == stored->body_len &&
+		    !memcmp(mt->codes[i].body, stored->body, stored->body_len))
+			seen = mt->codes[i].cc;
+	record_ex(m, conn, method, url, mt, seen, stored->status, rq, &sv);
+	idem_reply_release(stored);
+	return ret;
+}
+
+/*
+ * The Idempotency-Key stage: 0 to go on serving (a new key, now in flight
+ * and owned by the request), or 1 with *ret when the key decided the
+ * response (a replay, a conflict, a key in flight, out of memory). The key
+ * is compared whole, scoped by contract; one idem_begin() decides.
+ */
+static int idempotency(struct mock *m, struct MHD_Connection *conn, const char *method,
+		       const char *url, const struct mount *mt, const struct scenario *sc,
+		       const char *key, void **req_cls, enum MHD_Result *ret)
+{
+	struct request *rq = *req_cls;
+	struct idem_reply stored;
+	const struct contract_code *conflict;
+	uint64_t fp = journal_hash(JOURNAL_HASH_INIT, method, strlen(method) + 1);
+	uint64_t body = rq && rq != NO_BODY ? rq->body_hash : JOURNAL_HASH_INIT;
+	char *scoped = malloc(mt->id_len + strlen(key) + 2);
+
+	fp = journal_hash(fp, url, strlen(url) + 1);
+	fp = journal_hash(fp, &body, sizeof(body));
+	if (!scoped) {
+		*ret = MHD_NO;
+		return 1;
+	}
+	sprintf(scoped, "%s\n%s", mt->c->id, key);
+	switch (idem_begin(&m->idem, scoped, fp, mock_now_us(m),
+			   (int64_t)mt->c->idempotency_ttl * 1000000, &stored)) {
+	case IDEM_NEW:
+		if (!(rq = ensure_request(req_cls))) {
+			idem_abort(&m->idem, scoped);
+			free(scoped);
+			*ret = MHD_NO;
+			return 1;
+		}
+		rq->m = m;
+		rq->idem_key = scoped;
+		return 0;
+	case IDEM_REPLAY:
+		free(scoped);
+		*ret = replay(m, conn, method, url, mt, sc, rq, &stored);
+		return 1;
+	case IDEM_IN_FLIGHT:
+		free(scoped);
+		conflict = mt->c->idempotency_conflict ? contract_find(mt->c, mt->c->idempotency_conflict) : NULL;
+		if (conflict && conflict->status == 409) {
+			*ret = serve_code(m, conn, method, url, mt, conflict, -1, 0, rq);
+			return 1;
+		}
+		record(m, conn, method, url, mt, NULL, 409, rq);
+		*ret = mock_problem(m, conn, MHD_HTTP_CONFLICT, "idempotency-key-in-use", "Idempotency-Key in use",
+				    "a request with this key is still being processed", NULL);
+		return 1;
+	case IDEM_CONFLICT:
+		break;
+	}
+	free(scoped);
+	conflict = mt->c->idempotency_conflict ? contract_find(mt->c, mt->c->idempotency_conflict) : NULL;
+	if (conflict) {
+		*ret = serve_code(m, conn, method, url, mt, conflict, -1, 0, rq);
+		return 1;
+	}
+	record(m, conn, method, url, mt, NULL, 422, rq);
+	*ret = mock_problem(m, conn, 422, "idempotency-key-reused", "Idempotency-Key reused",
+			    "this key was used with a different request", NULL);
+	return 1;
 }
 
 static enum MHD_Result api(struct mock *m, struct MHD_Connection *conn, const char *url,
@@ -358,6 +462,15 @@ static enum MHD_Result api(struct mock *m, struct MHD_Connection *conn, const ch
 		snprintf(why, sizeof(why), "the request body is over %d bytes", BODY_MAX);
 		record(m, conn, method, url, mt, NULL, 413, rq);
 		return mock_problem(m, conn, 413, "body-too-large", "Request body too large", why, NULL);
+	}
+	key = mt->c->idempotency_header ?
+		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, mt->c->idempotency_header) : NULL;
+	if (key && strlen(key) > IDEM_KEY_MAX) {
+		snprintf(why, sizeof(why), "the %s header has %zu bytes; the mock keeps keys of at most %d",
+			 mt->c->idempotency_header, strlen(key), IDEM_KEY_MAX);
+		record(m, conn, method, url, mt, NULL, 400, rq);
+		return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "idempotency-key-too-long",
+				    "Idempotency-Key too long", why, NULL);
 	}
 	if (m->max_concurrent) {
 		int active;
@@ -392,16 +505,18 @@ static enum MHD_Result api(struct mock *m, struct MHD_Connection *conn, const ch
 		}
 	}
 	if (m->rate_limited) {
-		char lkey[300];
-		int remaining;
+		char buf[128], *lkey;
+		int remaining, allowed;
 		long long reset;
 
-		if (!(rq = ensure_request(req_cls)))
+		if (!(rq = ensure_request(req_cls)) || !(lkey = limit_key(conn, buf, sizeof(buf))))
 			return MHD_NO;
 		rq->m = m;
-		limit_key(conn, lkey, sizeof(lkey));
 		rq->rl_on = 1;
-		if (!limiter_take(&m->limiter, lkey, mock_now_us(m), &remaining, &reset)) {
+		allowed = limiter_take(&m->limiter, lkey, mock_now_us(m), &remaining, &reset);
+		if (lkey != buf)
+			free(lkey);
+		if (!allowed) {
 			rq->rl_remaining = 0;
 			rq->rl_reset = reset;
 			cc = limit_code(mt->c, 0);
@@ -475,73 +590,13 @@ static enum MHD_Result api(struct mock *m, struct MHD_Connection *conn, const ch
 					    "Idempotency-Key missing", why, NULL);
 		}
 		if (key) {
-			char scoped[600];
-			struct idem_reply stored;
-			uint64_t fp = journal_hash(JOURNAL_HASH_INIT, method, strlen(method) + 1);
-			uint64_t body = rq && rq != NO_BODY ? rq->body_hash : JOURNAL_HASH_INIT;
+			enum MHD_Result ret;
 
-			fp = journal_hash(fp, url, strlen(url) + 1);
-			fp = journal_hash(fp, &body, sizeof(body));
-			snprintf(scoped, sizeof(scoped), "%s\n%.500s", mt->c->id, key);
-			switch (idem_begin(&m->idem, scoped, fp, mock_now_us(m),
-					   (int64_t)mt->c->idempotency_ttl * 1000000, &stored)) {
-			case IDEM_NEW:
-				if (!(rq = ensure_request(req_cls))) {
-					idem_abort(&m->idem, scoped);
-					scenario_unref(sc);
-					return MHD_NO;
-				}
-				rq->m = m;
-				rq->idem_key = strdup(scoped);
-				break;
-			case IDEM_REPLAY: {
-				struct reply rp;
-				struct served sv = { sc ? sc->id : NULL, NULL, -1, 1, 0 };
-				const struct contract_code *seen = NULL;
-				enum MHD_Result ret;
-				unsigned i;
-
-				reply_init(&rp);
-				rp.status = stored.status;
-				for (i = 0; i < stored.nr_headers; i++)
-					reply_header(&rp, stored.names[i], stored.values[i]);
-				rp.body = stored.body;
-				rp.len = stored.body_len;
-				ret = send_reply(conn, &rp, 1);
-				for (i = 0; i < mt->c->nr_codes && !seen; i++)
-					if (mt->codes[i].len == stored.body_len &&
-					    !memcmp(mt->codes[i].body, stored.body, stored.body_len))
-						seen = mt->codes[i].cc;
-				record_ex(m, conn, method, url, mt, seen, stored.status, rq, &sv);
-				idem_reply_release(&stored);
+			if (idempotency(m, conn, method, url, mt, sc, key, req_cls, &ret)) {
 				scenario_unref(sc);
 				return ret;
 			}
-			case IDEM_CONFLICT:
-			case IDEM_IN_FLIGHT: {
-				int in_flight = 0;
-				const struct contract_code *conflict = mt->c->idempotency_conflict ?
-					contract_find(mt->c, mt->c->idempotency_conflict) : NULL;
-
-				scenario_unref(sc);
-				in_flight = idem_begin(&m->idem, scoped, fp, mock_now_us(m),
-						       (int64_t)mt->c->idempotency_ttl * 1000000, &stored) == IDEM_IN_FLIGHT;
-				if (in_flight) {
-					if (conflict && conflict->status == 409)
-						return serve_code(m, conn, method, url, mt, conflict, -1, 0, rq);
-					record(m, conn, method, url, mt, NULL, 409, rq);
-					return mock_problem(m, conn, MHD_HTTP_CONFLICT, "idempotency-key-in-use",
-							    "Idempotency-Key in use",
-							    "a request with this key is still being processed", NULL);
-				}
-				if (conflict)
-					return serve_code(m, conn, method, url, mt, conflict, -1, 0, rq);
-				record(m, conn, method, url, mt, NULL, 422, rq);
-				return mock_problem(m, conn, 422, "idempotency-key-reused",
-						    "Idempotency-Key reused",
-						    "this key was used with a different request", NULL);
-			}
-			}
+			rq = *req_cls;
 		}
 	}
 	if (!sc)
@@ -743,6 +798,12 @@ struct mock *mock_start(const struct mock_config *cfg, char *why, size_t size)
 	m->contracts = cfg->contracts;
 	if (cfg->admin_token && !(m->admin_token = strdup(cfg->admin_token)))
 		goto oom;
+	snprintf(m->host, sizeof(m->host), "%s", host);
+	if (cfg->nr_admin_hosts && !(m->admin_hosts = calloc(cfg->nr_admin_hosts, sizeof(char *))))
+		goto oom;
+	for (i = 0; i < cfg->nr_admin_hosts; i++, m->nr_admin_hosts++)
+		if (!(m->admin_hosts[i] = strdup(cfg->admin_hosts[i])))
+			goto oom;
 	m->mounts = calloc(cfg->nr_contracts ? cfg->nr_contracts : 1, sizeof(*m->mounts));
 	if (!m->mounts)
 		goto oom;
@@ -832,6 +893,9 @@ void mock_stop(struct mock *m, unsigned drain_ms)
 		unprepare(&m->mounts[i]);
 	free(m->mounts);
 	free(m->admin_token);
+	for (i = 0; i < m->nr_admin_hosts; i++)
+		free(m->admin_hosts[i]);
+	free(m->admin_hosts);
 	journal_release(&m->journal);
 	scenarios_release(&m->scenarios);
 	idem_release(&m->idem);

@@ -20,6 +20,8 @@ struct mock_config {
 	unsigned port;               /* 0: any free port */
 	size_t journal_size;         /* entries; 0 turns the journal off */
 	const char *admin_token;     /* NULL: admin API open (loopback only) */
+	const char *const *admin_hosts; /* Host names the admin API also answers to */
+	size_t nr_admin_hosts;
 	unsigned threads;            /* worker threads; 0: one per core */
 	int rate_quota, rate_window; /* a token bucket per API key; 0: no limit */
 	unsigned max_concurrent;     /* in-flight API requests; 0: no limit */

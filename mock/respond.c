@@ -134,8 +134,8 @@ void build_code(struct mock *m, const struct mount *mt, const struct contract_co
 		if (ask_seconds >= 0 && ask_date) {
 			char date[HTTP_DATE_SIZE];
 
-			http_date_format(time(NULL) + ra, date);
-			reply_headerf(rp, MHD_HTTP_HEADER_RETRY_AFTER, "%s", date);
+			if (!http_date_format(time(NULL) + ra, date)) /* bounded by select_retry_after */
+				reply_headerf(rp, MHD_HTTP_HEADER_RETRY_AFTER, "%s", date);
 		} else if (ask_seconds >= 0) {
 			reply_headerf(rp, MHD_HTTP_HEADER_RETRY_AFTER, "%lld", ra);
 		} else {
@@ -176,8 +176,8 @@ static void build_step(struct mock *m, const struct mount *mt, const struct step
 		char date[HTTP_DATE_SIZE];
 
 		ra = st->ra_seconds;
-		http_date_format(time(NULL) + ra, date);
-		reply_headerf(rp, MHD_HTTP_HEADER_RETRY_AFTER, "%s", date);
+		if (!http_date_format(time(NULL) + ra, date)) /* bounded by the scenario's parser */
+			reply_headerf(rp, MHD_HTTP_HEADER_RETRY_AFTER, "%s", date);
 		break;
 	}
 	case RA_VERBATIM:
@@ -341,6 +341,8 @@ static void hang_cb(void *arg)
 	rq->phase = PH_CLOSE;
 	MHD_resume_connection(rq->conn);
 }
+
+_Static_assert(IDEM_MAX_HEADERS >= REPLY_MAX_HEADERS, "a stored reply keeps every header");
 
 /* Store a response for its Idempotency-Key, if the request has one. */
 void idem_store_reply(struct mock *m, struct request *rq, const struct reply *rp,

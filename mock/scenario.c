@@ -38,6 +38,11 @@ static const struct jkey step_keys[] = {
 };
 
 #define DELAY_MAX_MS 600000LL
+/* Retry-After bounds: delay-seconds up to 12 digits (far past any client's
+ * cap, still a valid header); a date within 100 years either way of now,
+ * so that it formats as an IMF-fixdate with a four-digit year. */
+#define RA_SECONDS_MAX 999999999999LL
+#define RA_DATE_MAX 3155760000LL
 
 static int parse_retry_after(struct jload *ld, json_t *v, struct step *st)
 {
@@ -47,6 +52,9 @@ static int parse_retry_after(struct jload *ld, json_t *v, struct step *st)
 	} else if (json_is_integer(v)) {
 		if (json_integer_value(v) < 0)
 			return jload_fail(ld, 0, "retry_after seconds must not be negative (send \"-1\" as a string to test that)");
+		if (json_integer_value(v) > RA_SECONDS_MAX)
+			return jload_fail(ld, 0, "retry_after seconds must be at most %lld (send a string to test more digits)",
+					  RA_SECONDS_MAX);
 		st->ra_mode = RA_SECONDS;
 		st->ra_seconds = json_integer_value(v);
 	} else if (json_is_string(v)) {
@@ -59,6 +67,11 @@ static int parse_retry_after(struct jload *ld, json_t *v, struct step *st)
 
 		if (json_object_size(v) != 1 || !json_is_integer(d))
 			return jload_fail(ld, 0, "retry_after must be seconds, {\"date\": seconds from now} or a string");
+		if (json_integer_value(d) < -RA_DATE_MAX || json_integer_value(d) > RA_DATE_MAX) {
+			jpath_key(&ld->path, "date");
+			return jload_fail(ld, 0, "a retry_after date must be within %lld seconds (100 years) of now",
+					  RA_DATE_MAX);
+		}
 		st->ra_mode = RA_DATE;
 		st->ra_seconds = json_integer_value(d);
 	} else {
@@ -165,6 +178,9 @@ static int parse_step(struct jload *ld, json_t *obj, const struct contract *c, s
 		jpath_key(&ld->path, "headers");
 		if (!json_is_object(v))
 			return jload_fail(ld, 0, "headers must be an object of name: value");
+		if (json_object_size(v) > STEP_MAX_HEADERS)
+			return jload_fail(ld, 0, "a step may set at most %d headers (%zu given)", STEP_MAX_HEADERS,
+					  json_object_size(v));
 		json_object_foreach(v, key, hv) {
 			jpath_key(&ld->path, key);
 			if (!*key || strpbrk(key, " :\r\n\t") || !json_is_string(hv) ||
@@ -271,6 +287,7 @@ struct scenario *scenario_parse(struct jload *ld, json_t *def, struct contract *
 			return NULL;
 		}
 		s->total += s->steps[i].repeat;
+		s->bytes += sizeof(struct step) + sizeof(atomic_llong) + s->steps[i].body_len + 1;
 		jpath_pop(&ld->path);
 	}
 	jpath_pop(&ld->path);
@@ -279,6 +296,13 @@ struct scenario *scenario_parse(struct jload *ld, json_t *def, struct contract *
 	if (ld->failed) {
 		scenario_unref(s);
 		return NULL;
+	}
+	{
+		/* the definition is kept too (headers, verbatim values point into it) */
+		char *text = json_dumps(def, JSON_COMPACT);
+
+		s->bytes += sizeof(*s) + (text ? strlen(text) : 0);
+		free(text);
 	}
 	return s;
 }
@@ -381,14 +405,20 @@ void scenarios_release(struct scenarios *r)
 	pthread_mutex_destroy(&r->lock);
 }
 
-int scenarios_add(struct scenarios *r, struct scenario *s, char *why, size_t size)
+enum scenarios_refusal scenarios_add(struct scenarios *r, struct scenario *s, char *why, size_t size)
 {
 	size_t i;
-	int rc = -1;
+	enum scenarios_refusal rc = SCENARIOS_FULL;
 
 	pthread_mutex_lock(&r->lock);
 	if (r->nr >= SCENARIOS_MAX) {
-		snprintf(why, size, "there are already %d scenarios; delete some or POST /__errata/reset", SCENARIOS_MAX);
+		snprintf(why, size, "the registry is full: there are already %d scenarios; delete some or POST /__errata/reset",
+			 SCENARIOS_MAX);
+		goto out;
+	}
+	if (s->bytes > SCENARIOS_BYTES_MAX - r->bytes) {
+		snprintf(why, size, "the registry is full: its scenarios hold %zu bytes and this one %zu, over %u; "
+			 "delete some or POST /__errata/reset", r->bytes, s->bytes, SCENARIOS_BYTES_MAX);
 		goto out;
 	}
 	if (!s->id[0])
@@ -396,6 +426,7 @@ int scenarios_add(struct scenarios *r, struct scenario *s, char *why, size_t siz
 	for (i = 0; i < r->nr; i++)
 		if (!strcmp(r->v[i]->id, s->id)) {
 			snprintf(why, size, "a scenario with the id '%s' exists", s->id);
+			rc = SCENARIOS_EXISTS;
 			goto out;
 		}
 	if (r->nr == r->alloc) {
@@ -410,7 +441,8 @@ int scenarios_add(struct scenarios *r, struct scenario *s, char *why, size_t siz
 		r->alloc = alloc;
 	}
 	r->v[r->nr++] = s;
-	rc = 0;
+	r->bytes += s->bytes;
+	rc = SCENARIOS_ADDED;
 out:
 	pthread_mutex_unlock(&r->lock);
 	return rc;
@@ -465,6 +497,7 @@ int scenarios_remove(struct scenarios *r, const char *id)
 			s = r->v[i];
 			memmove(&r->v[i], &r->v[i + 1], (r->nr - i - 1) * sizeof(*r->v));
 			r->nr--;
+			r->bytes -= s->bytes;
 			break;
 		}
 	pthread_mutex_unlock(&r->lock);
@@ -482,6 +515,7 @@ size_t scenarios_clear(struct scenarios *r)
 	n = r->nr;
 	r->v = NULL;
 	r->nr = r->alloc = 0;
+	r->bytes = 0;
 	pthread_mutex_unlock(&r->lock);
 	for (i = 0; i < n; i++)
 		scenario_unref(v[i]);

@@ -39,6 +39,9 @@ enum retry_after_mode {
 	RA_NONE        /* no Retry-After, whatever the contract says */
 };
 
+/* Headers a step may add; a response carries at most 16 of its own. */
+#define STEP_MAX_HEADERS 32
+
 enum delay_mode { DELAY_NONE, DELAY_FIXED, DELAY_UNIFORM, DELAY_LOGNORMAL };
 
 struct step {
@@ -70,6 +73,7 @@ struct scenario {
 	int require_idempotency_key;
 	uint64_t seed;
 	json_t *def;                       /* the definition as given (owned) */
+	size_t bytes;                      /* what it holds, for the registry's bound */
 	atomic_llong served;
 	atomic_llong *per_step;            /* served by each step */
 	atomic_int refs;
@@ -96,22 +100,29 @@ void scenario_unref(struct scenario *s);   /* frees at zero; accepts NULL */
 /* The state as JSON: definition, served counts (new reference). */
 json_t *scenario_json(struct scenario *s);
 
-/* The registry: scenarios by id, in creation order. Thread-safe. */
+/* The registry: scenarios by id, in creation order. Thread-safe. Bounded
+ * in number and in the bytes the scenarios hold (bodies, headers, counts). */
 #define SCENARIOS_MAX 4096
+#define SCENARIOS_BYTES_MAX (64u << 20)
 
 struct scenarios {
 	pthread_mutex_t lock;
 	struct scenario **v;
 	size_t nr, alloc;
+	size_t bytes;                      /* held by the scenarios in v */
 	unsigned long long next_id;
 };
 
 int scenarios_init(struct scenarios *r);
 void scenarios_release(struct scenarios *r);
 
-/* Add (taking the reference); -1 when the id is taken or the registry is full
- * (why says which). A scenario without an id gets "sc-<n>". */
-int scenarios_add(struct scenarios *r, struct scenario *s, char *why, size_t size);
+enum scenarios_refusal { SCENARIOS_ADDED, SCENARIOS_EXISTS, SCENARIOS_FULL };
+
+/* Add (taking the reference on success); SCENARIOS_EXISTS when the id is
+ * taken, SCENARIOS_FULL when the registry holds SCENARIOS_MAX scenarios or
+ * SCENARIOS_BYTES_MAX bytes (why says which). A scenario without an id gets
+ * "sc-<n>". */
+enum scenarios_refusal scenarios_add(struct scenarios *r, struct scenario *s, char *why, size_t size);
 
 /* A new reference to the scenario with this id, or NULL. */
 struct scenario *scenarios_get(struct scenarios *r, const char *id);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "redact.h"
+#include "utf8.h"
 
 int redact_is_secret_name(const char *name)
 {
@@ -212,4 +213,104 @@ char *redactor_apply(const struct redactor *r, const char *text)
 oom:
 	free(out);
 	return NULL;
+}
+
+#define CUT_MARK " [cut]"
+
+/* A NUL-free copy of s[0..len), known secrets redacted, valid UTF-8. */
+static char *scrub(const struct redactor *r, const char *s, size_t len)
+{
+	char *flat = malloc(len + 1), *red, *out;
+	size_t i;
+
+	if (!flat)
+		return NULL;
+	for (i = 0; i < len; i++)
+		flat[i] = s[i] ? s[i] : '\x1a'; /* not a secret's byte: a NUL is no text */
+	flat[len] = '\0';
+	red = r ? redactor_apply(r, flat) : flat;
+	if (red != flat)
+		free(flat);
+	if (!red)
+		return NULL;
+	out = utf8_sanitize(red, NULL);
+	free(red);
+	return out;
+}
+
+/* How many bytes at the end of t[0..n) begin a known secret (0: none). */
+static size_t secret_head(const struct redactor *r, const char *t, size_t n)
+{
+	size_t i, k, best = 0;
+
+	for (i = 0; r && i < r->nr; i++) {
+		size_t sl = strlen(r->secrets[i]);
+
+		for (k = sl - 1 < n ? sl - 1 : n; k > best; k--)
+			if (!memcmp(t + n - k, r->secrets[i], k)) {
+				best = k;
+				break;
+			}
+	}
+	return best;
+}
+
+/* How many bytes at the start of t[0..n) end a known secret (0: none). */
+static size_t secret_tail(const struct redactor *r, const char *t, size_t n)
+{
+	size_t i, k, best = 0;
+
+	for (i = 0; r && i < r->nr; i++) {
+		size_t sl = strlen(r->secrets[i]);
+
+		for (k = sl - 1 < n ? sl - 1 : n; k > best; k--)
+			if (!memcmp(t, r->secrets[i] + sl - k, k)) {
+				best = k;
+				break;
+			}
+	}
+	return best;
+}
+
+char *redact_evidence(const struct redactor *r, const char *s, size_t len, size_t max)
+{
+	char *t = scrub(r, s, len);
+	size_t n, tl;
+
+	if (!t)
+		return NULL;
+	tl = strlen(t);
+	if (tl <= max)
+		return t;
+	n = utf8_cut(t, tl, max > sizeof(CUT_MARK) ? max - (sizeof(CUT_MARK) - 1) : 0);
+	n -= secret_head(r, t, n);
+	n = utf8_cut(t, n, n);
+	memcpy(t + n, CUT_MARK, sizeof(CUT_MARK));
+	return t;
+}
+
+char *redact_evidence_tail(const struct redactor *r, const char *s, size_t len, size_t max)
+{
+	char *t = scrub(r, s, len), *out;
+	size_t start, tl, keep;
+
+	if (!t)
+		return NULL;
+	tl = strlen(t);
+	if (tl <= max)
+		return t;
+	keep = max > sizeof(CUT_MARK) ? max - (sizeof(CUT_MARK) - 1) : 0;
+	start = tl - keep;
+	while (start < tl && ((unsigned char)t[start] & 0xc0) == 0x80)
+		start++; /* begin on a character */
+	start += secret_tail(r, t + start, tl - start);
+	while (start < tl && ((unsigned char)t[start] & 0xc0) == 0x80)
+		start++;
+	out = malloc(sizeof(CUT_MARK) + tl - start);
+	if (out) {
+		memcpy(out, "[cut] ", sizeof(CUT_MARK) - 1);
+		memcpy(out + sizeof(CUT_MARK) - 1, t + start, tl - start + 1);
+	}
+	free(t);
+	return out;
 }

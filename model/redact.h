@@ -45,4 +45,18 @@ int redactor_add_env(struct redactor *r, char *const *envp);
 /* A copy of `text` with every known secret replaced. Returns a string to free(). */
 char *redactor_apply(const struct redactor *r, const char *text);
 
+/*
+ * The one way evidence text is made from what a peer sent: s[0..len) (may
+ * hold NULs, invalid UTF-8 and secrets) with every known secret redacted
+ * first (r may be NULL), then made valid UTF-8 (each bad byte U+FFFD, a NUL
+ * too), then cut to at most `max` bytes on a character boundary, marked by
+ * " [cut]". A cut never leaves the first bytes of a known secret at its end.
+ * A new string to free(), or NULL when out of memory.
+ */
+char *redact_evidence(const struct redactor *r, const char *s, size_t len, size_t max);
+
+/* The same for the end of a text: at most `max` bytes of its tail, marked
+ * by "[cut] " in front, never starting with the last bytes of a secret. */
+char *redact_evidence_tail(const struct redactor *r, const char *s, size_t len, size_t max);
+
 #endif

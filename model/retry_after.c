@@ -221,12 +221,15 @@ const char *retry_after_misread(const struct retry_after *ra)
 	return NULL;
 }
 
-void http_date_format(time_t t, char buf[HTTP_DATE_SIZE])
+int http_date_format(time_t t, char buf[HTTP_DATE_SIZE])
 {
 	struct tm tm;
 
-	gmtime_r(&t, &tm);
+	buf[0] = '\0';
+	if (!gmtime_r(&t, &tm) || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900)
+		return -1;
 	snprintf(buf, HTTP_DATE_SIZE, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday],
 		 tm.tm_mday, months[tm.tm_mon], 1900 + tm.tm_year, tm.tm_hour,
 		 tm.tm_min, tm.tm_sec);
+	return 0;
 }

@@ -37,7 +37,9 @@ const char *retry_after_misread(const struct retry_after *ra);
 /* Parse an HTTP-date in any of the three forms. Returns 0 or -1. */
 int http_date_parse(const char *s, time_t *out, enum http_date_form *form);
 
-/* Format `t` as IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") into buf (HTTP_DATE_SIZE bytes). */
-void http_date_format(time_t t, char buf[HTTP_DATE_SIZE]);
+/* Format `t` as IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") into buf
+ * (HTTP_DATE_SIZE bytes). 0, or -1 (buf "") for a time that has no
+ * IMF-fixdate: before year 0 or after 9999, or past what gmtime_r takes. */
+int http_date_format(time_t t, char buf[HTTP_DATE_SIZE]);
 
 #endif

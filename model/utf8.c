@@ -61,3 +61,86 @@ char *utf8_sanitize(const char *s, size_t *bad)
 	*o = '\0';
 	return out;
 }
+
+/* utf8_char, reading no byte at or past `end`. */
+static size_t char_in(const unsigned char *p, const unsigned char *end)
+{
+	size_t need = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3 : 4;
+
+	if (!p[0] || need > (size_t)(end - p))
+		return 0;
+	return utf8_char(p, NULL);
+}
+
+int utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
+	while (p < end) {
+		size_t n;
+
+		if (*p && *p < 0x80) {
+			p++;
+			continue;
+		}
+		n = char_in(p, end);
+		if (!n)
+			return 0;
+		p += n;
+	}
+	return 1;
+}
+
+size_t utf8_cut(const char *s, size_t len, size_t max)
+{
+	size_t n = len < max ? len : max, back = 0;
+
+	if (n == len)
+		return n;
+	/* s[n] starts the part cut off: step back over continuation bytes */
+	while (n > 0 && back < 3 && ((unsigned char)s[n] & 0xc0) == 0x80) {
+		n--;
+		back++;
+	}
+	return n;
+}
+
+char *utf8_escape(const char *s, size_t len, int *escaped)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	int valid = utf8_valid(s, len);
+	char *out = malloc(valid ? len + 1 : 4 * len + 1), *o = out;
+
+	if (escaped)
+		*escaped = !valid;
+	if (!out)
+		return NULL;
+	if (valid) {
+		memcpy(out, s, len);
+		out[len] = '\0';
+		return out;
+	}
+	while (p < end) {
+		size_t n = char_in(p, end);
+
+		if (n && *p != '\\') {
+			memcpy(o, p, n);
+			o += n;
+			p += n;
+		} else if (*p == '\\') {
+			*o++ = '\\';
+			*o++ = '\\';
+			p++;
+		} else {
+			static const char hex[] = "0123456789ABCDEF";
+
+			*o++ = '\\';
+			*o++ = 'x';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 15];
+			p++;
+		}
+	}
+	*o = '\0';
+	return out;
+}

@@ -87,7 +87,7 @@ for cid in ["breezeblue", "genapi"]:  # the bundled burst cases, against a real 
 stop(limited)
 
 # --- politeness: backoff on an unexpected 503, a client-side rate, shards ------------------
-add = subprocess.run(["curl", "-s", "-X", "POST", mock + "/__errata/scenarios", "-d", json.dumps(
+add = subprocess.run(["curl", "-s", "-X", "POST", mock + "/__errata/scenarios", "-H", "Content-Type: application/json", "-d", json.dumps(
     {"contract": "studio", "match": {"path": "/v1/busy"},
      "steps": [{"error": "STUDIO_2001", "retry_after": 1}, {"error": "STUDIO_1500"}]})], capture_output=True, text=True)
 fxb = os.path.join(tmp, "busy.json")
@@ -96,7 +96,7 @@ json.dump({"cases": [{"name": "busy, then not found", "request": {"method": "GET
 r, tap, _, _, took = check("--contract", "studio", "--base-url", mock + "/studio", "--fixtures", fxb)
 t.ok(r.returncode == 0 and "1 backoffs" in r.stderr and took >= 1.0,
      "an unexpected 503 with Retry-After: 1 is waited out and retried, counted, not failed (%.1f s)" % took, r.stderr)
-add = subprocess.run(["curl", "-s", "-X", "POST", mock + "/__errata/scenarios", "-d", json.dumps(
+add = subprocess.run(["curl", "-s", "-X", "POST", mock + "/__errata/scenarios", "-H", "Content-Type: application/json", "-d", json.dumps(
     {"contract": "studio", "match": {"path": "/v1/busier"}, "steps": [{"error": "STUDIO_2001", "retry_after": 30}]})],
     capture_output=True, text=True)
 json.dump({"cases": [{"name": "always busy", "request": {"method": "GET", "path": "/v1/busier"},

@@ -235,7 +235,7 @@ stop(p)
 
 # --- start-up refusals ----------------------------------------------------------
 r = run("serve", "--listen", "0.0.0.0:0")
-ok(r.returncode == 2 and "without --admin-token" in r.stderr, "a non-loopback listen without a token: exit 2", r.stderr)
+ok(r.returncode == 2 and "without an admin token" in r.stderr, "a non-loopback listen without a token: exit 2", r.stderr)
 r = run("serve", "--contracts", "tests/data/broken/bad-status.json", "--listen", "127.0.0.1:0")
 ok(r.returncode == 2 and r.stderr.strip() == "tests/data/broken/bad-status.json:22:32: status 4090 is not an HTTP status",
    "a broken contract: the loader's file:line:col message, exit 2", r.stderr)

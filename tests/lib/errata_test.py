@@ -66,9 +66,13 @@ class Client:
         self.c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
 
     def req(self, method, path, headers=None, body=None):
+        headers = dict(headers or {})
         if isinstance(body, (dict, list)):
             body = json.dumps(body)
-        self.c.request(method, path, body=body, headers=headers or {})
+            headers.setdefault("Content-Type", "application/json")
+        if method == "POST" and path.startswith("/__errata/"):
+            headers.setdefault("Content-Type", "application/json")  # the admin API takes JSON writes only
+        self.c.request(method, path, body=body, headers=headers)
         r = self.c.getresponse()
         data = r.read()
         return r.status, {k.lower(): v for k, v in r.getheaders()}, data
