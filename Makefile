@@ -11,6 +11,7 @@
 #   make fuzz      every libFuzzer target for FUZZ_SECONDS (60) each, with clang
 #   make valgrind  the integration tests with errata under valgrind
 #   make soak      the mock under wrk, 1024 connections for SOAK_SECONDS (60)
+#   make bench-scale  contract lint and import at 2,500 to 40,000 codes
 
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
@@ -122,6 +123,9 @@ valgrind: deps
 	@$(MAKE) --no-print-directory BUILD=build/vg ERRATA=build/vg/errata CFLAGS='-O1 -g' build/vg/errata
 	@scripts/valgrind build/vg/errata
 
+bench-scale: $(ERRATA)
+	@bench/scale
+
 SOAK_SECONDS ?= 60
 soak: deps
 	@scripts/deps scripts/bench-packages
@@ -131,7 +135,7 @@ soak: deps
 clean:
 	rm -rf build bin
 
-.PHONY: all deps test test-run check demo bench bench-peers fuzz fuzzers valgrind soak clean
+.PHONY: all deps test test-run check demo bench bench-peers bench-scale fuzz fuzzers valgrind soak clean
 .SECONDARY:
 -include $(MODEL_OBJ:.o=.d) $(MOCK_OBJ:.o=.d) $(HARNESS_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) \
 	$(wildcard $(BUILD)/fuzz/*.d)

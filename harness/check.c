@@ -22,6 +22,8 @@
 #define BACKOFF_TRIES 3
 #define BACKOFF_CAP_S 30
 #define EXCERPT 512
+#define MESSAGE_MAX 1024   /* a check's message, after redaction */
+#define REPRO_MAX 16384
 
 const char *outcome_name(enum outcome o)
 {
@@ -102,8 +104,9 @@ char *expand_env(const char *s, struct redactor *r, char *why, size_t size)
 void case_result_add(struct case_result *cr, const char *id, enum outcome o,
 		     const struct redactor *red, const char *fmt, ...)
 {
-	char buf[1024];
+	char *buf = NULL;
 	va_list ap;
+	int n;
 
 	if (cr->nr == cr->alloc) {
 		size_t alloc = cr->alloc ? 2 * cr->alloc : 16;
@@ -115,81 +118,99 @@ void case_result_add(struct case_result *cr, const char *id, enum outcome o,
 		cr->alloc = alloc;
 	}
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = vasprintf(&buf, fmt, ap);
 	va_end(ap);
 	cr->checks[cr->nr].id = id;
 	cr->checks[cr->nr].outcome = o;
-	cr->checks[cr->nr].message = red ? redactor_apply(red, buf) : strdup(buf);
+	/* formatted whole, then redacted, then cut: the one way to evidence */
+	cr->checks[cr->nr].message = n >= 0 ? redact_evidence(red, buf, (size_t)n, MESSAGE_MAX) : NULL;
+	if (!cr->checks[cr->nr].message)
+		cr->checks[cr->nr].message = strdup("(out of memory)");
+	free(n >= 0 ? buf : NULL);
 	cr->nr++;
 }
 
-/* A shell-quoted reproduction command, secrets redacted. */
+/* Write s shell-quoted in single quotes. */
+static void shell_quote(FILE *f, const char *s)
+{
+	fputc('\'', f);
+	for (; *s; s++)
+		if (*s == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*s, f);
+	fputc('\'', f);
+}
+
+/* A shell-quoted reproduction command, secrets redacted. It grows as it is
+ * written (open_memstream), so no method, URL or header can overflow it. */
 static char *repro(const struct check_config *cfg, const char *method, const char *url,
 		   char *const *headers, size_t nr, const char *body)
 {
-	size_t cap = 256 + strlen(url) + (body ? 2 * strlen(body) : 0), len = 0, i;
-	char *out, *red, *u = redact_url(url);
+	char *out = NULL, *red, *u = redact_url(url);
+	size_t len = 0, i;
+	FILE *f = open_memstream(&out, &len);
 
-	for (i = 0; i < nr; i++)
-		cap += 2 * strlen(headers[i]) + 16;
-	out = malloc(cap);
-	if (!out) {
+	if (!f) {
 		free(u);
 		return NULL;
 	}
-	len += (size_t)snprintf(out + len, cap - len, "curl -X %s '%s'", method, u ? u : "");
+	fputs("curl -X ", f);
+	shell_quote(f, method);
+	fputc(' ', f);
+	shell_quote(f, u ? u : "");
 	for (i = 0; i < nr; i++) {
-		const char *colon = strchr(headers[i], ':');
-		char name[128];
-		size_t n = colon ? (size_t)(colon - headers[i]) : 0;
+		size_t n = strcspn(headers[i], ":");
+		char *name = strndup(headers[i], n);
 
-		if (n >= sizeof(name))
-			n = sizeof(name) - 1;
-		memcpy(name, headers[i], n);
-		name[n] = '\0';
-		if (redact_is_secret_name(name))
-			len += (size_t)snprintf(out + len, cap - len, " -H '%s: " REDACTED "'", name);
-		else
-			len += (size_t)snprintf(out + len, cap - len, " -H '%s'", headers[i]);
+		fputs(" -H ", f);
+		if (name && redact_is_secret_name(name)) {
+			char *line = NULL;
+
+			if (asprintf(&line, "%s: " REDACTED, name) >= 0) {
+				shell_quote(f, line);
+				free(line);
+			}
+		} else {
+			shell_quote(f, headers[i]);
+		}
+		free(name);
 	}
 	if (body) {
-		len += (size_t)snprintf(out + len, cap - len, " --data '");
-		for (; *body && len + 6 < cap; body++) {
-			if (*body == '\'') {
-				memcpy(out + len, "'\\''", 4);
-				len += 4;
-			} else {
-				out[len++] = *body;
-			}
-		}
-		out[len++] = '\'';
-		out[len] = '\0';
+		fputs(" --data ", f);
+		shell_quote(f, body);
 	}
-	red = redactor_apply(cfg->redactor, out);
+	if (fclose(f)) {
+		free(out);
+		free(u);
+		return NULL;
+	}
+	red = redact_evidence(cfg->redactor, out, len, REPRO_MAX);
 	free(out);
 	free(u);
 	return red;
 }
 
-/* The response as evidence: status, headers (secrets redacted), a body excerpt. */
+/* The response as evidence: status, headers (secrets redacted), a body
+ * excerpt, each string through redact_evidence(). */
 static json_t *response_json(const struct check_config *cfg, const struct http_response *h)
 {
 	json_t *hdrs = json_object(), *o;
-	char excerpt[EXCERPT + 1];
 	char *body;
-	size_t i, n = h->body_len < EXCERPT ? h->body_len : EXCERPT;
+	size_t i;
 
 	for (i = 0; i < h->nr_headers; i++) {
-		char *v = redactor_apply(cfg->redactor, h->headers[i].value);
+		const char *name = h->headers[i].name, *value = h->headers[i].value;
+		char *n = redact_evidence(cfg->redactor, name, strlen(name), 200);
+		char *v = redact_is_secret_name(name) ? strdup(REDACTED) :
+			  redact_evidence(cfg->redactor, value, strlen(value), 1024);
 
-		json_object_set_new(hdrs, h->headers[i].name,
-				    json_string(redact_is_secret_name(h->headers[i].name) ? REDACTED : v ? v : ""));
+		if (n && v)
+			json_object_set_new(hdrs, n, json_string(v));
+		free(n);
 		free(v);
 	}
-	for (i = 0; i < n; i++) /* keep the excerpt printable: bytes, not characters */
-		excerpt[i] = (h->body[i] >= 0x20 && h->body[i] < 0x7f) || h->body[i] == '\n' ? h->body[i] : '?';
-	excerpt[n] = '\0';
-	body = redactor_apply(cfg->redactor, excerpt);
+	body = redact_evidence(cfg->redactor, h->body ? h->body : "", h->body ? h->body_len : 0, EXCERPT);
 	o = json_pack("{si so ss sI sf}", "status", h->status, "headers", hdrs, "body", body ? body : "",
 		      "body_bytes", (json_int_t)h->body_len, "seconds", h->seconds);
 	free(body);
@@ -244,6 +265,15 @@ static void polite(struct check_run *run)
 	sleep_s(wait);
 }
 
+/* One exchange at the run's rate; the response is redacted before anything
+ * reads it, so no cut made later can leave part of a secret. */
+static void perform(struct check_run *run, const struct http_request *req, struct http_response *out)
+{
+	polite(run);
+	http_perform(req, out);
+	http_response_redact(out, run->cfg.redactor);
+}
+
 /* Send, backing off on a 429 or 503 the case does not expect. */
 static void send_req(struct check_run *run, struct case_result *cr, const struct http_request *req,
 		     int expected_status, struct http_response *out, int may_backoff)
@@ -256,8 +286,7 @@ static void send_req(struct check_run *run, struct case_result *cr, const struct
 		struct retry_after parsed;
 		double wait = 1;
 
-		polite(run);
-		http_perform(req, out);
+		perform(run, req, out);
 		if (!may_backoff || out->outcome != HTTP_DONE || (out->status != 429 && out->status != 503) ||
 		    out->status == expected_status || tries++ >= BACKOFF_TRIES)
 			return;
@@ -325,6 +354,17 @@ static void expect_check(const struct check_config *cfg, struct case_result *cr,
 		snprintf(what, sizeof(what), "a %s error", role_name(fc->role));
 	else
 		snprintf(what, sizeof(what), "a documented error");
+	if (h->status >= 300 && h->status < 400) {
+		struct response r;
+		const char *loc;
+
+		http_as_response(h, &r);
+		loc = response_header(&r, "Location");
+		case_result_add(cr, CHECK_EXPECT, OUT_ERROR, cfg->redactor,
+		    "expected %s, got a redirect %d%s%s; errata check follows no redirect: point --base-url at where it leads",
+		    what, h->status, loc ? " to " : "", loc ? loc : "");
+		return;
+	}
 	if (h->status < 400) {
 		case_result_add(cr, CHECK_EXPECT, OUT_FAIL, cfg->redactor, "expected %s, got an unexpected success %d", what, h->status);
 		return;
@@ -466,7 +506,7 @@ static void run_case(struct check_run *run, struct case_result *cr)
 		int limited = 0;
 
 		for (k = 0; k < fc->count && !limited; k++) {
-			http_perform(&req, &h);
+			perform(run, &req, &h); /* --rate holds for bursts too */
 			if (h.outcome != HTTP_DONE) {
 				error_all(cr, cfg, &h);
 				http_response_release(&h);

@@ -218,6 +218,9 @@ size_t client_suite_filter(struct client_suite *s, char *const *names, size_t nr
 
 /* --- judging --- */
 
+/* Bytes of the output's head and of its tail kept as evidence. */
+#define OUTPUT_EVIDENCE 2048
+
 struct attempt {
 	double t;              /* seconds since the first attempt (server clock) */
 	double wall;           /* epoch seconds, ms precision */
@@ -241,9 +244,18 @@ static double iso_to_epoch(const char *s)
 /* A verdict, its message redacted with `red` (in scope wherever it is used). */
 #define verdict(cr, id, o, ...) case_result_add(cr, id, o, red, __VA_ARGS__)
 
+/* Is `what` in the head or the tail of the client's output? */
+static int in_output(const struct proc_result *p, const char *what)
+{
+	size_t n = strlen(what);
+
+	return (p->output && memmem(p->output, p->output_len, what, n)) ||
+	       (p->tail && memmem(p->tail, p->tail_len, what, n));
+}
+
 static int code_in_output(const struct proc_result *p, const struct contract_code *cc)
 {
-	return p->output && (strstr(p->output, cc->code) || (cc->name && strstr(p->output, cc->name)));
+	return in_output(p, cc->code) || (cc->name && in_output(p, cc->name));
 }
 
 static void judge(struct case_result *cr, const struct client_scenario *sc, const struct proc_result *p,
@@ -253,6 +265,14 @@ static void judge(struct case_result *cr, const struct client_scenario *sc, cons
 	size_t i;
 	int same_key = 1, same_body = 1;
 
+	if (!n) {
+		/* a check that saw no attempt cannot pass: nothing was tested */
+		verdict(cr, "client.run", OUT_ERROR,
+			"the client made no request to the mock (it %s); no check can be judged",
+			p->timed_out ? "was still running at the timeout" : p->signaled ? "died of a signal" :
+			p->exit_code ? "exited non-zero" : "exited 0");
+		return;
+	}
 	if (crashed)
 		verdict(cr, "client.no-crash", OUT_FAIL, "the client %s",
 			p->timed_out ? "was still running at the timeout" : "died of a signal");
@@ -365,6 +385,7 @@ static void run_one(const struct client_config *cfg, const struct client_scenari
 	json_t *def, *journal, *attempts, *e;
 	struct mock *m;
 	size_t n = 0, i;
+	int capped = 0;
 	const struct redactor *red = cfg->redactor;
 
 	m = mock_start(&mc, why, sizeof(why));
@@ -398,8 +419,10 @@ static void run_one(const struct client_config *cfg, const struct client_scenari
 	json_array_foreach(json_object_get(journal, "entries"), i, e) {
 		double t = (double)json_integer_value(json_object_get(e, "t_us")) / 1e6;
 
-		if (n == sizeof(a) / sizeof(a[0]))
+		if (n == sizeof(a) / sizeof(a[0])) {
+			capped = 1;
 			break;
+		}
 		a[n].wall = iso_to_epoch(json_string_value(json_object_get(e, "time")));
 		a[n].t = n ? t - a[0].t : t;
 		a[n].key = json_string_value(json_object_get(e, "idempotency_key"));
@@ -418,18 +441,24 @@ static void run_one(const struct client_config *cfg, const struct client_scenari
 	else
 		judge(cr, sc, &p, a, n, cfg->timeout_s, red);
 	{
-		/* redacted whole, before the tail is cut (a cut secret would no longer
-		 * match), then made valid UTF-8 for JSON */
-		char *scrubbed = red && p.output ? redactor_apply(red, p.output) : p.output ? strdup(p.output) : NULL;
-		size_t len = scrubbed ? strlen(scrubbed) : 0;
-		char *tail = utf8_sanitize(scrubbed && len > 400 ? scrubbed + len - 400 : scrubbed ? scrubbed : "", NULL);
+		/* each part redacted whole, then cut (its margin holds any secret
+		 * that straddles the cut), then made valid UTF-8 */
+		char *head = redact_evidence(red, p.output ? p.output : "", p.output_len, OUTPUT_EVIDENCE);
+		char *tail = p.tail ? redact_evidence_tail(red, p.tail, p.tail_len, OUTPUT_EVIDENCE) : NULL;
 
-		cr->evidence = json_pack("{ss so s{sb si sb si sb sf} ss}", "scenario", sc->name, "attempts", attempts,
-					 "client", "exited", p.exited, "exit_code", p.exit_code, "signaled", p.signaled,
-					 "signal", p.signal, "timed_out", p.timed_out, "seconds", p.seconds,
-					 "output", tail ? tail : "");
+		cr->evidence = json_pack("{ss so s{sb si sb si sb sf sI sb} ss ss*}", "scenario", sc->name,
+					 "attempts", attempts, "client", "exited", p.exited, "exit_code", p.exit_code,
+					 "signaled", p.signaled, "signal", p.signal, "timed_out", p.timed_out,
+					 "seconds", p.seconds, "output_bytes", (json_int_t)p.total,
+					 "output_cut", p.truncated || p.output_len > OUTPUT_EVIDENCE ||
+					 p.tail_len > OUTPUT_EVIDENCE, "output", head ? head : "",
+					 "output_tail", tail);
+		if (capped)
+			json_object_set_new(cr->evidence, "attempts_cut",
+					    json_pack("{si ss}", "kept", (int)n, "why",
+						      "the first 200 attempts are judged; there were more"));
+		free(head);
 		free(tail);
-		free(scrubbed);
 	}
 	json_decref(journal);
 	proc_result_release(&p);

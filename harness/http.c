@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 
 #include "http.h"
+#include "../model/redact.h"
 
 #define HEADER_BYTES_MAX 65536
 
@@ -168,6 +169,63 @@ void http_response_release(struct http_response *r)
 	free(r->body);
 	free(r->hbuf);
 	memset(r, 0, sizeof(*r));
+}
+
+int http_response_redact(struct http_response *r, const struct redactor *red)
+{
+	size_t i, len = 0, cap = 0;
+	char *buf = NULL;
+	size_t off[2 * HTTP_HEADERS_MAX];
+
+	if (!red || !red->nr)
+		return 0;
+	if (r->body && redactor_found(red, r->body, r->body_len)) {
+		size_t n;
+		char *b = redactor_apply_n(red, r->body, r->body_len, &n);
+
+		if (!b)
+			goto oom;
+		free(r->body);
+		r->body = b;
+		r->body_len = n;
+	}
+	/* one new block of NUL-terminated names and values, headers re-pointed */
+	for (i = 0; i < 2 * r->nr_headers; i++) {
+		const char *s = i % 2 ? r->headers[i / 2].value : r->headers[i / 2].name;
+		char *t = redactor_apply(red, s);
+		size_t n = t ? strlen(t) + 1 : 0;
+
+		if (!t)
+			goto oom;
+		if (len + n > cap) {
+			char *nb = realloc(buf, cap = (len + n) * 2);
+
+			if (!nb) {
+				free(t);
+				goto oom;
+			}
+			buf = nb;
+		}
+		memcpy(buf + len, t, n);
+		off[i] = len;
+		len += n;
+		free(t);
+	}
+	for (i = 0; i < r->nr_headers; i++) {
+		r->headers[i].name = buf + off[2 * i];
+		r->headers[i].value = buf + off[2 * i + 1];
+	}
+	free(r->hbuf);
+	r->hbuf = buf;
+	r->hlen = len;
+	return 0;
+oom:
+	free(buf);
+	r->nr_headers = 0;
+	r->body_len = 0;
+	if (r->body)
+		r->body[0] = '\0';
+	return -1;
 }
 
 void http_as_response(const struct http_response *h, struct response *r)

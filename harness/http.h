@@ -49,6 +49,16 @@ void http_global_cleanup(void);
 void http_perform(const struct http_request *req, struct http_response *out);
 void http_response_release(struct http_response *r);
 
+struct redactor;
+
+/*
+ * Redact, in place, every known secret in the response's header names,
+ * header values and body, so that nothing judged or reported afterwards can
+ * hold one, however it is cut. Does nothing when `red` is NULL or empty.
+ * 0, or -1 when out of memory (the response is then emptied).
+ */
+int http_response_redact(struct http_response *r, const struct redactor *red);
+
 /* The response as a struct response for the matcher (borrowed pointers). */
 void http_as_response(const struct http_response *h, struct response *r);
 

@@ -53,6 +53,59 @@ static char **merged_env(char *const extra[])
 	return envp;
 }
 
+#define HEAD_CAP (PROC_HEAD_MAX + PROC_MARGIN)
+#define TAIL_CAP (PROC_TAIL_MAX + PROC_MARGIN)
+
+/* Keep n more bytes: the head fills first, then a ring of the last TAIL_CAP. */
+static void capture(struct proc_result *out, const char *buf, size_t n, size_t *ring_pos)
+{
+	size_t take = out->output_len < HEAD_CAP ? HEAD_CAP - out->output_len : 0;
+
+	if (take > n)
+		take = n;
+	memcpy(out->output + out->output_len, buf, take);
+	out->output_len += take;
+	out->output[out->output_len] = '\0';
+	out->total += n;
+	for (buf += take, n -= take; n; ) {
+		size_t k = TAIL_CAP - *ring_pos < n ? TAIL_CAP - *ring_pos : n;
+
+		memcpy(out->tail + *ring_pos, buf, k);
+		*ring_pos = (*ring_pos + k) % TAIL_CAP;
+		if (out->tail_len < TAIL_CAP)
+			out->tail_len = out->tail_len + k > TAIL_CAP ? TAIL_CAP : out->tail_len + k;
+		buf += k;
+		n -= k;
+	}
+}
+
+/* The ring in order, NUL-terminated; truncated when bytes were dropped. */
+static void finish_capture(struct proc_result *out, size_t ring_pos)
+{
+	char *lin;
+
+	out->truncated = out->total > (unsigned long long)(out->output_len + out->tail_len);
+	if (!out->tail_len) {
+		free(out->tail);
+		out->tail = NULL;
+		return;
+	}
+	lin = malloc(out->tail_len + 1);
+	if (!lin) {
+		out->tail_len = 0;
+		return;
+	}
+	if (out->tail_len < TAIL_CAP) {
+		memcpy(lin, out->tail, out->tail_len);
+	} else {
+		memcpy(lin, out->tail + ring_pos, TAIL_CAP - ring_pos);
+		memcpy(lin + TAIL_CAP - ring_pos, out->tail, ring_pos);
+	}
+	lin[out->tail_len] = '\0';
+	free(out->tail);
+	out->tail = lin;
+}
+
 int proc_run(char *const argv[], char *const env[], double timeout_s, struct proc_result *out)
 {
 	posix_spawn_file_actions_t fa;
@@ -61,10 +114,12 @@ int proc_run(char *const argv[], char *const env[], double timeout_s, struct pro
 	char **envp = merged_env(env);
 	double t0 = now_s(), deadline = t0 + timeout_s;
 	pid_t pid;
+	size_t ring_pos = 0;
 
 	memset(out, 0, sizeof(*out));
-	out->output = malloc(PROC_OUTPUT_MAX + 1);
-	if (!out->output || !envp || pipe2(fds, O_CLOEXEC)) {
+	out->output = malloc(HEAD_CAP + 1);
+	out->tail = malloc(TAIL_CAP);
+	if (!out->output || !out->tail || !envp || pipe2(fds, O_CLOEXEC)) {
 		free(envp);
 		out->spawn_failed = 1;
 		return -1;
@@ -85,7 +140,7 @@ int proc_run(char *const argv[], char *const env[], double timeout_s, struct pro
 	if (rc) {
 		close(fds[0]);
 		out->spawn_failed = 1;
-		out->output_len = (size_t)snprintf(out->output, PROC_OUTPUT_MAX, "cannot run '%s': %s",
+		out->output_len = (size_t)snprintf(out->output, HEAD_CAP, "cannot run '%s': %s",
 						   argv[0], strerror(rc));
 		return -1;
 	}
@@ -105,13 +160,7 @@ int proc_run(char *const argv[], char *const env[], double timeout_s, struct pro
 			ssize_t n = read(fds[0], buf, sizeof(buf));
 
 			if (n > 0) {
-				size_t keep = out->output_len + (size_t)n > PROC_OUTPUT_MAX ?
-					      PROC_OUTPUT_MAX - out->output_len : (size_t)n;
-
-				memcpy(out->output + out->output_len, buf, keep);
-				out->output_len += keep;
-				out->output[out->output_len] = '\0';
-				out->truncated |= keep < (size_t)n;
+				capture(out, buf, (size_t)n, &ring_pos);
 			} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
 				open_pipe = 0;
 			}
@@ -131,19 +180,14 @@ int proc_run(char *const argv[], char *const env[], double timeout_s, struct pro
 			char buf[4096];
 			ssize_t n;
 
-			while (poll(&d, 1, 0) > 0 && (n = read(fds[0], buf, sizeof(buf))) > 0) {
-				size_t keep = out->output_len + (size_t)n > PROC_OUTPUT_MAX ?
-					      PROC_OUTPUT_MAX - out->output_len : (size_t)n;
-
-				memcpy(out->output + out->output_len, buf, keep);
-				out->output_len += keep;
-				out->output[out->output_len] = '\0';
-			}
-			kill(-pid, SIGKILL); /* anything it left running in its group */
+			while (poll(&d, 1, 0) > 0 && (n = read(fds[0], buf, sizeof(buf))) > 0)
+				capture(out, buf, (size_t)n, &ring_pos);
 			break;
 		}
 	}
+	kill(-pid, SIGKILL); /* on every path: anything it left running in its group */
 	close(fds[0]);
+	finish_capture(out, ring_pos);
 	out->seconds = now_s() - t0;
 	if (!out->timed_out && WIFEXITED(status)) {
 		out->exited = 1;
@@ -158,5 +202,6 @@ int proc_run(char *const argv[], char *const env[], double timeout_s, struct pro
 void proc_result_release(struct proc_result *r)
 {
 	free(r->output);
+	free(r->tail);
 	memset(r, 0, sizeof(*r));
 }

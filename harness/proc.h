@@ -7,7 +7,15 @@
  */
 #include <stddef.h>
 
-#define PROC_OUTPUT_MAX 65536
+/*
+ * Output kept: the first PROC_HEAD_MAX bytes and the last PROC_TAIL_MAX,
+ * each with PROC_MARGIN more, so that a secret of up to PROC_MARGIN bytes
+ * that straddles a cut is whole in what is kept and can be redacted before
+ * the margin is cut off (redact_evidence, redact_evidence_tail).
+ */
+#define PROC_HEAD_MAX (32 * 1024)
+#define PROC_TAIL_MAX (32 * 1024)
+#define PROC_MARGIN 4096
 
 struct proc_result {
 	int exited, exit_code;
@@ -15,14 +23,20 @@ struct proc_result {
 	int timed_out;
 	int spawn_failed;        /* the command could not be started */
 	double seconds;
-	char *output;            /* NUL-terminated, at most PROC_OUTPUT_MAX bytes kept */
+	char *output;            /* the head: NUL-terminated, may hold NULs */
 	size_t output_len;
-	int truncated;
+	char *tail;              /* the bytes after the head, at most the tail's
+				    bound (NULL when the head held it all) */
+	size_t tail_len;
+	unsigned long long total;   /* bytes the client wrote */
+	int truncated;           /* bytes between head and tail were dropped */
 };
 
 /* Run argv (searched in PATH) with the environment plus `env` ("K=V", NULL
- * terminated). Safe in a threaded program (posix_spawn). Returns 0, or -1
- * when it could not be started (then spawn_failed is set). */
+ * terminated). Safe in a threaded program (posix_spawn). Whatever the
+ * client left running in its process group is killed when it ends, however
+ * it ends. Returns 0, or -1 when it could not be started (then
+ * spawn_failed is set). */
 int proc_run(char *const argv[], char *const env[], double timeout_s, struct proc_result *out);
 void proc_result_release(struct proc_result *r);
 

@@ -62,7 +62,7 @@ void report_tap(FILE *out, const struct check_run *run)
 				tap_diag(&sub, "warning: %s", ch->message);
 				break;
 			default: {
-				json_t *y = json_pack("{ss ss ss sO}", "check", ch->id,
+				json_t *y = json_pack("{ss ss ss sO*}", "check", ch->id,
 						      "outcome", outcome_name(ch->outcome), "message", ch->message,
 						      "evidence", cr->evidence);
 

@@ -81,15 +81,20 @@ static unsigned plan_pairs(struct plan *p, const char *const *pairs, unsigned nr
 {
 	unsigned i;
 
-	for (i = 0; i < nr && !p->truncated; i++) {
+	for (i = 0; i < nr; i++) {
 		size_t room = JOURNAL_ENTRY_MAX - p->total; /* plan_add keeps total <= MAX */
 		size_t need = strlen(pairs[2 * i]) + strlen(pairs[2 * i + 1]) + 2;
 
 		if (p->n + 2 > FIELDS || room < 2)
 			break;
-		/* a pair that does not fit whole: the name gets at most half */
+		/* a pair that does not fit whole: the name gets at most half, and
+		 * it is the last one planned */
 		plan_add(p, pairs[2 * i], need <= room ? room : (room - 2) / 2);
 		plan_add(p, pairs[2 * i + 1], room);
+		if (need > room) {
+			i++;
+			break;
+		}
 	}
 	if (i < nr)
 		p->truncated = 1;

@@ -33,6 +33,7 @@ struct doc {
 	char *linebuf;
 	struct icode codes[MAX_CODES];
 	size_t nr_codes;
+	size_t nr_dropped;       /* codes past MAX_CODES, not read */
 	size_t nr_tables;
 	int has_retry_col, has_message_col, has_resolution_col;
 	struct istatus statuses[64];

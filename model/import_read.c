@@ -285,7 +285,8 @@ struct icode *import_add_code(struct doc *d, const char *code)
 		return NULL;
 	}
 	if (d->nr_codes == MAX_CODES) {
-		import_note(d, "more than %d codes; %s and later ones are not read", MAX_CODES, code);
+		if (!d->nr_dropped++) /* one note, not one per code */
+			import_note(d, "more than %d codes; %s and every later one are not read", MAX_CODES, code);
 		return NULL;
 	}
 	c = &d->codes[d->nr_codes++];

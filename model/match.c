@@ -11,6 +11,11 @@
 
 #include "envelope.h"
 #include "match.h"
+#include "utf8.h"
+
+/* A value quoted in a message, cut on a character boundary (then redacted
+ * and cut again by whoever reports it). */
+#define CUT(s, n) (int)utf8_cut((s), strlen(s), (n)), (s)
 #include "ratelimit.h"
 #include "retry_after.h"
 
@@ -264,12 +269,12 @@ static void check_retry_after(const struct contract_code *cc, const struct respo
 		return;
 	}
 	if (retry_after_parse(v, now, &ra, &why)) {
-		match_add(m, CHECK_RETRY_AFTER_VALID, SEV_FAIL, "Retry-After '%.60s': %s", v, why);
+		match_add(m, CHECK_RETRY_AFTER_VALID, SEV_FAIL, "Retry-After '%.*s': %s", CUT(v, 60), why);
 		return;
 	}
 	misread = retry_after_misread(&ra);
 	if (misread)
-		match_add(m, CHECK_RETRY_AFTER_MISREAD, SEV_WARN, "Retry-After '%.60s': %s", v, misread);
+		match_add(m, CHECK_RETRY_AFTER_MISREAD, SEV_WARN, "Retry-After '%.*s': %s", CUT(v, 60), misread);
 }
 
 size_t contract_match(const struct contract *c, const struct response *r,
@@ -299,9 +304,9 @@ size_t contract_match(const struct contract *c, const struct response *r,
 		const char *pol = response_header(r, "RateLimit-Policy"), *rl = response_header(r, "RateLimit");
 
 		if (pol && ratelimit_check(pol, 1, &why))
-			match_add(m, CHECK_RATELIMIT, SEV_FAIL, "RateLimit-Policy '%.80s': %s", pol, why);
+			match_add(m, CHECK_RATELIMIT, SEV_FAIL, "RateLimit-Policy '%.*s': %s", CUT(pol, 80), why);
 		if (rl && ratelimit_check(rl, 0, &why))
-			match_add(m, CHECK_RATELIMIT, SEV_FAIL, "RateLimit '%.80s': %s", rl, why);
+			match_add(m, CHECK_RATELIMIT, SEV_FAIL, "RateLimit '%.*s': %s", CUT(rl, 80), why);
 	}
 	body = json_loadb(r->body ? r->body : "", r->body_len, 0, &jerr);
 	if (!body) {
@@ -329,7 +334,7 @@ size_t contract_match(const struct contract *c, const struct response *r,
 				cc = so; /* the document gives this status no code: any will do */
 			else
 				match_add(m, CHECK_CODE_DOCUMENTED, SEV_FAIL,
-					  "'%.80s' is not a documented code of %s", code, c->id);
+					  "'%.*s' is not a documented code of %s", CUT(code, 80), c->id);
 		}
 	}
 	m->code = cc;
@@ -344,8 +349,8 @@ size_t contract_match(const struct contract *c, const struct response *r,
 		for (i = 0; i < f.nr_messages; i++)
 			if (strcmp(json_string_value(f.messages[i]), cc->message))
 				match_add(m, CHECK_MESSAGE_FIXED, SEV_FAIL,
-					  "expected \"%s\", got \"%.80s\"", cc->message,
-					  json_string_value(f.messages[i]));
+					  "expected \"%s\", got \"%.*s\"", cc->message,
+					  CUT(json_string_value(f.messages[i]), 80));
 	if (cc && cc->extra) {
 		const char *key;
 		json_t *want;

@@ -162,6 +162,7 @@ int redactor_add(struct redactor *r, const char *secret)
 	}
 	if (!(r->secrets[r->nr] = strdup(secret)))
 		return -1;
+	r->first[(unsigned char)secret[0]] = 1;
 	r->nr++;
 	return 0;
 }
@@ -170,49 +171,74 @@ int redactor_add_env(struct redactor *r, char *const *envp)
 {
 	for (; envp && *envp; envp++) {
 		const char *eq = strchr(*envp, '=');
-		char name[128];
+		char *name;
+		int secret;
 
-		if (!eq || (size_t)(eq - *envp) >= sizeof(name) || strlen(eq + 1) < 6)
+		if (!eq || strlen(eq + 1) < 6)
 			continue;
-		memcpy(name, *envp, (size_t)(eq - *envp));
-		name[eq - *envp] = '\0';
-		if (redact_is_secret_name(name) && redactor_add(r, eq + 1))
+		if (!(name = strndup(*envp, (size_t)(eq - *envp))))
+			return -1;
+		secret = redact_is_secret_name(name);
+		free(name);
+		if (secret && redactor_add(r, eq + 1))
 			return -1;
 	}
 	return 0;
 }
 
-char *redactor_apply(const struct redactor *r, const char *text)
+char *redactor_apply_n(const struct redactor *r, const char *text, size_t len, size_t *out_len)
 {
 	char *out = NULL;
-	size_t len = 0, cap = 0, i;
-	const char *p = text;
+	size_t olen = 0, cap = 0, i;
+	const char *p = text, *end = text + len;
 
-	if (put(&out, &len, &cap, "", 0))
+	if (put(&out, &olen, &cap, "", 0))
 		return NULL;
-	while (*p) {
+	while (p < end) {
 		size_t best = 0;
 
 		for (i = 0; i < r->nr; i++) {
 			size_t n = strlen(r->secrets[i]);
 
-			if (n > best && !strncmp(p, r->secrets[i], n))
+			if (n > best && n <= (size_t)(end - p) && !memcmp(p, r->secrets[i], n))
 				best = n;
 		}
 		if (best) {
-			if (put(&out, &len, &cap, REDACTED, strlen(REDACTED)))
+			if (put(&out, &olen, &cap, REDACTED, strlen(REDACTED)))
 				goto oom;
 			p += best;
 		} else {
-			if (put(&out, &len, &cap, p, 1))
+			/* copy up to the next byte that could start a secret */
+			const char *q = p + 1;
+
+			while (q < end && !r->first[(unsigned char)*q])
+				q++;
+			if (put(&out, &olen, &cap, p, (size_t)(q - p)))
 				goto oom;
-			p++;
+			p = q;
 		}
 	}
+	if (out_len)
+		*out_len = olen;
 	return out;
 oom:
 	free(out);
 	return NULL;
+}
+
+char *redactor_apply(const struct redactor *r, const char *text)
+{
+	return redactor_apply_n(r, text, strlen(text), NULL);
+}
+
+int redactor_found(const struct redactor *r, const char *text, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < r->nr; i++)
+		if (memmem(text, len, r->secrets[i], strlen(r->secrets[i])))
+			return 1;
+	return 0;
 }
 
 #define CUT_MARK " [cut]"
@@ -226,7 +252,7 @@ static char *scrub(const struct redactor *r, const char *s, size_t len)
 	if (!flat)
 		return NULL;
 	for (i = 0; i < len; i++)
-		flat[i] = s[i] ? s[i] : '\x1a'; /* not a secret's byte: a NUL is no text */
+		flat[i] = s[i] ? s[i] : '\xff'; /* no text holds it: U+FFFD below */
 	flat[len] = '\0';
 	red = r ? redactor_apply(r, flat) : flat;
 	if (red != flat)

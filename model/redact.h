@@ -29,6 +29,7 @@ char *redact_url(const char *url);
 struct redactor {
 	char **secrets;
 	size_t nr, alloc;
+	unsigned char first[256];    /* bytes a secret starts with */
 };
 
 void redactor_init(struct redactor *r);
@@ -44,6 +45,13 @@ int redactor_add_env(struct redactor *r, char *const *envp);
 
 /* A copy of `text` with every known secret replaced. Returns a string to free(). */
 char *redactor_apply(const struct redactor *r, const char *text);
+
+/* The same for text[0..len), which may hold NULs; its length into *out_len
+ * (may be NULL). NUL-terminated, to free(). */
+char *redactor_apply_n(const struct redactor *r, const char *text, size_t len, size_t *out_len);
+
+/* 1 when text[0..len) holds a known secret. */
+int redactor_found(const struct redactor *r, const char *text, size_t len);
 
 /*
  * The one way evidence text is made from what a peer sent: s[0..len) (may

@@ -109,6 +109,29 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(500, os.urandom(300), "application/octet-stream")
         if mode == "invalid-utf8":
             return self.send(500, b'{"ok":false,"code":"\xff\xfe\xfd","detail":"\xc3\x28"}')
+        if mode == "redirect":
+            return self.send(302, b"", "text/plain", [("Location", "https://elsewhere.example/breezeblue/v1/x")])
+        if mode == "cut-utf8":  # values whose cut points fall inside characters, and latin-1 headers
+            body = json.dumps({"ok": False, "code": "\u00e9" * 60, "detail": "x", "error": "x"}, ensure_ascii=False).encode()
+            self.wfile.write(b"HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n" +
+                             b"Retry-After: " + "\u00e9".encode() * 40 + b"\r\n" +
+                             b"X-Latin: caf\xe9\r\n" +
+                             b"RateLimit: " + "\u20ac".encode() * 40 + b"\r\n" +
+                             b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            return
+        if mode == "echo-everywhere":  # the credential in a header name, a code, a title, a Retry-After and a body
+            tok = self.headers.get("Authorization", "").replace("Bearer ", "")
+            self.send_response(429)
+            self.send_header("Content-Type", c["content_type"])
+            self.send_header("X-Echo-" + tok, "1")
+            self.send_header("Retry-After", "r" * 50 + tok)
+            self.send_header("RateLimit", '"default";r=' + "9" * 70 + tok)
+            body = json.dumps({"ok": False, "code": "C" * 70 + tok, "title": "Invalid API key provided: " + tok,
+                               "detail": "p" * 480 + tok, "error": "e" * 1000 + tok}).encode()
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         e = find(c, self.headers.get("X-Errata-Error", ""))
         key = self.headers.get("Idempotency-Key")
         if key and mode != "idempotency-ignored":

@@ -78,5 +78,39 @@ int main(void)
 	free(text);
 	json_decref(dump);
 	journal_release(&j);
+
+	{
+		/* the request that overflowed the blob: a 4 KB key, one header of a
+		 * 127-byte name and an 8 KB value (and a 12 KB key alone) */
+		static char key[12289], name[128], value[8193];
+		const char *big[] = { "Idempotency-Key", key, name, value };
+		json_t *e;
+
+		memset(key, 'k', 4096);
+		memset(name, 'n', 127);
+		memset(value, 'v', 8192);
+		journal_init(&j, 4);
+		r.idempotency_key = key;
+		r.headers = big;
+		r.nr_headers = 2;
+		r.nr_query = 0;
+		journal_append(&j, &r);
+		memset(key, 'k', 12288);
+		r.nr_headers = 1;
+		journal_append(&j, &r);
+		dump = journal_dump(&j, 0, 0, NULL);
+		e = json_array_get(json_object_get(dump, "entries"), 0);
+		tap_ok(&t, e && strlen(json_string_value(json_object_get(e, "idempotency_key"))) == JOURNAL_KEY_MAX &&
+		       json_is_true(json_object_get(e, "truncated")) &&
+		       json_array_size(json_object_get(e, "headers")) == 2 &&
+		       strlen(json_string_value(json_array_get(json_array_get(json_object_get(e, "headers"), 1), 1))) == 8192,
+		       "a 4 KB key and a header of 8 KB: the key member cut and marked, both headers whole");
+		e = json_array_get(json_object_get(dump, "entries"), 1);
+		tap_ok(&t, e && json_is_true(json_object_get(e, "truncated")) &&
+		       strlen(json_string_value(json_object_get(e, "idempotency_key"))) == JOURNAL_KEY_MAX,
+		       "a 12 KB key: cut to %d bytes and the entry marked truncated", JOURNAL_KEY_MAX);
+		json_decref(dump);
+		journal_release(&j);
+	}
 	return tap_done(&t) ? 1 : 0;
 }

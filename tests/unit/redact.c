@@ -3,6 +3,7 @@
  * known secret values in free text.
  */
 #include "test.h"
+#include "../../model/utf8.h"
 #include "../../model/redact.h"
 
 static void test_names(struct tap *t)
@@ -79,6 +80,76 @@ static void test_redactor(struct tap *t)
 	redactor_release(&r);
 }
 
+/* The one evidence helper: redact, then make UTF-8, then cut on a character,
+ * never leaving the edge of a secret at a cut. */
+static void test_evidence(struct tap *t)
+{
+	static const char tok[] = "tok_0123456789abcdef0123";
+	struct redactor r;
+	char text[256], *out;
+	size_t max;
+	int leaks = 0, bad = 0;
+
+	redactor_init(&r);
+	redactor_add(&r, tok);
+	/* the token at every offset around a cut of 64 bytes */
+	for (max = 20; max < 100; max++) {
+		size_t at;
+
+		for (at = 0; at + sizeof(tok) < sizeof(text) - 1 && at < 120; at++) {
+			size_t k;
+
+			memset(text, 'x', sizeof(text));
+			memcpy(text + at, tok, sizeof(tok) - 1);
+			text[200] = '\0';
+			out = redact_evidence(&r, text, 200, max);
+			for (k = 0; out && k + 12 <= sizeof(tok) - 1; k++)
+				leaks += memmem(out, strlen(out), tok + k, 12) != NULL;
+			/* what is left of the token at the cut: never more than 0 bytes */
+			if (out && strlen(out) > 6 && !strcmp(out + strlen(out) - 6, " [cut]")) {
+				size_t n = strlen(out) - 6, j;
+
+				for (j = 1; j < sizeof(tok) - 1 && j <= n; j++)
+					leaks += !memcmp(out + n - j, tok, j) && j > 1;
+			}
+			bad += !out || strlen(out) > max;
+			free(out);
+			out = redact_evidence_tail(&r, text, 200, max);
+			for (k = 0; out && k + 12 <= sizeof(tok) - 1; k++)
+				leaks += memmem(out, strlen(out), tok + k, 12) != NULL;
+			bad += !out || strlen(out) > max;
+			free(out);
+		}
+	}
+	tap_ok(t, !leaks && !bad, "a token at every offset around cuts of 20 to 99 bytes: none of it shows (%d), none too long (%d)",
+	       leaks, bad);
+	out = redact_evidence(NULL, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 12, 5 + 6);
+	tap_ok(t, out && !strcmp(out, "\xc3\xa9\xc3\xa9 [cut]"), "a cut inside a character moves back to its start (%s)", out);
+	free(out);
+	out = redact_evidence(NULL, "a\xff\0b", 4, 100);
+	tap_ok(t, out && !strcmp(out, "a\xef\xbf\xbd\xef\xbf\xbd" "b"), "bad bytes and NULs become U+FFFD");
+	free(out);
+	redactor_release(&r);
+}
+
+/* Escaped journal strings: no two byte strings give the same text and flag. */
+static void test_escape(struct tap *t)
+{
+	int e1, e2, e3;
+	char *a = utf8_escape("a\xe9", 2, &e1), *b = utf8_escape("a\\xE9", 5, &e2),
+	     *c = utf8_escape("\\\xe9", 2, &e3);
+
+	tap_ok(t, a && b && c && !strcmp(a, "a\\xE9") && e1 && !strcmp(b, "a\\xE9") && !e2 &&
+	       !strcmp(c, "\\\\\\xE9") && e3,
+	       "a byte and its spelling differ by the escaped flag; a backslash beside a bad byte is doubled (%s, %s, %s)",
+	       a, b, c);
+	free(a);
+	free(b);
+	free(c);
+	tap_ok(t, utf8_cut("ab\xe2\x82\xac", 5, 4) == 2 && utf8_cut("ab\xe2\x82\xac", 5, 5) == 5 &&
+	       utf8_cut("abc", 3, 10) == 3, "utf8_cut never splits a character");
+}
+
 int main(void)
 {
 	struct tap t;
@@ -88,5 +159,7 @@ int main(void)
 	test_json(&t);
 	test_url(&t);
 	test_redactor(&t);
+	test_evidence(&t);
+	test_escape(&t);
 	return tap_done(&t) ? 1 : 0;
 }
