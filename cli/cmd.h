@@ -18,4 +18,8 @@ int contract_docs_cmd(int argc, char **argv);
 /* 1 when argv[i] is -h or --help. */
 int is_help(const char *arg);
 
+/* A finite number of seconds in (0, max], the whole argument: 0, or -1 (no
+ * NaN, no infinity, nothing after it). */
+int parse_seconds(const char *v, double max, double *out);
+
 #endif

@@ -4,6 +4,7 @@
  * could not run, 2 usage or a bad fixture, 3 the target is unreachable.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,18 +157,19 @@ int cmd_check(int argc, char **argv)
 		} else if (!strcmp(a, "--timeout")) {
 			double s;
 
-			if (sscanf(v, "%lf%c", &s, &extra) != 1 || s <= 0 || s > 3600) { rc = usage_error("--timeout '%s' is not seconds (up to 3600)", v); goto out; }
+			if (parse_seconds(v, 3600, &s)) { rc = usage_error("--timeout '%s' is not seconds (up to 3600)", v); goto out; }
 			cfg.timeout_ms = (long)(s * 1000);
 		} else if (!strcmp(a, "--deadline")) {
 			double s;
 
-			if (sscanf(v, "%lf%c", &s, &extra) != 1 || s <= 0 || s > 86400) { rc = usage_error("--deadline '%s' is not seconds (up to 86400)", v); goto out; }
+			if (parse_seconds(v, 86400, &s)) { rc = usage_error("--deadline '%s' is not seconds (up to 86400)", v); goto out; }
 			cfg.deadline_s = s;
 		} else if (!strcmp(a, "--rate")) {
 			char unit[4] = "";
 
-			if ((sscanf(v, "%lf/%3s", &rate, unit) < 1) || rate <= 0 || (unit[0] && strcmp(unit, "s"))) {
-				rc = usage_error("--rate '%s' is not N/s", v);
+			if ((sscanf(v, "%lf/%3s", &rate, unit) < 1) || !isfinite(rate) || rate <= 0 || rate > 1e6 ||
+			    (unit[0] && strcmp(unit, "s"))) {
+				rc = usage_error("--rate '%s' is not N/s (N up to 1000000)", v);
 				goto out;
 			}
 			cfg.rate = rate;

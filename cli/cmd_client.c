@@ -100,7 +100,7 @@ int cmd_client(int argc, char **argv)
 			}
 			cfg.jobs = x;
 		} else if (!strcmp(a, "--timeout")) {
-			if (sscanf(v, "%lf%c", &s, &extra) != 1 || s <= 0 || s > 3600) {
+			if (parse_seconds(v, 3600, &s)) {
 				fprintf(stderr, "errata client: --timeout '%s' is not seconds (up to 3600)\n", v);
 				goto out;
 			}

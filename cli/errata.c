@@ -1,6 +1,7 @@
 /*
  * bin/errata: parse the first argument, hand the rest to a subcommand.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,6 +19,13 @@ static const char usage[] =
 	"  client [options] -- CMD   prove that a client handles every documented error\n"
 	"\n"
 	"Run 'errata <command> --help' for a command's options.\n";
+
+int parse_seconds(const char *v, double max, double *out)
+{
+	char extra;
+
+	return sscanf(v, "%lf%c", out, &extra) == 1 && isfinite(*out) && *out > 0 && *out <= max ? 0 : -1;
+}
 
 int is_help(const char *arg)
 {

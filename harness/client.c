@@ -225,6 +225,7 @@ struct attempt {
 	double t;              /* seconds since the first attempt (server clock) */
 	double wall;           /* epoch seconds, ms precision */
 	const char *key, *body_hash, *fault;
+	int key_escaped;       /* the journal wrote the key's bytes escaped */
 	int status;
 };
 
@@ -279,7 +280,8 @@ static void judge(struct case_result *cr, const struct client_scenario *sc, cons
 	else
 		verdict(cr, "client.no-crash", OUT_PASS, "the client exited with %d", p->exit_code);
 	for (i = 1; i < n; i++) {
-		same_key &= a[i].key && a[0].key && !strcmp(a[i].key, a[0].key);
+		same_key &= a[i].key && a[0].key && !strcmp(a[i].key, a[0].key) &&
+			    a[i].key_escaped == a[0].key_escaped;
 		same_body &= !strcmp(a[i].body_hash, a[0].body_hash);
 	}
 	switch (sc->expect) {
@@ -426,6 +428,14 @@ static void run_one(const struct client_config *cfg, const struct client_scenari
 		a[n].wall = iso_to_epoch(json_string_value(json_object_get(e, "time")));
 		a[n].t = n ? t - a[0].t : t;
 		a[n].key = json_string_value(json_object_get(e, "idempotency_key"));
+		a[n].key_escaped = 0;
+		{
+			json_t *esc = json_object_get(e, "escaped"), *member;
+			size_t k;
+
+			json_array_foreach(esc, k, member)
+				a[n].key_escaped |= !strcmp(json_string_value(member), "idempotency_key");
+		}
 		a[n].body_hash = json_string_value(json_object_get(e, "body_hash"));
 		a[n].fault = json_string_value(json_object_get(e, "fault"));
 		a[n].status = (int)json_integer_value(json_object_get(e, "status"));

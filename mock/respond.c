@@ -194,34 +194,26 @@ static void build_step(struct mock *m, const struct mount *mt, const struct step
 			reply_header(rp, key, json_string_value(v));
 }
 
-/* The whole response as bytes on the wire, for faults that write it themselves. */
+/* The whole response as bytes on the wire, for faults that write it
+ * themselves. Written to a stream that grows (open_memstream): no size is
+ * measured first, so none can be wrong. */
 static char *raw_response(const struct reply *rp, size_t body_len, size_t declared, size_t *out_len)
 {
-	size_t cap = 512 + body_len, n, i;
-	char *buf = malloc(cap);
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, out_len);
+	unsigned i;
 
-	if (!buf)
+	if (!f)
 		return NULL;
-	n = (size_t)snprintf(buf, cap, "HTTP/1.1 %d %s\r\n", rp->status,
-			     MHD_get_reason_phrase_for((unsigned)rp->status));
-	for (i = 0; i < rp->nr && n < cap; i++) {
-		size_t need = strlen(rp->names[i]) + strlen(rp->values[i]) + 4;
-		char *nb;
-
-		if (n + need + 128 + body_len > cap) {
-			cap = n + need + 128 + body_len;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				free(buf);
-				return NULL;
-			}
-			buf = nb;
-		}
-		n += (size_t)snprintf(buf + n, cap - n, "%s: %s\r\n", rp->names[i], rp->values[i]);
+	fprintf(f, "HTTP/1.1 %d %s\r\n", rp->status, MHD_get_reason_phrase_for((unsigned)rp->status));
+	for (i = 0; i < rp->nr; i++)
+		fprintf(f, "%s: %s\r\n", rp->names[i], rp->values[i]);
+	fprintf(f, "Content-Length: %zu\r\nConnection: close\r\n\r\n", declared);
+	fwrite(rp->body, 1, body_len, f);
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
 	}
-	n += (size_t)snprintf(buf + n, cap - n, "Content-Length: %zu\r\nConnection: close\r\n\r\n", declared);
-	memcpy(buf + n, rp->body, body_len);
-	*out_len = n + body_len;
 	return buf;
 }
 

@@ -13,12 +13,23 @@
 #include "utf8.h"
 
 
+/* Formatted, and valid UTF-8 whatever a '%.60s' cut through. */
 static char *vformat(const char *fmt, va_list ap)
 {
-	char *s = NULL;
+	char *s = NULL, *t;
+	int n = vasprintf(&s, fmt, ap);
 
-	return vasprintf(&s, fmt, ap) < 0 ? NULL : s;
+	if (n < 0)
+		return NULL;
+	if (utf8_valid(s, (size_t)n))
+		return s;
+	t = utf8_sanitize(s, NULL);
+	free(s);
+	return t;
 }
+
+/* Warnings and notes listed at most; past it, one line says so. */
+#define NOTES_MAX 200
 
 char *import_printf(const char *fmt, ...)
 {
@@ -45,7 +56,9 @@ void import_warn(struct doc *d, const char *fmt, ...)
 	for (i = 0; i < json_array_size(d->warnings); i++)
 		if (!strcmp(json_string_value(json_array_get(d->warnings, i)), s))
 			break;
-	if (i == json_array_size(d->warnings))
+	if (i == NOTES_MAX)
+		json_array_append_new(d->warnings, json_string("more than 200 warnings; the rest are not listed"));
+	else if (i == json_array_size(d->warnings) && i < NOTES_MAX)
 		json_array_append_new(d->warnings, json_string(s));
 	free(s);
 }
@@ -58,8 +71,10 @@ void import_note(struct doc *d, const char *fmt, ...)
 	va_start(ap, fmt);
 	s = vformat(fmt, ap);
 	va_end(ap);
-	if (s)
+	if (s && json_array_size(d->notes) < NOTES_MAX)
 		json_array_append_new(d->notes, json_string(s));
+	else if (s && json_array_size(d->notes) == NOTES_MAX)
+		json_array_append_new(d->notes, json_string("more than 200 notes; the rest are not listed"));
 	free(s);
 }
 

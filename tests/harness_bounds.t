@@ -134,6 +134,18 @@ except OSError:
     state = "gone"
 t.ok(gpid and state in ("gone", "Z"), "a background grandchild of a client that closed its output first is killed (%s)" % state)
 
+# --- 3. every number a flag takes is bounded: no NaN, no infinity ---------------------------------
+bad = []
+for flag, val in (("--timeout", "nan"), ("--timeout", "inf"), ("--deadline", "nan"), ("--rate", "nan/s"),
+                  ("--rate", "inf/s"), ("--rate", "1e308/s"), ("--timeout", "1e400")):
+    r = run("check", "--contract", "breezeblue", "--base-url", mock, "--all-codes", flag, val)
+    if r.returncode != 2 or "is not" not in r.stderr:
+        bad.append((flag, val, r.returncode))
+r = run("client", "--contract", "breezeblue", "--timeout", "nan", "--", "true")
+if r.returncode != 2:
+    bad.append(("client --timeout", "nan", r.returncode))
+t.ok(not bad, "NaN, infinity and out-of-range values for --timeout, --deadline and --rate: usage errors, exit 2", bad)
+
 # --- 15. duplicate codes are found by sorting; an import notes the cut once --------------------------
 base = json.load(open("tests/data/minimal.json"))
 for n in (40000,):
