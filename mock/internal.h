@@ -108,6 +108,23 @@ void record(struct mock *m, struct MHD_Connection *conn, const char *method,
 	    const char *url, const struct mount *mt, const struct contract_code *cc,
 	    int status, const struct request *rq);
 
+/* --- idempotency.c --- */
+
+/* 1 when the contract's idempotency policy covers `method`. */
+int applies_idempotency(const struct contract *c, const char *method);
+
+/*
+ * The Idempotency-Key stage: 0 to go on serving (a new key, now in flight
+ * and owned by the request in *req_cls), or 1 with *ret when the key decided
+ * the response (a replay, a conflict, a key in flight, out of memory).
+ */
+int idempotency_stage(struct mock *m, struct MHD_Connection *conn, const char *method,
+		      const char *url, const struct mount *mt, const struct scenario *sc,
+		      const char *key, void **req_cls, enum MHD_Result *ret);
+
+/* The request's state, allocated on first need (NULL: out of memory). */
+struct request *ensure_request(void **req_cls);
+
 /* --- respond.c --- */
 
 /* A response's own headers (at most 16) and a step's */

@@ -53,8 +53,7 @@ static void request_free(struct request *rq)
 	free(rq);
 }
 
-/* The request's state, allocated on first need. */
-static struct request *ensure_request(void **req_cls)
+struct request *ensure_request(void **req_cls)
 {
 	struct request *rq = *req_cls;
 
@@ -339,113 +338,6 @@ static char *limit_key(struct MHD_Connection *conn, char *buf, size_t size)
 	return out;
 }
 
-static int applies_idempotency(const struct contract *c, const char *method)
-{
-	json_t *methods = json_object_get(json_object_get(json_object_get(c->root, "policy"),
-							  "idempotency"), "methods"), *v;
-	size_t i;
-
-	if (!c->idempotency_header)
-		return 0;
-	json_array_foreach(methods, i, v)
-		if (!strcasecmp(json_string_value(v), method))
-			return 1;
-	return 0;
-}
-
-/* A replay of a stored response. */
-static enum MHD_Result replay(struct mock *m, struct MHD_Connection *conn, const char *method,
-			      const char *url, const struct mount *mt, const struct scenario *sc,
-			      const struct request *rq, struct idem_reply *stored)
-{
-	struct reply rp;
-	struct served sv = { sc ? sc->id : NULL, NULL, -1, 1, 0 };
-	const struct contract_code *seen = NULL;
-	enum MHD_Result ret;
-	unsigned i;
-
-	reply_init(&rp);
-	rp.status = stored->status;
-	for (i = 0; i < stored->nr_headers; i++)
-		reply_header(&rp, stored->names[i], stored->values[i]);
-	rp.body = stored->body;
-	rp.len = stored->body_len;
-	ret = send_reply(conn, &rp, 1);
-	for (i = 0; i < mt->c->nr_codes && !seen; i++)
-		if (mt->codes[i].len == stored->body_len &&
-		    !memcmp(mt->codes[i].body, stored->body, stored->body_len))
-			seen = mt->codes[i].cc;
-	record_ex(m, conn, method, url, mt, seen, stored->status, rq, &sv);
-	idem_reply_release(stored);
-	return ret;
-}
-
-/*
- * The Idempotency-Key stage: 0 to go on serving (a new key, now in flight
- * and owned by the request), or 1 with *ret when the key decided the
- * response (a replay, a conflict, a key in flight, out of memory). The key
- * is compared whole, scoped by contract; one idem_begin() decides.
- */
-static int idempotency(struct mock *m, struct MHD_Connection *conn, const char *method,
-		       const char *url, const struct mount *mt, const struct scenario *sc,
-		       const char *key, void **req_cls, enum MHD_Result *ret)
-{
-	struct request *rq = *req_cls;
-	struct idem_reply stored;
-	const struct contract_code *conflict;
-	uint64_t fp = journal_hash(JOURNAL_HASH_INIT, method, strlen(method) + 1);
-	uint64_t body = rq && rq != NO_BODY ? rq->body_hash : JOURNAL_HASH_INIT;
-	char *scoped = malloc(mt->id_len + strlen(key) + 2);
-
-	fp = journal_hash(fp, url, strlen(url) + 1);
-	fp = journal_hash(fp, &body, sizeof(body));
-	if (!scoped) {
-		*ret = MHD_NO;
-		return 1;
-	}
-	sprintf(scoped, "%s\n%s", mt->c->id, key);
-	switch (idem_begin(&m->idem, scoped, fp, mock_now_us(m),
-			   (int64_t)mt->c->idempotency_ttl * 1000000, &stored)) {
-	case IDEM_NEW:
-		if (!(rq = ensure_request(req_cls))) {
-			idem_abort(&m->idem, scoped);
-			free(scoped);
-			*ret = MHD_NO;
-			return 1;
-		}
-		rq->m = m;
-		rq->idem_key = scoped;
-		return 0;
-	case IDEM_REPLAY:
-		free(scoped);
-		*ret = replay(m, conn, method, url, mt, sc, rq, &stored);
-		return 1;
-	case IDEM_IN_FLIGHT:
-		free(scoped);
-		conflict = mt->c->idempotency_conflict ? contract_find(mt->c, mt->c->idempotency_conflict) : NULL;
-		if (conflict && conflict->status == 409) {
-			*ret = serve_code(m, conn, method, url, mt, conflict, -1, 0, rq);
-			return 1;
-		}
-		record(m, conn, method, url, mt, NULL, 409, rq);
-		*ret = mock_problem(m, conn, MHD_HTTP_CONFLICT, "idempotency-key-in-use", "Idempotency-Key in use",
-				    "a request with this key is still being processed", NULL);
-		return 1;
-	case IDEM_CONFLICT:
-		break;
-	}
-	free(scoped);
-	conflict = mt->c->idempotency_conflict ? contract_find(mt->c, mt->c->idempotency_conflict) : NULL;
-	if (conflict) {
-		*ret = serve_code(m, conn, method, url, mt, conflict, -1, 0, rq);
-		return 1;
-	}
-	record(m, conn, method, url, mt, NULL, 422, rq);
-	*ret = mock_problem(m, conn, 422, "idempotency-key-reused", "Idempotency-Key reused",
-			    "this key was used with a different request", NULL);
-	return 1;
-}
-
 static enum MHD_Result api(struct mock *m, struct MHD_Connection *conn, const char *url,
 			   const char *method, const struct mount *mt, void **req_cls)
 {
@@ -592,7 +484,7 @@ static enum MHD_Result api(struct mock *m, struct MHD_Connection *conn, const ch
 		if (key) {
 			enum MHD_Result ret;
 
-			if (idempotency(m, conn, method, url, mt, sc, key, req_cls, &ret)) {
+			if (idempotency_stage(m, conn, method, url, mt, sc, key, req_cls, &ret)) {
 				scenario_unref(sc);
 				return ret;
 			}

@@ -264,8 +264,9 @@ static char *scrub(const struct redactor *r, const char *s, size_t len)
 	return out;
 }
 
-/* How many bytes at the end of t[0..n) begin a known secret (0: none). */
-static size_t secret_head(const struct redactor *r, const char *t, size_t n)
+/* How many bytes at the end of t[0..n) begin a known secret (at_end), or
+ * at its start end one (!at_end); 0: none. */
+static size_t secret_edge(const struct redactor *r, const char *t, size_t n, int at_end)
 {
 	size_t i, k, best = 0;
 
@@ -273,24 +274,7 @@ static size_t secret_head(const struct redactor *r, const char *t, size_t n)
 		size_t sl = strlen(r->secrets[i]);
 
 		for (k = sl - 1 < n ? sl - 1 : n; k > best; k--)
-			if (!memcmp(t + n - k, r->secrets[i], k)) {
-				best = k;
-				break;
-			}
-	}
-	return best;
-}
-
-/* How many bytes at the start of t[0..n) end a known secret (0: none). */
-static size_t secret_tail(const struct redactor *r, const char *t, size_t n)
-{
-	size_t i, k, best = 0;
-
-	for (i = 0; r && i < r->nr; i++) {
-		size_t sl = strlen(r->secrets[i]);
-
-		for (k = sl - 1 < n ? sl - 1 : n; k > best; k--)
-			if (!memcmp(t, r->secrets[i] + sl - k, k)) {
+			if (at_end ? !memcmp(t + n - k, r->secrets[i], k) : !memcmp(t, r->secrets[i] + sl - k, k)) {
 				best = k;
 				break;
 			}
@@ -309,7 +293,7 @@ char *redact_evidence(const struct redactor *r, const char *s, size_t len, size_
 	if (tl <= max)
 		return t;
 	n = utf8_cut(t, tl, max > sizeof(CUT_MARK) ? max - (sizeof(CUT_MARK) - 1) : 0);
-	n -= secret_head(r, t, n);
+	n -= secret_edge(r, t, n, 1);
 	n = utf8_cut(t, n, n);
 	memcpy(t + n, CUT_MARK, sizeof(CUT_MARK));
 	return t;
@@ -329,7 +313,7 @@ char *redact_evidence_tail(const struct redactor *r, const char *s, size_t len, 
 	start = tl - keep;
 	while (start < tl && ((unsigned char)t[start] & 0xc0) == 0x80)
 		start++; /* begin on a character */
-	start += secret_tail(r, t + start, tl - start);
+	start += secret_edge(r, t + start, tl - start, 0);
 	while (start < tl && ((unsigned char)t[start] & 0xc0) == 0x80)
 		start++;
 	out = malloc(sizeof(CUT_MARK) + tl - start);
