@@ -82,8 +82,10 @@ static size_t exchange(const void *req, size_t len, char *buf, size_t cap)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char health[] = "GET /__errata/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-	static const char reset[] = "POST /__errata/reset HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+	/* the admin API answers loopback Hosts and JSON writes only */
+	static const char health[] = "GET /__errata/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+	static const char reset[] = "POST /__errata/reset HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+				    "Content-Length: 0\r\nConnection: close\r\n\r\n";
 	static unsigned long runs;
 	char buf[512];
 
