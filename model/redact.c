@@ -292,9 +292,12 @@ char *redact_evidence(const struct redactor *r, const char *s, size_t len, size_
 	tl = strlen(t);
 	if (tl <= max)
 		return t;
-	n = utf8_cut(t, tl, max > sizeof(CUT_MARK) ? max - (sizeof(CUT_MARK) - 1) : 0);
-	n -= secret_edge(r, t, n, 1);
-	n = utf8_cut(t, n, n);
+	if (max < sizeof(CUT_MARK)) { /* no room even for the mark */
+		t[0] = '\0';
+		return t;
+	}
+	n = utf8_cut(t, tl, max - (sizeof(CUT_MARK) - 1));
+	n = utf8_cut(t, tl, n - secret_edge(r, t, n, 1));
 	memcpy(t + n, CUT_MARK, sizeof(CUT_MARK));
 	return t;
 }
@@ -309,7 +312,11 @@ char *redact_evidence_tail(const struct redactor *r, const char *s, size_t len, 
 	tl = strlen(t);
 	if (tl <= max)
 		return t;
-	keep = max > sizeof(CUT_MARK) ? max - (sizeof(CUT_MARK) - 1) : 0;
+	if (max < sizeof(CUT_MARK)) {
+		t[0] = '\0';
+		return t;
+	}
+	keep = max - (sizeof(CUT_MARK) - 1);
 	start = tl - keep;
 	while (start < tl && ((unsigned char)t[start] & 0xc0) == 0x80)
 		start++; /* begin on a character */
