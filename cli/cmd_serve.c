@@ -174,8 +174,14 @@ static int read_token_file(const char *file, char *buf, size_t size)
 		fprintf(stderr, "errata serve: cannot open admin token file '%s': %s\n", file, strerror(errno));
 		return -1;
 	}
-	if (!fgets(buf, (int)size, f))
+	if (!fgets(buf, (int)size, f)) {
 		buf[0] = '\0';
+		if (ferror(f)) {
+			fprintf(stderr, "errata serve: cannot read admin token file '%s': %s\n", file, strerror(errno));
+			fclose(f);
+			return -1;
+		}
+	}
 	fclose(f);
 	n = strcspn(buf, "\r\n");
 	if (n == size - 1 && buf[n] == '\0') {
