@@ -212,7 +212,7 @@ static json_t *response_json(const struct check_config *cfg, const struct http_r
 	}
 	body = redact_evidence(cfg->redactor, h->body ? h->body : "", h->body ? h->body_len : 0, EXCERPT);
 	o = json_pack("{si so ss sI sf}", "status", h->status, "headers", hdrs, "body", body ? body : "",
-		      "body_bytes", (json_int_t)h->body_len, "seconds", h->seconds);
+		      "body_bytes", (json_int_t)h->wire_len, "seconds", h->seconds);
 	free(body);
 	return o;
 }

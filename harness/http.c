@@ -159,6 +159,7 @@ void http_perform(const struct http_request *req, struct http_response *out)
 	}
 	if (!out->body && (out->body = malloc(1)))
 		out->body[0] = '\0';
+	out->wire_len = out->body_len;
 	parse_headers(out);
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(c);

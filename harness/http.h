@@ -37,6 +37,7 @@ struct http_response {
 	size_t hlen;
 	char *body;                   /* NUL-terminated; body_len may hold NULs */
 	size_t body_len;
+	size_t wire_len;              /* the body's bytes as received (before redaction) */
 	double seconds;
 	char error[256];              /* what went wrong, for HTTP_UNREACHABLE and HTTP_FAILED */
 };
