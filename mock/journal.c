@@ -43,7 +43,7 @@ uint64_t journal_hash(uint64_t h, const void *data, size_t len)
 }
 
 /*
- * An entry is laid out in two steps that cannot disagree: plan() decides
+ * An entry is laid out in two steps that cannot disagree: plan_entry() decides
  * every string's length once (cutting on a character boundary what does
  * not fit in JOURNAL_ENTRY_MAX, and marking the entry truncated), then the
  * blob is allocated at exactly the planned size and filled from the plan.
