@@ -93,16 +93,24 @@ int utf8_valid(const char *s, size_t len)
 
 size_t utf8_cut(const char *s, size_t len, size_t max)
 {
-	size_t n = len < max ? len : max, back = 0;
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	size_t at = 0;
 
-	if (n == len)
-		return n;
-	/* s[n] starts the part cut off: step back over continuation bytes */
-	while (n > 0 && back < 3 && ((unsigned char)s[n] & 0xc0) == 0x80) {
-		n--;
-		back++;
+	if (len <= max)
+		return len;
+	/* decode forward, as utf8_escape does, so that a cut never splits what
+	 * it reads as one character (stepping back over continuation bytes
+	 * cannot tell a character from junk before it) */
+	while (at < max) {
+		size_t n = char_in(p + at, end);
+
+		if (!n)
+			n = 1; /* a byte that is not UTF-8 is a unit of its own */
+		if (at + n > max)
+			break;
+		at += n;
 	}
-	return n;
+	return at;
 }
 
 char *utf8_escape(const char *s, size_t len, int *escaped)

@@ -148,6 +148,10 @@ static void test_escape(struct tap *t)
 	free(c);
 	tap_ok(t, utf8_cut("ab\xe2\x82\xac", 5, 4) == 2 && utf8_cut("ab\xe2\x82\xac", 5, 5) == 5 &&
 	       utf8_cut("abc", 3, 10) == 3, "utf8_cut never splits a character");
+	/* found by fuzz_journal: junk continuation bytes after a character made
+	 * stepping back stop inside the character */
+	tap_ok(t, utf8_cut("\xe2\x82\x82\xac\xac\x82", 6, 5) == 5 && utf8_cut("\xe2\x82\x82\xac\xac\x82", 6, 2) == 0,
+	       "a cut after junk continuation bytes keeps the character before them whole");
 }
 
 int main(void)
