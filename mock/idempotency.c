@@ -30,7 +30,7 @@ static enum MHD_Result replay(struct mock *m, struct MHD_Connection *conn, const
 			      const struct request *rq, struct idem_reply *stored)
 {
 	struct reply rp;
-	struct served sv = { sc ? sc->id : NULL, NULL, -1, 1, 0 };
+	struct served sv = { sc ? sc->id : NULL, NULL, -1, 1, 0, NULL };
 	const struct contract_code *seen = NULL;
 	enum MHD_Result ret;
 	unsigned i;
@@ -41,6 +41,7 @@ static enum MHD_Result replay(struct mock *m, struct MHD_Connection *conn, const
 		reply_header(&rp, stored->names[i], stored->values[i]);
 	rp.body = stored->body;
 	rp.len = stored->body_len;
+	sv.retry_after = reply_value(&rp, MHD_HTTP_HEADER_RETRY_AFTER);
 	ret = send_reply(conn, &rp, 1);
 	for (i = 0; i < mt->c->nr_codes && !seen; i++)
 		if (mt->codes[i].len == stored->body_len &&

@@ -98,6 +98,7 @@ struct served {
 	const char *scenario, *fault;
 	int step, replayed;
 	long long delay_ms;
+	const char *retry_after;     /* the Retry-After sent, or NULL */
 };
 
 /* Journal a request (sv may be NULL for a plain response). */
@@ -148,6 +149,9 @@ void reply_init(struct reply *rp);
 
 /* Add a header (a later value for the same name wins). */
 void reply_header(struct reply *rp, const char *name, const char *value);
+
+/* The value of header `name` in the reply (case-insensitive), or NULL. */
+const char *reply_value(const struct reply *rp, const char *name);
 
 /* Queue the reply; `replayed` adds Idempotent-Replayed: true. */
 enum MHD_Result send_reply(struct MHD_Connection *conn, const struct reply *rp, int replayed);

@@ -19,7 +19,8 @@
  */
 #define JOURNAL_ENTRY_MAX 16384
 #define JOURNAL_KEY_MAX 2048
-#define JOURNAL_FIXED 7          /* method, path, contract, code, key, scenario, fault */
+#define JOURNAL_FIXED 8          /* method, path, contract, code, key, scenario, fault,
+				    and the Retry-After served */
 #define JOURNAL_MAX_PAIRS 128    /* header and query pairs planned per entry */
 
 struct journal_entry {
@@ -35,7 +36,7 @@ struct journal_entry {
 	uint64_t body_size, body_hash;
 	unsigned nr_headers, nr_query;
 	char *blob;              /* method, path, contract, code, idempotency key,
-				    scenario, fault, then header and query
+				    scenario, fault, Retry-After, then header and query
 				    name/value pairs, NUL-separated */
 };
 
@@ -53,6 +54,7 @@ struct journal_record {
 	int64_t t_us;
 	const char *method, *path, *contract, *code, *idempotency_key;
 	const char *scenario, *fault;  /* NULL or "" when none */
+	const char *retry_after;       /* the Retry-After served: NULL or "" when none */
 	int step;                      /* -1 when no scenario */
 	int replayed;
 	long long delay_ms;

@@ -232,6 +232,7 @@ void record_ex(struct mock *m, struct MHD_Connection *conn, const char *method,
 	r.status = status;
 	r.scenario = sv ? sv->scenario : NULL;
 	r.fault = sv ? sv->fault : NULL;
+	r.retry_after = sv ? sv->retry_after : NULL;
 	r.step = sv ? sv->step : -1;
 	r.replayed = sv ? sv->replayed : 0;
 	r.delay_ms = sv ? sv->delay_ms : 0;

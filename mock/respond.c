@@ -41,6 +41,16 @@ void reply_header(struct reply *rp, const char *name, const char *value)
 	}
 }
 
+const char *reply_value(const struct reply *rp, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < rp->nr; i++)
+		if (!strcasecmp(rp->names[i], name))
+			return rp->values[i];
+	return NULL;
+}
+
 /* A formatted header value, kept in the reply. */
 static void reply_headerf(struct reply *rp, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -374,11 +384,12 @@ enum MHD_Result deliver_step(struct mock *m, struct MHD_Connection *conn, const 
 				    const char *url, struct request *rq, void **req_cls)
 {
 	const struct step *st = rq->step;
-	struct served sv = { rq->sc->id, fault_name(st->fault), (int)rq->step_index, 0, rq->delay_ms };
+	struct served sv = { rq->sc->id, fault_name(st->fault), (int)rq->step_index, 0, rq->delay_ms, NULL };
 	struct reply rp;
 	enum MHD_Result ret;
 
 	build_step(m, rq->mt, st, rq, &rp);
+	sv.retry_after = reply_value(&rp, MHD_HTTP_HEADER_RETRY_AFTER);
 	switch (st->fault) {
 	case FAULT_CONNECTION_RESET_BY_PEER:
 	case FAULT_EMPTY_RESPONSE:
@@ -428,10 +439,13 @@ enum MHD_Result serve_code(struct mock *m, struct MHD_Connection *conn, const ch
 	struct reply rp;
 	enum MHD_Result ret;
 
+	struct served sv = { NULL, NULL, -1, 0, 0, NULL };
+
 	build_code(m, mt, cc, ask, ask_date, rq, &rp);
+	sv.retry_after = reply_value(&rp, MHD_HTTP_HEADER_RETRY_AFTER);
 	ret = send_reply(conn, &rp, 0);
 	idem_store_reply(m, rq, &rp, cc);
-	record(m, conn, method, url, mt, cc, rp.status, rq);
+	record_ex(m, conn, method, url, mt, cc, rp.status, rq, &sv);
 	return ret;
 }
 

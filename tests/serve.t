@@ -153,6 +153,13 @@ ok(e["idempotency_key"] == "key-1" and e["body_size"] == 7 and e["body_hash"] ==
    and e["status"] == 409 and ["Authorization", "[REDACTED]"] in e["headers"]
    and ["X-Api-Key", "[REDACTED]"] in e["headers"],
    "journal: Idempotency-Key, body size and hash; secret headers redacted", e)
+for sel, want in [({"X-Errata-Error": "RATE_LIMITED", "X-Errata-Retry-After": "7"}, lambda v: v == "7"),
+                  ({"X-Errata-Error": "RATE_LIMITED", "X-Errata-Retry-After": "date:3"}, lambda v: v is not None and v.endswith(" GMT")),
+                  ({"X-Errata-Error": "BAD_REQUEST"}, lambda v: v is None)]:
+    st, h, b = cl.get("/breezeblue/v1/generations", sel)
+    je = json.loads(cl.get("/__errata/journal?since=%d" % (json.loads(cl.get("/__errata/journal?limit=1")[2])["next_seq"] - 1))[2])["entries"][-1]
+    ok(want(je.get("retry_after", "missing")) and je.get("retry_after") == h.get("retry-after"),
+       "journal: the Retry-After served is recorded as sent (%s)" % sorted(sel.values()), (je.get("retry_after", "missing"), h.get("retry-after")))
 st, h, b = cl.get("/__errata/journal")
 ok(b"sk_live_abcdef123456" not in b and b"k_987654321" not in b, "journal: no secret value anywhere in it")
 st, h, b = cl.get("/__errata/journal?since=-1")

@@ -21,6 +21,8 @@ class Tap:
             if diag is not None:
                 for line in str(diag)[:800].splitlines():
                     print("# " + line)
+                # and to stderr, which prove shows without -v: a CI log says why
+                print("# %s: %s" % (desc, str(diag)[:800]), file=sys.stderr, flush=True)
         return cond
 
     def skip(self, desc, why):

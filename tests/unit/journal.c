@@ -19,7 +19,7 @@ static int stored(const struct journal *j, const char *needle)
 		if (!e->seq || !e->blob)
 			continue;
 		/* the blob is NUL-separated: walk its fields */
-		for (p = e->blob, len = 0; len < 7 + 2u * (e->nr_headers + e->nr_query); len++) {
+		for (p = e->blob, len = 0; len < JOURNAL_FIXED + 2u * (e->nr_headers + e->nr_query); len++) {
 			if (memmem(p, strlen(p), needle, n))
 				return 1;
 			p += strlen(p) + 1;
