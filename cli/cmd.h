@@ -22,4 +22,39 @@ int is_help(const char *arg);
  * NaN, no infinity, nothing after it). */
 int parse_seconds(const char *v, double max, double *out);
 
+/* A usage error: "errata CMD: <message>" and where the options are, on
+ * stderr. Returns 2, the exit status. */
+int usage_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* 1 when `a` is one of the NULL-terminated `names`. */
+int opt_in(const char *a, const char *const *names);
+
+/*
+ * Request rate "N/s", "N/m" or "N/h" (N from 1 to 1000000, a bare N is per
+ * second), as requests per second. 0, or -1.
+ */
+int parse_rate(const char *v, double *per_second);
+
+/* --- reports.c: the report options of check and client --- */
+#include "../harness/report.h"
+
+struct report_opts {
+	const char *tap, *junit, *html, *name;
+	int tap_version;
+};
+
+void report_opts_init(struct report_opts *o);
+
+/* 1 when `a` (with value v) was a report option, 0 when it is not one,
+ * -1 after a usage error was printed. */
+int report_option(struct report_opts *o, const char *a, const char *v, const char *cmd);
+
+/* The report options' names, for opt_in(). */
+#define REPORT_OPTIONS "--tap", "--junit", "--html", "--name", "--tap-version"
+
+/* Write every report asked for (TAP to stdout when none), then each failing
+ * check as a line on stderr. 0, or -1 when a report could not be written. */
+int report_write_all(const struct report_opts *o, const struct check_run *run,
+		     struct report_meta *meta);
+
 #endif

@@ -18,9 +18,9 @@
 
 static const char usage[] =
 	"usage: errata check --contract ID|FILE --base-url URL [--fixtures PATH]... [--all-codes]\n"
-	"                    [--header 'Name: value']... [--tap FILE|-] [--junit FILE] [--jobs N]\n"
-	"                    [--timeout S] [--deadline S] [--rate N/s] [--shard I/N] [--selector]\n"
-	"                    [--burst]\n"
+	"                    [--header 'Name: value']... [--tap FILE|-] [--tap-version 13|14]\n"
+	"                    [--junit FILE] [--html FILE] [--name NAME] [--jobs N] [--timeout S]\n"
+	"                    [--deadline S] [--rate N/s|m|h] [--shard I/N] [--selector] [--burst]\n"
 	"\n"
 	"  --contract ID|FILE   a bundled contract id, or a contract file\n"
 	"  --base-url URL       where the API (for the mock: .../<contract-id>) answers\n"
@@ -29,48 +29,29 @@ static const char usage[] =
 	"  --all-codes          ask for every documented code with X-Errata-Error and verify each\n"
 	"  --header 'N: v'      sent with every request; ${VAR} takes the value from the\n"
 	"                       environment, and such values are redacted everywhere\n"
-	"  --tap FILE|-         TAP version 14 (default: stdout when no --junit)\n"
+	"  --tap FILE|-         TAP (default: stdout when no other report is asked for)\n"
+	"  --tap-version 13|14  the TAP version declared (default 14; 13 for Debian 12's prove)\n"
 	"  --junit FILE         JUnit XML\n"
+	"  --html FILE          one self-contained HTML page: each case's request, response\n"
+	"                       and verdicts\n"
+	"  --name NAME          the suite's name in the reports (default: '<id> at <host>')\n"
 	"  --jobs N             cases run in parallel (default 4)\n"
 	"  --timeout S          seconds per request (default 10)\n"
 	"  --deadline S         no backoff on the target's 429/503 waits past this (default 300)\n"
-	"  --rate N/s           at most N requests per second (default: no limit)\n"
+	"  --rate N/s|m|h       at most N requests per second, minute or hour (default: no limit)\n"
 	"  --shard I/N          run every Nth case, starting at the Ith\n"
 	"  --selector           also send X-Errata-Error with each fixture's expected code,\n"
 	"                       for targets that implement the selector (errata serve)\n"
 	"  --burst              run burst cases, which spend quota\n"
 	"\n"
 	"Exit: 0 all passed; 1 a check failed or could not run; 2 usage or a bad fixture;\n"
-	"3 the target is unreachable.\n";
+	"3 the target is unreachable (the reason is printed). Each failing check is also\n"
+	"printed on stderr as one line, whatever reports are written.\n";
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fputs("errata check: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs("\n\n", stderr);
-	fputs(usage, stderr);
-	return 2;
-}
+static const char *const valued[] = { "--contract", "--base-url", "--fixtures", "--header", "--jobs",
+				      "--timeout", "--deadline", "--rate", "--shard", REPORT_OPTIONS, NULL };
 
-static int write_report(const char *file, const struct check_run *run, const char *base, int junit)
-{
-	FILE *f = strcmp(file, "-") ? fopen(file, "w") : stdout;
-
-	if (!f) {
-		fprintf(stderr, "errata check: cannot write '%s': %s\n", file, strerror(errno));
-		return -1;
-	}
-	if (junit)
-		report_junit(f, run, base);
-	else
-		report_tap(f, run);
-	if (f != stdout && fclose(f)) {
-		fprintf(stderr, "errata check: cannot write '%s': %s\n", file, strerror(errno));
-		return -1;
-	}
-	fflush(stdout);
-	return 0;
-}
+#define usage_error(...) usage_fail("check", __VA_ARGS__)
 
 int cmd_check(int argc, char **argv)
 {
@@ -80,12 +61,15 @@ int cmd_check(int argc, char **argv)
 	struct redactor red;
 	struct load_error err;
 	struct contract *c = NULL;
-	const char *contract = NULL, *base = NULL, *tap = NULL, *junit = NULL, *fixture_paths[64];
+	struct report_opts ro;
+	struct report_meta meta = { .tool = "check" };
+	const char *contract = NULL, *base = NULL, *fixture_paths[64];
 	char *headers[64], why[300], msg[700];
 	size_t nr_fixtures = 0, i;
 	int all_codes = 0, rc = 2;
 	double rate;
 
+	report_opts_init(&ro);
 	cfg.headers = headers;
 	cfg.timeout_ms = 10000;
 	cfg.jobs = 4;
@@ -103,6 +87,7 @@ int cmd_check(int argc, char **argv)
 		const char *a = argv[i], *v = i + 1 < (size_t)argc ? argv[i + 1] : NULL;
 		char extra;
 		unsigned x, y;
+		int r;
 
 		if (is_help(a)) {
 			fputs(usage, stdout);
@@ -112,15 +97,22 @@ int cmd_check(int argc, char **argv)
 		if (!strcmp(a, "--all-codes")) { all_codes = 1; continue; }
 		if (!strcmp(a, "--selector")) { cfg.selector = 1; continue; }
 		if (!strcmp(a, "--burst")) { cfg.burst = 1; continue; }
+		if (!opt_in(a, valued)) {
+			rc = usage_error(a[0] == '-' ? "unknown option '%s'" : "'%s' is not an option", a);
+			goto out;
+		}
 		if (!v) {
-			rc = usage_error(a[0] == '-' ? "'%s' needs a value" : "'%s' is not an option", a);
+			rc = usage_error("'%s' needs a value", a);
 			goto out;
 		}
 		i++;
+		if ((r = report_option(&ro, a, v, "check"))) {
+			if (r < 0)
+				goto out;
+			continue;
+		}
 		if (!strcmp(a, "--contract")) contract = v;
 		else if (!strcmp(a, "--base-url")) base = v;
-		else if (!strcmp(a, "--tap")) tap = v;
-		else if (!strcmp(a, "--junit")) junit = v;
 		else if (!strcmp(a, "--fixtures")) {
 			if (nr_fixtures == 64) { rc = usage_error("too many --fixtures (%s)", v); goto out; }
 			fixture_paths[nr_fixtures++] = v;
@@ -128,7 +120,8 @@ int cmd_check(int argc, char **argv)
 			const char *colon = strchr(v, ':');
 
 			if (!colon || colon == v || strpbrk(v, "\r\n") || cfg.nr_headers == 60) {
-				rc = usage_error("--header '%s' is not 'Name: value'", "(redacted)");
+				rc = usage_error("--header takes 'Name: value' on one line (%s)",
+						 cfg.nr_headers == 60 ? "at most 60 of them" : "its value is not shown: it may be a secret");
 				goto out;
 			}
 			if (!(headers[cfg.nr_headers] = expand_env(v, &red, why, sizeof(why)))) {
@@ -165,11 +158,8 @@ int cmd_check(int argc, char **argv)
 			if (parse_seconds(v, 86400, &s)) { rc = usage_error("--deadline '%s' is not seconds (up to 86400)", v); goto out; }
 			cfg.deadline_s = s;
 		} else if (!strcmp(a, "--rate")) {
-			char unit[4] = "";
-
-			if ((sscanf(v, "%lf/%3s", &rate, unit) < 1) || !isfinite(rate) || rate <= 0 || rate > 1e6 ||
-			    (unit[0] && strcmp(unit, "s"))) {
-				rc = usage_error("--rate '%s' is not N/s (N up to 1000000)", v);
+			if (parse_rate(v, &rate)) {
+				rc = usage_error("--rate '%s' is not N/s, N/m or N/h (N up to 1000000)", v);
 				goto out;
 			}
 			cfg.rate = rate;
@@ -177,17 +167,18 @@ int cmd_check(int argc, char **argv)
 			if (sscanf(v, "%u/%u%c", &x, &y, &extra) != 2 || !y || !x || x > y) { rc = usage_error("--shard '%s' is not I/N with 1 <= I <= N", v); goto out; }
 			cfg.shard = x;
 			cfg.shards = y;
-		} else {
-			rc = usage_error("unknown option '%s'", a);
-			goto out;
 		}
 	}
 	if (!contract || !base) {
-		rc = usage_error("%s", "--contract and --base-url are required");
+		rc = usage_error("%s", !contract ? "--contract is required" : "--base-url is required");
 		goto out;
 	}
 	if (strncmp(base, "http://", 7) && strncmp(base, "https://", 8)) {
-		rc = usage_error("--base-url must be an http:// or https:// URL, not '%s'", "(redacted)");
+		char *u = redact_url(base), *safe = u ? redactor_apply(&red, u) : NULL;
+
+		rc = usage_error("--base-url must be an http:// or https:// URL, not '%s'", safe ? safe : "?");
+		free(u);
+		free(safe);
 		goto out;
 	}
 	c = contract_open(contract, &err);
@@ -224,8 +215,8 @@ int cmd_check(int argc, char **argv)
 		goto out;
 	}
 	check_run(&run, &cfg, &fx);
-	if ((!tap && !junit && write_report("-", &run, base, 0)) ||
-	    (tap && write_report(tap, &run, base, 0)) || (junit && write_report(junit, &run, base, 1)))
+	meta.base_url = base;
+	if (report_write_all(&ro, &run, &meta))
 		rc = 1;
 	else
 		rc = run.unreachable ? 3 : run.failed || run.errors ? 1 : 0;

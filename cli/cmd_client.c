@@ -16,7 +16,8 @@
 
 static const char usage[] =
 	"usage: errata client --contract ID|FILE [--scenario NAME|FILE]... [--jobs N]\n"
-	"                     [--tap FILE|-] [--junit FILE] [--timeout S] [--list] -- COMMAND [ARGS...]\n"
+	"                     [--tap FILE|-] [--tap-version 13|14] [--junit FILE] [--html FILE]\n"
+	"                     [--name NAME] [--timeout S] [--list] -- COMMAND [ARGS...]\n"
 	"\n"
 	"Runs COMMAND once per scenario against an isolated mock, with ERRATA_BASE_URL,\n"
 	"ERRATA_CONTRACT, ERRATA_CONTRACT_FILE, ERRATA_SCENARIO, ERRATA_METHOD,\n"
@@ -28,9 +29,37 @@ static const char usage[] =
 	"  --jobs N              scenarios in parallel (default: one per core)\n"
 	"  --timeout S           seconds each client run may take (default 30)\n"
 	"  --list                print the suite and exit\n"
-	"  --tap, --junit        reports, as errata check writes them\n"
+	"  --tap FILE|-          TAP (default: stdout when no other report is asked for)\n"
+	"  --tap-version 13|14   the TAP version declared (default 14; 13 for Debian 12's prove)\n"
+	"  --junit FILE          JUnit XML\n"
+	"  --html FILE           one self-contained HTML page: each scenario's attempts on a\n"
+	"                        time axis, the Retry-After windows shaded, and the verdicts\n"
+	"  --name NAME           the suite's name in the reports (default: '<id> with <command>')\n"
 	"\n"
+	"On a terminal a progress line shows the scenarios done and the time spent.\n"
+	"Each failing check is also printed on stderr as one line.\n"
 	"Exit: 0 all passed; 1 a check failed or could not run; 2 usage.\n";
+
+static const char *const valued[] = { "--contract", "--scenario", "--jobs", "--timeout",
+				      REPORT_OPTIONS, NULL };
+
+/* The command as one line, each word redacted (its credentials never shown). */
+static char *command_line(const struct redactor *red, char *const *argv)
+{
+	char *out = NULL, *safe;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&out, &len);
+
+	if (!f)
+		return NULL;
+	for (i = 0; argv[i]; i++)
+		fprintf(f, "%s%s", i ? " " : "", argv[i]);
+	if (fclose(f))
+		return NULL;
+	safe = redact_evidence(red, out, len, 400);
+	free(out);
+	return safe;
+}
 
 static const char *const expect_names[] = { "retry", "no retry", "backoff", "fault" };
 
@@ -43,12 +72,15 @@ int cmd_client(int argc, char **argv)
 	struct check_run run;
 	struct fixtures cases;
 	struct load_error err;
-	const char *contract = NULL, *tap = NULL, *junit = NULL;
+	const char *contract = NULL;
+	struct report_opts ro;
+	struct report_meta meta = { .tool = "client" };
 	char *names[64], *files[64], msg[700];
 	size_t nr_names = 0, nr_files = 0, i;
 	int list = 0, rc = 2, cmd_at = -1;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 
+	report_opts_init(&ro);
 	cfg.timeout_s = 30;
 	cfg.jobs = cores > 0 ? (unsigned)cores : 1;
 	client_suite_init(&suite);
@@ -57,6 +89,7 @@ int cmd_client(int argc, char **argv)
 		char extra;
 		unsigned x;
 		double s;
+		int r;
 
 		if (!strcmp(a, "--")) {
 			cmd_at = (int)i + 1;
@@ -71,22 +104,28 @@ int cmd_client(int argc, char **argv)
 			list = 1;
 			continue;
 		}
+		if (!opt_in(a, valued)) {
+			rc = usage_fail("client", a[0] == '-' ? "unknown option '%s'" :
+					"'%s' is not an option (the client command goes after --)", a);
+			goto out;
+		}
 		if (!v) {
-			fprintf(stderr, "errata client: '%s' %s\n\n%s", a, a[0] == '-' ? "needs a value" : "is not an option", usage);
+			rc = usage_fail("client", "'%s' needs a value", a);
 			goto out;
 		}
 		i++;
+		if ((r = report_option(&ro, a, v, "client"))) {
+			if (r < 0)
+				goto out;
+			continue;
+		}
 		if (!strcmp(a, "--contract")) {
 			contract = v;
-		} else if (!strcmp(a, "--tap")) {
-			tap = v;
-		} else if (!strcmp(a, "--junit")) {
-			junit = v;
 		} else if (!strcmp(a, "--scenario")) {
 			size_t n = strlen(v);
 
 			if (nr_names + nr_files >= 64) {
-				fprintf(stderr, "errata client: too many --scenario\n");
+				usage_fail("client", "too many --scenario (at most 64)");
 				goto out;
 			}
 			if (strchr(v, '/') || (n > 5 && !strcmp(v + n - 5, ".json")))
@@ -95,27 +134,24 @@ int cmd_client(int argc, char **argv)
 				names[nr_names++] = (char *)v;
 		} else if (!strcmp(a, "--jobs")) {
 			if (sscanf(v, "%u%c", &x, &extra) != 1 || !x || x > 64) {
-				fprintf(stderr, "errata client: --jobs '%s' is not 1 to 64\n", v);
+				usage_fail("client", "--jobs '%s' is not 1 to 64", v);
 				goto out;
 			}
 			cfg.jobs = x;
 		} else if (!strcmp(a, "--timeout")) {
 			if (parse_seconds(v, 3600, &s)) {
-				fprintf(stderr, "errata client: --timeout '%s' is not seconds (up to 3600)\n", v);
+				usage_fail("client", "--timeout '%s' is not seconds (up to 3600)", v);
 				goto out;
 			}
 			cfg.timeout_s = s;
-		} else {
-			fprintf(stderr, "errata client: unknown option '%s'\n\n%s", a, usage);
-			goto out;
 		}
 	}
 	if (!contract) {
-		fprintf(stderr, "errata client: --contract is required\n\n%s", usage);
+		usage_fail("client", "--contract is required");
 		goto out;
 	}
 	if (!list && (cmd_at < 0 || cmd_at >= argc)) {
-		fprintf(stderr, "errata client: give the client command after --\n\n%s", usage);
+		usage_fail("client", "give the client command after --");
 		goto out;
 	}
 	cfg.contract = contract_open(contract, &err);
@@ -154,33 +190,12 @@ int cmd_client(int argc, char **argv)
 		goto out;
 	}
 	cfg.redactor = &red;
-	cmd_shown = redactor_apply(&red, cfg.command[0]);
+	cmd_shown = command_line(&red, cfg.command);
 	client_run(&run, &cfg, &suite, &cases);
-	if ((!tap && !junit) || (tap && !strcmp(tap, "-")))
-		report_tap(stdout, &run);
-	if (tap && strcmp(tap, "-")) {
-		FILE *f = fopen(tap, "w");
-
-		if (!f) {
-			perror(tap);
-			rc = 1;
-			goto done;
-		}
-		report_tap(f, &run);
-		fclose(f);
-	}
-	if (junit) {
-		FILE *f = fopen(junit, "w");
-		char base[300];
-
-		if (!f) {
-			perror(junit);
-			rc = 1;
-			goto done;
-		}
-		snprintf(base, sizeof(base), "errata client -- %s", cmd_shown ? cmd_shown : "?");
-		report_junit(f, &run, base);
-		fclose(f);
+	meta.command = cmd_shown ? cmd_shown : "?";
+	if (report_write_all(&ro, &run, &meta)) {
+		rc = 1;
+		goto done;
 	}
 	rc = run.failed || run.errors ? 1 : 0;
 	fprintf(stderr, "errata client: %s with %s: %zu scenarios; %zu passed, %zu failed, %zu errors, %zu skipped; %.2f s\n",

@@ -251,6 +251,10 @@ static void raise_fd_limit(void)
 	}
 }
 
+static const char *const valued[] = { "--contracts", "--listen", "--port-file", "--journal-size",
+				      "--admin-token", "--admin-token-file", "--admin-host", "--scenarios",
+				      "--rate-limit", "--max-concurrent", "--threads", NULL };
+
 int cmd_serve(int argc, char **argv)
 {
 	struct contracts cs = { 0 };
@@ -274,9 +278,12 @@ int cmd_serve(int argc, char **argv)
 			rc = 0;
 			goto out;
 		}
+		if (!opt_in(a, valued)) {
+			rc = usage_fail("serve", a[0] == '-' ? "unknown option '%s'" : "'%s' is not an option", a);
+			goto out;
+		}
 		if (!v) {
-			fprintf(stderr, "errata serve: '%s' %s\n\n%s", a,
-				a[0] == '-' ? "needs a value" : "is not an option", usage);
+			rc = usage_fail("serve", "'%s' needs a value", a);
 			goto out;
 		}
 		i++;
@@ -333,9 +340,6 @@ int cmd_serve(int argc, char **argv)
 				goto out;
 			}
 			cfg.threads = (unsigned)n;
-		} else {
-			fprintf(stderr, "errata serve: unknown option '%s'\n\n%s", a, usage);
-			goto out;
 		}
 	}
 	if (!have_contracts) {

@@ -1,15 +1,19 @@
 /*
- * The TAP and JUnit writers with arbitrary bytes in case names, messages
- * and evidence: the TAP must still parse (plans match their test points,
- * every '#' in a description is escaped, YAML blocks are closed) and the
- * JUnit must be well-formed XML, read here by libxml2.
+ * The TAP, JUnit and HTML writers with arbitrary bytes in case names,
+ * messages and evidence (client attempts among it, with arbitrary times and
+ * Retry-After values): the TAP must still parse (plans match their test
+ * points, every '#' in a description is escaped, YAML blocks are closed),
+ * the JUnit must be well-formed XML, read here by libxml2, and the HTML
+ * must hold no element but the writer's own: no input becomes markup.
  */
 #include <ctype.h>
+#include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
 
 #include "fuzz.h"
 #include "../harness/check.h"
 #include "../harness/report.h"
+#include "../model/utf8.h"
 
 #define LEVELS 8
 
@@ -114,6 +118,29 @@ static int tap_valid(char *text, char *why, size_t size)
 	return 1;
 }
 
+/* Is every tag in the page one the HTML writer writes? */
+static int html_tags_ours(const char *html, char *why, size_t size)
+{
+	static const char *const ours[] = { "!DOCTYPE", "html", "head", "meta", "title", "style", "body",
+		"h1", "h2", "h3", "p", "code", "section", "table", "tr", "th", "td", "span", "svg", "rect",
+		"text", "g", "line", "circle", "ul", "li", "a", "pre", "details", "summary", NULL };
+	const char *p;
+
+	for (p = strchr(html, '<'); p; p = strchr(p + 1, '<')) {
+		const char *name = p + 1 + (p[1] == '/');
+		size_t len = strcspn(name, " >/\n"), k;
+
+		for (k = 0; ours[k]; k++)
+			if (strlen(ours[k]) == len && !strncmp(name, ours[k], len))
+				break;
+		if (!ours[k]) {
+			snprintf(why, size, "a tag the writer does not write: '%.40s'", p);
+			return 0;
+		}
+	}
+	return 1;
+}
+
 static void quiet(void *ctx, const char *msg, ...)
 {
 	(void)ctx;
@@ -125,8 +152,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const ids[] = { "status", "envelope.shape", "retry-after.valid", "expect", "request-id" };
 	size_t n, i, k;
 	struct contract **cs = fuzz_contracts(&n);
-	char *s = fuzz_string(data, size), *parts[6] = { 0 }, *p = s, *tap = NULL, *xml = NULL, why[200];
-	size_t tap_len = 0, xml_len = 0;
+	char *s = fuzz_string(data, size), *parts[6] = { 0 }, *p = s, *tap = NULL, *xml = NULL, *html = NULL, why[200];
+	size_t tap_len = 0, xml_len = 0, html_len = 0;
+	struct report_meta meta = { 0 };
 	struct fixture_case fc[2];
 	struct case_result cr[2];
 	struct check_result checks[2][5];
@@ -163,18 +191,42 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cr[i].nr = 5;
 		cr[i].evidence = json_pack("{s:s?,s:o}", "url", parts[3],
 					   "body", body ? body : json_string("(not UTF-8)"));
+		{ /* attempts from the input's bytes: any times, waits and labels */
+			json_t *att = json_array();
+
+			for (k = 0; k < 4 && k < size; k++)
+				json_array_append_new(att, json_pack("{sf sf si ss* ss*}", "t_s",
+					(double)(int8_t)data[k] / 7.0, "wait_s", (double)(int8_t)data[size - 1 - k] * 1e3,
+					"status", (int)data[k] * 3 - 100, "retry_after", utf8_valid(parts[1], strlen(parts[1])) ? parts[1] : NULL,
+					"fault", k % 2 && utf8_valid(parts[0], strlen(parts[0])) ? parts[0] : NULL));
+			json_object_set_new(cr[i].evidence, "attempts", att);
+		}
 		for (k = 0; k < 5; k++) {
 			checks[i][k].id = ids[k];
 			checks[i][k].outcome = (enum outcome)((k + i + size) % 5);
 			checks[i][k].message = parts[(k + i) % 6];
 		}
 	}
+	meta.tool = size % 2 ? "client" : "check";
+	meta.base_url = size % 2 ? NULL : parts[4];
+	meta.command = size % 2 ? parts[4] : NULL;
+	meta.name = size % 3 ? NULL : parts[3];
+	meta.tap_version = size % 4 ? 14 : 13;
 	f = open_memstream(&tap, &tap_len);
-	report_tap(f, &run);
+	report_tap(f, &run, &meta);
 	fclose(f);
 	f = open_memstream(&xml, &xml_len);
-	report_junit(f, &run, parts[4]);
+	report_junit(f, &run, &meta);
 	fclose(f);
+	f = open_memstream(&html, &html_len);
+	report_html(f, &run, &meta);
+	fclose(f);
+	FUZZ_ASSERT(html_tags_ours(html, why, sizeof(why)), "HTML: %s", why);
+	doc = htmlReadMemory(html, (int)html_len, "report.html", "UTF-8",
+			     HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING);
+	FUZZ_ASSERT(doc != NULL && xmlDocGetRootElement(doc) &&
+		    !strcmp((const char *)xmlDocGetRootElement(doc)->name, "html"), "the HTML does not parse to <html>");
+	xmlFreeDoc(doc);
 	FUZZ_ASSERT(tap_valid(tap, why, sizeof(why)), "invalid TAP: %s", why);
 	doc = xmlReadMemory(xml, (int)xml_len, "junit.xml", NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	FUZZ_ASSERT(doc != NULL, "the JUnit report is not well-formed XML");
@@ -184,6 +236,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_decref(cr[i].evidence);
 	free(tap);
 	free(xml);
+	free(html);
 	free(s);
 	return 0;
 }

@@ -163,8 +163,10 @@ static char *repro(const struct check_config *cfg, const char *method, const cha
 		size_t n = strcspn(headers[i], ":");
 		char *name = strndup(headers[i], n);
 
+		const char *value = headers[i][n] ? headers[i] + n + 1 + strspn(headers[i] + n + 1, " ") : "";
+
 		fputs(" -H ", f);
-		if (name && redact_is_secret_name(name)) {
+		if (name && *value && redact_is_secret_name(name)) {
 			char *line = NULL;
 
 			if (asprintf(&line, "%s: " REDACTED, name) >= 0) {
@@ -218,6 +220,17 @@ static json_t *response_json(const struct check_config *cfg, const struct http_r
 }
 
 /* Merge the run's headers with the case's: a case's "Name:" (no value) removes one. */
+/* Is a header `name` among the "Name: value" lines? (whole name, any case) */
+static int has_header(char *const *lines, size_t n, const char *name)
+{
+	size_t i, len = strlen(name);
+
+	for (i = 0; i < n; i++)
+		if (lines[i] && !strncasecmp(lines[i], name, len) && lines[i][len] == ':')
+			return 1;
+	return 0;
+}
+
 static size_t merge_headers(const struct check_config *cfg, const struct fixture_case *fc,
 			    char **out, size_t cap, const char *extra, struct redactor *red)
 {
@@ -235,10 +248,8 @@ static size_t merge_headers(const struct check_config *cfg, const struct fixture
 	}
 	for (j = 0; j < fc->nr_headers && n < cap; j++) {
 		char why[200];
-		const char *colon = strchr(fc->headers[j], ':');
 
-		if (colon && !colon[1])
-			continue; /* "Name:" removes the header */
+		/* "Name:" removes the header: curl, and the reproduction, read it so */
 		out[n] = expand_env(fc->headers[j], red, why, sizeof(why));
 		if (!out[n])
 			out[n] = strdup(fc->headers[j]);
@@ -246,6 +257,10 @@ static size_t merge_headers(const struct check_config *cfg, const struct fixture
 	}
 	if (extra && n < cap)
 		out[n++] = strdup(extra);
+	/* a body is JSON unless the fixture says otherwise (else libcurl would
+	 * call it a form) */
+	if (fc->body && n < cap && !has_header(out, n, "Content-Type"))
+		out[n++] = strdup("Content-Type: application/json");
 	return n;
 }
 
@@ -337,8 +352,13 @@ static void judge(const struct check_config *cfg, struct case_result *cr, const 
 static void error_all(struct case_result *cr, const struct check_config *cfg, const struct http_response *h)
 {
 	case_result_add(cr, CHECK_TRANSPORT, OUT_ERROR, cfg->redactor, "could not be tested: %s", h->error);
-	if (h->outcome == HTTP_UNREACHABLE)
+	if (h->outcome == HTTP_UNREACHABLE) {
+		char *why = redact_evidence(cfg->redactor, h->error, strlen(h->error), sizeof(cr->unreachable_why) - 1);
+
 		cr->unreachable = 1;
+		snprintf(cr->unreachable_why, sizeof(cr->unreachable_why), "%s", why ? why : "");
+		free(why);
+	}
 }
 
 static void expect_check(const struct check_config *cfg, struct case_result *cr,
@@ -575,16 +595,36 @@ static void *worker(void *arg)
 	for (;;) {
 		size_t i;
 
+		char why[sizeof(run->unreachable_why)];
+		int gave_up;
+
 		pthread_mutex_lock(&run->lock);
 		i = run->next++;
+		gave_up = run->unreachable;
+		memcpy(why, run->unreachable_why, sizeof(why));
 		pthread_mutex_unlock(&run->lock);
 		if (i >= run->nr)
 			break;
-		run_case(run, &run->results[i]);
+		if (gave_up) {
+			/* one case found the target unreachable: the rest would wait
+			 * out their timeouts (or the --rate) to learn the same */
+			struct case_result *cr = &run->results[i];
+
+			case_result_add(cr, CHECK_TRANSPORT, OUT_ERROR, NULL, "not run: the target is unreachable: %s", why);
+			cr->unreachable = 1;
+			memcpy(cr->unreachable_why, why, sizeof(why));
+		} else {
+			run_case(run, &run->results[i]);
+		}
 		pthread_mutex_lock(&run->lock);
+		if (run->results[i].unreachable && !run->unreachable) {
+			run->unreachable = 1;
+			memcpy(run->unreachable_why, run->results[i].unreachable_why, sizeof(run->unreachable_why));
+		}
 		run->done++;
 		if (run->cfg.progress)
-			fprintf(stderr, "\r\033[Kerrata check: %s %zu/%zu", run->cfg.contract->id, run->done, run->nr);
+			fprintf(stderr, "\r\033[Kerrata check: %s: %zu/%zu cases, %.1f s", run->cfg.contract->id,
+				run->done, run->nr, now_s() - run->started);
 		pthread_mutex_unlock(&run->lock);
 	}
 	return NULL;
@@ -624,6 +664,8 @@ int check_run(struct check_run *run, const struct check_config *cfg, const struc
 		struct case_result *cr = &run->results[i];
 
 		run->backoffs += (size_t)cr->backoffs;
+		if (cr->unreachable && !run->unreachable)
+			memcpy(run->unreachable_why, cr->unreachable_why, sizeof(run->unreachable_why));
 		run->unreachable |= cr->unreachable;
 		for (j = 0; j < cr->nr; j++)
 			switch (cr->checks[j].outcome) {

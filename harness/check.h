@@ -35,6 +35,7 @@ struct case_result {
 	double seconds;
 	int backoffs;
 	int unreachable;
+	char unreachable_why[256];  /* why, redacted */
 };
 
 struct check_config {
@@ -60,6 +61,7 @@ struct check_run {
 	double seconds;
 	size_t passed, failed, errors, skipped, warnings, backoffs;
 	int unreachable;
+	char unreachable_why[256];  /* the first case's reason, redacted */
 	/* internal */
 	pthread_mutex_t lock;
 	size_t next, done;

@@ -244,6 +244,24 @@ static double iso_to_epoch(const char *s)
 	return (double)timegm(&tm) + ms / 1000.0;
 }
 
+/*
+ * An attempt as evidence. With the Retry-After served, "wait_s" is how long
+ * after this attempt the client was asked to wait: the delay-seconds, or
+ * the HTTP-date less the attempt's wall time.
+ */
+static json_t *attempt_json(const struct attempt *a, double t)
+{
+	json_t *o = json_pack("{sf si ss* ss* ss* ss*}", "t_s", t, "status", a->status,
+			      "idempotency_key", a->key, "fault", a->fault, "body_hash", a->body_hash,
+			      "retry_after", a->retry_after);
+	struct retry_after ra;
+
+	if (o && a->retry_after && !retry_after_parse(a->retry_after, (time_t)a->wall, &ra, NULL))
+		json_object_set_new(o, "wait_s", json_real(ra.is_date ? (double)ra.date - a->wall :
+							  (double)ra.seconds));
+	return o;
+}
+
 /* A verdict, its message redacted with `red` (in scope wherever it is used). */
 #define verdict(cr, id, o, ...) case_result_add(cr, id, o, red, __VA_ARGS__)
 
@@ -378,8 +396,9 @@ struct client_job {
 	struct check_run *run;
 	const struct client_config *cfg;
 	const struct client_suite *suite;
-	size_t next;
+	size_t next, done;
 	pthread_mutex_t lock;
+	struct timespec t0;
 };
 
 static void run_one(const struct client_config *cfg, const struct client_scenario *sc, struct case_result *cr)
@@ -448,9 +467,7 @@ static void run_one(const struct client_config *cfg, const struct client_scenari
 		a[n].body_hash = json_string_value(json_object_get(e, "body_hash"));
 		a[n].fault = json_string_value(json_object_get(e, "fault"));
 		a[n].status = (int)json_integer_value(json_object_get(e, "status"));
-		json_array_append_new(attempts, json_pack("{sf si ss* ss* ss*}", "t_s", n ? a[n].t : 0.0,
-							  "status", a[n].status, "idempotency_key", a[n].key,
-							  "fault", a[n].fault, "body_hash", a[n].body_hash));
+		json_array_append_new(attempts, attempt_json(&a[n], n ? a[n].t : 0.0));
 		n++;
 	}
 	if (n)
@@ -497,9 +514,15 @@ static void *client_worker(void *arg)
 		if (i >= job->run->nr)
 			break;
 		run_one(job->cfg, &job->suite->v[i], &job->run->results[i]);
-		if (job->cfg->progress) {
+		if (job->cfg->progress) { /* a terminal only: "12/52 scenarios, 8.3 s, last: ..." */
+			struct timespec now;
+			const char *last = job->suite->v[i].name;
+
+			clock_gettime(CLOCK_MONOTONIC, &now);
 			pthread_mutex_lock(&job->lock);
-			fprintf(stderr, "\r\033[Kerrata client: %s", job->suite->v[i].name);
+			fprintf(stderr, "\r\033[Kerrata client: %zu/%zu scenarios, %.1f s, last: %.*s", ++job->done,
+				job->run->nr, (double)(now.tv_sec - job->t0.tv_sec) + (now.tv_nsec - job->t0.tv_nsec) / 1e9,
+				(int)utf8_cut(last, strlen(last), 60), last);
 			pthread_mutex_unlock(&job->lock);
 		}
 	}
@@ -509,16 +532,18 @@ static void *client_worker(void *arg)
 int client_run(struct check_run *run, const struct client_config *cfg,
 	       const struct client_suite *suite, struct fixtures *cases)
 {
-	struct client_job job = { run, cfg, suite, 0, PTHREAD_MUTEX_INITIALIZER };
+	struct client_job job = { run, cfg, suite, 0, 0, PTHREAD_MUTEX_INITIALIZER, { 0, 0 } };
 	pthread_t threads[64];
 	unsigned jobs = cfg->jobs ? cfg->jobs : 1, t, started = 0;
 	struct timespec t0, t1;
 	size_t i, j;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	job.t0 = t0;
 	memset(run, 0, sizeof(*run));
 	pthread_mutex_init(&run->lock, NULL);
 	run->cfg.contract = cfg->contract;
+	run->cfg.redactor = (struct redactor *)cfg->redactor; /* read only: evidence is made */
 	fixtures_init(cases);
 	run->results = calloc(suite->nr ? suite->nr : 1, sizeof(*run->results));
 	cases->v = calloc(suite->nr ? suite->nr : 1, sizeof(*cases->v));

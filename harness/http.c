@@ -2,6 +2,7 @@
  * libcurl behind one function. Each exchange uses its own easy handle, so
  * worker threads share nothing but the global init.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +103,46 @@ static void parse_headers(struct http_response *r)
 	}
 }
 
+/*
+ * When the request never reached an HTTP exchange (DNS, a refused or timed
+ * out connection, a TLS handshake), say why in out->error and return 1.
+ */
+static int unreachable_why(CURL *c, CURLcode rc, const char *errbuf, long status,
+			   struct http_response *out)
+{
+	long os_errno = 0;
+	double connect_s = -1;
+	const char *detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+
+	curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &os_errno);
+	curl_easy_getinfo(c, CURLINFO_CONNECT_TIME, &connect_s);
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+		snprintf(out->error, sizeof(out->error), "DNS: the host name does not resolve (%s)", detail);
+		return 1;
+	case CURLE_COULDNT_CONNECT:
+		snprintf(out->error, sizeof(out->error), "%s (%s)",
+			 os_errno == ECONNREFUSED ? "connection refused" :
+			 os_errno ? strerror((int)os_errno) : "cannot connect", detail);
+		return 1;
+	case CURLE_OPERATION_TIMEDOUT:
+		if (status || out->hlen || connect_s != 0)
+			return 0; /* connected: a slow response, not an unreachable target */
+		snprintf(out->error, sizeof(out->error), "timeout: no connection within the timeout (%s)", detail);
+		return 1;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+		snprintf(out->error, sizeof(out->error), "TLS: %s", detail);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 void http_perform(const struct http_request *req, struct http_response *out)
 {
 	CURL *c = curl_easy_init();
@@ -110,6 +151,7 @@ void http_perform(const struct http_request *req, struct http_response *out)
 	CURLcode rc;
 	long status = 0;
 	size_t i;
+	char errbuf[CURL_ERROR_SIZE] = "";
 
 	memset(out, 0, sizeof(*out));
 	out->outcome = HTTP_FAILED;
@@ -141,17 +183,15 @@ void http_perform(const struct http_request *req, struct http_response *out)
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, out);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "errata-check");
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	rc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &out->seconds);
 	out->status = (int)status;
 	if (rc == CURLE_OK) {
 		out->outcome = HTTP_DONE;
-	} else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
-		   (rc == CURLE_OPERATION_TIMEDOUT && !status && !out->hlen &&
-		    curl_easy_getinfo(c, CURLINFO_CONNECT_TIME, &out->seconds) == CURLE_OK && out->seconds == 0)) {
+	} else if (unreachable_why(c, rc, errbuf, status, out)) {
 		out->outcome = HTTP_UNREACHABLE;
-		snprintf(out->error, sizeof(out->error), "cannot connect: %s", curl_easy_strerror(rc));
 	} else if (sink.over || rc == CURLE_FILESIZE_EXCEEDED) {
 		snprintf(out->error, sizeof(out->error), "the body exceeds %d bytes", HTTP_BODY_MAX);
 	} else {

@@ -14,7 +14,7 @@
 #include "../model/utf8.h"
 #include "../model/version.h"
 
-static const char *case_status(const struct case_result *cr)
+const char *report_case_status(const struct case_result *cr)
 {
 	size_t i;
 	int skip = cr->nr > 0;
@@ -28,21 +28,73 @@ static const char *case_status(const struct case_result *cr)
 	return skip ? "skip" : "ok";
 }
 
-void report_tap(FILE *out, const struct check_run *run)
+const char *report_default_name(char *buf, size_t size, const struct check_run *run,
+				const struct report_meta *meta)
+{
+	const struct redactor *red = run->cfg.redactor;
+	char *raw = NULL, *safe;
+
+	if (!strcmp(meta->tool, "client")) {
+		/* the command's words without their folders: "python3 client.py --mode x" */
+		const char *p = meta->command ? meta->command : "?";
+		size_t len = 0;
+		FILE *f = open_memstream(&raw, &len);
+
+		if (f) {
+			fprintf(f, "%s with ", run->cfg.contract->id);
+			while (*p) {
+				size_t w = strcspn(p, " ");
+				const char *slash = memrchr(p, '/', w);
+
+				if (slash && slash + 1 < p + w && strncmp(p, "http", 4)) {
+					w -= (size_t)(slash + 1 - p);
+					p = slash + 1;
+				}
+				fwrite(p, 1, w, f);
+				p += w;
+				if (*p)
+					fputc(*p++, f);
+			}
+			if (fclose(f)) {
+				free(raw);
+				raw = NULL;
+			}
+		}
+	} else {
+		char *u = redact_url(meta->base_url ? meta->base_url : "");
+		const char *host = u ? strstr(u, "://") : NULL;
+
+		if (asprintf(&raw, "%s at %.*s", run->cfg.contract->id, host ? (int)strcspn(host + 3, "/?#") : 1,
+			     host ? host + 3 : "?") < 0)
+			raw = NULL;
+		free(u);
+	}
+	safe = raw ? redact_evidence(red, raw, strlen(raw), size > 4 ? size - 4 : 0) : NULL;
+	snprintf(buf, size, "%s", safe ? safe : run->cfg.contract->id);
+	free(raw);
+	free(safe);
+	return buf;
+}
+
+void report_tap(FILE *out, const struct check_run *run, const struct report_meta *meta)
 {
 	struct tap t, sub;
 	size_t i, j;
 	char name[400];
 
-	tap_init(&t, out, TAP_VERSION);
+	tap_init(&t, out, meta->tap_version == 13 ? 13 : TAP_VERSION);
 	if (run->unreachable) {
-		tap_bail(&t, "the target is unreachable");
+		char why[400];
+
+		snprintf(why, sizeof(why), "the target is unreachable: %s",
+			 run->unreachable_why[0] ? run->unreachable_why : "no reason was given");
+		tap_bail(&t, why);
 		return;
 	}
 	tap_plan(&t, (int)run->nr);
 	for (i = 0; i < run->nr; i++) {
 		const struct case_result *cr = &run->results[i];
-		const char *st = case_status(cr);
+		const char *st = report_case_status(cr);
 
 		snprintf(name, sizeof(name), "%s: %s", run->cfg.contract->id, cr->fc->name);
 		tap_subtest(&sub, &t, name);
@@ -126,10 +178,20 @@ static void attr(FILE *out, const char *name, const char *value)
 	fputc('"', out);
 }
 
-void report_junit(FILE *out, const struct check_run *run, const char *base_url)
+static void property(FILE *out, const char *name, const char *value)
+{
+	fputs("      <property", out);
+	attr(out, "name", name);
+	attr(out, "value", value ? value : "");
+	fputs("/>\n", out);
+}
+
+void report_junit(FILE *out, const struct check_run *run, const struct report_meta *meta)
 {
 	size_t i, j, tests = 0, failures = 0, errors = 0, skipped = 0;
-	char stamp[32], host[256] = "localhost", *url = redact_url(base_url);
+	char stamp[32], host[256] = "localhost", suite[300], tool[32];
+	char *url = meta->base_url ? redact_url(meta->base_url) : NULL;
+	const char *name = meta->name ? meta->name : report_default_name(suite, sizeof(suite), run, meta);
 	time_t now = time(NULL);
 	struct tm tm;
 
@@ -146,29 +208,32 @@ void report_junit(FILE *out, const struct check_run *run, const char *base_url)
 			default: break;
 			}
 		}
+	snprintf(tool, sizeof(tool), "errata %s", meta->tool);
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites", out);
-	attr(out, "name", "errata check");
+	attr(out, "name", tool);
 	fprintf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n",
 		tests, failures, errors, skipped, run->seconds);
 	fputs("  <testsuite", out);
-	attr(out, "name", run->cfg.contract->id);
+	attr(out, "name", name);
 	fprintf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\"",
 		tests, failures, errors, skipped, run->seconds);
 	attr(out, "timestamp", stamp);
 	attr(out, "hostname", host);
 	fputs(">\n    <properties>\n", out);
-	fputs("      <property name=\"errata.version\"", out);
-	attr(out, "value", ERRATA_VERSION);
-	fputs("/>\n      <property name=\"base_url\"", out);
-	attr(out, "value", url ? url : "");
-	fputs("/>\n      <property name=\"contract.source\"", out);
-	attr(out, "value", run->cfg.contract->source);
-	fputs("/>\n    </properties>\n", out);
+	property(out, "errata.tool", meta->tool);
+	property(out, "errata.version", ERRATA_VERSION);
+	property(out, "contract.id", run->cfg.contract->id);
+	property(out, "contract.source", run->cfg.contract->source);
+	if (url)
+		property(out, "base_url", url);
+	if (meta->command)
+		property(out, "client.command", meta->command);
+	fputs("    </properties>\n", out);
 	for (i = 0; i < run->nr; i++) {
 		const struct case_result *cr = &run->results[i];
 		char classname[400], *evidence = json_dumps(cr->evidence, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(6));
 
-		snprintf(classname, sizeof(classname), "%s.%s", run->cfg.contract->id, cr->fc->name);
+		snprintf(classname, sizeof(classname), "%s.%s", name, cr->fc->name);
 		for (j = 0; j < cr->nr; j++) {
 			const struct check_result *ch = &cr->checks[j];
 
@@ -205,4 +270,37 @@ void report_junit(FILE *out, const struct check_run *run, const char *base_url)
 	}
 	fputs("  </testsuite>\n</testsuites>\n", out);
 	free(url);
+}
+
+/* s on one line: control characters (newlines among them) as spaces */
+static void one_line(FILE *out, const char *s)
+{
+	for (; s && *s; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, out);
+}
+
+size_t report_failures(FILE *err, const struct check_run *run, const struct report_meta *meta)
+{
+	size_t i, j, n = 0;
+
+	if (run->unreachable) {
+		fprintf(err, "errata %s: the target is unreachable: ", meta->tool);
+		one_line(err, run->unreachable_why[0] ? run->unreachable_why : "no reason was given");
+		fputc('\n', err);
+		return 1;
+	}
+	for (i = 0; i < run->nr; i++)
+		for (j = 0; j < run->results[i].nr; j++) {
+			const struct check_result *ch = &run->results[i].checks[j];
+
+			if (ch->outcome != OUT_FAIL && ch->outcome != OUT_ERROR)
+				continue;
+			fprintf(err, "errata %s: %s: ", meta->tool, ch->outcome == OUT_FAIL ? "not ok" : "error");
+			one_line(err, run->results[i].fc->name);
+			fprintf(err, ": %s: ", ch->id);
+			one_line(err, ch->message);
+			fputc('\n', err);
+			n++;
+		}
+	return n;
 }

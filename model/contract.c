@@ -3,6 +3,7 @@
  * enforced here, and every error points at the key or value at fault with
  * the file's line and column.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "contract.h"
+#include "utf8.h"
 #include "envelope.h"
 #include "jload.h"
 
@@ -795,6 +797,33 @@ out:
 	return c;
 }
 
+/* An id that names no bundled contract: say which ids there are. */
+static void unknown_id(const char *id, const char *dir, struct load_error *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char list[200] = "";
+	size_t used = 0, more = 0;
+
+	while (d && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+
+		if (n <= 5 || strcmp(de->d_name + n - 5, ".json"))
+			continue;
+		if (used + n + 2 < sizeof(list) - 4)
+			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%.*s", used ? ", " : "",
+						 (int)(n - 5), de->d_name);
+		else
+			more++;
+	}
+	if (d)
+		closedir(d);
+	snprintf(err->source, sizeof(err->source), "%s", dir);
+	err->line = err->column = 0;
+	snprintf(err->text, sizeof(err->text), "no bundled contract has the id '%.*s'; the ids are: %s%s",
+		 (int)utf8_cut(id, strlen(id), 60), id, used ? list : "(none)", more ? ", ..." : "");
+}
+
 struct contract *contract_open(const char *id_or_file, struct load_error *err)
 {
 	char *dir = contract_default_dir(), *path = dir ? contract_resolve(id_or_file, dir) : NULL;
@@ -804,6 +833,8 @@ struct contract *contract_open(const char *id_or_file, struct load_error *err)
 		c = contract_load(path, err);
 	else if (err)
 		snprintf(err->text, sizeof(err->text), "out of memory");
+	if (!c && path && err && access(path, F_OK) && !strchr(id_or_file, '/') && strcmp(path, id_or_file))
+		unknown_id(id_or_file, dir, err);
 	free(path);
 	free(dir);
 	return c;

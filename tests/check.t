@@ -68,7 +68,7 @@ for cid in ["breezeblue", "breezeblue-v1", "segmenter", "genapi", "studio", "led
          % (cid, parsed.get("pass")), r.stderr + tap[-400:])
     counts = re.search(r"(\d+) passed, (\d+) failed, (\d+) errors, (\d+) skipped", r.stderr)
     jc = junit_counts(xmlf)
-    t.ok(xsd_valid(xmlf) and counts and jc == "%s %d %d %d %d" % (cid, sum(map(int, counts.groups())), 0, 0, int(counts.group(4))),
+    t.ok(xsd_valid(xmlf) and counts and jc == "%s at 127.0.0.1:%d %d %d %d %d" % (cid, port, sum(map(int, counts.groups())), 0, 0, int(counts.group(4))),
          "%s: the JUnit report validates against tests/junit.xsd and junitparser reads its counts (%s)" % (cid, jc))
 # Debian 12's prove (Test::Harness 3.44) refuses a "TAP version 14" line (3.48 accepts it);
 # with that one line read as 13 it parses the rest, subtests included, as it is.
@@ -161,8 +161,9 @@ srv.wait()
 r, tap, _, _, _ = check("--contract", "breezeblue", "--base-url", "http://127.0.0.1:9/breezeblue", "--all-codes", "--timeout", "2")
 t.ok(r.returncode == 3 and tap.startswith("TAP version 14\nBail out!") and node_parse(tap).get("bailout"),
      "an unreachable target: Bail out! and exit 3", (r.returncode, tap[:80]))
-for args, what in [(["--contract", "breezeblue"], "--base-url are required"),
-                   (["--contract", "nope", "--base-url", mock], "cannot open contract"),
+for args, what in [(["--contract", "breezeblue"], "--base-url is required"),
+                   (["--base-url", mock], "--contract is required"),
+                   (["--contract", "nope", "--base-url", mock], "no bundled contract has the id 'nope'"),
                    (["--contract", "breezeblue", "--base-url", "ftp://x"], "http:// or https://"),
                    (["--contract", "breezeblue", "--base-url", mock, "--jobs", "0"], "--jobs"),
                    (["--contract", "breezeblue", "--base-url", mock, "--shard", "3/2"], "--shard"),

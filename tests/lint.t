@@ -51,7 +51,7 @@ ok $? "show by file: breezeblue's non-retryable 503, documented (no *)"
 "$ERRATA" contract show segmenter | grep -Eq '^HTTP_429\* +429 +Yes\* +rate_limited'
 ok $? "show segmenter: the status-only 429 entry, its name and retry marked inferred"
 "$ERRATA" contract show nosuch 2>"$tmp/err"; rc=$?
-[ $rc = 1 ] && grep -q 'nosuch.json: cannot open contract' "$tmp/err"; ok $? "show an unknown id: clear error, exit 1"
+[ $rc = 1 ] && grep -q "no bundled contract has the id 'nosuch'; the ids are: .*breezeblue" "$tmp/err"; ok $? "show an unknown id: clear error naming the ids there are, exit 1"
 ERRATA_CONTRACTS=$PWD/tests/data "$ERRATA" contract show minimal | grep -q '^NOT_FOUND'
 ok $? "ERRATA_CONTRACTS selects the folder ids are looked up in"
 
