@@ -36,10 +36,8 @@ static int lint(int argc, char **argv)
 {
 	int i, bad = 0;
 
-	if (argc < 1) {
-		fputs(usage, stderr);
-		return 2;
-	}
+	if (argc < 1)
+		return usage_fail("contract", "lint needs at least one FILE");
 	for (i = 0; i < argc; i++) {
 		struct load_error err;
 		struct contract *c = contract_load(argv[i], &err);
@@ -129,10 +127,8 @@ static int show(int argc, char **argv)
 	size_t i;
 	int n = 0;
 
-	if (argc != 1) {
-		fputs(usage, stderr);
-		return 2;
-	}
+	if (argc != 1)
+		return usage_fail("contract", "show takes one ID or FILE");
 	c = contract_open(argv[0], &err);
 	if (!c) {
 		load_error_format(&err, msg, sizeof(msg));
@@ -184,9 +180,11 @@ static int show(int argc, char **argv)
 
 int cmd_contract(int argc, char **argv)
 {
-	if (argc < 2 || is_help(argv[1])) {
-		fputs(usage, argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
+	if (argc < 2)
+		return usage_fail("contract", "give a subcommand: lint, show, import, diff or docs");
+	if (is_help(argv[1])) {
+		fputs(usage, stdout);
+		return 0;
 	}
 	if (!strcmp(argv[1], "--version")) {
 		printf("errata %s\n", ERRATA_VERSION);
@@ -206,6 +204,5 @@ int cmd_contract(int argc, char **argv)
 		return contract_diff_cmd(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "docs"))
 		return contract_docs_cmd(argc - 2, argv + 2);
-	fprintf(stderr, "errata contract: unknown subcommand '%s'\n\n%s", argv[1], usage);
-	return 2;
+	return usage_fail("contract", "unknown subcommand '%s' (lint, show, import, diff or docs)", argv[1]);
 }

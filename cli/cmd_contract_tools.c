@@ -102,7 +102,7 @@ int contract_import_cmd(int argc, char **argv)
 		}
 	}
 	if (!doc) {
-		fprintf(stderr, "usage: errata contract import DOC [--id ID] [-o FILE]\n");
+		usage_fail("contract", "import needs a DOC (usage: errata contract import DOC [--id ID] [-o FILE])");
 		goto done;
 	}
 	if (!(text = read_all(doc, &len)))
@@ -182,17 +182,17 @@ int contract_docs_cmd(int argc, char **argv)
 			format = argv[++i];
 		else if (!strcmp(argv[i], "-o") && i + 1 < argc)
 			out = argv[++i];
-		else if (argv[i][0] == '-' || id) {
-			fprintf(stderr, "usage: errata contract docs ID|FILE [--format md|html] [-o FILE]\n");
-			return 2;
-		} else {
+		else if (argv[i][0] == '-')
+			return usage_fail("contract", "docs: '%s' is not an option here (or needs a value)", argv[i]);
+		else if (id)
+			return usage_fail("contract", "docs takes one ID or FILE, not '%s' too", argv[i]);
+		else
 			id = argv[i];
-		}
 	}
-	if (!id || (strcmp(format, "md") && strcmp(format, "html"))) {
-		fprintf(stderr, "usage: errata contract docs ID|FILE [--format md|html] [-o FILE]\n");
-		return 2;
-	}
+	if (!id)
+		return usage_fail("contract", "docs needs an ID or FILE");
+	if (strcmp(format, "md") && strcmp(format, "html"))
+		return usage_fail("contract", "docs: --format '%s' is not md or html", format);
 	if (!(c = contract_open(id, &err))) {
 		load_error_format(&err, msg, sizeof(msg));
 		fprintf(stderr, "errata contract docs: %s\n", msg);

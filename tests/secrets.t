@@ -25,7 +25,8 @@ runs = []
 def errata(name, *args, timeout=120):
     tap = os.path.join(reports, "%02d.tap" % len(runs))
     xml = os.path.join(reports, "%02d.xml" % len(runs))
-    r = subprocess.run([ERRATA, *args[:1], "--tap", tap, "--junit", xml, *args[1:]], capture_output=True,
+    html = os.path.join(reports, "%02d.html" % len(runs))
+    r = subprocess.run([ERRATA, *args[:1], "--tap", tap, "--junit", xml, "--html", html, *args[1:]], capture_output=True,
                        text=True, timeout=timeout, env=env)
     r2 = subprocess.run([ERRATA, *args[:1], "--tap", "-", *args[1:]], capture_output=True, text=True,
                         timeout=timeout, env=env)
@@ -122,7 +123,7 @@ for root, _, names in os.walk(reports):
                 hits.append("%s: %s" % (n, w))
                 break
 yaml = sum(open(os.path.join(reports, n)).read().count("  ---") for n in os.listdir(reports) if n.endswith(".tap"))
-t.ok(files >= 2 * len(runs) and yaml > 0 and not hits,
+t.ok(files >= 3 * len(runs) and yaml > 0 and not hits,
      "%d runs, %d report files (%d YAML diagnostics), stdout and stderr of each: no 12-character window of the token appears"
      % (len(runs), files, yaml), hits[:5])
 redacted = sum(("[REDACTED]" in r.stdout + r2.stdout) for _, r, r2 in runs)
