@@ -232,6 +232,11 @@ static void one_case(FILE *out, const struct case_result *cr, size_t i, int clie
 		fputs("<h3>client output</h3><pre class=\"output\">", out);
 		esc(out, json_string_value(json_object_get(ev, "output")));
 		fputs("</pre>\n", out);
+		if (json_is_string(json_object_get(ev, "output_tail"))) {
+			fputs("<h3>the end of its output</h3><pre class=\"output-tail\">", out);
+			esc(out, json_string_value(json_object_get(ev, "output_tail")));
+			fputs("</pre>\n", out);
+		}
 	}
 	if (ev) {
 		fputs("<details><summary>evidence (JSON)</summary>", out);

@@ -205,7 +205,7 @@ for i in range(60):
 t.ok(not crashes, "60 truncated or shuffled seed documents: each gives a contract or exit 2, no crash", crashes[:2])
 for args, rc, what in [(["import"], 2, "usage"), (["import", "a", "b"], 2, "one document"), (["import", "x.md", "--nope"], 2, "unknown option"),
                        (["diff", "breezeblue"], 2, "usage"), (["diff", "breezeblue", "tests/data/broken/bad-status.json"], 2, "bad-status.json:22:32"),
-                       (["diff", "breezeblue", "nope"], 2, "nope"), (["docs", "breezeblue", "--format", "pdf"], 2, "usage"),
+                       (["diff", "breezeblue", "nope"], 2, "nope"), (["docs", "breezeblue", "--format", "pdf"], 2, "--format 'pdf' is not md or html"), (["docs", "breezeblue", "--bogus"], 2, "'--bogus' is not an option"),
                        (["docs", "nope"], 1, "nope")]:
     r = errata(*args)
     t.ok(r.returncode == rc and what in r.stderr, "errata contract %s: exit %d, '%s'" % (" ".join(args), rc, what), r.stderr[-200:])
