@@ -16,6 +16,7 @@
 
 #include "report.h"
 #include "../model/redact.h"
+#include "../model/utf8.h"
 #include "../model/version.h"
 
 #define PLOT_W 720.0   /* px of the time axis */
@@ -132,8 +133,8 @@ static void timeline(FILE *out, const json_t *attempts)
 		const char *fault = json_string_value(json_object_get(a, "fault"));
 		char label[80];
 
-		if (fault)
-			snprintf(label, sizeof(label), "%s", fault);
+		if (fault) /* cut on a character: a label is never half of one */
+			snprintf(label, sizeof(label), "%.*s", (int)utf8_cut(fault, strlen(fault), sizeof(label) - 1), fault);
 		else
 			snprintf(label, sizeof(label), "%d", (int)num(a, "status", 0));
 		fprintf(out, "<g class=\"attempt%s\" data-n=\"%zu\" data-t=\"%.3f\" data-status=\"%d\">"
