@@ -43,7 +43,8 @@ static const char usage[] =
 static const char *const valued[] = { "--contract", "--scenario", "--jobs", "--timeout",
 				      REPORT_OPTIONS, NULL };
 
-/* The command as one line, each word redacted (its credentials never shown). */
+/* The command as one line, redacted (its credentials never shown), cut on a
+ * character. NULL when out of memory. */
 static char *command_line(const struct redactor *red, char *const *argv)
 {
 	char *out = NULL, *safe;
@@ -54,8 +55,10 @@ static char *command_line(const struct redactor *red, char *const *argv)
 		return NULL;
 	for (i = 0; argv[i]; i++)
 		fprintf(f, "%s%s", i ? " " : "", argv[i]);
-	if (fclose(f))
+	if (fclose(f)) {
+		free(out);
 		return NULL;
+	}
 	safe = redact_evidence(red, out, len, 400);
 	free(out);
 	return safe;

@@ -664,9 +664,6 @@ int check_run(struct check_run *run, const struct check_config *cfg, const struc
 		struct case_result *cr = &run->results[i];
 
 		run->backoffs += (size_t)cr->backoffs;
-		if (cr->unreachable && !run->unreachable)
-			memcpy(run->unreachable_why, cr->unreachable_why, sizeof(run->unreachable_why));
-		run->unreachable |= cr->unreachable;
 		for (j = 0; j < cr->nr; j++)
 			switch (cr->checks[j].outcome) {
 			case OUT_PASS: run->passed++; break;

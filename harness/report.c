@@ -63,9 +63,19 @@ const char *report_default_name(char *buf, size_t size, const struct check_run *
 	} else {
 		char *u = redact_url(meta->base_url ? meta->base_url : "");
 		const char *host = u ? strstr(u, "://") : NULL;
+		size_t n = 1;
 
-		if (asprintf(&raw, "%s at %.*s", run->cfg.contract->id, host ? (int)strcspn(host + 3, "/?#") : 1,
-			     host ? host + 3 : "?") < 0)
+		if (host) { /* the authority without its userinfo */
+			const char *at;
+
+			host += 3;
+			n = strcspn(host, "/?#");
+			if ((at = memrchr(host, '@', n))) {
+				n -= (size_t)(at + 1 - host);
+				host = at + 1;
+			}
+		}
+		if (asprintf(&raw, "%s at %.*s", run->cfg.contract->id, (int)n, host ? host : "?") < 0)
 			raw = NULL;
 		free(u);
 	}
