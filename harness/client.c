@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "client.h"
+#include "../model/match.h"
 #include "../model/retry_after.h"
 #include "../model/utf8.h"
 #include "proc.h"
@@ -20,6 +21,8 @@
 #define PROBE_BODY "{\"prompt\":\"errata probe\"}"
 #define RETRY_AFTER_S 1
 #define RETRY_AFTER_DATE_S 2
+#define RESET_AFTER_S 3          /* a vendor family's reset, seconds ahead */
+#define RETRY_AFTER_MS_TEXT "2500"
 
 void client_suite_init(struct client_suite *s)
 {
@@ -71,6 +74,54 @@ static struct client_scenario *add(struct client_suite *s, enum client_expect e,
 	return &s->v[s->nr++];
 }
 
+/* The first retryable code with this role (-1: any), or NULL. */
+static const struct contract_code *first_retryable(const struct contract *c, int role)
+{
+	size_t i;
+
+	for (i = 0; i < c->nr_codes; i++)
+		if (c->codes[i].retryable && (role < 0 || c->codes[i].role == role))
+			return &c->codes[i];
+	return NULL;
+}
+
+/*
+ * Format 2's scenarios: a rate limit told only by a header family's reset
+ * (a wait rule beyond Retry-After), a wait told only by retry-after-ms,
+ * and a retryable error whose retry hint says false.
+ */
+static void vendor_scenarios(struct client_suite *s, const struct contract *c)
+{
+	const struct contract_code *rl = first_retryable(c, ROLE_RATE_LIMITED), *any = first_retryable(c, -1);
+	size_t i;
+
+	for (i = 0; rl && i < c->nr_wait; i++) {
+		const struct wait_rule *w = &c->wait[i];
+
+		if (!w->header || !strcasecmp(w->header, "Retry-After") ||
+		    (w->form != WAIT_EPOCH && w->form != WAIT_RFC3339))
+			continue;
+		add(s, EXPECT_RETRY, rl, json_pack("[{ss sn si} {si}]", "error", rl->code, "retry_after",
+						   "reset_after", RESET_AFTER_S, "status", 200),
+		    "retry %s (%s)", rl->code, w->header);
+		break;
+	}
+	if (c->retry_after_ms_header && any)
+		add(s, EXPECT_RETRY, any, json_pack("[{ss sn s{ss}} {si}]", "error", any->code, "retry_after",
+						    "headers", c->retry_after_ms_header, RETRY_AFTER_MS_TEXT,
+						    "status", 200),
+		    "retry %s (%s)", any->code, c->retry_after_ms_header);
+	if (c->retry_hint_header && any) {
+		struct client_scenario *h = add(s, EXPECT_NO_RETRY, any,
+			json_pack("[{ss s{ss}} {si}]", "error", any->code, "headers", c->retry_hint_header,
+				  "false", "status", 200),
+			"no retry %s (%s: false)", any->code, c->retry_hint_header);
+
+		if (h)
+			h->hint = c->retry_hint_header;
+	}
+}
+
 int client_suite_standard(struct client_suite *s, const struct contract *c)
 {
 	static const char *const faults[] = {
@@ -106,6 +157,7 @@ int client_suite_standard(struct client_suite *s, const struct contract *c)
 			add(s, EXPECT_NO_RETRY, &c->codes[i],
 			    json_pack("[{ss} {si}]", "error", c->codes[i].code, "status", 200),
 			    "no retry %s", c->codes[i].code);
+	vendor_scenarios(s, c);
 	if (backoff)
 		add(s, EXPECT_BACKOFF, backoff,
 		    json_pack("[{ss sn si}]", "error", backoff->code, "retry_after", "repeat", 1000000),
@@ -227,6 +279,7 @@ struct attempt {
 	double wall;           /* epoch seconds, ms precision */
 	const char *key, *body_hash, *fault;
 	const char *retry_after; /* the Retry-After the mock served, or NULL */
+	const char *wait;        /* "header: value" of the wait rule the mock's reply applied */
 	int key_escaped;       /* the journal wrote the key's bytes escaped */
 	int status;
 };
@@ -274,13 +327,104 @@ static int in_output(const struct proc_result *p, const char *what)
 	       (p->tail && memmem(p->tail, p->tail_len, what, n));
 }
 
+/* The error as the body names it: its code (a string or an integer), its
+ * type, its second name; the message when the body carries no code. */
 static int code_in_output(const struct proc_result *p, const struct contract_code *cc)
 {
-	return in_output(p, cc->code) || (cc->name && in_output(p, cc->name));
+	char num[32];
+
+	if (cc->body_code && json_is_integer(cc->body_code)) {
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(cc->body_code));
+		if (in_output(p, num))
+			return 1;
+	} else if (cc->body_code && json_is_string(cc->body_code)) {
+		if (in_output(p, json_string_value(cc->body_code)))
+			return 1;
+	} else if (!cc->body_code && in_output(p, cc->code)) {
+		return 1;
+	}
+	if ((cc->type && in_output(p, cc->type)) || (cc->name && in_output(p, cc->name)))
+		return 1;
+	return cc->body_code && json_is_null(cc->body_code) && !cc->type && in_output(p, cc->message);
 }
 
-static void judge(struct case_result *cr, const struct client_scenario *sc, const struct proc_result *p,
-		  const struct attempt *a, size_t n, double timeout_s, const struct redactor *red)
+/* The form of wait header `name`: by the contract's rules, else implicit. */
+static int wait_form_of(const struct contract *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nr_wait; i++)
+		if (c->wait[i].header && !strcasecmp(c->wait[i].header, name))
+			return c->wait[i].form;
+	if (c->retry_after_ms_header && !strcasecmp(c->retry_after_ms_header, name))
+		return WAIT_MS;
+	return WAIT_RETRY_AFTER;
+}
+
+/*
+ * When the first attempt's reply told the client it may retry, from the
+ * wait rule the mock applied and journaled ("header: value"). The value is
+ * read against the attempt's own time, so an absolute form (an HTTP-date,
+ * epoch seconds, RFC 3339) gives the very instant that was sent.
+ */
+static int wait_deadline(const struct contract *c, const struct attempt *a0, double *deadline,
+			 char *name, size_t size)
+{
+	const char *colon = a0->wait ? strchr(a0->wait, ':') : NULL;
+	double x;
+
+	if (!colon || (size_t)(colon - a0->wait) >= size)
+		return -1;
+	memcpy(name, a0->wait, (size_t)(colon - a0->wait));
+	name[colon - a0->wait] = '\0';
+	if (wait_value_parse(wait_form_of(c, name), colon + 2, a0->wall, &x))
+		return -1;
+	*deadline = a0->wall + x;
+	return 0;
+}
+
+static void judge_waited(const struct contract *c, struct case_result *cr, const struct attempt *a,
+			 const struct redactor *red)
+{
+	char name[128];
+	double deadline;
+
+	if (!a[0].wait && !a[0].retry_after) {
+		verdict(cr, "retry.waited", OUT_SKIP, "the error carried no wait (no Retry-After or wait header)");
+		return;
+	}
+	if (wait_deadline(c, &a[0], &deadline, name, sizeof(name))) {
+		verdict(cr, "retry.waited", OUT_ERROR, "the mock journaled no wait it could read back ('%s')",
+			a[0].wait ? a[0].wait : "none");
+		return;
+	}
+	verdict(cr, "retry.waited", a[1].wall >= deadline - 0.02 ? OUT_PASS : OUT_FAIL,
+		"%s (%s) asked for %.3f s after the first response; the retry came after %.3f s",
+		name, a[0].wait + strlen(name) + 2, deadline - a[0].wall, a[1].wall - a[0].wall);
+}
+
+/* Retries of a POST without a key: allowed or not by the contract's
+ * keyless_post rules, for `status` (0: a connection fault after sending). */
+static void judge_key(const struct contract *c, struct case_result *cr, const char *id,
+		      const struct attempt *a, int same_key, int status, const struct redactor *red)
+{
+	if (a[0].key) {
+		verdict(cr, id, same_key ? OUT_PASS : OUT_FAIL,
+			same_key ? "every attempt carried the Idempotency-Key '%s'" :
+			"the retried POST carried Idempotency-Keys '%s' then '%s'",
+			a[0].key, a[1].key ? a[1].key : "(none)");
+	} else if (contract_keyless_retry_ok(c, status)) {
+		verdict(cr, id, OUT_PASS, "the POST was retried without a key, which the contract allows %s%.0d",
+			status ? "after a " : "after a reset once the request was sent", status);
+	} else {
+		verdict(cr, id, OUT_FAIL, "the POST was retried without a key; the contract forbids a keyless retry %s%.0d",
+			status ? "after a " : "after a reset once the request was sent", status);
+	}
+}
+
+static void judge(const struct contract *c, struct case_result *cr, const struct client_scenario *sc,
+		  const struct proc_result *p, const struct attempt *a, size_t n, double timeout_s,
+		  const struct redactor *red)
 {
 	int crashed = p->signaled || p->timed_out;
 	size_t i;
@@ -305,52 +449,57 @@ static void judge(struct case_result *cr, const struct client_scenario *sc, cons
 		same_body &= !strcmp(a[i].body_hash, a[0].body_hash);
 	}
 	switch (sc->expect) {
-	case EXPECT_RETRY:
-		verdict(cr, "retry.attempted", n >= 2 ? OUT_PASS : OUT_FAIL,
-			"%zu attempt%s for a retryable %s", n, n == 1 ? "" : "s", sc->code ? sc->code->code : "error");
-		if (n < 2) {
-			verdict(cr, "retry.waited", OUT_SKIP, "there was no retry");
-		} else if (!sc->code || !sc->code->retry_after) {
-			verdict(cr, "retry.waited", OUT_SKIP, "%s carries no Retry-After", sc->code ? sc->code->code : "the error");
-		} else if (sc->date_form) {
-			/* judged against the date the mock sent, not one recomputed
-			 * from the journal's clock (a second may have ticked between) */
-			time_t date;
-			enum http_date_form form;
+	case EXPECT_RETRY: {
+		/* a POST sent without a key that the contract forbids retrying
+		 * without one: not retrying it is right */
+		int keyless_stop = !a[0].key && sc->code && !contract_keyless_retry_ok(c, sc->code->status);
 
-			if (!a[0].retry_after || http_date_parse(a[0].retry_after, &date, &form))
-				verdict(cr, "retry.waited", OUT_ERROR, "the mock journaled no HTTP-date Retry-After");
-			else
-				verdict(cr, "retry.waited", a[1].wall >= (double)date - 0.02 ? OUT_PASS : OUT_FAIL,
-					"Retry-After was an HTTP-date %.3f s after the first response; the retry came after %.3f s",
-					(double)date - a[0].wall, a[1].wall - a[0].wall);
-		} else {
-			verdict(cr, "retry.waited", a[1].t >= RETRY_AFTER_S - 0.01 ? OUT_PASS : OUT_FAIL,
-				"Retry-After: %d; the retry came after %.3f s", RETRY_AFTER_S, a[1].t);
-		}
+		if (n < 2 && keyless_stop)
+			verdict(cr, "retry.attempted", OUT_PASS,
+				"1 attempt: the POST carried no key, and the contract forbids retrying it without one after a %d",
+				sc->code->status);
+		else
+			verdict(cr, "retry.attempted", n >= 2 ? OUT_PASS : OUT_FAIL,
+				"%zu attempt%s for a retryable %s", n, n == 1 ? "" : "s", sc->code ? sc->code->code : "error");
+		if (n < 2)
+			verdict(cr, "retry.waited", OUT_SKIP, "there was no retry");
+		else
+			judge_waited(c, cr, a, red);
 		if (n < 2) {
 			verdict(cr, "retry.same-key", OUT_SKIP, "there was no retry");
 			verdict(cr, "retry.same-body", OUT_SKIP, "there was no retry");
 		} else {
-			verdict(cr, "retry.same-key", same_key ? OUT_PASS : OUT_FAIL,
-				same_key ? "every attempt carried the Idempotency-Key '%s'" :
-				"the retried POST carried Idempotency-Keys '%s' then '%s'",
-				a[0].key ? a[0].key : "(none)", a[1].key ? a[1].key : "(none)");
+			judge_key(c, cr, "retry.same-key", a, same_key, sc->code ? sc->code->status : 500, red);
 			verdict(cr, "retry.same-body", same_body ? OUT_PASS : OUT_FAIL,
 				same_body ? "every attempt sent the same body" : "the retry sent a different body");
 		}
-		verdict(cr, "client.exit", !crashed && p->exited && p->exit_code == 0 ? OUT_PASS : OUT_FAIL,
-			"after a retryable error and then success the client %s",
-			p->exited ? (p->exit_code ? "exited non-zero" : "exited 0") : "did not exit");
+		if (n < 2 && keyless_stop)
+			verdict(cr, "client.exit", p->exited && p->exit_code != 0 ? OUT_PASS : OUT_FAIL,
+				"having not retried, the client %s",
+				p->exited ? (p->exit_code ? "exited non-zero" : "exited 0, reporting success") : "did not exit");
+		else
+			verdict(cr, "client.exit", !crashed && p->exited && p->exit_code == 0 ? OUT_PASS : OUT_FAIL,
+				"after a retryable error and then success the client %s",
+				p->exited ? (p->exit_code ? "exited non-zero" : "exited 0") : "did not exit");
 		break;
+	}
 	case EXPECT_NO_RETRY:
-		verdict(cr, "no-retry.one-attempt", n == 1 ? OUT_PASS : OUT_FAIL,
-			"%zu attempt%s for %s, documented as not retryable", n, n == 1 ? "" : "s", sc->code->code);
+		if (sc->hint)
+			verdict(cr, "no-retry.one-attempt", n == 1 ? OUT_PASS : OUT_FAIL,
+				"%zu attempt%s for %s sent with %s: false", n, n == 1 ? "" : "s", sc->code->code, sc->hint);
+		else
+			verdict(cr, "no-retry.one-attempt", n == 1 ? OUT_PASS : OUT_FAIL,
+				"%zu attempt%s for %s, documented as not retryable", n, n == 1 ? "" : "s", sc->code->code);
 		verdict(cr, "client.exit", p->exited && p->exit_code != 0 ? OUT_PASS : OUT_FAIL,
 			"the client %s", p->exited ? (p->exit_code ? "exited non-zero" : "exited 0, reporting success") :
 			"did not exit");
-		verdict(cr, "no-retry.code-shown", code_in_output(p, sc->code) ? OUT_PASS : OUT_FAIL,
-			"%s %s in the client's output", sc->code->code, code_in_output(p, sc->code) ? "appears" : "does not appear");
+		if (sc->code->status_only)
+			verdict(cr, "no-retry.code-shown", OUT_SKIP, "the document defines no code for %d, so none is served or required",
+				sc->code->status);
+		else
+			verdict(cr, "no-retry.code-shown", code_in_output(p, sc->code) ? OUT_PASS : OUT_FAIL,
+				"%s %s in the client's output", sc->code->code,
+				code_in_output(p, sc->code) ? "appears" : "does not appear");
 		break;
 	case EXPECT_BACKOFF: {
 		int grows = n >= 3;
@@ -382,10 +531,9 @@ static void judge(struct case_result *cr, const struct client_scenario *sc, cons
 			p->exited ? (p->exit_code ? "exited non-zero" : "exited 0, reporting success") : "did not exit");
 		if (n < 2)
 			verdict(cr, "fault.post-retry-key", OUT_SKIP, "the POST was not retried");
-		else
-			verdict(cr, "fault.post-retry-key", a[0].key && same_key ? OUT_PASS : OUT_FAIL,
-				a[0].key && same_key ? "the POST was retried with one Idempotency-Key" :
-				"the POST was retried %s", a[0].key ? "with different Idempotency-Keys" : "without an Idempotency-Key");
+		else /* a gateway page is a 502; the other faults come after the request was sent */
+			judge_key(c, cr, "fault.post-retry-key", a, same_key,
+				  a[0].fault && !strcmp(a[0].fault, "GATEWAY_HTML") ? 502 : 0, red);
 		break;
 	}
 }
@@ -456,6 +604,7 @@ static void run_one(const struct client_config *cfg, const struct client_scenari
 		a[n].t = n ? t - a[0].t : t;
 		a[n].key = json_string_value(json_object_get(e, "idempotency_key"));
 		a[n].retry_after = json_string_value(json_object_get(e, "retry_after"));
+		a[n].wait = json_string_value(json_object_get(e, "wait"));
 		a[n].key_escaped = 0;
 		{
 			json_t *esc = json_object_get(e, "escaped"), *member;
@@ -475,7 +624,7 @@ static void run_one(const struct client_config *cfg, const struct client_scenari
 	if (p.spawn_failed)
 		verdict(cr, "client.run", OUT_ERROR, "%s", p.output ? p.output : "cannot run the client");
 	else
-		judge(cr, sc, &p, a, n, cfg->timeout_s, red);
+		judge(cfg->contract, cr, sc, &p, a, n, cfg->timeout_s, red);
 	{
 		/* each part redacted whole, then cut (its margin holds any secret
 		 * that straddles the cut), then made valid UTF-8 */

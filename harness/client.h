@@ -20,6 +20,7 @@ struct client_scenario {
 	enum client_expect expect;
 	const struct contract_code *code;   /* the error served, or NULL */
 	int date_form;                      /* Retry-After as an HTTP-date */
+	const char *hint;                   /* the retry hint header sent as "false", or NULL */
 	json_t *steps;                      /* the mock's steps (owned) */
 	char *source;
 };

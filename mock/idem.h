@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define IDEM_MAX_ENTRIES 10000
-#define IDEM_MAX_HEADERS 48     /* REPLY_MAX_HEADERS: a replay has every header */
+#define IDEM_MAX_HEADERS 72     /* REPLY_MAX_HEADERS: a replay has every header */
 /* Longer keys are refused with a 400 problem (Stripe allows 255 characters;
  * the draft sets no bound): every key the mock accepts is kept whole. */
 #define IDEM_KEY_MAX 1024

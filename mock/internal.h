@@ -99,7 +99,29 @@ struct served {
 	int step, replayed;
 	long long delay_ms;
 	const char *retry_after;     /* the Retry-After sent, or NULL */
+	const char *wait;            /* "header: value", the wait rule that applied, or NULL */
 };
+
+/* --- vendor.c --- */
+
+/*
+ * What format 2 adds to an error response, in one place: the request id
+ * spliced into the body, the vendor rate-limit families from the limiter
+ * (or the contract), the retry hint and retry-after-ms. `wait_s` is the
+ * Retry-After in seconds (-1: none), `reset_after` the step's (-1: none).
+ */
+struct reply;
+void reply_vendor(struct mock *m, const struct mount *mt, const struct request *rq,
+		  const struct contract_code *cc, long long wait_s, long long reset_after,
+		  struct reply *rp);
+
+/* Splice the request id header's value into the body (a body made for this
+ * response, freed by reply_release()). */
+void reply_splice_request_id(const struct contract *c, struct reply *rp);
+
+/* The wait rule that applies to the reply, as "header: value" in buf, or
+ * NULL when none does. */
+const char *reply_wait(const struct contract *c, const struct reply *rp, char *buf, size_t size);
 
 /* Journal a request (sv may be NULL for a plain response). */
 void record_ex(struct mock *m, struct MHD_Connection *conn, const char *method,
@@ -129,7 +151,7 @@ struct request *ensure_request(void **req_cls);
 /* --- respond.c --- */
 
 /* A response's own headers (at most 16) and a step's */
-#define REPLY_MAX_HEADERS (16 + STEP_MAX_HEADERS)
+#define REPLY_MAX_HEADERS (40 + STEP_MAX_HEADERS)
 
 /* A response being built: kept as data so it can also be stored for replay. */
 struct reply {
@@ -137,12 +159,17 @@ struct reply {
 	unsigned nr;
 	const char *names[REPLY_MAX_HEADERS];
 	const char *values[REPLY_MAX_HEADERS];
-	char store[6][64 + 40];             /* values formatted per response */
+	char store[24][64 + 40];            /* values formatted per response */
 	unsigned used;
 	const char *body;
 	size_t len;
 	int body_persistent;                /* lives as long as the mock */
+	char *owned;                        /* a body made for this response (the
+					     * request id spliced in), or NULL */
 };
+
+/* Free what the reply owns; its headers and body are gone after. */
+void reply_release(struct reply *rp);
 
 /* Empty a reply (cheaply: its value store is left as it is). */
 void reply_init(struct reply *rp);

@@ -105,10 +105,10 @@ static void plan_entry(struct plan *p, const struct journal_record *r, struct jo
 {
 	/* caps that add up to well under JOURNAL_ENTRY_MAX: the fixed strings
 	 * always fit, and headers have at least 4 KiB */
-	static const size_t cap[JOURNAL_FIXED] = { 256, 8192, 256, 256, JOURNAL_KEY_MAX, 256, 256, 128 };
+	static const size_t cap[JOURNAL_FIXED] = { 256, 8192, 256, 256, JOURNAL_KEY_MAX, 256, 256, 128, 256 };
 	const char *fixed[JOURNAL_FIXED] = { r->method, r->path, r->contract, r->code,
 					     r->idempotency_key, r->scenario, r->fault,
-					     r->retry_after };
+					     r->retry_after, r->wait };
 	unsigned i;
 
 	p->n = 0; /* the arrays are filled as planned: no 4 KB memset per request */
@@ -230,7 +230,7 @@ static json_t *jstr_or_null(const char *s, const char *member, json_t *escaped)
 
 static json_t *entry_json(const struct journal_entry *e)
 {
-	const char *p = e->blob, *method, *path, *contract, *code, *idem, *scenario, *fault, *ra;
+	const char *p = e->blob, *method, *path, *contract, *code, *idem, *scenario, *fault, *ra, *wait;
 	json_t *o, *headers = json_array(), *query = json_object(), *escaped = json_array();
 	char when[96], hash[32];
 	struct tm tm;
@@ -244,6 +244,7 @@ static json_t *entry_json(const struct journal_entry *e)
 	scenario = next_str(&p);
 	fault = next_str(&p);
 	ra = next_str(&p);
+	wait = next_str(&p);
 	for (i = 0; i < e->nr_headers; i++) {
 		const char *n = next_str(&p), *v = next_str(&p);
 
@@ -277,6 +278,7 @@ static json_t *entry_json(const struct journal_entry *e)
 	json_object_set_new(o, "step", e->step >= 0 ? json_integer(e->step) : json_null());
 	json_object_set_new(o, "fault", jstr_or_null(fault, "fault", escaped));
 	json_object_set_new(o, "retry_after", jstr_or_null(ra, "retry_after", escaped));
+	json_object_set_new(o, "wait", jstr_or_null(wait, "wait", escaped));
 	json_object_set_new(o, "delay_ms", json_integer(e->delay_ms));
 	json_object_set_new(o, "replayed", json_boolean(e->replayed));
 	if (e->truncated)

@@ -19,8 +19,8 @@
  */
 #define JOURNAL_ENTRY_MAX 16384
 #define JOURNAL_KEY_MAX 2048
-#define JOURNAL_FIXED 8          /* method, path, contract, code, key, scenario, fault,
-				    and the Retry-After served */
+#define JOURNAL_FIXED 9          /* method, path, contract, code, key, scenario, fault,
+				    the Retry-After served and the wait rule applied */
 #define JOURNAL_MAX_PAIRS 128    /* header and query pairs planned per entry */
 
 struct journal_entry {
@@ -55,6 +55,7 @@ struct journal_record {
 	const char *method, *path, *contract, *code, *idempotency_key;
 	const char *scenario, *fault;  /* NULL or "" when none */
 	const char *retry_after;       /* the Retry-After served: NULL or "" when none */
+	const char *wait;              /* "header: value" of the wait rule applied, or NULL */
 	int step;                      /* -1 when no scenario */
 	int replayed;
 	long long delay_ms;

@@ -233,6 +233,7 @@ void record_ex(struct mock *m, struct MHD_Connection *conn, const char *method,
 	r.scenario = sv ? sv->scenario : NULL;
 	r.fault = sv ? sv->fault : NULL;
 	r.retry_after = sv ? sv->retry_after : NULL;
+	r.wait = sv ? sv->wait : NULL;
 	r.step = sv ? sv->step : -1;
 	r.replayed = sv ? sv->replayed : 0;
 	r.delay_ms = sv ? sv->delay_ms : 0;
@@ -387,9 +388,11 @@ static enum MHD_Result api(struct mock *m, struct MHD_Connection *conn, const ch
 			}
 			body = envelope_render_text(mt->c, &over, NULL, over.status);
 			build_code(m, mt, cc, -1, 0, rq, &rp);
+			reply_release(&rp);
 			rp.body = body;
 			rp.len = body ? strlen(body) : 0;
 			rp.body_persistent = 0;
+			reply_splice_request_id(mt->c, &rp);
 			ret = body ? send_reply(conn, &rp, 0) : MHD_NO;
 			record(m, conn, method, url, mt, cc, cc->status, rq);
 			free(body);

@@ -24,6 +24,7 @@ void reply_init(struct reply *rp)
 	rp->body = NULL;
 	rp->len = 0;
 	rp->body_persistent = 0;
+	rp->owned = NULL;
 }
 
 void reply_header(struct reply *rp, const char *name, const char *value)
@@ -97,8 +98,10 @@ static void reply_request_id(struct mock *m, const struct contract *c, struct re
 		return;
 	n = (unsigned long long)atomic_fetch_add(&m->next_request, 1);
 	p = rp->store[rp->used++];
-	len = strlen(m->boot);
-	memcpy(p, m->boot, len);
+	len = c->request_id_prefix ? strlen(c->request_id_prefix) : 0; /* at most 64 */
+	memcpy(p, c->request_id_prefix, len);
+	memcpy(p + len, m->boot, strlen(m->boot));
+	len += strlen(m->boot);
 	for (i = 11; i >= 0; i--, n >>= 4)
 		p[len + (size_t)i] = hex[n & 15];
 	p[len + 12] = '\0';
@@ -132,6 +135,7 @@ void build_code(struct mock *m, const struct mount *mt, const struct contract_co
 	const struct contract *c = mt->c;
 	const struct prepared *pc = cc ? &mt->codes[cc->index] : NULL;
 	long long ra = ask_seconds >= 0 ? ask_seconds : c->retry_after_default;
+	int sent = cc && cc->retry_after;
 
 	reply_init(rp);
 	rp->status = cc ? cc->status : 200;
@@ -153,6 +157,7 @@ void build_code(struct mock *m, const struct mount *mt, const struct contract_co
 		}
 	}
 	reply_ratelimit(mt, rq, rp, cc, ra);
+	reply_vendor(m, mt, rq, cc, sent ? ra : -1, -1, rp);
 }
 
 /* A scenario step's response. */
@@ -196,6 +201,11 @@ static void build_step(struct mock *m, const struct mount *mt, const struct step
 	case RA_NONE:
 		break;
 	}
+	if (st->fault != FAULT_GATEWAY_HTML)
+		reply_vendor(m, mt, rq, st->code && st->code->status == st->status ? st->code : NULL,
+			     st->ra_mode == RA_SECONDS || st->ra_mode == RA_DATE ||
+			     (st->ra_mode == RA_CONTRACT && st->code && st->code->retry_after) ? ra : -1,
+			     st->reset_after, rp);
 	if (st->fault != FAULT_GATEWAY_HTML)
 		reply_ratelimit(mt, rq, rp, st->code && st->code->status == st->status ? st->code : NULL,
 				ra < 0 ? 0 : ra);
@@ -384,12 +394,15 @@ enum MHD_Result deliver_step(struct mock *m, struct MHD_Connection *conn, const 
 				    const char *url, struct request *rq, void **req_cls)
 {
 	const struct step *st = rq->step;
-	struct served sv = { rq->sc->id, fault_name(st->fault), (int)rq->step_index, 0, rq->delay_ms, NULL };
+	struct served sv = { rq->sc->id, fault_name(st->fault), (int)rq->step_index, 0, rq->delay_ms, NULL, NULL };
 	struct reply rp;
 	enum MHD_Result ret;
 
+	char wait[300];
+
 	build_step(m, rq->mt, st, rq, &rp);
 	sv.retry_after = reply_value(&rp, MHD_HTTP_HEADER_RETRY_AFTER);
+	sv.wait = reply_wait(rq->mt->c, &rp, wait, sizeof(wait));
 	switch (st->fault) {
 	case FAULT_CONNECTION_RESET_BY_PEER:
 	case FAULT_EMPTY_RESPONSE:
@@ -397,9 +410,12 @@ enum MHD_Result deliver_step(struct mock *m, struct MHD_Connection *conn, const 
 	case FAULT_RANDOM_DATA_THEN_CLOSE:
 	case FAULT_TRUNCATED_BODY:
 		record_ex(m, conn, method, url, rq->mt, st->code, 0, rq, &sv);
-		return transport_fault(conn, st, &rp, rq->sc, 0);
+		ret = transport_fault(conn, st, &rp, rq->sc, 0);
+		reply_release(&rp);
+		return ret;
 	case FAULT_HANG:
 		record_ex(m, conn, method, url, rq->mt, st->code, 0, rq, &sv);
+		reply_release(&rp);
 		if (atomic_load(&m->stopping))
 			return MHD_NO;
 		rq->phase = PH_WAITING;
@@ -412,6 +428,7 @@ enum MHD_Result deliver_step(struct mock *m, struct MHD_Connection *conn, const 
 
 		record_ex(m, conn, method, url, rq->mt, st->code, st->status, rq, &sv);
 		rq->raw = raw_response(&rp, rp.len, rp.len, &rq->raw_len);
+		reply_release(&rp);
 		if (!rq->raw || atomic_load(&m->stopping))
 			return MHD_NO;
 		rq->chunk = rq->raw_len / (size_t)slices + 1;
@@ -428,6 +445,7 @@ enum MHD_Result deliver_step(struct mock *m, struct MHD_Connection *conn, const 
 	ret = send_reply(conn, &rp, 0);
 	idem_store_reply(m, rq, &rp, st->code && st->code->status == st->status ? st->code : NULL);
 	record_ex(m, conn, method, url, rq->mt, st->code, st->status, rq, &sv);
+	reply_release(&rp);
 	return ret;
 }
 
@@ -439,13 +457,16 @@ enum MHD_Result serve_code(struct mock *m, struct MHD_Connection *conn, const ch
 	struct reply rp;
 	enum MHD_Result ret;
 
-	struct served sv = { NULL, NULL, -1, 0, 0, NULL };
+	struct served sv = { NULL, NULL, -1, 0, 0, NULL, NULL };
+	char wait[300];
 
 	build_code(m, mt, cc, ask, ask_date, rq, &rp);
 	sv.retry_after = reply_value(&rp, MHD_HTTP_HEADER_RETRY_AFTER);
+	sv.wait = reply_wait(mt->c, &rp, wait, sizeof(wait));
 	ret = send_reply(conn, &rp, 0);
 	idem_store_reply(m, rq, &rp, cc);
 	record_ex(m, conn, method, url, mt, cc, rp.status, rq, &sv);
+	reply_release(&rp);
 	return ret;
 }
 

@@ -33,6 +33,7 @@ static const struct jkey match_keys[] = {
 static const struct jkey step_keys[] = {
 	{ "error", JOPTIONAL }, { "status", JOPTIONAL }, { "body", JOPTIONAL },
 	{ "headers", JOPTIONAL }, { "repeat", JOPTIONAL }, { "retry_after", JOPTIONAL },
+	{ "reset_after", JOPTIONAL },
 	{ "delay_ms", JOPTIONAL }, { "delay", JOPTIONAL }, { "fault", JOPTIONAL },
 	{ "duration_ms", JOPTIONAL }, { NULL, 0 }
 };
@@ -168,6 +169,8 @@ static int parse_step(struct jload *ld, json_t *obj, const struct contract *c, s
 		      st->fault == FAULT_HANG ? 30000 : 2000, &st->fault_ms))
 		return -1;
 	if ((v = json_object_get(obj, "retry_after")) && parse_retry_after(ld, v, st))
+		return -1;
+	if (jload_int(ld, obj, "reset_after", 0, 86400, -1, &st->reset_after))
 		return -1;
 	if (parse_delay(ld, obj, st))
 		return -1;

@@ -58,6 +58,7 @@ struct step {
 	double delay_a, delay_b;           /* ms: fixed a; uniform [a, b]; lognormal median a, sigma b */
 	enum fault fault;
 	long long fault_ms;                /* HANG cap, DRIBBLE duration */
+	long long reset_after;             /* seconds to the vendor limiter's reset, or -1 */
 };
 
 struct scenario {

@@ -19,6 +19,7 @@
 #include "utf8.h"
 #include "envelope.h"
 #include "jload.h"
+#include "contract_ext.h"
 
 #define CONTRACT_MAX_BYTES (4 << 20)
 
@@ -208,7 +209,8 @@ static const struct jkey code_keys[] = {
 	{ "description", JOPTIONAL }, { "domain", JOPTIONAL },
 	{ "category", JOPTIONAL }, { "resolution", JOPTIONAL },
 	{ "role", JREQUIRED }, { "details", JOPTIONAL }, { "extra", JOPTIONAL },
-	{ "inferred", JOPTIONAL }, { NULL, 0 }
+	{ "inferred", JOPTIONAL }, { "body_code", JOPTIONAL }, { "type", JOPTIONAL },
+	{ NULL, 0 }
 };
 
 /* The object of the template that holds the "{{extra}}" member, or NULL. */
@@ -230,6 +232,40 @@ static json_t *extra_home(json_t *tmpl)
 				return found;
 	}
 	return NULL;
+}
+
+/* A code's body_code and type (format 2). */
+static int load_code_v2(struct jload *ld, struct contract *c, json_t *obj,
+			struct contract_code *cc, const struct envelope_info *env)
+{
+	json_t *v;
+
+	if (contract_needs_v2(ld, c, obj, "body_code") || contract_needs_v2(ld, c, obj, "type"))
+		return -1;
+	cc->type = jload_string(ld, obj, "type", 0);
+	if (ld->failed)
+		return -1;
+	if (cc->type && !env->types) {
+		jpath_key(&ld->path, "type");
+		return jload_fail(ld, 1, "code '%s' has a type but the envelope has no \"{{type}}\"", cc->code);
+	}
+	if (!cc->type && env->types && !cc->status_only) {
+		jpath_key(&ld->path, "code");
+		return jload_fail(ld, 1, "the envelope holds \"{{type}}\" but code '%s' has no type", cc->code);
+	}
+	v = json_object_get(obj, "body_code");
+	if (v) {
+		if (!json_is_null(v) && !json_is_integer(v) && !(json_is_string(v) && json_string_length(v))) {
+			jpath_key(&ld->path, "body_code");
+			return jload_fail(ld, 0, "body_code must be null, an integer or a non-empty string");
+		}
+		if (cc->status_only) {
+			jpath_key(&ld->path, "body_code");
+			return jload_fail(ld, 1, "a status-only entry has no code to carry in the body");
+		}
+		cc->body_code = v;
+	}
+	return 0;
 }
 
 static int load_code(struct jload *ld, struct contract *c, json_t *obj,
@@ -266,11 +302,17 @@ static int load_code(struct jload *ld, struct contract *c, json_t *obj,
 		return -1;
 
 	jpath_key(&ld->path, "status");
-	st = check_status(ld, json_object_get(obj, "status"), 1);
+	st = check_status(ld, json_object_get(obj, "status"), c->format < 2);
+	if (st >= 0 && st < 200)
+		st = jload_fail(ld, 0, "status %d is not an error status (2xx with an error body, 4xx or 5xx)", st);
+	else if (st >= 300 && st < 400)
+		st = jload_fail(ld, 0, "status %d is a redirect, not an error", st);
 	jpath_pop(&ld->path);
 	if (st < 0)
 		return -1;
 	cc->status = st;
+	if (load_code_v2(ld, c, obj, cc, env))
+		return -1;
 
 	cc->role = role_parse(role);
 	if (cc->role < 0) {
@@ -350,14 +392,16 @@ static const struct jkey envelope_keys[] = {
 };
 static const struct jkey headers_keys[] = {
 	{ "request_id", JREQUIRED }, { "retry_after", JREQUIRED },
-	{ "rate_limit", JOPTIONAL }, { NULL, 0 }
+	{ "rate_limit", JOPTIONAL }, { "retry_hint", JOPTIONAL },
+	{ "families", JOPTIONAL }, { NULL, 0 }
 };
 static const struct jkey rate_limit_keys[] = {
 	{ "policy", JREQUIRED }, { "quota", JREQUIRED }, { "window", JREQUIRED }, { NULL, 0 }
 };
 static const struct jkey retry_after_keys[] = {
 	{ "statuses", JREQUIRED }, { "retryable_only", JREQUIRED },
-	{ "default_seconds", JREQUIRED }, { NULL, 0 }
+	{ "default_seconds", JREQUIRED }, { "presence", JOPTIONAL },
+	{ "ms_header", JOPTIONAL }, { NULL, 0 }
 };
 static const struct jkey policy_keys[] = {
 	{ "retry", JREQUIRED }, { "idempotency", JREQUIRED }, { NULL, 0 }
@@ -365,7 +409,8 @@ static const struct jkey policy_keys[] = {
 static const struct jkey retry_keys[] = {
 	{ "basis", JREQUIRED }, { "statuses", JREQUIRED },
 	{ "honour_retry_after", JREQUIRED },
-	{ "post_requires_idempotency_key", JOPTIONAL }, { NULL, 0 }
+	{ "post_requires_idempotency_key", JOPTIONAL }, { "wait", JOPTIONAL },
+	{ "keyless_post", JOPTIONAL }, { NULL, 0 }
 };
 static const struct jkey idem_keys[] = {
 	{ "header", JREQUIRED }, { "methods", JREQUIRED },
@@ -393,6 +438,14 @@ static int load_envelope(struct jload *ld, struct contract *c, json_t *root,
 		return jload_fail(ld, 0, "the error envelope must hold \"{{code}}\" exactly once (found %d)", info->codes);
 	if (info->messages < 1)
 		return jload_fail(ld, 0, "the error envelope has no \"{{message}}\" placeholder");
+	if (c->format < 2 && (info->types || info->request_ids))
+		return jload_fail(ld, 0, "\"{{%s}}\" needs format 2 (\"errata\": 2)",
+				  info->types ? "type" : "request_id");
+	if (info->types > 1 || info->request_ids > 1)
+		return jload_fail(ld, 0, "the error envelope may hold \"{{%s}}\" once",
+				  info->types > 1 ? "type" : "request_id");
+	c->has_type = info->types;
+	c->has_request_id = info->request_ids;
 	jpath_pop(&ld->path);
 	c->error_envelope = tmpl;
 	c->success_envelope = json_object_get(env, "success");
@@ -464,6 +517,8 @@ static int load_policy(struct jload *ld, struct contract *c, json_t *root)
 	c->honour_retry_after = jload_bool(ld, retry, "honour_retry_after", 1);
 	c->post_requires_idempotency_key =
 		jload_bool(ld, retry, "post_requires_idempotency_key", 0);
+	if (ld->failed || contract_load_retry_ext(ld, c, retry))
+		return -1;
 	jpath_pop(&ld->path);
 
 	idem = jload_enter(ld, pol, "idempotency", idem_keys);
@@ -605,6 +660,62 @@ static int check_codes(struct jload *ld, struct contract *c)
 	return 0;
 }
 
+/* An entry as a body tells it: status, the code's JSON and the type. */
+struct identity {
+	char *key;
+	size_t index;
+};
+
+static int identity_cmp(const void *a, const void *b)
+{
+	const struct identity *x = a, *y = b;
+	int d = strcmp(x->key, y->key);
+
+	return d ? d : x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Two entries whose bodies and statuses would be the same cannot be told
+ * apart by a client or by errata check: found by sorting, as duplicates are. */
+static int check_identities(struct jload *ld, struct contract *c)
+{
+	struct identity *v = calloc(c->nr_codes + 1, sizeof(*v));
+	size_t i, n = 0, at = SIZE_MAX, first = 0;
+
+	if (!v)
+		return jload_fail(ld, 0, "out of memory");
+	for (i = 0; i < c->nr_codes; i++) {
+		const struct contract_code *cc = &c->codes[i];
+		char *code;
+
+		if (cc->status_only || (!cc->body_code && !c->has_type))
+			continue; /* distinct codes: check_duplicates has seen them */
+		code = cc->body_code ? json_dumps(cc->body_code, JSON_ENCODE_ANY) : NULL;
+		if (asprintf(&v[n].key, "%d\x1f%s\x1f%s", cc->status, code ? code : cc->code,
+			     cc->type ? cc->type : "") < 0)
+			v[n].key = NULL;
+		free(code);
+		if (!v[n].key)
+			break;
+		v[n++].index = i;
+	}
+	qsort(v, n, sizeof(*v), identity_cmp);
+	for (i = 0; i + 1 < n; i++)
+		if (!strcmp(v[i].key, v[i + 1].key) && v[i + 1].index < at) {
+			at = v[i + 1].index;
+			first = v[i].index;
+		}
+	for (i = 0; i < n; i++)
+		free(v[i].key);
+	free(v);
+	if (at == SIZE_MAX)
+		return 0;
+	jpath_key(&ld->path, "codes");
+	jpath_index(&ld->path, at);
+	jpath_key(&ld->path, "code");
+	return jload_fail(ld, 0, "code '%s' cannot be told apart from '%s' (codes[%zu]): same status, "
+			  "body code and type", c->codes[at].code, c->codes[first].code, first);
+}
+
 static int load_root(struct jload *ld, struct contract *c)
 {
 	json_t *root = c->root, *v, *hdr, *ra, *codes;
@@ -619,10 +730,11 @@ static int load_root(struct jload *ld, struct contract *c)
 	if (jload_keys(ld, root, "the contract", top_keys))
 		return -1;
 	v = json_object_get(root, "errata");
-	if (!json_is_integer(v) || json_integer_value(v) != CONTRACT_FORMAT) {
+	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > CONTRACT_FORMAT) {
 		jpath_key(&ld->path, "errata");
-		return jload_fail(ld, 0, "unsupported contract format (\"errata\" must be %d)", CONTRACT_FORMAT);
+		return jload_fail(ld, 0, "unsupported contract format (\"errata\" must be 1 to %d)", CONTRACT_FORMAT);
 	}
+	c->format = (int)json_integer_value(v);
 	c->id = jload_string(ld, root, "id", 0);
 	c->title = jload_string(ld, root, "title", 0);
 	c->source = jload_string(ld, root, "source", 0);
@@ -651,9 +763,15 @@ static int load_root(struct jload *ld, struct contract *c)
 	hdr = jload_enter(ld, root, "headers", headers_keys);
 	if (!hdr)
 		return -1;
-	c->request_id_header = jload_string(ld, hdr, "request_id", 1);
+	if (contract_load_request_id(ld, c, hdr))
+		return -1;
+	if (c->has_request_id && !c->request_id_header) {
+		jpath_key(&ld->path, "request_id");
+		return jload_fail(ld, 0, "the envelope holds \"{{request_id}}\" but no request id header is named");
+	}
 	ra = jload_enter(ld, hdr, "retry_after", retry_after_keys);
-	if (!ra || get_statuses(ld, ra, "statuses", ra_statuses, 16, &nr_ra))
+	if (!ra || get_statuses(ld, ra, "statuses", ra_statuses, 16, &nr_ra) ||
+	    contract_load_retry_after_ext(ld, c, ra))
 		return -1;
 	ra_retryable_only = jload_bool(ld, ra, "retryable_only", 1);
 	v = json_object_get(ra, "default_seconds");
@@ -664,6 +782,8 @@ static int load_root(struct jload *ld, struct contract *c)
 	c->retry_after_default = (int)json_integer_value(v);
 	jpath_pop(&ld->path);
 	if (json_object_get(hdr, "rate_limit") && load_rate_limit(ld, c, hdr))
+		return -1;
+	if (contract_load_headers_ext(ld, c, hdr))
 		return -1;
 	jpath_pop(&ld->path);
 
@@ -721,7 +841,9 @@ static int load_root(struct jload *ld, struct contract *c)
 		}
 		jpath_pop(&ld->path);
 	}
-	return check_codes(ld, c);
+	if (check_codes(ld, c) || check_identities(ld, c))
+		return -1;
+	return contract_check_ext(ld, c);
 }
 
 struct contract *contract_load_buffer(const char *text, size_t len,

@@ -10,7 +10,8 @@
 
 #include "jload.h"
 
-#define CONTRACT_FORMAT 1
+/* The newest format this build reads; format 1 contracts keep loading. */
+#define CONTRACT_FORMAT 2
 
 /* The shared vocabulary that fixtures and scenarios are written in. */
 enum role {
@@ -60,7 +61,63 @@ struct contract_code {
 	json_t *extra;           /* per-code members spliced at {{extra}} */
 	json_t *inferred;        /* object: field name -> one-line reason, or NULL */
 	size_t index;            /* position in document order */
+	/* format 2 */
+	json_t *body_code;       /* what "{{code}}" carries when not the code: null,
+				  * an integer or another string; NULL: the code */
+	const char *type;        /* rendered at "{{type}}", or NULL */
 };
+
+/* The limiter fields a vendor rate-limit header can carry (format 2). */
+enum limit_field {
+	LF_LIMIT,        /* requests per window */
+	LF_REMAINING,    /* requests left */
+	LF_USED,         /* requests used in this window */
+	LF_RESET_AT,     /* UTC epoch seconds when the window resets */
+	LF_RESET_AFTER,  /* seconds until it resets */
+	LF_RESET_TIME,   /* RFC 3339 time when it resets */
+	LF_RESOURCE,     /* the family's constant resource name */
+	LF__COUNT
+};
+
+/* "limit" for LF_LIMIT; NULL when out of range. */
+const char *limit_field_name(int f);
+
+#define FAMILY_MAX_HEADERS 8
+
+/* A vendor header family rendered from one limiter state. */
+struct header_family {
+	int on_all;              /* on every response; else on rate-limited codes */
+	int quota, window;       /* requests per window (seconds), without --rate-limit */
+	const char *resource;    /* the value of an LF_RESOURCE header, or NULL */
+	size_t nr;
+	struct { const char *header; int field; } h[FAMILY_MAX_HEADERS];
+};
+
+/* How a wait header's value reads. */
+enum wait_form {
+	WAIT_RETRY_AFTER,        /* delay-seconds or an HTTP-date */
+	WAIT_SECONDS,            /* seconds, possibly fractional */
+	WAIT_MS,                 /* milliseconds, possibly fractional */
+	WAIT_EPOCH,              /* UTC epoch seconds */
+	WAIT_RFC3339             /* an RFC 3339 time */
+};
+
+/* One rule of policy.retry.wait, tried in order; the first that applies wins. */
+struct wait_rule {
+	const char *header;      /* NULL for a fallback rule */
+	int form;                /* enum wait_form */
+	const char *when_header, *when_equals; /* applies only when that header has that value */
+	int min_seconds;         /* fallback: wait at least this long */
+	int exponential;         /* fallback: then back off exponentially */
+};
+
+/* Whether a POST may be retried without an idempotency key, by situation. */
+struct keyless_post {
+	int after_5xx, after_429, reset_before_send, reset_after_send;
+};
+
+#define CONTRACT_MAX_FAMILIES 4
+#define CONTRACT_MAX_WAIT 8
 
 struct contract {
 	char *path;              /* the file it came from (owned) */
@@ -89,6 +146,19 @@ struct contract {
 	size_t nr_documented;    /* codes that are not status_only */
 	json_t *inconsistencies; /* array of strings, possibly empty */
 	json_t *inferred;        /* object: contract field path -> reason */
+	/* format 2 */
+	int format;              /* the "errata" version the file declares */
+	const char *request_id_prefix;    /* rendered before the mock's id, or NULL */
+	int retry_after_optional;         /* Retry-After may be present, not must */
+	const char *retry_after_ms_header;/* e.g. retry-after-ms, or NULL */
+	const char *retry_hint_header;    /* e.g. x-should-retry (true|false), or NULL */
+	struct header_family families[CONTRACT_MAX_FAMILIES];
+	size_t nr_families;
+	struct wait_rule wait[CONTRACT_MAX_WAIT];
+	size_t nr_wait;                   /* 0: Retry-After alone, where honoured */
+	struct keyless_post keyless;
+	int has_type;            /* the envelope holds "{{type}}" */
+	int has_request_id;      /* the envelope holds "{{request_id}}" */
 };
 
 /*
@@ -128,6 +198,21 @@ const struct contract_code *contract_find_status(const struct contract *c, int s
 
 /* The first code with this role in document order, or NULL. */
 const struct contract_code *contract_find_role(const struct contract *c, int role);
+
+/*
+ * Every documented entry whose body would carry this code value (a string,
+ * an integer or null) and, when the envelope has one, this type (NULL: any),
+ * preferring one with `status`. NULL when none does.
+ */
+const struct contract_code *contract_identify(const struct contract *c, const json_t *code,
+					      const char *type, int status);
+
+/* Does the contract send header `name` (case-insensitive) on any response? */
+int contract_sends_header(const struct contract *c, const char *name);
+
+/* May a POST be retried without a key after `status` (0: a connection
+ * fault after the request was sent, -1: before)? */
+int contract_keyless_retry_ok(const struct contract *c, int status);
 
 /* The reason a code's field is inferred, or NULL when it is documented. */
 const char *contract_code_inferred(const struct contract_code *code, const char *field);

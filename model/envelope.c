@@ -17,7 +17,8 @@ enum placeholder envelope_placeholder(const char *s)
 		{ "{{code}}", PH_CODE }, { "{{message}}", PH_MESSAGE },
 		{ "{{status}}", PH_STATUS }, { "{{details}}", PH_DETAILS },
 		{ "{{detail}}", PH_DETAIL },
-		{ "{{details?}}", PH_DETAILS_OPT },
+		{ "{{details?}}", PH_DETAILS_OPT }, { "{{type}}", PH_TYPE },
+		{ "{{request_id}}", PH_REQUEST_ID },
 	};
 	size_t i;
 
@@ -84,9 +85,11 @@ int envelope_scan(json_t *tmpl, struct jpath *path, struct envelope_info *info,
 		case PH_MESSAGE: info->messages++; break;
 		case PH_STATUS: info->statuses++; break;
 		case PH_DETAILS: case PH_DETAILS_OPT: info->details++; break;
+		case PH_TYPE: info->types++; break;
+		case PH_REQUEST_ID: info->request_ids++; break;
 		case PH_NONE: case PH_DETAIL: break;
 		case PH_UNKNOWN:
-			snprintf(why, whysize, "unknown placeholder '%s' (known: {{code}}, also inside a string, {{message}}, {{status}}, {{detail}}, {{details}}, {{details?}}, and the member \"{{extra}}\": null)",
+			snprintf(why, whysize, "unknown placeholder '%s' (known: {{code}}, also inside a string, {{message}}, {{status}}, {{detail}}, {{details}}, {{details?}}, {{type}}, {{request_id}}, and the member \"{{extra}}\": null)",
 				 json_string_value(tmpl));
 			return -1;
 		}
@@ -122,18 +125,53 @@ int envelope_scan(json_t *tmpl, struct jpath *path, struct envelope_info *info,
 	}
 }
 
-static json_t *render(json_t *tmpl, const struct contract_code *code,
-		      const char *message, int status)
+/* What one rendering fills the placeholders with. */
+struct fill {
+	const struct contract_code *code;
+	const char *message, *request_id;
+	int status;
+};
+
+/* A member the entry has no value for: a status-only entry's code and type
+ * (no document defines them, so none is invented), a null body code inside
+ * a string. */
+static int left_out(const struct contract_code *code, enum placeholder ph)
 {
-	const char *key;
+	if (ph == PH_DETAILS_OPT)
+		return !code->details;
+	if (ph == PH_CODE || ph == PH_CODE_IN || ph == PH_TYPE)
+		return code->status_only || (ph == PH_CODE_IN && code->body_code &&
+					     json_is_null(code->body_code));
+	return 0;
+}
+
+static json_t *render_code_in(const char *tmpl, const struct contract_code *code)
+{
+	char num[32];
+
+	if (code->body_code && json_is_integer(code->body_code)) {
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(code->body_code));
+		return code_in_render(tmpl, num);
+	}
+	return code_in_render(tmpl, code->body_code ? json_string_value(code->body_code) : code->code);
+}
+
+static json_t *render(json_t *tmpl, const struct fill *fl)
+{
+	const struct contract_code *code = fl->code;
+	const char *key, *message = fl->message;
+	int status = fl->status;
 	json_t *v, *out;
 	size_t i;
 
 	switch (json_typeof(tmpl)) {
 	case JSON_STRING:
 		switch (envelope_placeholder(json_string_value(tmpl))) {
-		case PH_CODE: return json_string(code->code);
-		case PH_CODE_IN: return code_in_render(json_string_value(tmpl), code->code);
+		case PH_CODE:
+			return code->body_code ? json_deep_copy(code->body_code) : json_string(code->code);
+		case PH_CODE_IN: return render_code_in(json_string_value(tmpl), code);
+		case PH_TYPE: return json_string(code->type ? code->type : "");
+		case PH_REQUEST_ID: return json_string(fl->request_id);
 		case PH_MESSAGE: return json_string(message);
 		case PH_STATUS: return json_integer(status);
 		case PH_DETAIL:
@@ -151,26 +189,34 @@ static json_t *render(json_t *tmpl, const struct contract_code *code,
 					json_object_update(out, code->extra);
 				continue;
 			}
-			if (json_is_string(v) && !code->details &&
-			    envelope_placeholder(json_string_value(v)) == PH_DETAILS_OPT)
+			if (json_is_string(v) && left_out(code, envelope_placeholder(json_string_value(v))))
 				continue;
-			json_object_set_new(out, key, render(v, code, message, status));
+			json_object_set_new(out, key, render(v, fl));
 		}
 		return out;
 	case JSON_ARRAY:
 		out = json_array();
 		json_array_foreach(tmpl, i, v)
-			json_array_append_new(out, render(v, code, message, status));
+			json_array_append_new(out, render(v, fl));
 		return out;
 	default:
 		return json_incref(tmpl);
 	}
 }
 
+json_t *envelope_render_id(const struct contract *c, const struct contract_code *code,
+			   const char *message, int status, const char *request_id)
+{
+	struct fill fl = { code, message ? message : code->message,
+			   request_id ? request_id : ENVELOPE_EXAMPLE_ID, status };
+
+	return render(c->error_envelope, &fl);
+}
+
 json_t *envelope_render(const struct contract *c, const struct contract_code *code,
 			const char *message, int status)
 {
-	return render(c->error_envelope, code, message ? message : code->message, status);
+	return envelope_render_id(c, code, message, status, NULL);
 }
 
 char *envelope_render_text(const struct contract *c, const struct contract_code *code,

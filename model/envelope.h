@@ -15,6 +15,11 @@
  *   "{{details}}"  an object, the code's details or {}
  *   "{{details?}}" the same, but the member is omitted when the code has none
  *   "{{extra}}": null   a member that splices in the code's extra members
+ *   "{{type}}"     a string, the code's type (format 2)
+ *   "{{request_id}}" a string equal to the request id header (format 2)
+ *
+ * A status-only entry renders without the members holding its code and
+ * type: no document defines them, so none is invented.
  */
 #include <jansson.h>
 
@@ -30,6 +35,8 @@ enum placeholder {
 	PH_DETAIL,
 	PH_DETAILS,
 	PH_DETAILS_OPT,
+	PH_TYPE,
+	PH_REQUEST_ID,
 	PH_UNKNOWN        /* looks like {{...}} but is not one of the above */
 };
 
@@ -47,7 +54,7 @@ char *envelope_code_in(const char *tmpl, const char *s);
 
 /* What a template contains, as found by envelope_scan(). */
 struct envelope_info {
-	int codes, messages, statuses, details, extras;
+	int codes, messages, statuses, details, extras, types, request_ids;
 };
 
 /*
@@ -63,6 +70,14 @@ int envelope_scan(json_t *tmpl, struct jpath *path, struct envelope_info *info,
  */
 json_t *envelope_render(const struct contract *c, const struct contract_code *code,
 			const char *message, int status);
+
+/* The id "{{request_id}}" renders as when none is given. */
+#define ENVELOPE_EXAMPLE_ID "req_0123456789abcdef"
+
+/* The same, with "{{request_id}}" rendered as `request_id` (NULL: the
+ * example id). */
+json_t *envelope_render_id(const struct contract *c, const struct contract_code *code,
+			   const char *message, int status, const char *request_id);
 
 /* The same, serialised compactly. Returns a string to free(). */
 char *envelope_render_text(const struct contract *c, const struct contract_code *code,

@@ -34,13 +34,19 @@ static const struct {
 	{ CHECK_RETRY_AFTER_MISREAD, "Retry-After is not a value clients misread (warning)" },
 	{ CHECK_REQUEST_ID, "the request id header is present and not empty" },
 	{ CHECK_RATELIMIT, "RateLimit and RateLimit-Policy, where present, are well formed" },
+	{ CHECK_REQUEST_ID_BODY, "the body's request id equals the request id header" },
+	{ CHECK_RATELIMIT_FAMILY, "the vendor rate-limit headers are present where due, well formed and agree" },
+	{ CHECK_RETRY_HINT, "the retry hint header is true or false (a warning when it contradicts the documentation)" },
+	{ CHECK_RETRY_AFTER_MS, "the retry-after-ms header is a number of milliseconds" },
+	{ CHECK_WAIT_INFO, "a rate limit tells the client how long to wait, by the contract's wait rules" },
 };
 
 const char *const check_ids[] = {
 	CHECK_STATUS, CHECK_ENVELOPE_JSON, CHECK_ENVELOPE_SHAPE, CHECK_ENVELOPE_STATUS,
 	CHECK_CODE_DOCUMENTED, CHECK_MESSAGE_FIXED, CHECK_CONTENT_TYPE,
 	CHECK_RETRY_AFTER_PRESENT, CHECK_RETRY_AFTER_VALID, CHECK_RETRY_AFTER_MISREAD,
-	CHECK_REQUEST_ID, CHECK_RATELIMIT, NULL
+	CHECK_REQUEST_ID, CHECK_RATELIMIT, CHECK_REQUEST_ID_BODY, CHECK_RATELIMIT_FAMILY,
+	CHECK_RETRY_HINT, CHECK_RETRY_AFTER_MS, CHECK_WAIT_INFO, NULL
 };
 
 const char *check_describe(const char *id)
@@ -136,7 +142,9 @@ static const char *type_name(const json_t *v)
 
 /* What the walk over the body found. */
 struct found {
-	char *code;       /* owned */
+	json_t *code;     /* owned: the code as the body carries it */
+	int code_missing; /* the member holding the code is absent */
+	const char *type, *request_id; /* borrowed from the body */
 	json_t *status, *extras;
 	json_t *messages[8];
 	size_t nr_messages;
@@ -165,18 +173,31 @@ static void walk(json_t *tmpl, json_t *body, char *path, size_t cap,
 
 		switch (ph) {
 		case PH_CODE:
-			ok = json_is_string(body);
+			ok = json_is_string(body) || json_is_integer(body) || json_is_null(body);
 			if (ok && !f->code)
-				f->code = strdup(json_string_value(body));
+				f->code = json_incref(body);
+			break;
+		case PH_TYPE:
+			ok = json_is_string(body);
+			if (ok)
+				f->type = json_string_value(body);
+			break;
+		case PH_REQUEST_ID:
+			ok = json_is_string(body);
+			if (ok)
+				f->request_id = json_string_value(body);
 			break;
 		case PH_CODE_IN:
 			if (!json_is_string(body)) {
 				ok = 0;
 				break;
 			}
-			if (!f->code)
-				f->code = envelope_code_in(json_string_value(tmpl),
-							   json_string_value(body));
+			if (!f->code) {
+				char *in = envelope_code_in(json_string_value(tmpl), json_string_value(body));
+
+				f->code = in ? json_string(in) : NULL;
+				free(in);
+			}
 			if (!f->code) {
 				char *got = excerpt(body);
 
@@ -198,7 +219,8 @@ static void walk(json_t *tmpl, json_t *body, char *path, size_t cap,
 		}
 		if (!ok)
 			match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL, "%s: expected %s, got %s",
-				  path, ph == PH_STATUS ? "an integer" :
+				  path, ph == PH_CODE ? "a code (a string, an integer or null)" :
+				  ph == PH_STATUS ? "an integer" :
 				  ph == PH_DETAILS || ph == PH_DETAILS_OPT ? "an object" : "a string",
 				  type_name(body));
 		return;
@@ -219,8 +241,12 @@ static void walk(json_t *tmpl, json_t *body, char *path, size_t cap,
 			snprintf(path + len, cap - len, "%s%s", len ? "." : "", key);
 			bv = json_object_get(body, key);
 			if (!bv) {
-				if (!json_is_string(tv) ||
-				    envelope_placeholder(json_string_value(tv)) != PH_DETAILS_OPT)
+				enum placeholder ph = json_is_string(tv) ?
+					envelope_placeholder(json_string_value(tv)) : PH_NONE;
+
+				if (ph == PH_CODE || ph == PH_CODE_IN || ph == PH_TYPE)
+					f->code_missing = 1; /* a status-only entry's: judged below */
+				else if (ph != PH_DETAILS_OPT)
 					match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL,
 						  "%s: missing", path);
 			} else {
@@ -256,14 +282,52 @@ static int media_type_is(const char *value, const char *want)
 	return n == strlen(want) && !strncasecmp(value, want, n);
 }
 
-static void check_retry_after(const struct contract_code *cc, const struct response *r,
-			      time_t now, struct match_result *m)
+/* The entry the body names; a missing code member is a status-only entry's. */
+static const struct contract_code *identify(const struct contract *c, const struct response *r,
+					    const struct found *f, struct match_result *m)
+{
+	const struct contract_code *cc = NULL, *so = NULL;
+	size_t i;
+
+	for (i = 0; i < c->nr_codes; i++)
+		if (c->codes[i].status_only && c->codes[i].status == r->status)
+			so = &c->codes[i];
+	if (f->code_missing && !f->code) {
+		if (so)
+			return so; /* the document gives this status no code */
+		match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL, "the code member is missing");
+		return NULL;
+	}
+	if (!f->code)
+		return NULL;
+	free(m->code_seen);
+	m->code_seen = json_is_string(f->code) ? strdup(json_string_value(f->code)) :
+		       json_dumps(f->code, JSON_ENCODE_ANY);
+	cc = contract_identify(c, f->code, f->type, r->status);
+	if (cc)
+		return cc;
+	if (so)
+		return so; /* the document gives this status no code: any will do */
+	if (!m->code_seen)
+		return NULL;
+	if (f->type)
+		match_add(m, CHECK_CODE_DOCUMENTED, SEV_FAIL,
+			  "code %.*s with type '%.*s' is not a documented error of %s",
+			  CUT(m->code_seen, 80), CUT(f->type, 80), c->id);
+	else
+		match_add(m, CHECK_CODE_DOCUMENTED, SEV_FAIL,
+			  "'%.*s' is not a documented code of %s", CUT(m->code_seen, 80), c->id);
+	return NULL;
+}
+
+static void check_retry_after(const struct contract *c, const struct contract_code *cc,
+			      const struct response *r, time_t now, struct match_result *m)
 {
 	const char *v = response_header(r, "Retry-After"), *why, *misread;
 	struct retry_after ra;
 
 	if (!v) {
-		if (cc && cc->retry_after)
+		if (cc && cc->retry_after && !c->retry_after_optional)
 			match_add(m, CHECK_RETRY_AFTER_PRESENT, SEV_FAIL,
 				  "%s (%d) requires Retry-After; none was sent", cc->code, cc->status);
 		return;
@@ -312,31 +376,14 @@ size_t contract_match(const struct contract *c, const struct response *r,
 	if (!body) {
 		match_add(m, CHECK_ENVELOPE_JSON, SEV_FAIL, "the body is not JSON (%s at byte %d)",
 			  jerr.text, jerr.position);
-		check_retry_after(NULL, r, now, m);
+		check_retry_after(c, NULL, r, now, m);
+		match_vendor_headers(c, NULL, r, now, m);
 		return m->failures;
 	}
 	m->parsed = 1;
 	walk(c->error_envelope, body, path, sizeof(path), m, &f);
 
-	if (f.code) {
-		const char *code = f.code;
-
-		free(m->code_seen);
-		m->code_seen = strdup(code);
-		cc = contract_find(c, code);
-		if (!cc) {
-			const struct contract_code *so = NULL;
-
-			for (i = 0; i < c->nr_codes; i++)
-				if (c->codes[i].status_only && c->codes[i].status == r->status)
-					so = &c->codes[i];
-			if (so)
-				cc = so; /* the document gives this status no code: any will do */
-			else
-				match_add(m, CHECK_CODE_DOCUMENTED, SEV_FAIL,
-					  "'%.*s' is not a documented code of %s", CUT(code, 80), c->id);
-		}
-	}
+	cc = identify(c, r, &f, m);
 	m->code = cc;
 	if (cc && r->status != cc->status)
 		match_add(m, CHECK_STATUS, SEV_FAIL, "%s is documented as %d, got %d",
@@ -367,8 +414,19 @@ size_t contract_match(const struct contract *c, const struct response *r,
 					  cc->code, key, type_name(want), type_name(got));
 		}
 	}
-	check_retry_after(cc, r, now, m);
-	free(f.code);
+	check_retry_after(c, cc, r, now, m);
+	if (c->has_request_id && c->request_id_header) {
+		const char *hv = response_header(r, c->request_id_header);
+
+		if (f.request_id && hv && strcmp(f.request_id, hv))
+			match_add(m, CHECK_REQUEST_ID_BODY, SEV_FAIL, "the body's request id '%.*s' is not the %s header's '%.*s'",
+				  CUT(f.request_id, 80), c->request_id_header, CUT(hv, 80));
+		else if (f.request_id && !hv)
+			match_add(m, CHECK_REQUEST_ID_BODY, SEV_FAIL, "the body carries request id '%.*s' but no %s header came",
+				  CUT(f.request_id, 80), c->request_id_header);
+	}
+	match_vendor_headers(c, cc, r, now, m);
+	json_decref(f.code);
 	json_decref(body);
 	return m->failures;
 }
@@ -424,6 +482,20 @@ enum verdict check_verdict(const struct contract *c, const struct response *r,
 	else if (!strcmp(check, CHECK_RATELIMIT) && !response_header(r, "RateLimit") &&
 		 !response_header(r, "RateLimit-Policy"))
 		*why = "no RateLimit fields";
+	else if (!strcmp(check, CHECK_REQUEST_ID_BODY) && (!c->has_request_id || !m->parsed))
+		*why = c->has_request_id ? "the body is not JSON" : "the envelope carries no request id";
+	else if (!strcmp(check, CHECK_RATELIMIT_FAMILY) && !c->nr_families)
+		*why = "the contract names no vendor rate-limit headers";
+	else if (!strcmp(check, CHECK_RETRY_HINT) &&
+		 (!c->retry_hint_header || !response_header(r, c->retry_hint_header)))
+		*why = c->retry_hint_header ? "no retry hint header" : "the contract names no retry hint";
+	else if (!strcmp(check, CHECK_RETRY_AFTER_MS) &&
+		 (!c->retry_after_ms_header || !response_header(r, c->retry_after_ms_header)))
+		*why = c->retry_after_ms_header ? "no retry-after-ms header" : "the contract names no retry-after-ms";
+	else if (!strcmp(check, CHECK_WAIT_INFO) && !v &&
+		 (!c->nr_wait || !m->code || (m->code->role != ROLE_RATE_LIMITED &&
+					      m->code->role != ROLE_CONCURRENCY_LIMITED)))
+		*why = c->nr_wait ? "not a rate limit" : "the contract states no wait rules";
 	if (*why)
 		return VERDICT_SKIP;
 	if (!v)

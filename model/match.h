@@ -22,6 +22,11 @@
 #define CHECK_RETRY_AFTER_MISREAD "retry-after.misread"
 #define CHECK_REQUEST_ID          "request-id"
 #define CHECK_RATELIMIT           "ratelimit"
+#define CHECK_REQUEST_ID_BODY     "request-id.body"
+#define CHECK_RATELIMIT_FAMILY    "ratelimit.family"
+#define CHECK_RETRY_HINT          "retry-hint"
+#define CHECK_RETRY_AFTER_MS      "retry-after-ms"
+#define CHECK_WAIT_INFO           "wait.info"
 
 /* One line saying what the check verifies, or NULL for an unknown id. */
 const char *check_describe(const char *id);
@@ -79,6 +84,24 @@ const struct violation *match_find(const struct match_result *m, const char *che
  */
 size_t contract_match(const struct contract *c, const struct response *r,
 		      time_t now, struct match_result *out);
+
+/* Judge the vendor headers of format 2 (families, hints, retry-after-ms,
+ * wait rules); called by contract_match(). */
+void match_vendor_headers(const struct contract *c, const struct contract_code *cc,
+			  const struct response *r, time_t now, struct match_result *m);
+
+/* Read a wait header's value in `form` (enum wait_form) at `now` (epoch
+ * seconds) into *seconds (>= 0). 0, or -1 when it does not parse. */
+int wait_value_parse(int form, const char *v, double now, double *seconds);
+
+/*
+ * How long response `r`, received at `now`, asks a client to wait, by the
+ * contract's wait rules (else its retry-after-ms header, then Retry-After):
+ * 1 with *seconds and *header when a header rule applies; 0 when only a
+ * fallback does (*seconds its minimum, *header NULL); -1 when none does.
+ */
+int contract_wait(const struct contract *c, const struct response *r, double now,
+		  double *seconds, const char **header);
 
 enum verdict { VERDICT_PASS, VERDICT_FAIL, VERDICT_WARN, VERDICT_SKIP };
 

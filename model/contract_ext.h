@@ -1,0 +1,25 @@
+#ifndef ERRATA_CONTRACT_EXT_H
+#define ERRATA_CONTRACT_EXT_H
+/*
+ * The loaders of format 2's additions, called by contract.c while it walks
+ * a contract (internal to the model). Each returns 0, or -1 with the error
+ * in ld.
+ */
+#include "contract.h"
+#include "jload.h"
+
+/* Fails when `key` is in obj and the contract declares format 1. */
+int contract_needs_v2(struct jload *ld, const struct contract *c, json_t *obj, const char *key);
+
+/* headers.request_id: a header name, null, or {"header", "prefix"}. */
+int contract_load_request_id(struct jload *ld, struct contract *c, json_t *hdr);
+/* headers.retry_after's presence and ms_header. */
+int contract_load_retry_after_ext(struct jload *ld, struct contract *c, json_t *ra);
+/* headers.retry_hint and headers.families. */
+int contract_load_headers_ext(struct jload *ld, struct contract *c, json_t *hdr);
+/* policy.retry.wait and policy.retry.keyless_post. */
+int contract_load_retry_ext(struct jload *ld, struct contract *c, json_t *retry);
+/* Rules across the whole contract, checked once the codes are loaded. */
+int contract_check_ext(struct jload *ld, const struct contract *c);
+
+#endif
