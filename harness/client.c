@@ -309,6 +309,8 @@ static json_t *attempt_json(const struct attempt *a, double t)
 			      "retry_after", a->retry_after);
 	struct retry_after ra;
 
+	if (o && a->wait)
+		json_object_set_new(o, "wait", json_string(a->wait));
 	if (o && a->retry_after && !retry_after_parse(a->retry_after, (time_t)a->wall, &ra, NULL))
 		json_object_set_new(o, "wait_s", json_real(ra.is_date ? (double)ra.date - a->wall :
 							  (double)ra.seconds));

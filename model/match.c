@@ -144,6 +144,7 @@ static const char *type_name(const json_t *v)
 struct found {
 	json_t *code;     /* owned: the code as the body carries it */
 	int code_missing; /* the member holding the code is absent */
+	int wide_codes;   /* format 2: a code may be an integer or null */
 	const char *type, *request_id; /* borrowed from the body */
 	json_t *status, *extras;
 	json_t *messages[8];
@@ -173,7 +174,8 @@ static void walk(json_t *tmpl, json_t *body, char *path, size_t cap,
 
 		switch (ph) {
 		case PH_CODE:
-			ok = json_is_string(body) || json_is_integer(body) || json_is_null(body);
+			ok = json_is_string(body) ||
+			     (f->wide_codes && (json_is_integer(body) || json_is_null(body)));
 			if (ok && !f->code)
 				f->code = json_incref(body);
 			break;
@@ -219,7 +221,7 @@ static void walk(json_t *tmpl, json_t *body, char *path, size_t cap,
 		}
 		if (!ok)
 			match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL, "%s: expected %s, got %s",
-				  path, ph == PH_CODE ? "a code (a string, an integer or null)" :
+				  path, ph == PH_CODE && f->wide_codes ? "a code (a string, an integer or null)" :
 				  ph == PH_STATUS ? "an integer" :
 				  ph == PH_DETAILS || ph == PH_DETAILS_OPT ? "an object" : "a string",
 				  type_name(body));
@@ -381,6 +383,7 @@ size_t contract_match(const struct contract *c, const struct response *r,
 		return m->failures;
 	}
 	m->parsed = 1;
+	f.wide_codes = c->format >= 2;
 	walk(c->error_envelope, body, path, sizeof(path), m, &f);
 
 	cc = identify(c, r, &f, m);

@@ -16,8 +16,8 @@ FAULTS = ["fault CONNECTION_RESET_BY_PEER", "fault EMPTY_RESPONSE", "fault TRUNC
 BACKOFF = "backoff BAD_GATEWAY without Retry-After"
 
 
-def run(cmd, timeout=8):
-    r = subprocess.run([ERRATA, "client", "--contract", C, "--jobs", "4", "--timeout", str(timeout), "--tap", "-", "--", *cmd],
+def run(cmd, timeout=8, contract=C):
+    r = subprocess.run([ERRATA, "client", "--contract", contract, "--jobs", "4", "--timeout", str(timeout), "--tap", "-", "--", *cmd],
                        capture_output=True, text=True, timeout=600)
     fails, scenario = set(), None
     for line in r.stdout.splitlines():
@@ -50,12 +50,11 @@ clients = [
      {**{s: ["retry.same-key"] for s in RETRY}, **{s: ["fault.post-retry-key"] for s in FAULTS},
       "no retry CAPACITY": ["no-retry.one-attempt", "client.exit", "no-retry.code-shown"],
       BACKOFF: ["backoff.first-delay"]}),
-    # plain urllib never retries
-    ("plain urllib", ["examples/clients/python_urllib.py"],
-     {s: ["retry.attempted", "client.exit"] for s in RETRY}),
-    # got's rules never retry a POST
-    ("fetch with got's rules", ["node", "examples/clients/node_fetch.mjs"],
-     {s: ["retry.attempted", "client.exit"] for s in RETRY}),
+    # plain urllib never retries, and sends no key: the contract requires one
+    # to retry a POST, so not retrying is right
+    ("plain urllib", ["examples/clients/python_urllib.py"], {}),
+    # got's rules never retry a POST (and send no key): right here too
+    ("fetch with got's rules", ["node", "examples/clients/node_fetch.mjs"], {}),
     ("ignores Retry-After", py + ["--mode", "ignores-retry-after"],
      {"retry SLOW_DOWN": ["retry.waited"], "retry SLOW_DOWN (HTTP-date)": ["retry.waited"],
       BACKOFF: ["backoff.first-delay", "backoff.grows"]}),
@@ -68,6 +67,22 @@ clients = [
     ("crashes on HTML", py + ["--mode", "crashes-on-html"],
      {"fault GATEWAY_HTML": ["client.no-crash", "fault.not-success"]}),
 ]
+# The same contract with keyless POST retries allowed (post_requires_idempotency_key
+# false): curl's keyless retries now pass, and plain urllib's refusal to retry fails.
+KEYLESS = "/tmp/errata-client-keyless-%d.json" % os.getpid()
+doc = json.load(open(C))
+doc["policy"]["retry"]["post_requires_idempotency_key"] = False
+json.dump(doc, open(KEYLESS, "w"))
+for name, cmd, spec in [
+        ("keyless allowed: curl --retry", ["examples/clients/curl.sh"],
+         {"no retry CAPACITY": ["no-retry.one-attempt", "client.exit"]}),
+        ("keyless allowed: plain urllib", ["examples/clients/python_urllib.py"],
+         {s: ["retry.attempted", "client.exit"] for s in RETRY})]:
+    r, fails = run(cmd, contract=KEYLESS)
+    want = pairs(spec)
+    t.ok(fails == want, "%s: fails exactly %d checks" % (name, len(want)),
+         "unexpected: %s\nmissing: %s" % (sorted(fails - want), sorted(want - fails)))
+os.unlink(KEYLESS)
 for name, cmd, spec in clients:
     r, fails = run(cmd)
     want = pairs(spec)
@@ -84,7 +99,7 @@ t.ok(("backoff BAD_GATEWAY without Retry-After", "backoff.bounded") in fails and
 r = subprocess.run([ERRATA, "client", "--contract", C, "--scenario", "retry SLOW_DOWN", "--tap", "-", "--",
                     "examples/clients/python_client.py", "--mode", "ignores-retry-after"], capture_output=True, text=True, timeout=60)
 t.ok(r.returncode == 1 and '"attempts":[{"t_s":0' in r.stdout and '"idempotency_key":"' in r.stdout
-     and "Retry-After: 1; the retry came after 0.0" in r.stdout, "a failing verdict cites its evidence: attempt times, keys, the gap", r.stdout[-600:])
+     and "Retry-After (1) asked for 1.000 s after the first response; the retry came after 0.0" in r.stdout, "a failing verdict cites its evidence: attempt times, keys, the gap", r.stdout[-600:])
 r = subprocess.run([ERRATA, "client", "--contract", "breezeblue", "--list"], capture_output=True, text=True)
 lines = r.stdout.splitlines()
 bb = json.load(open("contracts/breezeblue.json"))["codes"]

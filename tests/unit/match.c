@@ -142,6 +142,8 @@ static int m_wrong_status(const struct contract *c, const struct contract_code *
 {
 	const char *key;
 
+	if (cc->status_only)
+		return 0; /* its body names no code: a status is all that tells it */
 	r->status = cc->status == 500 ? 501 : 500;
 	want[0] = CHECK_STATUS;
 	/* an envelope carrying the status now disagrees with the HTTP status too */
@@ -193,6 +195,9 @@ static int m_code_not_string(const struct contract *c, const struct contract_cod
 	const char *key, *tmpl;
 	json_t *p = code_parent(c, r->body, &key, &tmpl);
 
+	if (!p || !key || cc->status_only)
+		return 0; /* a status-only entry's body has no code member */
+
 	json_object_set_new(p, key, json_integer(cc->status));
 	want[0] = CHECK_ENVELOPE_SHAPE;
 	return 1;
@@ -204,6 +209,9 @@ static int m_undocumented(const struct contract *c, const struct contract_code *
 	const char *key, *tmpl;
 	json_t *p = code_parent(c, r->body, &key, &tmpl);
 	size_t i;
+
+	if (!p || !key || cc->status_only)
+		return 0; /* a status-only entry's body has no code member */
 
 	if (tmpl) {
 		const char *in = strstr(tmpl, "{{code}}");
@@ -229,7 +237,7 @@ static int m_code_in_text(const struct contract *c, const struct contract_code *
 	const char *key, *tmpl;
 	json_t *p = code_parent(c, r->body, &key, &tmpl);
 
-	if (!tmpl)
+	if (!tmpl || !p || !key || cc->status_only)
 		return 0;
 	snprintf(r->code_in, sizeof(r->code_in), "https://elsewhere.example/%s", cc->code);
 	json_object_set_new(p, key, json_string(r->code_in));
