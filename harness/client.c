@@ -122,6 +122,14 @@ static void vendor_scenarios(struct client_suite *s, const struct contract *c)
 	}
 }
 
+/* The backoff scenario's code: one that carries no Retry-After (the client
+ * must pick its own delays), a 5xx before a rate limit (whose vendor headers
+ * may tell a wait), the first in document order among equals. */
+static int backoff_rank(const struct contract_code *cc)
+{
+	return (!cc->retry_after) * 2 + (cc->status >= 500);
+}
+
 int client_suite_standard(struct client_suite *s, const struct contract *c)
 {
 	static const char *const faults[] = {
@@ -140,6 +148,9 @@ int client_suite_standard(struct client_suite *s, const struct contract *c)
 		    "retry %s", cc->code);
 		if (!cc->retry_after) /* served as the contract says: no Retry-After */
 			json_object_set_new(json_array_get(s->v[s->nr - 1].steps, 0), "retry_after", json_null());
+		if (c->nr_families) /* a vendor family's reset no later than the Retry-After */
+			json_object_set_new(json_array_get(s->v[s->nr - 1].steps, 0), "reset_after",
+					    json_integer(RETRY_AFTER_S));
 		if (cc->retry_after) {
 			struct client_scenario *d = add(s, EXPECT_RETRY, cc,
 				json_pack("[{ss s{si}} {si}]", "error", cc->code, "retry_after", "date",
@@ -148,8 +159,11 @@ int client_suite_standard(struct client_suite *s, const struct contract *c)
 
 			if (d)
 				d->date_form = 1;
+			if (d && c->nr_families)
+				json_object_set_new(json_array_get(d->steps, 0), "reset_after",
+						    json_integer(RETRY_AFTER_DATE_S));
 		}
-		if (!backoff || (backoff->retry_after && !cc->retry_after))
+		if (!backoff || backoff_rank(cc) > backoff_rank(backoff))
 			backoff = cc;
 	}
 	for (i = 0; i < c->nr_codes; i++)
@@ -498,6 +512,10 @@ static void judge(const struct contract *c, struct case_result *cr, const struct
 		if (sc->code->status_only)
 			verdict(cr, "no-retry.code-shown", OUT_SKIP, "the document defines no code for %d, so none is served or required",
 				sc->code->status);
+		else if (!c->has_code) /* the body carries no code: its message tells the error */
+			verdict(cr, "no-retry.code-shown", in_output(p, sc->code->message) ? OUT_PASS : OUT_FAIL,
+				"the message of %s %s in the client's output", sc->code->code,
+				in_output(p, sc->code->message) ? "appears" : "does not appear");
 		else
 			verdict(cr, "no-retry.code-shown", code_in_output(p, sc->code) ? OUT_PASS : OUT_FAIL,
 				"%s %s in the client's output", sc->code->code,

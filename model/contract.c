@@ -434,8 +434,9 @@ static int load_envelope(struct jload *ld, struct contract *c, json_t *root,
 	memset(info, 0, sizeof(*info));
 	if (envelope_scan(tmpl, &ld->path, info, why, sizeof(why)))
 		return jload_fail(ld, 0, "%s", why);
-	if (info->codes != 1)
+	if (info->codes > 1 || (info->codes == 0 && c->format < 2))
 		return jload_fail(ld, 0, "the error envelope must hold \"{{code}}\" exactly once (found %d)", info->codes);
+	c->has_code = info->codes;
 	if (info->messages < 1)
 		return jload_fail(ld, 0, "the error envelope has no \"{{message}}\" placeholder");
 	if (c->format < 2 && (info->types || info->request_ids))
@@ -687,10 +688,11 @@ static int check_identities(struct jload *ld, struct contract *c)
 		const struct contract_code *cc = &c->codes[i];
 		char *code;
 
-		if (cc->status_only || (!cc->body_code && !c->has_type))
+		if (cc->status_only || (c->has_code && !cc->body_code && !c->has_type))
 			continue; /* distinct codes: check_duplicates has seen them */
 		code = cc->body_code ? json_dumps(cc->body_code, JSON_ENCODE_ANY) : NULL;
-		if (asprintf(&v[n].key, "%d\x1f%s\x1f%s", cc->status, code ? code : cc->code,
+		if (asprintf(&v[n].key, "%d\x1f%s\x1f%s", cc->status,
+			     !c->has_code ? cc->message : code ? code : cc->code,
 			     cc->type ? cc->type : "") < 0)
 			v[n].key = NULL;
 		free(code);
@@ -713,7 +715,7 @@ static int check_identities(struct jload *ld, struct contract *c)
 	jpath_index(&ld->path, at);
 	jpath_key(&ld->path, "code");
 	return jload_fail(ld, 0, "code '%s' cannot be told apart from '%s' (codes[%zu]): same status, "
-			  "body code and type", c->codes[at].code, c->codes[first].code, first);
+			  "body code, type and (with no code in the body) message", c->codes[at].code, c->codes[first].code, first);
 }
 
 static int load_root(struct jload *ld, struct contract *c)

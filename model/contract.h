@@ -149,6 +149,7 @@ struct contract {
 	/* format 2 */
 	int format;              /* the "errata" version the file declares */
 	const char *request_id_prefix;    /* rendered before the mock's id, or NULL */
+	int request_id_optional;          /* some responses leave the header out */
 	int retry_after_optional;         /* Retry-After may be present, not must */
 	const char *retry_after_ms_header;/* e.g. retry-after-ms, or NULL */
 	const char *retry_hint_header;    /* e.g. x-should-retry (true|false), or NULL */
@@ -158,6 +159,8 @@ struct contract {
 	size_t nr_wait;                   /* 0: Retry-After alone, where honoured */
 	struct keyless_post keyless;
 	int has_type;            /* the envelope holds "{{type}}" */
+	int has_code;            /* the envelope holds "{{code}}" (format 2 may not:
+				  * entries are then told apart by status and message) */
 	int has_request_id;      /* the envelope holds "{{request_id}}" */
 };
 

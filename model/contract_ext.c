@@ -67,12 +67,13 @@ static const char *header_member(struct jload *ld, json_t *obj, const char *key,
 }
 
 static const struct jkey request_id_keys[] = {
-	{ "header", JREQUIRED }, { "prefix", JOPTIONAL }, { NULL, 0 }
+	{ "header", JREQUIRED }, { "prefix", JOPTIONAL }, { "presence", JOPTIONAL }, { NULL, 0 }
 };
 
 int contract_load_request_id(struct jload *ld, struct contract *c, json_t *hdr)
 {
 	json_t *v = json_object_get(hdr, "request_id");
+	const char *presence;
 
 	if (!json_is_object(v)) {
 		c->request_id_header = header_member(ld, hdr, "request_id", 1);
@@ -87,8 +88,14 @@ int contract_load_request_id(struct jload *ld, struct contract *c, json_t *hdr)
 		return -1;
 	c->request_id_header = header_member(ld, v, "header", 0);
 	c->request_id_prefix = jload_string(ld, v, "prefix", 0);
+	presence = jload_string(ld, v, "presence", 0);
 	if (ld->failed)
 		return -1;
+	if (presence && strcmp(presence, "required") && strcmp(presence, "optional")) {
+		jpath_key(&ld->path, "presence");
+		return jload_fail(ld, 0, "presence must be \"required\" or \"optional\", not '%s'", presence);
+	}
+	c->request_id_optional = presence && !strcmp(presence, "optional");
 	if (c->request_id_prefix) {
 		const char *p;
 

@@ -18,7 +18,7 @@ enum placeholder envelope_placeholder(const char *s)
 		{ "{{status}}", PH_STATUS }, { "{{details}}", PH_DETAILS },
 		{ "{{detail}}", PH_DETAIL },
 		{ "{{details?}}", PH_DETAILS_OPT }, { "{{type}}", PH_TYPE },
-		{ "{{request_id}}", PH_REQUEST_ID },
+		{ "{{request_id}}", PH_REQUEST_ID }, { "{{request_id?}}", PH_REQUEST_ID_OPT },
 	};
 	size_t i;
 
@@ -86,10 +86,10 @@ int envelope_scan(json_t *tmpl, struct jpath *path, struct envelope_info *info,
 		case PH_STATUS: info->statuses++; break;
 		case PH_DETAILS: case PH_DETAILS_OPT: info->details++; break;
 		case PH_TYPE: info->types++; break;
-		case PH_REQUEST_ID: info->request_ids++; break;
+		case PH_REQUEST_ID: case PH_REQUEST_ID_OPT: info->request_ids++; break;
 		case PH_NONE: case PH_DETAIL: break;
 		case PH_UNKNOWN:
-			snprintf(why, whysize, "unknown placeholder '%s' (known: {{code}}, also inside a string, {{message}}, {{status}}, {{detail}}, {{details}}, {{details?}}, {{type}}, {{request_id}}, and the member \"{{extra}}\": null)",
+			snprintf(why, whysize, "unknown placeholder '%s' (known: {{code}}, also inside a string, {{message}}, {{status}}, {{detail}}, {{details}}, {{details?}}, {{type}}, {{request_id}}, {{request_id?}}, and the member \"{{extra}}\": null)",
 				 json_string_value(tmpl));
 			return -1;
 		}
@@ -171,7 +171,7 @@ static json_t *render(json_t *tmpl, const struct fill *fl)
 			return code->body_code ? json_deep_copy(code->body_code) : json_string(code->code);
 		case PH_CODE_IN: return render_code_in(json_string_value(tmpl), code);
 		case PH_TYPE: return json_string(code->type ? code->type : "");
-		case PH_REQUEST_ID: return json_string(fl->request_id);
+		case PH_REQUEST_ID: case PH_REQUEST_ID_OPT: return json_string(fl->request_id);
 		case PH_MESSAGE: return json_string(message);
 		case PH_STATUS: return json_integer(status);
 		case PH_DETAIL:

@@ -17,6 +17,7 @@
  *   "{{extra}}": null   a member that splices in the code's extra members
  *   "{{type}}"     a string, the code's type (format 2)
  *   "{{request_id}}" a string equal to the request id header (format 2)
+ *   "{{request_id?}}" the same, but a response may leave the member out
  *
  * A status-only entry renders without the members holding its code and
  * type: no document defines them, so none is invented.
@@ -37,6 +38,7 @@ enum placeholder {
 	PH_DETAILS_OPT,
 	PH_TYPE,
 	PH_REQUEST_ID,
+	PH_REQUEST_ID_OPT,
 	PH_UNKNOWN        /* looks like {{...}} but is not one of the above */
 };
 

@@ -184,7 +184,7 @@ static void walk(json_t *tmpl, json_t *body, char *path, size_t cap,
 			if (ok)
 				f->type = json_string_value(body);
 			break;
-		case PH_REQUEST_ID:
+		case PH_REQUEST_ID: case PH_REQUEST_ID_OPT:
 			ok = json_is_string(body);
 			if (ok)
 				f->request_id = json_string_value(body);
@@ -248,7 +248,7 @@ static void walk(json_t *tmpl, json_t *body, char *path, size_t cap,
 
 				if (ph == PH_CODE || ph == PH_CODE_IN || ph == PH_TYPE)
 					f->code_missing = 1; /* a status-only entry's: judged below */
-				else if (ph != PH_DETAILS_OPT)
+				else if (ph != PH_DETAILS_OPT && ph != PH_REQUEST_ID_OPT)
 					match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL,
 						  "%s: missing", path);
 			} else {
@@ -294,7 +294,21 @@ static const struct contract_code *identify(const struct contract *c, const stru
 	for (i = 0; i < c->nr_codes; i++)
 		if (c->codes[i].status_only && c->codes[i].status == r->status)
 			so = &c->codes[i];
+	if (!c->has_code) {
+		/* no code in the body: the status tells, and among entries of one
+		 * status the documented message; else the first in document order */
+		for (i = 0; i < c->nr_codes; i++)
+			if (c->codes[i].status == r->status && f->nr_messages &&
+			    !strcmp(c->codes[i].message, json_string_value(f->messages[0])))
+				return &c->codes[i];
+		return contract_find_status(c, r->status);
+	}
 	if (f->code_missing && !f->code) {
+		/* a documented null code may be left out of the body */
+		json_t *null = json_null();
+
+		if ((cc = contract_identify(c, null, f->type, r->status)) && cc->status == r->status)
+			return cc;
 		if (so)
 			return so; /* the document gives this status no code */
 		match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL, "the code member is missing");
@@ -361,7 +375,7 @@ size_t contract_match(const struct contract *c, const struct response *r,
 	if (c->request_id_header) {
 		const char *rid = response_header(r, c->request_id_header);
 
-		if (!rid || !*rid)
+		if (rid ? !*rid : !c->request_id_optional)
 			match_add(m, CHECK_REQUEST_ID, SEV_FAIL, "no %s header", c->request_id_header);
 	}
 
@@ -482,6 +496,9 @@ enum verdict check_verdict(const struct contract *c, const struct response *r,
 		*why = ra ? "Retry-After is malformed" : "no Retry-After";
 	else if (!strcmp(check, CHECK_REQUEST_ID) && !c->request_id_header)
 		*why = "the contract names no request id header";
+	else if (!strcmp(check, CHECK_REQUEST_ID) && c->request_id_optional &&
+		 !response_header(r, c->request_id_header))
+		*why = "no request id header, which the contract says some responses leave out";
 	else if (!strcmp(check, CHECK_RATELIMIT) && !response_header(r, "RateLimit") &&
 		 !response_header(r, "RateLimit-Policy"))
 		*why = "no RateLimit fields";
