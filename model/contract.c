@@ -690,9 +690,12 @@ static int check_identities(struct jload *ld, struct contract *c)
 
 		if (cc->status_only || (c->has_code && !cc->body_code && !c->has_type))
 			continue; /* distinct codes: check_duplicates has seen them */
-		code = cc->body_code ? json_dumps(cc->body_code, JSON_ENCODE_ANY) : NULL;
-		if (asprintf(&v[n].key, "%d\x1f%s\x1f%s", cc->status,
-			     !c->has_code ? cc->message : code ? code : cc->code,
+		/* the code as the body carries it: a string as itself, else its JSON */
+		code = cc->body_code && !json_is_string(cc->body_code) ?
+		       json_dumps(cc->body_code, JSON_ENCODE_ANY) : NULL;
+		if (asprintf(&v[n].key, "%d\x1f%s%s\x1f%s", cc->status, code ? "j" : "s",
+			     !c->has_code ? cc->message : code ? code :
+			     cc->body_code ? json_string_value(cc->body_code) : cc->code,
 			     cc->type ? cc->type : "") < 0)
 			v[n].key = NULL;
 		free(code);
@@ -714,8 +717,10 @@ static int check_identities(struct jload *ld, struct contract *c)
 	jpath_key(&ld->path, "codes");
 	jpath_index(&ld->path, at);
 	jpath_key(&ld->path, "code");
-	return jload_fail(ld, 0, "code '%s' cannot be told apart from '%s' (codes[%zu]): same status, "
-			  "body code, type and (with no code in the body) message", c->codes[at].code, c->codes[first].code, first);
+	return jload_fail(ld, 0, "code '%s' cannot be told apart from '%s' (codes[%zu]): the same status, %s",
+			  c->codes[at].code, c->codes[first].code, first,
+			  !c->has_code ? "and message (the body carries no code)" :
+			  c->has_type ? "body code and type" : "and body code");
 }
 
 static int load_root(struct jload *ld, struct contract *c)

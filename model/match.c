@@ -284,6 +284,44 @@ static int media_type_is(const char *value, const char *want)
 	return n == strlen(want) && !strncasecmp(value, want, n);
 }
 
+/* A message that begins with the documented one, ending there or at a
+ * sentence or clause ("API rate limit exceeded for user ID 1." for "API
+ * rate limit exceeded"). */
+static int message_extends(const char *doc, const char *got)
+{
+	size_t n = strlen(doc);
+
+	return !strncmp(doc, got, n) && (!got[n] || strchr(" .,:;(", got[n]));
+}
+
+/*
+ * With no code in the body, the status tells, and among the entries of one
+ * status the documented message: the same, else one it begins with. Failing
+ * both, the first entry of that status that is not a rate limit (a message
+ * no document gives is not taken as a rate limit), else the first.
+ */
+static const struct contract_code *identify_by_message(const struct contract *c, int status, const char *msg)
+{
+	const struct contract_code *any = NULL, *plain = NULL, *ext = NULL;
+	size_t i;
+
+	for (i = 0; i < c->nr_codes; i++) {
+		const struct contract_code *cc = &c->codes[i];
+
+		if (cc->status != status)
+			continue;
+		if (msg && !strcmp(cc->message, msg))
+			return cc;
+		if (msg && !ext && message_extends(cc->message, msg))
+			ext = cc;
+		if (!any)
+			any = cc;
+		if (!plain && cc->role != ROLE_RATE_LIMITED && cc->role != ROLE_CONCURRENCY_LIMITED)
+			plain = cc;
+	}
+	return ext ? ext : plain ? plain : any;
+}
+
 /* The entry the body names; a missing code member is a status-only entry's. */
 static const struct contract_code *identify(const struct contract *c, const struct response *r,
 					    const struct found *f, struct match_result *m)
@@ -294,15 +332,8 @@ static const struct contract_code *identify(const struct contract *c, const stru
 	for (i = 0; i < c->nr_codes; i++)
 		if (c->codes[i].status_only && c->codes[i].status == r->status)
 			so = &c->codes[i];
-	if (!c->has_code) {
-		/* no code in the body: the status tells, and among entries of one
-		 * status the documented message; else the first in document order */
-		for (i = 0; i < c->nr_codes; i++)
-			if (c->codes[i].status == r->status && f->nr_messages &&
-			    !strcmp(c->codes[i].message, json_string_value(f->messages[0])))
-				return &c->codes[i];
-		return contract_find_status(c, r->status);
-	}
+	if (!c->has_code)
+		return identify_by_message(c, r->status, f->nr_messages ? json_string_value(f->messages[0]) : NULL);
 	if (f->code_missing && !f->code) {
 		/* a documented null code may be left out of the body */
 		json_t *null = json_null();

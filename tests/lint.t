@@ -11,7 +11,7 @@ echo "TAP version 13"
 "$ERRATA" contract lint contracts/*.json >"$tmp/out" 2>"$tmp/err"
 ok $? "every bundled contract lints clean"
 [ ! -s "$tmp/err" ]; ok $? "and prints nothing on stderr"
-[ "$(grep -c ': ok (' "$tmp/out")" = 6 ]; ok $? "six contracts reported ok"
+[ "$(grep -c ": ok (" "$tmp/out")" = "$(ls contracts/*.json | wc -l)" ]; ok $? "every bundled contract reported ok"
 "$ERRATA" contract lint tests/data/minimal.json >/dev/null 2>&1; ok $? "the minimal test contract is valid"
 
 for f in tests/data/broken/*.json; do

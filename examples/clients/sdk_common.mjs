@@ -1,0 +1,27 @@
+// What the SDK wrappers share: the SDKs come from tests/node (pinned in its
+// package-lock.json, or $ERRATA_SDK_DIR), the request from errata client's
+// environment, and a failure is printed with everything the SDK said of it.
+import { createRequire } from 'node:module';
+
+const dir = process.env.ERRATA_SDK_DIR || new URL('../../tests/node/', import.meta.url).pathname;
+export const require = createRequire(dir + 'package.json');
+export const { ERRATA_BASE_URL, ERRATA_METHOD, ERRATA_PATH, ERRATA_BODY } = process.env;
+export const body = ERRATA_BODY ? JSON.parse(ERRATA_BODY) : undefined;
+
+// Print what the caller of the SDK sees of an error, then exit 1.
+export function fail(err) {
+  const seen = {
+    name: err?.constructor?.name,
+    status: err?.status ?? err?.statusCode,
+    type: err?.type ?? err?.error?.type ?? err?.raw?.type,
+    code: err?.code ?? err?.error?.code ?? err?.raw?.code,
+    message: err?.message,
+  };
+  console.error('error: ' + JSON.stringify(seen));
+  process.exit(1);
+}
+
+export function done(result) {
+  console.log(JSON.stringify(result ?? null));
+  process.exit(0);
+}
