@@ -20,7 +20,7 @@
 #define PROBE_PATH "/v1/errata-probe"
 #define PROBE_BODY "{\"prompt\":\"errata probe\"}"
 #define RETRY_AFTER_S 1
-#define RETRY_AFTER_DATE_S 2
+#define RETRY_AFTER_DATE_S 3
 #define RESET_AFTER_S 3          /* a vendor family's reset, seconds ahead */
 #define RETRY_AFTER_MS_TEXT "2500"
 

@@ -118,6 +118,7 @@ void reply_vendor(struct mock *m, const struct mount *mt, const struct request *
 		  struct reply *rp)
 {
 	const struct contract *c = mt->c;
+	const char *ra;
 	size_t i;
 
 	reply_splice_request_id(c, rp);
@@ -127,7 +128,10 @@ void reply_vendor(struct mock *m, const struct mount *mt, const struct request *
 		family(m, &c->families[i], rq, cc, reset_after, rp);
 	if (cc && c->retry_hint_header)
 		reply_header(rp, c->retry_hint_header, cc->retryable ? "true" : "false");
-	if (c->retry_after_ms_header && wait_s >= 0 && wait_s <= 100000000LL) {
+	/* beside delay-seconds only: with an HTTP-date, a client that reads the
+	 * ms header first would never be asked to parse the date */
+	if (c->retry_after_ms_header && wait_s >= 0 && wait_s <= 100000000LL &&
+	    (ra = reply_value(rp, "Retry-After")) && ra[0] >= '0' && ra[0] <= '9') {
 		const char *v = store(rp, "%lld", wait_s * 1000);
 
 		if (v)

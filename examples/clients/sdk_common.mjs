@@ -13,8 +13,10 @@ export function fail(err) {
   const seen = {
     name: err?.constructor?.name,
     status: err?.status ?? err?.statusCode,
-    type: err?.type ?? err?.error?.type ?? err?.raw?.type,
-    code: err?.code ?? err?.error?.code ?? err?.raw?.code,
+    type: err?.type ?? err?.error?.type,
+    code: err?.code ?? err?.error?.code,
+    // stripe names its error classes in type and keeps the API's in rawType
+    raw_type: err?.rawType ?? err?.raw?.type,
     message: err?.message,
   };
   console.error('error: ' + JSON.stringify(seen));
