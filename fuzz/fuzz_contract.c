@@ -19,10 +19,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (i = 0; i < c->nr_codes && i < 64; i++) {
 		const struct contract_code *cc = &c->codes[i];
-		char *body = envelope_render_text(c, cc, NULL, cc->status);
-		struct header h[3] = { { "Content-Type", c->content_type } };
+		json_t *doc = envelope_render_id(c, cc, NULL, cc->status, "req-1");
+		char *body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+		struct header h[3 + CONTRACT_MAX_FAMILIES * FAMILY_MAX_HEADERS] = { { "Content-Type", c->content_type } };
 		struct response r = { cc->status, h, 1, body, body ? strlen(body) : 0 };
 		struct match_result m;
+		size_t f, k;
+
+		json_decref(doc);
+		/* the vendor headers as the mock renders them, the limit exhausted */
+		for (f = 0; f < c->nr_families; f++)
+			for (k = 0; k < c->families[f].nr; k++) {
+				static const char *const v[LF__COUNT] = { "5", "0", "5", "60", "60",
+									  "1970-01-01T00:01:00Z", NULL };
+				int field = c->families[f].h[k].field;
+
+				h[r.nr_headers].name = c->families[f].h[k].header;
+				h[r.nr_headers++].value = field == LF_RESOURCE ? c->families[f].resource : v[field];
+			}
 
 		if (c->request_id_header) {
 			h[r.nr_headers].name = c->request_id_header;

@@ -1,7 +1,9 @@
 /*
  * The envelope matcher against hostile responses: the first byte picks a
  * status, the next lines are Content-Type, Retry-After, RateLimit-Policy and
- * RateLimit values, the rest is the body; judged by every bundled contract.
+ * RateLimit values, then the vendor headers of format 2 (rate-limit
+ * families, retry hints, retry-after-ms, request ids), the rest is the body;
+ * judged by every bundled contract.
  * A verdict is always reached, and a body that is not JSON is always a
  * failure.
  */
@@ -28,7 +30,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n, i;
 	struct contract **cs = fuzz_contracts(&n);
 	char *s, *p;
-	struct header h[5];
+	static const char *const vendor[] = {
+		"x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-used", "x-ratelimit-reset",
+		"x-ratelimit-resource", "x-should-retry", "Stripe-Should-Retry", "retry-after-ms",
+		"anthropic-ratelimit-requests-reset", "ratelimit-remaining", "ratelimit-reset", "request-id",
+	};
+	struct header h[5 + sizeof(vendor) / sizeof(vendor[0])];
 	struct response r;
 
 	if (size < 1)
@@ -46,8 +53,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	h[4].name = "X-Request-Id";
 	h[4].value = "r";
 	r.status = statuses[data[0] % (sizeof(statuses) / sizeof(statuses[0]))];
+	for (i = 0; i < sizeof(vendor) / sizeof(vendor[0]); i++) {
+		h[5 + i].name = vendor[i];
+		h[5 + i].value = line(&p);
+	}
 	r.headers = h;
-	r.nr_headers = 5;
+	r.nr_headers = sizeof(h) / sizeof(h[0]);
 	r.body = p;
 	r.body_len = size - 1 - (size_t)(p - s);
 	for (i = 0; i < n; i++) {

@@ -14,7 +14,7 @@ grep -Eq '^listening on http://127\.0\.0\.1:[0-9]+$' "$out"; ok $? "it starts th
 grep -q '^HTTP/1.1 429 Too Many Requests' "$out" && grep -q '"code":"RATE_LIMITED"' "$out"
 ok $? "it shows a documented 429 being served"
 grep -q '"type":"/__errata/problems/unknown-code"' "$out"; ok $? "it shows the mock's own problem for an unknown code"
-for id in breezeblue breezeblue-v1 segmenter genapi studio ledger; do
+for id in breezeblue breezeblue-v1 segmenter genapi studio ledger openai anthropic stripe github digitalocean; do
 	grep -Eq "^errata check: $id at .*; [0-9]+ passed, 0 failed, 0 errors" "$out" &&
 		[ -s "reports/$id.tap" ] && [ -s "reports/$id.xml" ] && ! grep -q '^    not ok' "reports/$id.tap"
 	ok $? "errata check passes for $id and writes reports/$id.tap and reports/$id.xml"
@@ -25,6 +25,10 @@ ok $? "the correct example client passes errata client's standard suite"
 grep -q 'curl --retry fails, as expected' "$out" && grep -q 'no retry GENERATION_CAPACITY_EXCEEDED' reports/client-curl.tap &&
 	grep -Eq '^    not ok [0-9]+ - no-retry.one-attempt' reports/client-curl.tap
 ok $? "curl --retry fails it, retrying GENERATION_CAPACITY_EXCEEDED"
+grep -Eq '^errata client: openai with node examples/clients/sdk_openai.mjs: [0-9]+ scenarios; [0-9]+ passed, 0 failed, 0 errors' "$out"
+ok $? "the openai SDK passes the openai suite"
+grep -q 'octokit fails, as its source implies' "$out" && grep -q 'retry primary_rate_limit_403' reports/sdk-octokit.tap
+ok $? "octokit fails the github suite, not retrying a 403 rate limit"
 grep -q 'warning: the page says "Complete reference of 44 error codes' "$out" && grep -q '^studio -> studio: 0 changes, 0 breaking' "$out"
 ok $? "it imports studio's page to the bundled contract, warning of its 44-vs-36 codes"
 grep -q '^ok       + DISPATCH_TIMEOUT added' "$out" && grep -q '^breezeblue-v1 -> breezeblue: 2 changes, 0 breaking' "$out"
