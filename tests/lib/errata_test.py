@@ -91,10 +91,27 @@ class Client:
 
 
 # --- an independent renderer, written from contracts/README.md ----------------
-def render(tmpl, e):
+def left_out(v, e):
+    """A member the entry has no value for: a status-only entry's code and
+    type, a null body code inside a string, absent details."""
+    if not isinstance(v, str):
+        return False
+    if v == "{{details?}}":
+        return "details" not in e
+    if v == "{{code}}" or v == "{{type}}" or "{{code}}" in v:
+        return bool(e.get("status_only")) or ("{{code}}" in v and v != "{{code}}" and
+                                              "body_code" in e and e["body_code"] is None)
+    return False
+
+
+def render(tmpl, e, rid="req_0123456789abcdef"):
     if isinstance(tmpl, str):
         if tmpl == "{{code}}":
-            return e["code"]
+            return e["body_code"] if "body_code" in e else e["code"]
+        if tmpl == "{{type}}":
+            return e.get("type", "")
+        if tmpl in ("{{request_id}}", "{{request_id?}}"):
+            return rid
         if tmpl == "{{message}}":
             return e["message"]
         if tmpl == "{{status}}":
@@ -104,25 +121,31 @@ def render(tmpl, e):
         if tmpl in ("{{details}}", "{{details?}}"):
             return e.get("details", {})
         if "{{code}}" in tmpl:
-            return tmpl.replace("{{code}}", e["code"])
+            return tmpl.replace("{{code}}", str(e["body_code"]) if "body_code" in e else e["code"])
         return tmpl
     if isinstance(tmpl, dict):
         out = {}
         for k, v in tmpl.items():
             if k == "{{extra}}":
                 out.update(e.get("extra", {}))
-            elif v == "{{details?}}" and "details" not in e:
+            elif left_out(v, e):
                 continue
             else:
-                out[k] = render(v, e)
+                out[k] = render(v, e, rid)
         return out
     if isinstance(tmpl, list):
-        return [render(v, e) for v in tmpl]
+        return [render(v, e, rid) for v in tmpl]
     return tmpl
 
 
 def compact(v):
     return json.dumps(v, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def request_id_header(c):
+    """The request id header's name, in either form of headers.request_id."""
+    rid = c["headers"]["request_id"]
+    return rid["header"] if isinstance(rid, dict) else rid
 
 
 def needs_retry_after(c, e):
