@@ -1,9 +1,9 @@
 #ifndef ERRATA_CONTRACT_EXT_H
 #define ERRATA_CONTRACT_EXT_H
 /*
- * The loaders of format 2's additions, called by contract.c while it walks
- * a contract (internal to the model). Each returns 0, or -1 with the error
- * in ld.
+ * What contract.c calls while it loads a contract (internal to the model):
+ * the loaders of format 2's additions and the rules across entries. Each
+ * returns 0, or -1 with the error in ld.
  */
 #include "contract.h"
 #include "jload.h"
@@ -21,5 +21,10 @@ int contract_load_headers_ext(struct jload *ld, struct contract *c, json_t *hdr)
 int contract_load_retry_ext(struct jload *ld, struct contract *c, json_t *retry);
 /* Rules across the whole contract, checked once the codes are loaded. */
 int contract_check_ext(struct jload *ld, const struct contract *c);
+
+/* contract_rules.c: duplicates, retry safety against the retried statuses,
+ * the refusal codes; then entries a body cannot tell apart. */
+int contract_check_codes(struct jload *ld, struct contract *c);
+int contract_check_identities(struct jload *ld, struct contract *c);
 
 #endif
