@@ -434,9 +434,11 @@ static int load_envelope(struct jload *ld, struct contract *c, json_t *root,
 	memset(info, 0, sizeof(*info));
 	if (envelope_scan(tmpl, &ld->path, info, why, sizeof(why)))
 		return jload_fail(ld, 0, "%s", why);
-	if (info->codes > 1 || (info->codes == 0 && c->format < 2))
+	/* format 2 may name the code more than once (Twilio's more_info URL
+	 * repeats it), or not at all (GitHub) */
+	if (c->format < 2 && info->codes != 1)
 		return jload_fail(ld, 0, "the error envelope must hold \"{{code}}\" exactly once (found %d)", info->codes);
-	c->has_code = info->codes;
+	c->has_code = info->codes > 0;
 	if (info->messages < 1 && c->format < 2)
 		return jload_fail(ld, 0, "the error envelope has no \"{{message}}\" placeholder");
 	if (c->format < 2 && (info->types || info->request_ids))

@@ -161,6 +161,46 @@ static char *excerpt(const json_t *v)
 	return s;
 }
 
+/* Two places of one code agree: the same JSON, or an integer and its
+ * digits inside a string (Twilio's "code": 20404 and ".../errors/20404"). */
+static int same_code(const json_t *a, const json_t *b)
+{
+	char num[32];
+
+	if (json_equal((json_t *)a, (json_t *)b))
+		return 1;
+	if (json_is_integer(a) && json_is_string(b)) {
+		const json_t *t = a;
+
+		a = b;
+		b = t;
+	}
+	if (!json_is_string(a) || !json_is_integer(b))
+		return 0;
+	snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(b));
+	return !strcmp(num, json_string_value(a));
+}
+
+/* A code found in the body (taken): the first is kept, a later one must agree. */
+static void code_seen(struct found *f, json_t *code, const char *path, struct match_result *m)
+{
+	if (!code)
+		return;
+	if (!f->code) {
+		f->code = code;
+		return;
+	}
+	if (!same_code(f->code, code)) {
+		char *a = excerpt(f->code), *b = excerpt(code);
+
+		match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL, "%s: the code %s differs from the code %s found before",
+			  path, b ? b : "?", a ? a : "?");
+		free(a);
+		free(b);
+	}
+	json_decref(code);
+}
+
 static void walk(json_t *tmpl, json_t *body, char *path, size_t cap,
 		 struct match_result *m, struct found *f)
 {
@@ -176,8 +216,8 @@ static void walk(json_t *tmpl, json_t *body, char *path, size_t cap,
 		case PH_CODE:
 			ok = json_is_string(body) ||
 			     (f->wide_codes && (json_is_integer(body) || json_is_null(body)));
-			if (ok && !f->code)
-				f->code = json_incref(body);
+			if (ok)
+				code_seen(f, json_incref(body), path, m);
 			break;
 		case PH_TYPE:
 			ok = json_is_string(body);
@@ -194,13 +234,16 @@ static void walk(json_t *tmpl, json_t *body, char *path, size_t cap,
 				ok = 0;
 				break;
 			}
-			if (!f->code) {
+			{
 				char *in = envelope_code_in(json_string_value(tmpl), json_string_value(body));
 
-				f->code = in ? json_string(in) : NULL;
-				free(in);
+				if (in) {
+					code_seen(f, json_string(in), path, m);
+					free(in);
+					break;
+				}
 			}
-			if (!f->code) {
+			{
 				char *got = excerpt(body);
 
 				match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL,

@@ -154,7 +154,12 @@ stop(mock)
 
 
 # --- errata check fails each rule a server breaks: a proxy mutates the mock ---
-mock, mport = start("--contracts", "contracts", "--contracts", okfalse)
+twilio = "tests/data/twilio.json"
+mock, mport = start("--contracts", "contracts", "--contracts", okfalse, "--contracts", twilio)
+st, hdrs, body = Client(mport).req("GET", "/twilio/x", {"X-Errata-Error": "not_found"})
+t.ok(st == 404 and json.loads(body) == {"code": 20404, "message": "The requested resource was not found",
+                                        "more_info": "https://www.twilio.com/docs/errors/20404", "status": 404},
+     "an integer code, repeated inside a URL (Twilio's shape), is served", body)
 MUTATE = {
     "rid-differs": lambda st, h, b: (st, h, b.replace(b'"request_id":"req_', b'"request_id":"req_other')),
     "family-garbage": lambda st, h, b: (st, {**h, "x-ratelimit-remaining": "lots"}, b),
@@ -165,6 +170,8 @@ MUTATE = {
     "ms-garbage": lambda st, h, b: (st, {**h, "retry-after-ms": "soon"}, b),
     "undocumented-type": lambda st, h, b: (st, h, b.replace(b'"type":"requests"', b'"type":"tokens"')),
     "ok-true": lambda st, h, b: (st, h, b'{"ok":true}'),
+    "url-code-differs": lambda st, h, b: (st, h, b.replace(b"errors/20404", b"errors/20405")),
+    "as-is": lambda st, h, b: (st, h, b),
 }
 
 
@@ -224,9 +231,12 @@ for mode, api, code, want in [
         ("hint-garbage", "openai", "server_error", {"retry-hint"}),
         ("ms-garbage", "openai", "slow_down", {"retry-after-ms"}),
         ("undocumented-type", "openai", "rate_limit_exceeded", {"code.documented"}),
-        ("ok-true", "okfalse", "channel_not_found", {"expect"})]:
-    rc, got, out = fails(mode, api, code, okfalse if api == "okfalse" else None)
-    t.ok(rc == 1 and got == want, "errata check: %s on %s %s fails exactly %s" % (mode, api, code, sorted(want)),
+        ("ok-true", "okfalse", "channel_not_found", {"expect"}),
+        ("url-code-differs", "twilio", "not_found", {"envelope.shape"}),
+        ("as-is", "twilio", "not_found", set())]:
+    rc, got, out = fails(mode, api, code, okfalse if api == "okfalse" else twilio if api == "twilio" else None)
+    t.ok(rc == (1 if want else 0) and got == want,
+         "errata check: %s on %s %s fails exactly %s" % (mode, api, code, sorted(want)),
          (rc, sorted(got), out[-600:]))
 proxy.shutdown()
 stop(mock)
