@@ -92,6 +92,16 @@ size_t contract_diff(const struct contract *a, const struct contract *b, struct 
 			add(&d, 0, "~ %s domain %s -> %s", ca->code, or_none(ca->domain), or_none(cb->domain));
 		if (!same(ca->category, cb->category))
 			add(&d, 0, "~ %s category %s -> %s", ca->code, or_none(ca->category), or_none(cb->category));
+		if (!same_json(ca->body_code, cb->body_code) || !same(ca->type, cb->type)) {
+			/* what a client matches on in the body: breaking */
+			char *ja = ca->body_code ? json_dumps(ca->body_code, JSON_ENCODE_ANY) : NULL;
+			char *jb = cb->body_code ? json_dumps(cb->body_code, JSON_ENCODE_ANY) : NULL;
+
+			add(&d, 1, "~ %s body code %s, type %s -> body code %s, type %s", ca->code,
+			    ja ? ja : ca->code, or_none(ca->type), jb ? jb : cb->code, or_none(cb->type));
+			free(ja);
+			free(jb);
+		}
 		if (!same_json(ca->details, cb->details) || !same_json(ca->extra, cb->extra))
 			add(&d, (ca->extra && !cb->extra) || (ca->details && !cb->details),
 			    "~ %s details or extra members changed", ca->code);

@@ -272,4 +272,15 @@ t.ok(got == {("retry rate_limit_exceeded (retry-after-ms)", "retry.waited")},
 r, got = client("openai", py, "--mode", "retries-everything", scenario="no retry rate_limit_exceeded (x-should-retry: false)")
 t.ok(("no retry rate_limit_exceeded (x-should-retry: false)", "no-retry.one-attempt") in got,
      "openai: a client that retries when x-should-retry: false fails no-retry.one-attempt", sorted(got))
+# --- contract diff: what a client matches on ---
+doc = json.load(open("contracts/openai.json"))
+for e in doc["codes"]:
+    if e["code"] == "slow_down":
+        e["type"] = "requests"
+changed = "/tmp/errata-openai-changed-%d.json" % os.getpid()
+json.dump(doc, open(changed, "w"))
+r = subprocess.run([ERRATA, "contract", "diff", "openai", changed], capture_output=True, text=True)
+os.unlink(changed)
+t.ok(r.returncode == 1 and "BREAKING ~ slow_down body code slow_down, type rate_limit_error -> body code slow_down, type requests" in r.stdout,
+     "contract diff: a changed type is a breaking change", r.stdout + r.stderr)
 t.done()
