@@ -99,7 +99,8 @@ static void reply_request_id(struct mock *m, const struct contract *c, struct re
 	n = (unsigned long long)atomic_fetch_add(&m->next_request, 1);
 	p = rp->store[rp->used++];
 	len = c->request_id_prefix ? strlen(c->request_id_prefix) : 0; /* at most 64 */
-	memcpy(p, c->request_id_prefix, len);
+	if (len)
+		memcpy(p, c->request_id_prefix, len);
 	memcpy(p + len, m->boot, strlen(m->boot));
 	len += strlen(m->boot);
 	for (i = 11; i >= 0; i--, n >>= 4)
