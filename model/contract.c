@@ -91,7 +91,7 @@ out:
 	return ld->failed ? -1 : 0;
 }
 
-static int has_status(const int *list, size_t nr, int status)
+int contract_has_status(const int *list, size_t nr, int status)
 {
 	size_t i;
 
@@ -371,7 +371,7 @@ static int load_code(struct jload *ld, struct contract *c, json_t *obj,
 	if (ld->failed)
 		return -1;
 
-	cc->retry_after = has_status(ra_statuses, nr_ra, cc->status) &&
+	cc->retry_after = contract_has_status(ra_statuses, nr_ra, cc->status) &&
 			  (cc->retryable || !ra_retryable_only);
 	cc->retry_after = jload_bool(ld, obj, "retry_after", cc->retry_after);
 	cc->inferred = get_inferred(ld, obj);

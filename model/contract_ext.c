@@ -67,6 +67,21 @@ static const char *header_member(struct jload *ld, json_t *obj, const char *key,
 	return h;
 }
 
+/* "presence": "required" (the default) or "optional", into *optional. */
+static int load_presence(struct jload *ld, json_t *obj, int *optional)
+{
+	const char *presence = jload_string(ld, obj, "presence", 0);
+
+	if (ld->failed)
+		return -1;
+	if (presence && strcmp(presence, "required") && strcmp(presence, "optional")) {
+		jpath_key(&ld->path, "presence");
+		return jload_fail(ld, 0, "presence must be \"required\" or \"optional\", not '%s'", presence);
+	}
+	*optional = presence && !strcmp(presence, "optional");
+	return 0;
+}
+
 static const struct jkey request_id_keys[] = {
 	{ "header", JREQUIRED }, { "prefix", JOPTIONAL }, { "presence", JOPTIONAL }, { NULL, 0 }
 };
@@ -74,7 +89,6 @@ static const struct jkey request_id_keys[] = {
 int contract_load_request_id(struct jload *ld, struct contract *c, json_t *hdr)
 {
 	json_t *v = json_object_get(hdr, "request_id");
-	const char *presence;
 
 	if (!json_is_object(v)) {
 		c->request_id_header = header_member(ld, hdr, "request_id", 1);
@@ -89,14 +103,8 @@ int contract_load_request_id(struct jload *ld, struct contract *c, json_t *hdr)
 		return -1;
 	c->request_id_header = header_member(ld, v, "header", 0);
 	c->request_id_prefix = jload_string(ld, v, "prefix", 0);
-	presence = jload_string(ld, v, "presence", 0);
-	if (ld->failed)
+	if (ld->failed || load_presence(ld, v, &c->request_id_optional))
 		return -1;
-	if (presence && strcmp(presence, "required") && strcmp(presence, "optional")) {
-		jpath_key(&ld->path, "presence");
-		return jload_fail(ld, 0, "presence must be \"required\" or \"optional\", not '%s'", presence);
-	}
-	c->request_id_optional = presence && !strcmp(presence, "optional");
 	if (c->request_id_prefix) {
 		const char *p;
 
@@ -116,18 +124,9 @@ int contract_load_request_id(struct jload *ld, struct contract *c, json_t *hdr)
 
 int contract_load_retry_after_ext(struct jload *ld, struct contract *c, json_t *ra)
 {
-	const char *presence;
-
-	if (contract_needs_v2(ld, c, ra, "presence") || contract_needs_v2(ld, c, ra, "ms_header"))
+	if (contract_needs_v2(ld, c, ra, "presence") || contract_needs_v2(ld, c, ra, "ms_header") ||
+	    load_presence(ld, ra, &c->retry_after_optional))
 		return -1;
-	presence = jload_string(ld, ra, "presence", 0);
-	if (ld->failed)
-		return -1;
-	if (presence && strcmp(presence, "required") && strcmp(presence, "optional")) {
-		jpath_key(&ld->path, "presence");
-		return jload_fail(ld, 0, "presence must be \"required\" or \"optional\", not '%s'", presence);
-	}
-	c->retry_after_optional = presence && !strcmp(presence, "optional");
 	c->retry_after_ms_header = header_member(ld, ra, "ms_header", 0);
 	return ld->failed ? -1 : 0;
 }

@@ -22,6 +22,9 @@ int contract_load_retry_ext(struct jload *ld, struct contract *c, json_t *retry)
 /* Rules across the whole contract, checked once the codes are loaded. */
 int contract_check_ext(struct jload *ld, const struct contract *c);
 
+/* Is `status` among the nr statuses of list? */
+int contract_has_status(const int *list, size_t nr, int status);
+
 /* contract_rules.c: duplicates, retry safety against the retried statuses,
  * the refusal codes; then entries a body cannot tell apart. */
 int contract_check_codes(struct jload *ld, struct contract *c);

@@ -12,16 +12,6 @@
 #include "contract.h"
 #include "contract_ext.h"
 
-static int has_status(const int *list, size_t nr, int status)
-{
-	size_t i;
-
-	for (i = 0; i < nr; i++)
-		if (list[i] == status)
-			return 1;
-	return 0;
-}
-
 /* A code or a name, for finding duplicates by sorting. */
 struct label {
 	const char *s;
@@ -87,7 +77,7 @@ int contract_check_codes(struct jload *ld, struct contract *c)
 		return -1;
 	for (i = 0; i < c->nr_codes; i++) {
 		const struct contract_code *a = &c->codes[i];
-		int retried = has_status(c->retry_statuses, c->nr_retry_statuses, a->status);
+		int retried = contract_has_status(c->retry_statuses, c->nr_retry_statuses, a->status);
 
 		jpath_key(&ld->path, "codes");
 		jpath_index(&ld->path, i);
