@@ -534,8 +534,12 @@ static void judge(const struct contract *c, struct case_result *cr, const struct
 			if (n < 3)
 				verdict(cr, "backoff.grows", OUT_SKIP, "only one retry: no delays to compare");
 			else
-				/* growth beyond noise: half as long again, and 50 ms more */
-				verdict(cr, "backoff.grows", grows && last >= first * 1.5 && last - first >= 0.05 ?
+				/* growth beyond noise: a quarter as long again, and 50 ms
+				 * more. A doubling schedule with 25% jitter (the openai and
+				 * anthropic SDKs) can grow by just 1.5x, and the timing of
+				 * a loaded machine takes some of that; a fixed delay grows
+				 * by nothing */
+				verdict(cr, "backoff.grows", grows && last >= first * 1.25 && last - first >= 0.05 ?
 					OUT_PASS : OUT_FAIL,
 					"the delays went from %.3f s to %.3f s over %zu attempts", first, last, n);
 		}

@@ -37,7 +37,7 @@ cases = [
     ("anthropic", "sdk_anthropic", set(), set()),
     # stripe (maxNetworkRetries: 2): obeys Stripe-Should-Retry, sends one
     # Idempotency-Key per POST; its delays are 0.5 s, then 0.5 to 1 s (random
-    # jitter, at least the initial delay), so backoff.grows fails about half the time
+    # jitter, at least the initial delay), so backoff.grows (1.25x) fails about a quarter of the time
     ("stripe", "sdk_stripe", set(), {("backoff bad_gateway without Retry-After", "backoff.grows")}),
     # @octokit/plugin-retry: never retries a 403 (doNotRetry), waits
     # (retryCount+1)^2 seconds whatever Retry-After says (1 s: the seconds form
