@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const struct contract_code *cc = &c->codes[i];
 		json_t *doc = envelope_render_id(c, cc, NULL, cc->status, "req-1");
 		char *body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-		struct header h[3 + CONTRACT_MAX_FAMILIES * FAMILY_MAX_HEADERS] = { { "Content-Type", c->content_type } };
+		struct header h[4 + CONTRACT_MAX_FAMILIES * FAMILY_MAX_HEADERS] = { { "Content-Type", c->content_type } };
 		struct response r = { cc->status, h, 1, body, body ? strlen(body) : 0 };
 		struct match_result m;
 		size_t f, k;
@@ -45,6 +45,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (cc->retry_after) {
 			h[r.nr_headers].name = "Retry-After";
 			h[r.nr_headers++].value = "1";
+		}
+		if (cc->retry_after && c->retry_after_ms_header) {
+			h[r.nr_headers].name = c->retry_after_ms_header;
+			h[r.nr_headers++].value = "1000";
 		}
 		match_result_init(&m);
 		contract_match(c, &r, 0, &m);

@@ -349,7 +349,79 @@ int contract_sends_header(const struct contract *c, const char *name)
 	return 0;
 }
 
-/* Cross-checks once every code is loaded: the wait rules' headers are sent. */
+/* The family header `name`: its field, and its family in *f; -1 when none. */
+static int family_field(const struct contract *c, const char *name, const struct header_family **f)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->nr_families; i++)
+		for (j = 0; j < c->families[i].nr; j++)
+			if (!strcasecmp(name, c->families[i].h[j].header)) {
+				*f = &c->families[i];
+				return c->families[i].h[j].field;
+			}
+	return -1;
+}
+
+/* Does the header carry a value the rule's form reads? */
+static int readable(const struct contract *c, const struct contract_code *cc, const char *h, int form)
+{
+	const struct header_family *f;
+	int field = family_field(c, h, &f);
+
+	if (!strcasecmp(h, "Retry-After"))
+		return cc->retry_after && (form == WAIT_RETRY_AFTER || form == WAIT_SECONDS);
+	if (c->retry_after_ms_header && !strcasecmp(h, c->retry_after_ms_header))
+		return cc->retry_after && form == WAIT_MS;
+	return (field == LF_RESET_AT && form == WAIT_EPOCH) || (field == LF_RESET_TIME && form == WAIT_RFC3339) ||
+	       (field == LF_RESET_AFTER && (form == WAIT_SECONDS || form == WAIT_RETRY_AFTER));
+}
+
+/* Does a rule's condition hold on a rate limit as the mock serves it? */
+static int condition_holds(const struct contract *c, const struct contract_code *cc, const struct wait_rule *w)
+{
+	const struct header_family *f;
+	int field;
+
+	if (!w->when_header)
+		return 1;
+	if (c->retry_hint_header && !strcasecmp(w->when_header, c->retry_hint_header))
+		return !strcmp(w->when_equals, cc->retryable ? "true" : "false");
+	field = family_field(c, w->when_header, &f);
+	return (field == LF_REMAINING && !strcmp(w->when_equals, "0")) ||
+	       (field == LF_RESOURCE && !strcmp(w->when_equals, f->resource));
+}
+
+/* A rate-limit code must be one that some header rule can tell the wait of,
+ * as the mock serves it (Retry-After where the code carries it, a family's
+ * reset, remaining 0): else errata check would fail the mock's own reply. */
+static int check_rate_limits(struct jload *ld, const struct contract *c)
+{
+	size_t i, k;
+
+	for (i = 0; i < c->nr_codes && c->nr_wait; i++) {
+		const struct contract_code *cc = &c->codes[i];
+
+		if (cc->status_only || (cc->role != ROLE_RATE_LIMITED && cc->role != ROLE_CONCURRENCY_LIMITED))
+			continue;
+		for (k = 0; k < c->nr_wait; k++)
+			if (c->wait[k].header && readable(c, cc, c->wait[k].header, c->wait[k].form) &&
+			    condition_holds(c, cc, &c->wait[k]))
+				break;
+		if (k == c->nr_wait) {
+			jpath_key(&ld->path, "codes");
+			jpath_index(&ld->path, i);
+			jpath_key(&ld->path, "role");
+			return jload_fail(ld, 0, "code '%s' is a rate limit, but no wait rule can apply to it as served "
+					  "(no Retry-After it carries, no reset its families send where the rule's condition holds)",
+					  cc->code);
+		}
+	}
+	return 0;
+}
+
+/* Cross-checks once every code is loaded: the wait rules' headers are sent,
+ * and every rate limit can tell its wait. */
 int contract_check_ext(struct jload *ld, const struct contract *c)
 {
 	size_t i;
@@ -368,7 +440,7 @@ int contract_check_ext(struct jload *ld, const struct contract *c)
 		jpath_key(&ld->path, bad == w->header ? "header" : "when");
 		return jload_fail(ld, 0, "wait rule names '%s', a header the contract never sends", bad);
 	}
-	return 0;
+	return check_rate_limits(ld, c);
 }
 
 static int wire_code_equal(const struct contract_code *cc, const json_t *code)
