@@ -439,6 +439,7 @@ static int load_envelope(struct jload *ld, struct contract *c, json_t *root,
 	if (c->format < 2 && info->codes != 1)
 		return jload_fail(ld, 0, "the error envelope must hold \"{{code}}\" exactly once (found %d)", info->codes);
 	c->has_code = info->codes > 0;
+	c->has_message = info->messages > 0;
 	if (info->messages < 1 && c->format < 2)
 		return jload_fail(ld, 0, "the error envelope has no \"{{message}}\" placeholder");
 	if (c->format < 2 && (info->types || info->request_ids))

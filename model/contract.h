@@ -159,6 +159,7 @@ struct contract {
 	size_t nr_wait;                   /* 0: Retry-After alone, where honoured */
 	struct keyless_post keyless;
 	int has_type;            /* the envelope holds "{{type}}" */
+	int has_message;         /* the envelope holds "{{message}}" (format 2 may not) */
 	int has_code;            /* the envelope holds "{{code}}" (format 2 may not:
 				  * entries are then told apart by status and message) */
 	int has_request_id;      /* the envelope holds "{{request_id}}" */

@@ -420,12 +420,84 @@ static int check_rate_limits(struct jload *ld, const struct contract *c)
 	return 0;
 }
 
-/* Cross-checks once every code is loaded: the wait rules' headers are sent,
- * and every rate limit can tell its wait. */
+/* A header the contract names, with where it names it. */
+struct named {
+	const char *name, *what;
+	int kind;        /* 0 request id, 1 ms_header, 2 retry hint, 3 a family's */
+	size_t family;
+	int object_form; /* request id given as an object */
+};
+
+static void named_path(struct jload *ld, const struct named *n)
+{
+	jpath_key(&ld->path, "headers");
+	switch (n->kind) {
+	case 0:
+		jpath_key(&ld->path, "request_id");
+		if (n->object_form)
+			jpath_key(&ld->path, "header");
+		break;
+	case 1:
+		jpath_key(&ld->path, "retry_after");
+		jpath_key(&ld->path, "ms_header");
+		break;
+	case 2:
+		jpath_key(&ld->path, "retry_hint");
+		jpath_key(&ld->path, "header");
+		break;
+	default:
+		jpath_key(&ld->path, "families");
+		jpath_index(&ld->path, n->family);
+		jpath_key(&ld->path, "fields");
+		jpath_key(&ld->path, n->name);
+	}
+}
+
+/* One header, one meaning: a name given twice (the retry hint and the ms
+ * header both x-should-retry) would be sent with two values, or a
+ * standard field's name taken for a vendor one. */
+static int check_header_names(struct jload *ld, const struct contract *c)
+{
+	static const char *const reserved[] = { "Content-Type", "Retry-After", "RateLimit", "RateLimit-Policy",
+						"Content-Length", NULL };
+	struct named v[3 + CONTRACT_MAX_FAMILIES * FAMILY_MAX_HEADERS];
+	size_t n = 0, i, j;
+
+	if (c->request_id_header)
+		v[n++] = (struct named){ c->request_id_header, "the request id header", 0, 0,
+					 json_is_object(json_object_get(json_object_get(c->root, "headers"), "request_id")) };
+	if (c->retry_after_ms_header)
+		v[n++] = (struct named){ c->retry_after_ms_header, "ms_header", 1, 0, 0 };
+	if (c->retry_hint_header)
+		v[n++] = (struct named){ c->retry_hint_header, "the retry hint", 2, 0, 0 };
+	for (i = 0; i < c->nr_families; i++)
+		for (j = 0; j < c->families[i].nr; j++)
+			v[n++] = (struct named){ c->families[i].h[j].header, "a family's header", 3, i, 0 };
+	for (i = 0; i < n; i++) {
+		for (j = 0; reserved[j] && strcasecmp(reserved[j], v[i].name); j++)
+			;
+		if (reserved[j]) {
+			named_path(ld, &v[i]);
+			return jload_fail(ld, 0, "%s may not be '%s', a field errata sends itself", v[i].what, v[i].name);
+		}
+		for (j = 0; j < i; j++)
+			if (!strcasecmp(v[i].name, v[j].name)) {
+				named_path(ld, &v[i]);
+				return jload_fail(ld, 0, "header '%s' is named twice: as %s and as %s", v[i].name,
+						  v[j].what, v[i].what);
+			}
+	}
+	return 0;
+}
+
+/* Cross-checks once every code is loaded: one meaning per header, the wait
+ * rules' headers are sent, and every rate limit can tell its wait. */
 int contract_check_ext(struct jload *ld, const struct contract *c)
 {
 	size_t i;
 
+	if (check_header_names(ld, c))
+		return -1;
 	for (i = 0; i < c->nr_wait; i++) {
 		const struct wait_rule *w = &c->wait[i];
 		const char *bad = w->header && !contract_sends_header(c, w->header) ? w->header :

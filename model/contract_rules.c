@@ -158,7 +158,7 @@ int contract_check_identities(struct jload *ld, struct contract *c)
 		code = cc->body_code && !json_is_string(cc->body_code) ?
 		       json_dumps(cc->body_code, JSON_ENCODE_ANY) : NULL;
 		if (asprintf(&v[n].key, "%d\x1f%s%s\x1f%s", cc->status, code ? "j" : "s",
-			     !c->has_code ? cc->message : code ? code :
+			     !c->has_code ? (c->has_message ? cc->message : "") : code ? code :
 			     cc->body_code ? json_string_value(cc->body_code) : cc->code,
 			     cc->type ? cc->type : "") < 0)
 			v[n].key = NULL;
@@ -183,6 +183,7 @@ int contract_check_identities(struct jload *ld, struct contract *c)
 	jpath_key(&ld->path, "code");
 	return jload_fail(ld, 0, "code '%s' cannot be told apart from '%s' (codes[%zu]): the same status, %s",
 			  c->codes[at].code, c->codes[first].code, first,
-			  !c->has_code ? "and message (the body carries no code)" :
+			  !c->has_code ? (c->has_message ? "and message (the body carries no code)" :
+					  "and nothing else (the body carries neither code nor message)") :
 			  c->has_type ? "body code and type" : "and body code");
 }

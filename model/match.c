@@ -144,6 +144,7 @@ static const char *type_name(const json_t *v)
 struct found {
 	json_t *code;     /* owned: the code as the body carries it */
 	int code_missing; /* the member holding the code is absent */
+	int type_missing; /* the member holding the type is absent */
 	int wide_codes;   /* format 2: a code may be an integer or null */
 	const char *type, *request_id; /* borrowed from the body */
 	json_t *status, *extras;
@@ -289,8 +290,10 @@ static void walk(json_t *tmpl, json_t *body, char *path, size_t cap,
 				enum placeholder ph = json_is_string(tv) ?
 					envelope_placeholder(json_string_value(tv)) : PH_NONE;
 
-				if (ph == PH_CODE || ph == PH_CODE_IN || ph == PH_TYPE)
+				if (ph == PH_CODE || ph == PH_CODE_IN)
 					f->code_missing = 1; /* a status-only entry's: judged below */
+				else if (ph == PH_TYPE)
+					f->type_missing = 1; /* the same */
 				else if (ph != PH_DETAILS_OPT && ph != PH_REQUEST_ID_OPT)
 					match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL,
 						  "%s: missing", path);
@@ -378,13 +381,13 @@ static const struct contract_code *identify(const struct contract *c, const stru
 	if (!c->has_code)
 		return identify_by_message(c, r->status, f->nr_messages ? json_string_value(f->messages[0]) : NULL);
 	if (f->code_missing && !f->code) {
-		/* a documented null code may be left out of the body */
-		json_t *null = json_null();
-
-		if ((cc = contract_identify(c, null, f->type, r->status)) && cc->status == r->status)
-			return cc;
 		if (so)
 			return so; /* the document gives this status no code */
+		/* a documented null code may be left out of the body (its type,
+		 * where the envelope has one, still tells the entry) */
+		if ((!c->has_type || f->type) &&
+		    (cc = contract_identify(c, json_null(), f->type, r->status)) && cc->status == r->status)
+			return cc;
 		match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL, "the code member is missing");
 		return NULL;
 	}
@@ -476,6 +479,8 @@ size_t contract_match(const struct contract *c, const struct response *r,
 
 	cc = identify(c, r, &f, m);
 	m->code = cc;
+	if (f.type_missing && !(cc && cc->status_only))
+		match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL, "the type member is missing");
 	if (cc && r->status != cc->status)
 		match_add(m, CHECK_STATUS, SEV_FAIL, "%s is documented as %d, got %d",
 			  cc->code, cc->status, r->status);
