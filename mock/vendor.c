@@ -147,6 +147,10 @@ const char *reply_wait(const struct contract *c, const struct reply *rp, char *b
 	double seconds;
 	unsigned i;
 
+	/* the common case on the hot path: no rule of its own, no wait sent */
+	if (!c->nr_wait && !reply_value(rp, "Retry-After") &&
+	    !(c->retry_after_ms_header && reply_value(rp, c->retry_after_ms_header)))
+		return NULL;
 	for (i = 0; i < rp->nr; i++) {
 		h[i].name = rp->names[i];
 		h[i].value = rp->values[i];

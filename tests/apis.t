@@ -10,7 +10,7 @@ import json, os, re, subprocess, sys, threading, time, urllib.request
 from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from errata_test import Tap, ERRATA, start, stop, Client  # noqa: E402
+from errata_test import Tap, ERRATA, start, stop, Client, subtest_points  # noqa: E402
 
 t = Tap()
 APIS = ["openai", "anthropic", "stripe", "github", "digitalocean"]
@@ -212,15 +212,8 @@ def fails(mode, api, code, contract=None):
     r = subprocess.run([ERRATA, "check", "--contract", contract or api, "--base-url",
                         "http://127.0.0.1:%d/%s/%s" % (pport, mode, api), "--all-codes", "--tap", "-"],
                        capture_output=True, text=True, timeout=60)
-    out, sub = set(), None
-    for line in r.stdout.splitlines():
-        m = re.match(r"# Subtest: \S+: all-codes (\S+)", line)
-        if m:
-            sub = m.group(1)
-        m = re.match(r"    not ok \d+ - (\S+)", line)
-        if m and sub == code:
-            out.add(m.group(1))
-    return r.returncode, out, r.stdout
+    failing = subtest_points(r.stdout, api)[0]
+    return r.returncode, {check for name, check in failing if name == "all-codes " + code}, r.stdout
 
 
 for mode, api, code, want in [
@@ -248,15 +241,7 @@ def client(api, *cmd, scenario=None):
     if scenario:
         args += ["--scenario", scenario]
     r = subprocess.run(args + ["--"] + list(cmd), capture_output=True, text=True, timeout=600)
-    out, sub = set(), None
-    for line in r.stdout.splitlines():
-        m = re.match(r"# Subtest: %s: (.*)$" % api, line)
-        if m:
-            sub = m.group(1)
-        m = re.match(r"    not ok \d+ - (\S+)", line)
-        if m:
-            out.add((sub, m.group(1)))
-    return r, out
+    return r, subtest_points(r.stdout, api)[0]
 
 
 py = "examples/clients/python_client.py"

@@ -7,7 +7,7 @@ and passes when it should."""
 import json, os, re, subprocess, sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from errata_test import Tap, ERRATA  # noqa: E402
+from errata_test import Tap, ERRATA, subtest_points  # noqa: E402
 
 t = Tap()
 C = "tests/data/client.json"
@@ -19,15 +19,7 @@ BACKOFF = "backoff BAD_GATEWAY without Retry-After"
 def run(cmd, timeout=8, contract=C):
     r = subprocess.run([ERRATA, "client", "--contract", contract, "--jobs", "4", "--timeout", str(timeout), "--tap", "-", "--", *cmd],
                        capture_output=True, text=True, timeout=600)
-    fails, scenario = set(), None
-    for line in r.stdout.splitlines():
-        m = re.match(r"# Subtest: clienttest: (.*)$", line)
-        if m:
-            scenario = m.group(1)
-        m = re.match(r"    not ok \d+ - (\S+)", line)
-        if m:
-            fails.add((scenario, m.group(1)))
-    return r, fails
+    return r, subtest_points(r.stdout, "clienttest")[0]
 
 
 def pairs(spec):

@@ -4,10 +4,10 @@ bundled, each pinned in tests/node/package-lock.json and wrapped thinly in
 examples/clients/sdk_*.mjs. Each SDK's verdicts are asserted exactly: the
 failing (scenario, check) pairs are those its own source explains (README,
 "Real SDKs"), and every other check passes."""
-import os, re, subprocess, sys
+import os, subprocess, sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from errata_test import Tap, ERRATA  # noqa: E402
+from errata_test import Tap, ERRATA, subtest_points  # noqa: E402
 
 t = Tap()
 
@@ -15,15 +15,7 @@ t = Tap()
 def run(contract, wrapper):
     r = subprocess.run([ERRATA, "client", "--contract", contract, "--jobs", "8", "--tap", "-", "--",
                         "node", "examples/clients/%s.mjs" % wrapper], capture_output=True, text=True, timeout=900)
-    fails, passes, scenario = set(), set(), None
-    for line in r.stdout.splitlines():
-        m = re.match(r"# Subtest: %s: (.*)$" % contract, line)
-        if m:
-            scenario = m.group(1)
-        m = re.match(r"    (not ok|ok) \d+ - (\S+)(.*)$", line)
-        if m and "# SKIP" not in m.group(3):
-            (fails if m.group(1) == "not ok" else passes).add((scenario, m.group(2)))
-    return r, fails, passes
+    return (r,) + subtest_points(r.stdout, contract)
 
 
 OCTOKIT_403 = ["retry primary_rate_limit_403", "retry secondary_rate_limit_403",

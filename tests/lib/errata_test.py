@@ -58,6 +58,20 @@ def stop(p, sig=signal.SIGTERM, timeout=5):
     return rc
 
 
+def subtest_points(stdout, prefix):
+    """The points of a TAP report whose subtests are named '<prefix>: <name>':
+    the failing and the passing (not skipped) ones, as sets of (name, check)."""
+    fails, passes, name = set(), set(), None
+    for line in stdout.splitlines():
+        m = re.match(r"# Subtest: %s: (.*)$" % re.escape(prefix), line)
+        if m:
+            name = m.group(1)
+        m = re.match(r"    (not ok|ok) \d+ - (\S+)(.*)$", line)
+        if m and "# SKIP" not in m.group(3):
+            (fails if m.group(1) == "not ok" else passes).add((name, m.group(2)))
+    return fails, passes
+
+
 def run(*args, timeout=20):
     return subprocess.run([ERRATA, *args], capture_output=True, text=True, timeout=timeout * SCALE)
 
