@@ -4,7 +4,7 @@
 #   make           build bin/errata
 #   make deps      install missing Debian packages (scripts/debian-packages)
 #   make test      install what is missing, build, run the tests with prove
-#   make check     the same tests under AddressSanitizer and UBSan
+#   make check     the same tests under AddressSanitizer and UBSan, the journal under TSan
 #   make demo      install, build and run the main job on the bundled contracts
 #   make bench     errata serve side by side with nginx (bench/RESULTS.md)
 #   make bench-peers  ... and WireMock, Prism, Mountebank (bench/PEERS.md)
@@ -94,6 +94,12 @@ check: deps
 	@ERRATA_SANITIZED=1 $(MAKE) --no-print-directory BUILD=build/asan ERRATA=build/asan/errata \
 		CFLAGS='-O1 -g -fno-omit-frame-pointer' \
 		SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' test-run
+	@$(MAKE) --no-print-directory tsan
+
+# The journal's concurrent writers and readers under ThreadSanitizer.
+tsan:
+	@$(MAKE) --no-print-directory BUILD=build/tsan CFLAGS='-O1 -g' SAN='-fsanitize=thread' build/tsan/t/journal_race
+	TSAN_OPTIONS=halt_on_error=1 prove build/tsan/t/journal_race
 
 demo: deps
 	@$(MAKE) --no-print-directory $(ERRATA)
@@ -135,7 +141,7 @@ soak: deps
 clean:
 	rm -rf build bin
 
-.PHONY: all deps test test-run check demo bench bench-peers bench-scale fuzz fuzzers valgrind soak clean
+.PHONY: all deps test test-run check tsan demo bench bench-peers bench-scale fuzz fuzzers valgrind soak clean
 .SECONDARY:
 -include $(MODEL_OBJ:.o=.d) $(MOCK_OBJ:.o=.d) $(HARNESS_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) \
 	$(wildcard $(BUILD)/fuzz/*.d)

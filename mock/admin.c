@@ -250,6 +250,48 @@ static enum MHD_Result one_scenario(struct mock *m, struct MHD_Connection *conn,
 	return mock_problem(m, conn, MHD_HTTP_NOT_FOUND, "unknown-scenario", "Unknown scenario", why, NULL);
 }
 
+/* The journal, streamed: written a piece at a time as the socket takes it,
+ * so that a large journal never holds the worker that sends it. */
+static ssize_t journal_piece(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	long n = journal_view_read(cls, buf, max);
+
+	(void)pos;
+	if (n < 0)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	return n ? (ssize_t)n : MHD_CONTENT_READER_END_OF_STREAM;
+}
+
+static void journal_done(void *cls)
+{
+	journal_view_release(cls);
+	free(cls);
+}
+
+static enum MHD_Result journal_reply(struct mock *m, struct MHD_Connection *conn, uint64_t since,
+				     size_t limit, const char *scenario)
+{
+	struct journal_view *v = malloc(sizeof(*v));
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if (!v || journal_view(&m->journal, since, limit, scenario, v)) {
+		free(v);
+		return mock_problem(m, conn, MHD_HTTP_SERVICE_UNAVAILABLE, "out-of-memory", "Out of memory",
+				    "the journal could not be read: out of memory", NULL);
+	}
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024, journal_piece, v, journal_done);
+	if (!r) {
+		journal_done(v);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 enum MHD_Result admin_handle(struct mock *m, struct MHD_Connection *conn,
 			     const char *method, const char *url, const char *body, size_t len)
 {
@@ -295,10 +337,8 @@ enum MHD_Result admin_handle(struct mock *m, struct MHD_Connection *conn,
 			if (since < 0 || limit < 0)
 				return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "malformed-query",
 						    "Malformed query", "since and limit must be non-negative integers", NULL);
-			return mock_reply_json(conn, MHD_HTTP_OK, "application/json",
-					       journal_dump(&m->journal, (uint64_t)since, (size_t)limit,
-							    MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-											"scenario")));
+			return journal_reply(m, conn, (uint64_t)since, (size_t)limit,
+					     MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "scenario"));
 		}
 		if (!strcmp(method, "DELETE"))
 			return mock_reply_json(conn, MHD_HTTP_OK, "application/json",

@@ -1,6 +1,8 @@
 /*
- * The journal ring. Entries are packed into one allocation each, built
- * outside the lock; the lock only swaps pointers.
+ * The journal ring. An entry is planned, redacted and packed into one
+ * allocation before it goes in; putting it in is one atomic add and a
+ * pointer swap in its own slot. Reading takes references slot by slot and
+ * writes JSON outside every lock, a piece at a time.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,12 +14,23 @@
 
 int journal_init(struct journal *j, size_t capacity)
 {
+	size_t i;
+
 	memset(j, 0, sizeof(*j));
-	j->next_seq = 1;
+	atomic_init(&j->next_seq, 1);
+	atomic_init(&j->cleared_before, 0);
 	j->capacity = capacity;
 	if (capacity && !(j->ring = calloc(capacity, sizeof(*j->ring))))
 		return -1;
-	return pthread_mutex_init(&j->lock, NULL) ? -1 : 0;
+	for (i = 0; i < capacity; i++)
+		atomic_flag_clear(&j->ring[i].busy);
+	return 0;
+}
+
+static void entry_unref(struct journal_entry *e)
+{
+	if (e && atomic_fetch_sub_explicit(&e->refs, 1, memory_order_acq_rel) == 1)
+		free(e);
 }
 
 void journal_release(struct journal *j)
@@ -25,10 +38,20 @@ void journal_release(struct journal *j)
 	size_t i;
 
 	for (i = 0; i < j->capacity; i++)
-		free(j->ring[i].blob);
+		entry_unref(j->ring[i].e);
 	free(j->ring);
-	pthread_mutex_destroy(&j->lock);
 	memset(j, 0, sizeof(*j));
+}
+
+static void slot_lock(struct journal_slot *s)
+{
+	while (atomic_flag_test_and_set_explicit(&s->busy, memory_order_acquire))
+		; /* held for a pointer swap or a reference: a few instructions */
+}
+
+static void slot_unlock(struct journal_slot *s)
+{
+	atomic_flag_clear_explicit(&s->busy, memory_order_release);
 }
 
 uint64_t journal_hash(uint64_t h, const void *data, size_t len)
@@ -121,19 +144,20 @@ static void plan_entry(struct plan *p, const struct journal_record *r, struct jo
 	e->truncated = p->truncated || r->dropped;
 }
 
-static char *plan_fill(const struct plan *p)
+/* Copy the planned strings into blob (p->total bytes); the offset of the
+ * scenario, the sixth string, into *scenario_at. */
+static void plan_fill(const struct plan *p, char *blob, unsigned *scenario_at)
 {
-	char *blob = malloc(p->total), *o = blob;
+	char *o = blob;
 	unsigned i;
 
-	if (!blob)
-		return NULL;
 	for (i = 0; i < p->n; i++) {
+		if (i == 5)
+			*scenario_at = (unsigned)(o - blob);
 		memcpy(o, p->s[i], p->len[i]);
 		o += p->len[i];
 		*o++ = '\0';
 	}
-	return blob;
 }
 
 /* Replace secret values in name/value pairs, in place: decided once per header. */
@@ -146,191 +170,143 @@ static void redact_pairs(const char **pairs, unsigned nr)
 			pairs[2 * i + 1] = REDACTED;
 }
 
-void journal_append(struct journal *j, const struct journal_record *r)
+/* Put e in its slot, unless a writer that came later lapped it there. */
+static void put(struct journal *j, struct journal_entry *e)
 {
-	struct journal_entry e = { 0 };
+	struct journal_slot *s = &j->ring[e->seq % j->capacity];
+	struct journal_entry *old;
+
+	slot_lock(s);
+	old = s->e;
+	if (old && old->seq > e->seq) {
+		old = e;         /* already older than the whole ring */
+	} else {
+		s->e = e;
+	}
+	slot_unlock(s);
+	entry_unref(old);
+}
+
+struct journal_entry *journal_begin(struct journal *j, const struct journal_record *r)
+{
+	struct journal_entry h = { 0 }, *e;
 	struct plan p;
-	char *old;
 
 	if (!j->capacity)
-		return;
+		return NULL;
 	redact_pairs(r->headers, r->nr_headers);
 	redact_pairs(r->query, r->nr_query);
-	plan_entry(&p, r, &e);
-	e.blob = plan_fill(&p);
-	if (!e.blob)
-		return;
-	e.connection = r->connection;
-	e.t_us = r->t_us;
-	clock_gettime(CLOCK_REALTIME, &e.wall);
-	e.status = r->status;
-	e.body_size = r->body_size;
-	e.body_hash = r->body_hash;
-	e.step = r->step;
-	e.replayed = r->replayed;
-	e.delay_ms = r->delay_ms;
-
-	pthread_mutex_lock(&j->lock);
-	e.seq = j->next_seq++;
-	old = j->ring[e.seq % j->capacity].blob;
-	j->ring[e.seq % j->capacity] = e;
-	pthread_mutex_unlock(&j->lock);
-	free(old);
+	plan_entry(&p, r, &h);
+	e = malloc(sizeof(*e) + p.total);
+	if (!e)
+		return NULL;
+	memcpy(e, &h, sizeof(*e));
+	plan_fill(&p, e->blob, &e->scenario_at);
+	atomic_init(&e->refs, 1);
+	e->connection = r->connection;
+	e->t_us = r->t_us;
+	clock_gettime(CLOCK_REALTIME, &e->wall);
+	e->status = r->status;
+	e->body_size = r->body_size;
+	e->body_hash = r->body_hash;
+	e->step = r->step;
+	e->replayed = r->replayed;
+	e->delay_ms = r->delay_ms;
+	e->seq = atomic_fetch_add_explicit(&j->next_seq, 1, memory_order_relaxed);
+	return e;
 }
 
-static const char *next_str(const char **p)
+void journal_commit(struct journal *j, struct journal_entry *e)
 {
-	const char *s = *p;
-
-	*p += strlen(s) + 1;
-	return s;
+	if (e)
+		put(j, e);
 }
 
-/* The scenario an entry was served by ("" for none). */
-static const char *entry_scenario(const struct journal_entry *e)
+void journal_append(struct journal *j, const struct journal_record *r)
 {
-	const char *p = e->blob;
-	int i;
+	journal_commit(j, journal_begin(j, r));
+}
 
-	for (i = 0; i < 5; i++)
-		p += strlen(p) + 1;
-	return p;
+/* The seq of the oldest entry held, for a journal whose next seq is `next`. */
+static uint64_t oldest(const struct journal *j, uint64_t next)
+{
+	uint64_t first = next > j->capacity ? next - j->capacity : 1;
+	uint64_t cleared = atomic_load_explicit(&j->cleared_before, memory_order_acquire);
+
+	return first < cleared ? cleared : first;
 }
 
 /*
- * A stored string as JSON: as it is when it is UTF-8, else escaped (bytes
- * as \xHH, backslashes doubled), and `member` listed in the entry's
- * "escaped" array, so that no byte is lost and no two values collide.
+ * A reference to the entry of `seq`, or NULL: *pending is set when that
+ * entry is still being written (its slot holds an older one, or none).
  */
-static json_t *jstr(const char *s, const char *member, json_t *escaped)
+static struct journal_entry *take(struct journal *j, uint64_t seq, const char *scenario,
+				  int *pending)
 {
-	int esc = 0;
-	char *t = utf8_escape(s, strlen(s), &esc);
-	json_t *v = t ? json_string(t) : NULL;
+	struct journal_slot *s = &j->ring[seq % j->capacity];
+	struct journal_entry *e;
 
-	free(t);
-	if (esc) {
-		size_t i;
-		json_t *m;
-
-		json_array_foreach(escaped, i, m)
-			if (!strcmp(json_string_value(m), member))
-				break;
-		if (i == json_array_size(escaped))
-			json_array_append_new(escaped, json_string(member));
-	}
-	return v ? v : json_string("");
+	slot_lock(s);
+	e = s->e;
+	*pending = !e || e->seq < seq;
+	if (e && (e->seq != seq || (scenario && strcmp(e->blob + e->scenario_at, scenario))))
+		e = NULL;
+	if (e)
+		atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
+	slot_unlock(s);
+	return e;
 }
 
-/* A member that is null when empty. */
-static json_t *jstr_or_null(const char *s, const char *member, json_t *escaped)
+int journal_view(struct journal *j, uint64_t since, size_t limit, const char *scenario,
+		 struct journal_view *v)
 {
-	return *s ? jstr(s, member, escaped) : json_null();
-}
+	uint64_t next = atomic_load_explicit(&j->next_seq, memory_order_acquire);
+	uint64_t first = oldest(j, next), seq;
+	size_t cap;
 
-static json_t *entry_json(const struct journal_entry *e)
-{
-	const char *p = e->blob, *method, *path, *contract, *code, *idem, *scenario, *fault, *ra, *wait;
-	json_t *o, *headers = json_array(), *query = json_object(), *escaped = json_array();
-	char when[96], hash[32];
-	struct tm tm;
-	unsigned i;
-
-	method = next_str(&p);
-	path = next_str(&p);
-	contract = next_str(&p);
-	code = next_str(&p);
-	idem = next_str(&p);
-	scenario = next_str(&p);
-	fault = next_str(&p);
-	ra = next_str(&p);
-	wait = next_str(&p);
-	for (i = 0; i < e->nr_headers; i++) {
-		const char *n = next_str(&p), *v = next_str(&p);
-
-		json_array_append_new(headers, json_pack("[oo]", jstr(n, "headers", escaped),
-							 jstr(v, "headers", escaped)));
-	}
-	for (i = 0; i < e->nr_query; i++) {
-		const char *n = next_str(&p), *v = next_str(&p);
-		json_t *k = jstr(n, "query", escaped);
-
-		json_object_set_new(query, json_string_value(k), jstr(v, "query", escaped));
-		json_decref(k);
-	}
-	if (!gmtime_r(&e->wall.tv_sec, &tm))
-		memset(&tm, 0, sizeof(tm));
-	snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-		 tm.tm_sec, e->wall.tv_nsec / 1000000);
-	snprintf(hash, sizeof(hash), "fnv1a64:%016llx", (unsigned long long)e->body_hash);
-	o = json_pack("{sI sI sI ss so so so so sI ss si}",
-		      "seq", (json_int_t)e->seq, "t_us", (json_int_t)e->t_us,
-		      "connection", (json_int_t)e->connection, "time", when,
-		      "method", jstr(method, "method", escaped), "path", jstr(path, "path", escaped),
-		      "headers", headers, "query", query,
-		      "body_size", (json_int_t)e->body_size, "body_hash", hash,
-		      "status", e->status);
-	json_object_set_new(o, "contract", jstr_or_null(contract, "contract", escaped));
-	json_object_set_new(o, "code", jstr_or_null(code, "code", escaped));
-	json_object_set_new(o, "idempotency_key", jstr_or_null(idem, "idempotency_key", escaped));
-	json_object_set_new(o, "scenario", jstr_or_null(scenario, "scenario", escaped));
-	json_object_set_new(o, "step", e->step >= 0 ? json_integer(e->step) : json_null());
-	json_object_set_new(o, "fault", jstr_or_null(fault, "fault", escaped));
-	json_object_set_new(o, "retry_after", jstr_or_null(ra, "retry_after", escaped));
-	json_object_set_new(o, "wait", jstr_or_null(wait, "wait", escaped));
-	json_object_set_new(o, "delay_ms", json_integer(e->delay_ms));
-	json_object_set_new(o, "replayed", json_boolean(e->replayed));
-	if (e->truncated)
-		json_object_set_new(o, "truncated", json_true());
-	if (json_array_size(escaped))
-		json_object_set_new(o, "escaped", escaped);
-	else
-		json_decref(escaped);
-	return o;
-}
-
-/* The seq of the oldest entry still held; caller holds the lock. */
-static uint64_t oldest(const struct journal *j)
-{
-	uint64_t first = j->next_seq > j->capacity ? j->next_seq - j->capacity : 1;
-
-	return first < j->cleared_before ? j->cleared_before : first;
-}
-
-json_t *journal_dump(struct journal *j, uint64_t since, size_t limit, const char *scenario)
-{
-	json_t *out, *entries = json_array();
-	uint64_t first, seq;
-	size_t n = 0;
-
-	pthread_mutex_lock(&j->lock);
-	first = oldest(j);
+	memset(v, 0, sizeof(*v));
+	v->capacity = j->capacity;
+	v->size = (size_t)(next - first);
+	v->next_seq = next;
 	if (since > first)
 		first = since;
-	for (seq = first; j->capacity && seq < j->next_seq && (!limit || n < limit); seq++) {
-		const struct journal_entry *e = &j->ring[seq % j->capacity];
+	if (!j->capacity || first >= next)
+		return 0;
+	cap = (size_t)(next - first);
+	if (limit && limit < cap)
+		cap = limit;
+	if (!(v->e = malloc(cap * sizeof(*v->e))))
+		return -1;
+	for (seq = first; seq < next && v->n < cap; seq++) {
+		int pending;
+		struct journal_entry *e = take(j, seq, scenario, &pending);
 
-		if (scenario && strcmp(entry_scenario(e), scenario))
-			continue;
-		json_array_append_new(entries, entry_json(e));
-		n++;
+		if (pending) {
+			v->next_seq = seq;
+			break;
+		}
+		if (e)
+			v->e[v->n++] = e;
 	}
-	out = json_pack("{sI sI sI}", "capacity", (json_int_t)j->capacity,
-			"size", (json_int_t)(j->next_seq - oldest(j)),
-			"next_seq", (json_int_t)j->next_seq);
-	pthread_mutex_unlock(&j->lock);
-	json_object_set_new(out, "entries", entries);
-	return out;
+	return 0;
+}
+
+void journal_view_release(struct journal_view *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		entry_unref(v->e[i]);
+	free(v->e);
+	free(v->pend);
+	memset(v, 0, sizeof(*v));
 }
 
 size_t journal_clear(struct journal *j)
 {
-	size_t n;
+	uint64_t next = atomic_load_explicit(&j->next_seq, memory_order_acquire);
+	size_t n = (size_t)(next - oldest(j, next));
 
-	pthread_mutex_lock(&j->lock);
-	n = (size_t)(j->next_seq - oldest(j));
-	j->cleared_before = j->next_seq;
-	pthread_mutex_unlock(&j->lock);
+	atomic_store_explicit(&j->cleared_before, next, memory_order_release);
 	return n;
 }

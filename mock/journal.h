@@ -3,9 +3,10 @@
 /*
  * The mock's request journal: a ring of the last N requests, bounded in
  * entries and in bytes per entry. Secret header values are redacted when an
- * entry is written, so no secret is ever stored. Thread-safe.
+ * entry is written, so no secret is ever stored. Thread-safe, and without
+ * a lock that all requests share.
  */
-#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -23,8 +24,14 @@
 				    the Retry-After served and the wait rule applied */
 #define JOURNAL_MAX_PAIRS 128    /* header and query pairs planned per entry */
 
+/*
+ * One request, in one allocation that never changes once it is in the ring.
+ * The ring holds one reference; a reader takes its own, so an entry it is
+ * writing out stays whole while newer requests replace it in the ring.
+ */
 struct journal_entry {
-	uint64_t seq;            /* 1, 2, ... in arrival order; 0: slot unused */
+	atomic_uint refs;
+	uint64_t seq;            /* 1, 2, ... in arrival order */
 	uint64_t connection;
 	int64_t t_us;            /* monotonic microseconds since the mock started */
 	struct timespec wall;
@@ -35,17 +42,29 @@ struct journal_entry {
 	long long delay_ms;
 	uint64_t body_size, body_hash;
 	unsigned nr_headers, nr_query;
-	char *blob;              /* method, path, contract, code, idempotency key,
-				    scenario, fault, Retry-After, then header and query
-				    name/value pairs, NUL-separated */
+	unsigned scenario_at;    /* offset of the scenario string in blob */
+	char blob[];             /* method, path, contract, code, idempotency key,
+				    scenario, fault, Retry-After, wait, then header
+				    and query name/value pairs, NUL-separated */
 };
 
+/* A slot of the ring: its entry, and a flag held for a few instructions
+ * while a writer swaps the pointer or a reader takes a reference. */
+struct journal_slot {
+	atomic_flag busy;
+	struct journal_entry *e;
+};
+
+/*
+ * No lock is shared by all requests: a writer takes its seq with one atomic
+ * add and then touches only its own slot; a reader takes references slot by
+ * slot and writes JSON outside every lock.
+ */
 struct journal {
-	pthread_mutex_t lock;
-	struct journal_entry *ring;
+	struct journal_slot *ring;
 	size_t capacity;         /* 0: the journal is off */
-	uint64_t next_seq;       /* seq of the next entry */
-	uint64_t cleared_before; /* entries below this seq were deleted */
+	_Alignas(64) _Atomic uint64_t next_seq;  /* seq of the next entry */
+	_Alignas(64) _Atomic uint64_t cleared_before;  /* below it: deleted */
 };
 
 /* What a request handler hands over; all borrowed for the call. */
@@ -75,11 +94,47 @@ void journal_release(struct journal *j);
 /* Append a record (redacting, then copying it); the oldest entry goes when full. */
 void journal_append(struct journal *j, const struct journal_record *r);
 
+/* journal_append() in its two steps: begin redacts, copies and takes the
+ * seq (NULL when the journal is off or memory is short); commit puts the
+ * entry in the ring. Between them, readers see the entry as being written. */
+struct journal_entry *journal_begin(struct journal *j, const struct journal_record *r);
+void journal_commit(struct journal *j, struct journal_entry *e);
+
 /*
- * The entries with seq >= since (and of `scenario`, when not NULL), oldest
- * first, at most `limit` (0: all), as a new JSON object
- * {capacity, size, next_seq, entries: [...]}.
+ * A consistent cut of the journal: references to the entries with
+ * seq >= since (and of `scenario`, when not NULL), oldest first, at most
+ * `limit` (0: all). It ends before the first entry still being written, and
+ * next_seq says where: a reader that asks again with since = next_seq misses
+ * nothing. Taking it holds no lock that a request waits on.
  */
+struct journal_view {
+	struct journal_entry **e;
+	size_t n;
+	uint64_t next_seq;
+	size_t capacity, size;
+	/* the reader's place in the JSON text */
+	size_t at;
+	int stage;
+	char *pend;
+	size_t pend_len, pend_off, pend_cap;
+};
+
+int journal_view(struct journal *j, uint64_t since, size_t limit, const char *scenario,
+		 struct journal_view *v);
+
+/*
+ * The view as JSON, {capacity, size, next_seq, entries: [...]}, up to `max`
+ * bytes per call into out: the bytes written; 0 at the end, -1 when out of
+ * memory. Each call does work in proportion to `max`, so a server can send
+ * a large journal between other requests.
+ */
+long journal_view_read(struct journal_view *v, char *out, size_t max);
+
+/* Drop the view's references. */
+void journal_view_release(struct journal_view *v);
+
+/* journal_view() and journal_view_read() into one JSON value (for the
+ * in-process mock and the tests); NULL when out of memory. */
 json_t *journal_dump(struct journal *j, uint64_t since, size_t limit, const char *scenario);
 
 /* Forget every entry; returns how many there were. */

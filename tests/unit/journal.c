@@ -12,11 +12,11 @@ static int stored(const struct journal *j, const char *needle)
 	size_t i, n = strlen(needle);
 
 	for (i = 0; i < j->capacity; i++) {
-		const struct journal_entry *e = &j->ring[i];
+		const struct journal_entry *e = j->ring[i].e;
 		const char *p;
 		size_t len;
 
-		if (!e->seq || !e->blob)
+		if (!e)
 			continue;
 		/* the blob is NUL-separated: walk its fields */
 		for (p = e->blob, len = 0; len < JOURNAL_FIXED + 2u * (e->nr_headers + e->nr_query); len++) {
