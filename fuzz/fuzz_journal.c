@@ -5,7 +5,8 @@
  * pairs are query), any lengths up to the fuzzer's 64 KiB and any bytes.
  * Properties: an entry is always written and dumped as valid JSON; what was
  * not cut comes back exactly (escaped when it is not UTF-8); what was cut
- * is a prefix of what was sent, and the entry says so.
+ * is a prefix of what was sent, and the entry says so; read in pieces of
+ * any size, the text is the same.
  */
 #include "fuzz.h"
 #include "../mock/journal.h"
@@ -94,6 +95,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		FUZZ_ASSERT(json_array_size(json_object_get(e, "headers")) == r.nr_headers || truncated,
 			    "headers were dropped without a mark");
+	}
+	{
+		/* the text read in pieces of 1 to 64 bytes is the text of the dump */
+		struct journal_view v;
+		size_t piece = (size_t)data[0] % 64 + 1, len = 0;
+		char *whole = malloc(1 << 20);
+		json_t *again;
+		long got;
+
+		FUZZ_ASSERT(whole && !journal_view(&j, 0, 0, NULL, &v), "no view");
+		do {
+			got = journal_view_read(&v, whole + len, len + piece < (1 << 20) ? piece : 0);
+			len += got > 0 ? (size_t)got : 0;
+		} while (got > 0);
+		journal_view_release(&v);
+		again = json_loadb(whole, len, 0, NULL);
+		FUZZ_ASSERT(again && json_equal(again, dump), "read in pieces of %zu, the text differs", piece);
+		json_decref(again);
+		free(whole);
 	}
 	free(text);
 	json_decref(dump);

@@ -207,11 +207,15 @@ void record_ex(struct mock *m, struct MHD_Connection *conn, const char *method,
 		      const char *url, const struct mount *mt, const struct contract_code *cc,
 		      int status, const struct request *rq, const struct served *sv)
 {
-	struct collect h = { .max = MAX_HEADERS }, q = { .max = MAX_QUERY };
+	struct collect h, q;         /* kv is filled as collected: no 2 KB memset per request */
 	struct journal_record r;
 
 	if (!m->journal.capacity)
 		return;
+	h.n = q.n = 0;
+	h.dropped = q.dropped = 0;
+	h.max = MAX_HEADERS;
+	q.max = MAX_QUERY;
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_kv, &h);
 	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_kv, &q);
 	r.connection = connection_id(conn);
