@@ -214,7 +214,9 @@ def main():
 events { worker_connections 8192; }
 http { access_log off; client_body_temp_path %s; proxy_temp_path %s; fastcgi_temp_path %s; uwsgi_temp_path %s; scgi_temp_path %s;
   server { listen 127.0.0.1:%d backlog=4096; location / { default_type application/json;
-    add_header Retry-After 2 always; return 429 '%s'; } } }
+    add_header X-Request-Id $request_id always; add_header Retry-After 2 always;
+    add_header RateLimit-Policy '"default";q=60;w=60' always; add_header RateLimit '"default";r=0;t=2' always;
+    return 429 '%s'; } } }
 """ % (os.cpu_count() or 1, tmp, tmp, tmp, tmp, tmp, tmp, tmp, ports["nginx"], BODY))
     errata_hdr = {"X-Errata-Error": "RATE_LIMITED", "X-Errata-Retry-After": "2"}
     servers = [
@@ -402,7 +404,8 @@ def report(servers, results, seq, harness):
             "Versions: " + "; ".join("%s %s" % kv for kv in versions.items()), "",
             "Commands: `wrk -t2 -c64 -d%s --latency URL`, `wrk -t1 -c1 ...`, `wrk -t2 -c512 ...`, with `-H 'X-Errata-Error: RATE_LIMITED' "
             "-H 'X-Errata-Retry-After: 2'` for errata and `-H 'Prefer: code=429'` for Prism; the peers' configurations are written "
-            "by bench/peers.py. WireMock tuned: `--no-request-journal --disable-request-logging --async-response-enabled true "
+            "by bench/peers.py. nginx sends the headers errata sends (X-Request-Id, Retry-After, RateLimit-Policy, RateLimit), "
+            "the three mock servers the body and Retry-After. WireMock tuned: `--no-request-journal --disable-request-logging --async-response-enabled true "
             "--jetty-accept-queue-size 4096`; Prism tuned: `--cors false -v error`; Mountebank tuned: `Connection: keep-alive` "
             "in the stub, `--loglevel warn --nologfile`." % DURATION, "", "\n".join(lines), "", "\n".join(foot), "",
             "Scripted sequence (fail twice, then succeed; 32 pinned clients, 20 sequences each, one Python driver for both):", ""]
