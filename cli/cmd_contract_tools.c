@@ -12,8 +12,9 @@
 #include "../model/diff.h"
 #include "../model/docs.h"
 #include "../model/import.h"
+#include "../model/openapi.h"
 
-#define MAX_DOC (16u << 20)
+#define MAX_DOC (64u << 20)  /* OPENAPI_MAX_BYTES: the bound on a description */
 
 /* The whole of a file, NUL-terminated; NULL with a message on stderr. */
 static char *read_all(const char *path, size_t *len)
@@ -76,21 +77,59 @@ static int write_out(const char *path, const char *text, int newline)
 	return 0;
 }
 
+/* The confidence summary; 1 when the result is not credible (nothing is
+ * written then), else 0. */
+static int import_confidence(const char *doc, const struct contract *c, json_t *report)
+{
+	json_t *conf = json_object_get(report, "confidence"), *v;
+	size_t i;
+
+	fprintf(stderr, "errata contract import: %s: %zu codes%s, %zu warnings\n", doc, c->nr_documented,
+		c->nr_codes > c->nr_documented ? " plus status-only entries" : "",
+		json_array_size(json_object_get(report, "warnings")));
+	fprintf(stderr, "errata contract import: confidence: %s: %s\n",
+		json_string_value(json_object_get(conf, "level")), json_string_value(json_object_get(conf, "summary")));
+	json_array_foreach(json_object_get(conf, "doubts"), i, v)
+		fprintf(stderr, "errata contract import: doubt: %s\n", json_string_value(v));
+	if (json_is_true(json_object_get(conf, "credible")))
+		return 0;
+	fprintf(stderr, "errata contract import: %s: the result is not credible; no contract is written\n", doc);
+	return 1;
+}
+
+/* --explain: how each code's values were found, and what was assumed. */
+static void print_explain(json_t *report)
+{
+	json_t *ex = json_object_get(report, "explain"), *e, *v;
+	const char *code, *field;
+	size_t i;
+
+	json_object_foreach(ex, code, e) {
+		fprintf(stderr, "  %s\n", code);
+		json_array_foreach(json_object_get(e, "found"), i, v)
+			fprintf(stderr, "    found in %s\n", json_string_value(v));
+		json_object_foreach(json_object_get(e, "inferred"), field, v)
+			fprintf(stderr, "    %s inferred: %s\n", field, json_string_value(v));
+	}
+}
+
 int contract_import_cmd(int argc, char **argv)
 {
 	const char *doc = NULL, *id = NULL, *out = NULL;
 	struct load_error err;
 	struct contract *check;
-	json_t *warnings = json_array(), *c, *w;
+	json_t *report = json_object(), *c, *w;
 	char *text, *json, msg[600];
 	size_t len, i;
-	int rc = 2;
+	int rc = 2, explain = 0, spec;
 
 	for (i = 0; i < (size_t)argc; i++) {
 		if (!strcmp(argv[i], "--id") && i + 1 < (size_t)argc)
 			id = argv[++i];
 		else if (!strcmp(argv[i], "-o") && i + 1 < (size_t)argc)
 			out = argv[++i];
+		else if (!strcmp(argv[i], "--explain"))
+			explain = 1;
 		else if (argv[i][0] == '-' && argv[i][1]) {
 			fprintf(stderr, "errata contract import: unknown option '%s'\n", argv[i]);
 			goto done;
@@ -102,13 +141,16 @@ int contract_import_cmd(int argc, char **argv)
 		}
 	}
 	if (!doc) {
-		usage_fail("contract", "import needs a DOC (usage: errata contract import DOC [--id ID] [-o FILE])");
+		usage_fail("contract", "import needs a DOC (usage: errata contract import DOC [--id ID] [-o FILE] [--explain])");
 		goto done;
 	}
 	if (!(text = read_all(doc, &len)))
 		goto done;
-	c = contract_import(text, len, doc, id, warnings, &err);
+	spec = openapi_sniff(text, len);
+	c = spec ? openapi_import(text, len, doc, id, report, &err) : contract_import(text, len, doc, id, report, &err);
 	free(text);
+	json_array_foreach(json_object_get(report, "found"), i, w)
+		fprintf(stderr, "errata contract import: read: %s\n", json_string_value(w));
 	if (!c) {
 		load_error_format(&err, msg, sizeof(msg));
 		fprintf(stderr, "errata contract import: %s\n", msg);
@@ -126,16 +168,17 @@ int contract_import_cmd(int argc, char **argv)
 		free(json);
 		goto done;
 	}
-	json_array_foreach(warnings, i, w)
+	json_array_foreach(json_object_get(report, "warnings"), i, w)
 		fprintf(stderr, "errata contract import: warning: %s\n", json_string_value(w));
-	fprintf(stderr, "errata contract import: %s: %zu codes%s, %zu warnings\n", doc, check->nr_documented,
-		check->nr_codes > check->nr_documented ? " plus status-only entries" : "",
-		json_array_size(warnings));
+	if (explain)
+		print_explain(report);
+	rc = import_confidence(doc, check, report);
 	contract_free(check);
-	rc = write_out(out, json, 1) ? 2 : 0;
+	if (rc == 0 && write_out(out, json, 1))
+		rc = 2;
 	free(json);
 done:
-	json_decref(warnings);
+	json_decref(report);
 	return rc;
 }
 

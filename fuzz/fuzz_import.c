@@ -8,7 +8,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct load_error err;
-	json_t *warnings = json_array();
+	json_t *warnings = json_object();
 	json_t *c = contract_import((const char *)data, size, "fuzz.md", "fuzz", warnings, &err);
 
 	if (c) {

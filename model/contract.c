@@ -385,7 +385,7 @@ static const struct jkey top_keys[] = {
 	{ "content_type", JREQUIRED }, { "messages", JREQUIRED },
 	{ "envelope", JREQUIRED }, { "headers", JREQUIRED }, { "policy", JREQUIRED },
 	{ "inferred", JOPTIONAL }, { "inconsistencies", JOPTIONAL },
-	{ "codes", JREQUIRED }, { NULL, 0 }
+	{ "codes", JREQUIRED }, { "operations", JOPTIONAL }, { NULL, 0 }
 };
 static const struct jkey envelope_keys[] = {
 	{ "error", JREQUIRED }, { "success", JREQUIRED }, { NULL, 0 }
@@ -676,7 +676,8 @@ static int load_root(struct jload *ld, struct contract *c)
 		}
 		jpath_pop(&ld->path);
 	}
-	if (contract_check_codes(ld, c) || contract_check_identities(ld, c))
+	if (contract_check_codes(ld, c) || contract_check_identities(ld, c) ||
+	    contract_load_operations(ld, c, root))
 		return -1;
 	return contract_check_ext(ld, c);
 }

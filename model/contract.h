@@ -145,6 +145,8 @@ struct contract {
 	size_t nr_codes;
 	size_t nr_documented;    /* codes that are not status_only */
 	json_t *inconsistencies; /* array of strings, possibly empty */
+	json_t *operations;      /* format 2: [{method, path, statuses, codes}], or NULL */
+	size_t nr_operations;
 	json_t *inferred;        /* object: contract field path -> reason */
 	/* format 2 */
 	int format;              /* the "errata" version the file declares */

@@ -19,6 +19,8 @@ int contract_load_retry_after_ext(struct jload *ld, struct contract *c, json_t *
 int contract_load_headers_ext(struct jload *ld, struct contract *c, json_t *hdr);
 /* policy.retry.wait and policy.retry.keyless_post. */
 int contract_load_retry_ext(struct jload *ld, struct contract *c, json_t *retry);
+/* operations (contract_ops.c): method, path template, statuses, codes. */
+int contract_load_operations(struct jload *ld, struct contract *c, json_t *root);
 /* Rules across the whole contract, checked once the codes are loaded. */
 int contract_check_ext(struct jload *ld, const struct contract *c);
 

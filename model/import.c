@@ -463,6 +463,7 @@ static void check_claimed_count(struct doc *d, size_t documented)
 				continue;
 			n = strtol(p, &end, 10);
 			if (!strncmp(end, " error codes", 12) || !strncmp(end, " codes", 6)) {
+				d->claimed = (size_t)n;
 				if ((size_t)n != documented) {
 					const char *l = d->lines[i];
 
@@ -512,7 +513,7 @@ static void check_consistency(struct doc *d)
  * code), and each shown code's message, status, details and extras. */
 static json_t *read_example_codes(struct doc *d)
 {
-	json_t *tmpl = NULL;
+	json_t *tmpl = d->envelope ? json_deep_copy(d->envelope) : NULL;
 	size_t i;
 
 	for (i = 0; i < json_array_size(d->examples); i++) {
@@ -810,6 +811,7 @@ static json_t *code_json(const struct icode *ic, int with_details, int with_extr
 	set_str(e, "domain", ic->domain);
 	set_str(e, "category", ic->category);
 	set_str(e, "resolution", ic->resolution);
+	set_str(e, "type", ic->type);
 	json_object_set_new(e, "role", json_string(role_name(ic->role)));
 	if (ic->details && with_details)
 		json_object_set(e, "details", ic->details);
@@ -872,7 +874,7 @@ static json_t *policy_json(const struct doc *d, const struct retry_policy *rp, j
 	return json_pack("{s:o,s:o}", "retry", retry, "idempotency", idem);
 }
 
-static json_t *build(struct doc *d, const char *source, const char *id_arg)
+json_t *import_build(struct doc *d, const char *source, const char *id_arg)
 {
 	json_t *c, *codes, *inferred, *tmpl = read_example_codes(d);
 	struct retry_policy rp;
@@ -880,9 +882,9 @@ static json_t *build(struct doc *d, const char *source, const char *id_arg)
 	char *id, *title;
 	size_t i, documented = 0;
 
-	if (!d->nr_tables)
+	if (!d->nr_tables && !d->structured)
 		import_read_prose_codes(d);
-	if (!d->nr_codes) {
+	if (!d->nr_codes && !(d->structured && d->nr_statuses)) {
 		json_decref(tmpl);
 		return NULL;
 	}
@@ -920,75 +922,163 @@ static json_t *build(struct doc *d, const char *source, const char *id_arg)
 	return c;
 }
 
-json_t *contract_import(const char *text, size_t len, const char *source,
-			const char *id, json_t *warnings, struct load_error *err)
+struct doc *import_doc_new(char *text)
 {
 	struct doc *d = calloc(1, sizeof(*d));
+
+	if (!d) {
+		free(text);
+		return NULL;
+	}
+	d->text = text;
+	d->examples = json_array();
+	d->warnings = json_array();
+	d->notes = json_array();
+	d->found = json_array();
+	if (!d->text || !d->examples || !d->warnings || !d->notes || !d->found || import_split_lines(d)) {
+		import_doc_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void import_doc_free(struct doc *d)
+{
+	size_t i;
+
+	if (!d)
+		return;
+	for (i = 0; i < d->nr_codes; i++) {
+		struct icode *ic = &d->codes[i];
+
+		if (ic->description == ic->message)
+			ic->description = NULL;
+		free(ic->code); free(ic->name); free(ic->message); free(ic->description);
+		free(ic->domain); free(ic->category); free(ic->resolution); free(ic->type);
+		json_decref(ic->details); json_decref(ic->extra); json_decref(ic->inferred);
+		json_decref(ic->why);
+	}
+	for (i = 0; i < d->nr_statuses; i++)
+		free(d->statuses[i].meaning);
+	json_decref(d->examples);
+	json_decref(d->warnings);
+	json_decref(d->notes);
+	json_decref(d->found);
+	json_decref(d->envelope);
+	free(d->text); free(d->linebuf); free(d->lines); free(d->offs);
+	free(d);
+}
+
+static int named_like_status(const char *code)
+{
+	return strlen(code) == 3 && strspn(code, "0123456789") == 3 && code[0] >= '1' && code[0] <= '5';
+}
+
+/* How far the result can be trusted, and the doubts that make it not credible. */
+static json_t *judge(const struct doc *d)
+{
+	size_t i, n = 0, st_inf = 0, retry_inf = 0, so = 0, like_status = 0, at422 = 0;
+	json_t *doubts = json_array(), *out;
+	const char *level;
+	char *summary;
+
+	for (i = 0; i < d->nr_codes; i++) {
+		const struct icode *ic = &d->codes[i];
+
+		if (ic->status_only) {
+			so++;
+			continue;
+		}
+		n++;
+		st_inf += json_object_get(ic->inferred, "status") != NULL;
+		retry_inf += json_object_get(ic->inferred, "retryable") != NULL;
+		like_status += named_like_status(ic->code);
+		at422 += ic->status == 422 && json_object_get(ic->inferred, "status");
+	}
+	if (like_status)
+		json_array_append_new(doubts, json_sprintf("%zu of %zu codes are named like HTTP statuses: the page's statuses were read as codes",
+							   like_status, n));
+	if (n >= 3 && at422 == n)
+		json_array_append_new(doubts, json_sprintf("every code's status is an inferred 422"));
+	if (d->claimed > n)
+		json_array_append_new(doubts, json_sprintf("the page says it lists %zu codes; %zu were read", d->claimed, n));
+	if (d->candidates > n + so)
+		json_array_append_new(doubts, json_sprintf("the page shows %zu error entries; %zu were read", d->candidates, n + so));
+	level = json_array_size(doubts) ? "not credible" : !n ? "low" :
+		!st_inf && !json_array_size(d->warnings) ? "high" : st_inf * 2 <= n ? "medium" : "low";
+	summary = import_printf("%zu codes (%zu with a stated status, %zu inferred), %zu status-only entries, "
+				"%zu retry values inferred, %zu warnings", n, n - st_inf, st_inf, so, retry_inf,
+				json_array_size(d->warnings) + json_array_size(d->notes));
+	out = json_pack("{s:s,s:s,s:o,s:b}", "level", level, "summary", summary ? summary : "",
+			"doubts", doubts, "credible", !json_array_size(doubts));
+	free(summary);
+	return out;
+}
+
+void import_report(struct doc *d, json_t *report)
+{
+	json_t *w = json_array(), *ex = json_object();
+	size_t i;
+
+	if (!report) {
+		json_decref(w);
+		json_decref(ex);
+		return;
+	}
+	json_array_extend(w, d->warnings);
+	json_array_extend(w, d->notes);
+	for (i = 0; i < d->nr_codes; i++) {
+		const struct icode *ic = &d->codes[i];
+
+		json_object_set_new(ex, ic->code, json_pack("{s:O*,s:O*}", "found", ic->why, "inferred", ic->inferred));
+	}
+	json_object_set_new(report, "warnings", w);
+	json_object_set(report, "found", d->found);
+	json_object_set_new(report, "explain", ex);
+	json_object_set_new(report, "confidence", judge(d));
+}
+
+json_t *contract_import(const char *text, size_t len, const char *source,
+			const char *id, json_t *report, struct load_error *err)
+{
+	struct doc *d;
 	json_t *c = NULL;
-	char *copy;
-	size_t i, bad = 0;
+	char *copy, *clean;
+	size_t bad = 0;
 
 	if (err) {
 		memset(err, 0, sizeof(*err));
 		snprintf(err->source, sizeof(err->source), "%s", source);
 	}
-	if (!d)
-		goto oom;
 	if (memchr(text, '\0', len)) {
 		if (err)
 			snprintf(err->text, sizeof(err->text), "the document holds NUL bytes; it is not text");
-		free(d);
 		return NULL;
 	}
 	/* `text` need not end in a NUL or be UTF-8: work on a copy that is both */
 	copy = strndup(text, len);
-	d->text = copy ? utf8_sanitize(copy, &bad) : NULL;
+	clean = copy ? utf8_sanitize(copy, &bad) : NULL;
 	free(copy);
-	if (d->text && (strcasestr(d->text, "<table") || strcasestr(d->text, "<tr"))) {
-		char *plain = import_html_to_text(d->text, strlen(d->text));
+	if (clean && (strcasestr(clean, "<table") || strcasestr(clean, "<tr"))) {
+		char *plain = import_html_to_text(clean, strlen(clean));
 
-		free(d->text);
-		d->text = plain;
+		free(clean);
+		clean = plain;
 	}
-	d->examples = json_array();
-	d->warnings = json_array();
-	d->notes = json_array();
-	if (!d->text || import_split_lines(d))
-		goto oom;
+	if (!(d = import_doc_new(clean))) {
+		if (err)
+			snprintf(err->text, sizeof(err->text), "out of memory");
+		return NULL;
+	}
 	if (bad)
 		import_note(d, "%zu bytes are not UTF-8; each is read as U+FFFD", bad);
 	import_read_tables(d);
 	import_read_examples(d);
-	c = build(d, source, id);
+	c = import_build(d, source, id);
 	if (!c && err)
 		snprintf(err->text, sizeof(err->text),
 			 "no error codes found (a table with a Code column, a \"CodeDescription\" table, or JSON examples with a \"code\")");
-	if (warnings) {
-		json_array_extend(warnings, d->warnings);
-		json_array_extend(warnings, d->notes);
-	}
-	goto out;
-oom:
-	if (err)
-		snprintf(err->text, sizeof(err->text), "out of memory");
-out:
-	if (d) {
-		for (i = 0; i < d->nr_codes; i++) {
-			struct icode *ic = &d->codes[i];
-
-			if (ic->description == ic->message)
-				ic->description = NULL;
-			free(ic->code); free(ic->name); free(ic->message); free(ic->description);
-			free(ic->domain); free(ic->category); free(ic->resolution);
-			json_decref(ic->details); json_decref(ic->extra); json_decref(ic->inferred);
-		}
-		for (i = 0; i < d->nr_statuses; i++)
-			free(d->statuses[i].meaning);
-		json_decref(d->examples);
-		json_decref(d->warnings);
-		json_decref(d->notes);
-		free(d->text); free(d->linebuf); free(d->lines); free(d->offs);
-		free(d);
-	}
+	import_report(d, report);
+	import_doc_free(d);
 	return c;
 }

@@ -20,11 +20,14 @@
 /*
  * Build a contract from the document `text`. `source` is recorded in the
  * contract and names the document in errors; `id` may be NULL (derived from
- * source). Warnings (strings) are appended to `warnings` when it is not NULL.
+ * source). When `report` (an object) is not NULL, the importer sets in it
+ * "warnings" (strings: inconsistencies, then what it could not read),
+ * "found" (strings: each table, list and example it read or set aside, and
+ * why) and "explain" (code -> {"found": [how], "inferred": {field: why}}).
  * Returns the contract as JSON (a new reference), or NULL with *err set when
  * the document holds no error codes errata can read.
  */
 json_t *contract_import(const char *text, size_t len, const char *source,
-			const char *id, json_t *warnings, struct load_error *err);
+			const char *id, json_t *report, struct load_error *err);
 
 #endif

@@ -11,6 +11,7 @@
 
 struct icode {
 	char *code, *name, *message, *description, *domain, *category, *resolution;
+	char *type;              /* the body's type member (format 2), or NULL */
 	int status;              /* 0 until known */
 	int retry;               /* -1 until known */
 	int status_only;
@@ -18,6 +19,7 @@ struct icode {
 	int role;
 	json_t *details, *extra; /* from an example */
 	json_t *inferred;        /* field -> reason */
+	json_t *why;             /* --explain: how each value was found */
 };
 
 struct istatus {
@@ -41,7 +43,21 @@ struct doc {
 	json_t *examples;        /* array of the JSON objects the page shows */
 	json_t *warnings;        /* array of strings: the inconsistencies */
 	json_t *notes;           /* what the importer could not read (warnings only) */
+	json_t *found;           /* what the importer read, and what it set aside */
+	json_t *envelope;        /* a template a structured source gives, or NULL */
+	int structured;          /* codes come from a description, not from prose */
+	size_t claimed;          /* the count of codes the page claims, or 0 */
+	size_t candidates;       /* error entries the page visibly shows */
 };
+
+/* A document over `text` (taken, even on failure), or NULL. */
+struct doc *import_doc_new(char *text);
+void import_doc_free(struct doc *d);
+/* The contract from what was read into d, or NULL when it holds no code. */
+json_t *import_build(struct doc *d, const char *source, const char *id);
+void import_add_status(struct doc *d, int status, const char *meaning);
+/* Into report: "warnings", "found" and "explain" (see import.h). */
+void import_report(struct doc *d, json_t *report);
 
 /* Formatting helpers; a new string, or NULL. */
 char *import_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -50,6 +66,10 @@ char *import_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void import_warn(struct doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Something the importer could not read: a warning only. */
 void import_note(struct doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* What the importer read or set aside (printed before the summary). */
+void import_found(struct doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* How a code's values were found (--explain). */
+void import_explain(struct icode *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Mark field of a code inferred, with the reason. */
 void import_infer(struct icode *c, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

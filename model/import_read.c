@@ -94,6 +94,38 @@ void import_infer(struct icode *c, const char *field, const char *fmt, ...)
 	free(s);
 }
 
+void import_found(struct doc *d, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = vformat(fmt, ap);
+	va_end(ap);
+	if (s && json_array_size(d->found) < NOTES_MAX)
+		json_array_append_new(d->found, json_string(s));
+	else if (s && json_array_size(d->found) == NOTES_MAX)
+		json_array_append_new(d->found, json_string("more than 200 findings; the rest are not listed"));
+	free(s);
+}
+
+void import_explain(struct icode *c, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = vformat(fmt, ap);
+	va_end(ap);
+	if (!s)
+		return;
+	if (!c->why)
+		c->why = json_array();
+	if (json_array_size(c->why) < 16)
+		json_array_append_new(c->why, json_string(s));
+	free(s);
+}
+
 /* Trim spaces and Markdown code ticks in place. */
 char *import_trim(char *s)
 {
@@ -364,7 +396,7 @@ static int parse_yes_no(const char *s)
 	return -1;
 }
 
-static void add_status(struct doc *d, int status, const char *meaning)
+void import_add_status(struct doc *d, int status, const char *meaning)
 {
 	size_t i;
 
@@ -499,7 +531,7 @@ static size_t read_status_table(struct doc *d, size_t i, int scol, int mcol)
 			continue;
 		st = parse_status(cells[scol]);
 		if (st)
-			add_status(d, st, cells[mcol]);
+			import_add_status(d, st, cells[mcol]);
 	}
 	return i;
 }
@@ -556,7 +588,7 @@ static size_t read_glued_table(struct doc *d, size_t i, int status_table)
 				 isdigit((unsigned char)l[2]) ? (l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0') : 0;
 
 			if (st >= 100 && st <= 599 && l[3])
-				add_status(d, st, import_trim(l + 3));
+				import_add_status(d, st, import_trim(l + 3));
 			continue;
 		} else {
 			size_t at = glued_split(l);
@@ -662,7 +694,7 @@ void import_read_tables(struct doc *d)
 
 			if (m) {
 				m[0] = (char)toupper((unsigned char)m[0]);
-				add_status(d, st, m);
+				import_add_status(d, st, m);
 				free(m);
 			}
 		}

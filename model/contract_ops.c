@@ -1,0 +1,96 @@
+/*
+ * A contract's operations (format 2): the method and path template of each
+ * operation, the error statuses it is documented to return, and the codes.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "contract_ext.h"
+
+#define OP_PATH_MAX 2048
+
+static const struct jkey op_keys[] = {
+	{ "method", JREQUIRED }, { "path", JREQUIRED }, { "statuses", JREQUIRED },
+	{ "codes", JOPTIONAL }, { NULL, 0 }
+};
+
+static int method_valid(const char *m)
+{
+	static const char *const known[] = { "GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE", NULL };
+	size_t i;
+
+	for (i = 0; known[i]; i++)
+		if (!strcmp(m, known[i]))
+			return 1;
+	return 0;
+}
+
+static int load_op(struct jload *ld, const struct contract *c, json_t *op)
+{
+	const char *m, *p;
+	json_t *v;
+	size_t i;
+
+	if (!json_is_object(op))
+		return jload_fail(ld, 0, "an operation must be an object with method, path and statuses");
+	if (jload_keys(ld, op, "operation", op_keys))
+		return -1;
+	if (!(m = jload_string(ld, op, "method", 0)) || !(p = jload_string(ld, op, "path", 0)))
+		return -1;
+	if (!method_valid(m)) {
+		jpath_key(&ld->path, "method");
+		return jload_fail(ld, 0, "method '%s' is not an HTTP method in upper case", m);
+	}
+	if (p[0] != '/' || strlen(p) > OP_PATH_MAX || strpbrk(p, " \t\r\n?#")) {
+		jpath_key(&ld->path, "path");
+		return jload_fail(ld, 0, "path '%.80s' is not a path template (a '/' first, no space, query or fragment)", p);
+	}
+	jpath_key(&ld->path, "statuses");
+	if (!json_is_array(json_object_get(op, "statuses")))
+		return jload_fail(ld, 0, "'statuses' must be an array of HTTP statuses");
+	json_array_foreach(json_object_get(op, "statuses"), i, v)
+		if (!json_is_integer(v) || json_integer_value(v) < 100 || json_integer_value(v) > 599) {
+			jpath_index(&ld->path, i);
+			return jload_fail(ld, 0, "each status must be an integer from 100 to 599");
+		}
+	jpath_pop(&ld->path);
+	if (!(v = json_object_get(op, "codes")))
+		return 0;
+	jpath_key(&ld->path, "codes");
+	if (!json_is_array(v))
+		return jload_fail(ld, 0, "'codes' must be an array of the contract's codes");
+	for (i = 0; i < json_array_size(v); i++) {
+		const char *code = json_string_value(json_array_get(v, i));
+
+		if (!code || !contract_find(c, code)) {
+			jpath_index(&ld->path, i);
+			return jload_fail(ld, 0, "'%s' is no code of the contract", code ? code : "(not a string)");
+		}
+	}
+	jpath_pop(&ld->path);
+	return 0;
+}
+
+int contract_load_operations(struct jload *ld, struct contract *c, json_t *root)
+{
+	json_t *ops = json_object_get(root, "operations");
+	size_t i;
+
+	if (!ops)
+		return 0;
+	if (contract_needs_v2(ld, c, root, "operations"))
+		return -1;
+	jpath_key(&ld->path, "operations");
+	if (!json_is_array(ops))
+		return jload_fail(ld, 0, "'operations' must be an array");
+	for (i = 0; i < json_array_size(ops); i++) {
+		jpath_index(&ld->path, i);
+		if (load_op(ld, c, json_array_get(ops, i)))
+			return -1;
+		jpath_pop(&ld->path);
+	}
+	jpath_pop(&ld->path);
+	c->operations = ops;
+	c->nr_operations = json_array_size(ops);
+	return 0;
+}

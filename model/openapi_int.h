@@ -1,0 +1,36 @@
+#ifndef ERRATA_OPENAPI_INT_H
+#define ERRATA_OPENAPI_INT_H
+/* The OpenAPI importer's state: internal to openapi.c and openapi_schema.c. */
+#include <jansson.h>
+
+#include "oas_ref.h"
+
+struct doc;
+
+struct oas {
+	struct oas_files files;
+	struct doc *d;
+	json_t *tmpl;            /* the envelope, from the first error schema */
+	json_t *code_path;       /* the keys from the body to its code */
+	json_t *code_enum;       /* the code member's enum, or NULL */
+	int code_nullable, has_message, has_type, body_request_id;
+	json_t *tmpl_schema;     /* the schema it came from (borrowed) */
+	json_t *enum_statuses;   /* statuses whose responses use that schema */
+	int other_schema;        /* responses with another error schema */
+	json_t *seen;            /* a response read: "node/status" -> its codes */
+	json_t *used;            /* "node" of each response an operation uses */
+	json_t *ops;             /* the operations: {method, path, statuses, codes} */
+	json_t *ra_statuses;     /* statuses whose responses declare Retry-After */
+	json_t *families;        /* rate-limit header (lower case) -> field */
+	char *request_id_header;
+	const char *ctype;
+	char *text;              /* what the description says of its errors, for the rules */
+	size_t text_len, text_cap;
+	size_t nr_ops, nr_responses, nr_examples, nr_enums, nr_status_only;
+};
+
+/* The envelope template of an error schema (sets o->code_path and the
+ * o->has_* flags), or NULL when it has no member that can hold a code. */
+json_t *oas_schema_template(struct oas *o, json_t *schema, const char *file);
+
+#endif
