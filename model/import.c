@@ -463,7 +463,6 @@ static void check_claimed_count(struct doc *d, size_t documented)
 				continue;
 			n = strtol(p, &end, 10);
 			if (!strncmp(end, " error codes", 12) || !strncmp(end, " codes", 6)) {
-				d->claimed = (size_t)n;
 				if ((size_t)n != documented) {
 					const char *l = d->lines[i];
 
@@ -965,7 +964,7 @@ void import_doc_free(struct doc *d)
 	json_decref(d->notes);
 	json_decref(d->found);
 	json_decref(d->envelope);
-	free(d->text); free(d->linebuf); free(d->lines); free(d->offs);
+	free(d->text); free(d->linebuf); free(d->lines); free(d->offs); free(d->src_line);
 	free(d);
 }
 
@@ -1000,8 +999,6 @@ static json_t *judge(const struct doc *d)
 							   like_status, n));
 	if (n >= 3 && at422 == n)
 		json_array_append_new(doubts, json_sprintf("every code's status is an inferred 422"));
-	if (d->claimed > n)
-		json_array_append_new(doubts, json_sprintf("the page says it lists %zu codes; %zu were read", d->claimed, n));
 	if (d->candidates > n + so)
 		json_array_append_new(doubts, json_sprintf("the page shows %zu error entries; %zu were read", d->candidates, n + so));
 	level = json_array_size(doubts) ? "not credible" : !n ? "low" :
@@ -1038,13 +1035,25 @@ void import_report(struct doc *d, json_t *report)
 	json_object_set_new(report, "confidence", judge(d));
 }
 
+/* An HTML page (not Markdown with a tag in it): it opens with a doctype or
+ * <html>, or holds a table or several block tags. */
+static int is_html(const char *s)
+{
+	const char *p = s + strspn(s, " \t\r\n");
+
+	if (!strncasecmp(p, "<!doctype html", 14) || !strncasecmp(p, "<html", 5))
+		return 1;
+	return strcasestr(s, "<table") || strcasestr(s, "<tr>") ||
+	       (strcasestr(s, "<p>") && (strcasestr(s, "<h1") || strcasestr(s, "<h2") || strcasestr(s, "<li")));
+}
+
 json_t *contract_import(const char *text, size_t len, const char *source,
 			const char *id, json_t *report, struct load_error *err)
 {
 	struct doc *d;
 	json_t *c = NULL;
 	char *copy, *clean;
-	size_t bad = 0;
+	size_t bad = 0, *map = NULL, nr_map = 0;
 
 	if (err) {
 		memset(err, 0, sizeof(*err));
@@ -1059,17 +1068,21 @@ json_t *contract_import(const char *text, size_t len, const char *source,
 	copy = strndup(text, len);
 	clean = copy ? utf8_sanitize(copy, &bad) : NULL;
 	free(copy);
-	if (clean && (strcasestr(clean, "<table") || strcasestr(clean, "<tr"))) {
-		char *plain = import_html_to_text(clean, strlen(clean));
+	if (clean) {
+		char *plain = is_html(clean) ? import_html_to_text(clean, strlen(clean), &map, &nr_map) :
+			      import_markdown_to_text(clean, strlen(clean), &map, &nr_map);
 
 		free(clean);
 		clean = plain;
 	}
 	if (!(d = import_doc_new(clean))) {
+		free(map);
 		if (err)
 			snprintf(err->text, sizeof(err->text), "out of memory");
 		return NULL;
 	}
+	d->src_line = map;
+	d->nr_src_line = nr_map;
 	if (bad)
 		import_note(d, "%zu bytes are not UTF-8; each is read as U+FFFD", bad);
 	import_read_tables(d);

@@ -32,6 +32,8 @@ struct doc {
 	char **lines;            /* into a copy of text, one per line */
 	size_t *offs;            /* each line's offset in text */
 	size_t nr_lines;
+	size_t *src_line;        /* line -> the page's line, or NULL (the same) */
+	size_t nr_src_line;
 	char *linebuf;
 	struct icode codes[MAX_CODES];
 	size_t nr_codes;
@@ -46,7 +48,6 @@ struct doc {
 	json_t *found;           /* what the importer read, and what it set aside */
 	json_t *envelope;        /* a template a structured source gives, or NULL */
 	int structured;          /* codes come from a description, not from prose */
-	size_t claimed;          /* the count of codes the page claims, or 0 */
 	size_t candidates;       /* error entries the page visibly shows */
 };
 
@@ -93,7 +94,12 @@ int import_is_status_key(const char *k);
 
 /* Reading the page. */
 
-char *import_html_to_text(const char *in, size_t len);
+/* The page in the normal form the readers know (import_norm.c): a new
+ * string, or NULL when out of memory. */
+char *import_html_to_text(const char *in, size_t len, size_t **map, size_t *nr_map);
+char *import_markdown_to_text(const char *in, size_t len, size_t **map, size_t *nr_map);
+/* The page's line (1-based) of line i of the normal form. */
+size_t import_line(const struct doc *d, size_t i);
 int import_split_lines(struct doc *d);
 void import_read_tables(struct doc *d);
 void import_read_examples(struct doc *d);

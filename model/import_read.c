@@ -144,74 +144,12 @@ int import_has_word(const char *hay, const char *word)
 	return strcasestr(hay, word) != NULL;
 }
 
-/* --- HTML to text ---------------------------------------------------------------- */
-
-/* Table rows become pipe rows and block ends become line breaks; other tags
- * go and the common entities are decoded. */
-char *import_html_to_text(const char *in, size_t len)
-{
-	static const struct { const char *tag, *out; } map[] = {
-		{ "<tr", "\n|" }, { "</td", " |" }, { "</th", " |" }, { "</tr", "" },
-		{ "<br", "\n" }, { "</p", "\n" }, { "<li", "\n- " }, { "</li", "\n" }, { "</h", "\n" },
-		{ "<h1", "\n# " }, { "<h2", "\n## " }, { "<h3", "\n### " }, { "<pre", "\n" },
-		{ "</pre", "\n" }, { "</div", "\n" }, { "</table", "\n" },
-	};
-	static const struct { const char *ent; char c; } ents[] = {
-		{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' },
-		{ "&#39;", '\'' }, { "&#x27;", '\'' }, { "&nbsp;", ' ' },
-	};
-	char *out = malloc(len * 3 + 1), *o = out;
-	size_t i = 0, k;
-	int in_table = 0;
-
-	if (!out)
-		return NULL;
-	while (i < len) {
-		if (in[i] == '<') {
-			const char *end = memchr(in + i, '>', len - i);
-
-			if (len - i > 6 && !strncasecmp(in + i, "<table", 6))
-				in_table = 1;
-			if (len - i > 7 && !strncasecmp(in + i, "</table", 7))
-				in_table = 0;
-
-			for (k = 0; k < sizeof(map) / sizeof(map[0]); k++) {
-				size_t n = strlen(map[k].tag);
-
-				if (len - i > n && !strncasecmp(in + i, map[k].tag, n) &&
-				    !isalpha((unsigned char)in[i + n])) {
-					o = stpcpy(o, map[k].out);
-					break;
-				}
-			}
-			i = end ? (size_t)(end - in) + 1 : len;
-			continue;
-		}
-		if (in[i] == '&') {
-			for (k = 0; k < sizeof(ents) / sizeof(ents[0]); k++) {
-				size_t n = strlen(ents[k].ent);
-
-				if (len - i >= n && !strncmp(in + i, ents[k].ent, n)) {
-					*o++ = ents[k].c;
-					i += n;
-					break;
-				}
-			}
-			if (k < sizeof(ents) / sizeof(ents[0]))
-				continue;
-		}
-		if (in_table && (in[i] == '\n' || in[i] == '\r')) {
-			*o++ = ' ';  /* a row may span lines; "<tr" starts a new one */
-			i++;
-			continue;
-		}
-		*o++ = in[i++];
-	}
-	*o = '\0';
-	return out;
-}
-
 /* --- lines and cells ----------------------------------------------------------------- */
+
+size_t import_line(const struct doc *d, size_t i)
+{
+	return d->src_line && i < d->nr_src_line ? d->src_line[i] : i + 1;
+}
 
 int import_split_lines(struct doc *d)
 {
@@ -449,14 +387,14 @@ static size_t read_pipe_table(struct doc *d, size_t i, enum col *cols, int ncols
 			continue;
 		if (n != ncols) {
 			import_note(d, "line %zu: %d cells where the table's header has %d; the row is not read",
-			     i + 1, n, ncols);
+			     import_line(d, i), n, ncols);
 			continue;
 		}
 		for (k = 0; k < ncols; k++)
 			if (cols[k] == COL_STATUS)
 				status = parse_status(cells[k]);
 		if (status && status < 400) {
-			import_note(d, "line %zu: status %d is not an error status; the row is not read", i + 1, status);
+			import_note(d, "line %zu: status %d is not an error status; the row is not read", import_line(d, i), status);
 			continue;
 		}
 		for (k = 0; k < ncols; k++)
@@ -466,7 +404,7 @@ static size_t read_pipe_table(struct doc *d, size_t i, enum col *cols, int ncols
 				if (slash && slash[1])  /* a problem type URI: its last segment */
 					code = slash + 1;
 				if (!import_valid_code(code)) {
-					import_note(d, "line %zu: '%.60s' is not a code; the row is not read", i + 1, cells[k]);
+					import_note(d, "line %zu: '%.60s' is not a code; the row is not read", import_line(d, i), cells[k]);
 					break;
 				}
 				if (!strncmp(code, "HTTP_", 5) && parse_status(code + 5) && status == parse_status(code + 5)) {
@@ -487,13 +425,13 @@ static size_t read_pipe_table(struct doc *d, size_t i, enum col *cols, int ncols
 			switch (cols[k]) {
 			case COL_STATUS:
 				if (!status)
-					import_note(d, "line %zu: '%s' is not an HTTP status", i + 1, v);
+					import_note(d, "line %zu: '%s' is not an HTTP status", import_line(d, i), v);
 				break;
 			case COL_DOMAIN: if (*v) replace(&c->domain, v); break;
 			case COL_RETRY:
 				c->retry = parse_yes_no(v);
 				if (c->retry < 0)
-					import_note(d, "line %zu: retry '%s' is neither Yes nor No", i + 1, v);
+					import_note(d, "line %zu: retry '%s' is neither Yes nor No", import_line(d, i), v);
 				break;
 			case COL_MESSAGE: if (*v) replace(&c->message, v); break;
 			case COL_NAME: if (*v && strcmp(v, c->code)) replace(&c->name, v); break;
@@ -514,7 +452,7 @@ static size_t read_pipe_table(struct doc *d, size_t i, enum col *cols, int ncols
 	if (rows)
 		d->nr_tables++;
 	else
-		import_note(d, "line %zu: a table of codes with no rows", start + 1);
+		import_note(d, "line %zu: a table of codes with no rows", import_line(d, start));
 	free(category);
 	return i;
 }

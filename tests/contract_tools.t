@@ -178,7 +178,8 @@ for name, data, what in cases:
 rows = "| Code | Status | Retry? | Message |\n|---|---|---|---|\n| OK_ONE | 400 | No | Fine. |\n| broken row |\n| BAD CODE! | 400 | No | x |\n| TWO | 4000 | Maybe | y |\n| OK_ONE | 401 | No | again |\n"
 open(os.path.join(bad, "rows.md"), "w").write(rows)
 r = errata("import", os.path.join(bad, "rows.md"))
-t.ok(r.returncode == 0 and "1 cells where the table's header has 4" in r.stderr and "'BAD CODE!' is not a code" in r.stderr
+# GitHub tables fill a short row with empty cells (md4c reads them so)
+t.ok(r.returncode == 0 and "line 4: 'broken row' is not a code" in r.stderr and "line 5: 'BAD CODE!' is not a code" in r.stderr
      and "'4000' is not an HTTP status" in r.stderr and "'Maybe' is neither Yes nor No" in r.stderr and "OK_ONE is listed twice" in r.stderr,
      "import: each bad row is named with its line, the good ones are read", r.stderr)
 big = "| Code | Status | Retry? | Message |\n|---|---|---|---|\n" + "".join("| C_%d | 400 | No | m%d%s |\n" % (i, i, "x" * (i % 3000)) for i in range(600))
@@ -199,10 +200,10 @@ for i in range(60):
     path = os.path.join(bad, "mangled-%d.txt" % i)
     open(path, "wb").write(src)
     r = subprocess.run([ERRATA, "contract", "import", path], capture_output=True, timeout=60)
-    if r.returncode not in (0, 2) or (r.returncode == 0 and subprocess.run(
+    if r.returncode not in (0, 1, 2) or (r.returncode == 1 and (r.stdout or b"not credible" not in r.stderr)) or (r.returncode == 0 and subprocess.run(
             [ERRATA, "contract", "lint", "-"], input=r.stdout, capture_output=True).returncode not in (0, 1)):
         crashes.append((path, r.returncode, r.stderr[-200:]))
-t.ok(not crashes, "60 truncated or shuffled seed documents: each gives a contract or exit 2, no crash", crashes[:2])
+t.ok(not crashes, "60 truncated or shuffled seed documents: each gives a contract, exit 1 (not credible, nothing written) or exit 2, no crash", crashes[:2])
 for args, rc, what in [(["import"], 2, "usage"), (["import", "a", "b"], 2, "one document"), (["import", "x.md", "--nope"], 2, "unknown option"),
                        (["diff", "breezeblue"], 2, "usage"), (["diff", "breezeblue", "tests/data/broken/bad-status.json"], 2, "bad-status.json:22:32"),
                        (["diff", "breezeblue", "nope"], 2, "nope"), (["docs", "breezeblue", "--format", "pdf"], 2, "--format 'pdf' is not md or html"), (["docs", "breezeblue", "--bogus"], 2, "'--bogus' is not an option"),
