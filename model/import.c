@@ -295,6 +295,10 @@ static void templatize(json_t *v, struct tmpl_state *st)
 
 			if (!strncmp(s, "{{", 2))
 				continue;
+			if (!strcmp(key, "request_id") || !strcmp(key, "requestId")) {
+				json_object_set_new(v, key, json_string("{{request_id}}"));
+				continue;
+			}
 			if ((!strcmp(s, st->code) || in) && st->codes++) {
 				json_object_del(v, key);
 			} else if (!strcmp(s, st->code)) {
@@ -508,6 +512,24 @@ static void check_consistency(struct doc *d)
 		import_warn(d, "code case is mixed: %zu codes are lower case, %zu upper case", lower, upper);
 }
 
+/* The object of an example holding, under any key but a message's, a code
+ * the page lists elsewhere (Anthropic's "type"), and that code. */
+static json_t *example_by_value(struct doc *d, json_t *v, const char **code)
+{
+	const char *key;
+	json_t *m, *hit;
+
+	json_object_foreach(v, key, m)
+		if (json_is_string(m) && !import_is_message_key(key) && import_find_code(d, json_string_value(m))) {
+			*code = json_string_value(m);
+			return v;
+		}
+	json_object_foreach(v, key, m)
+		if (json_is_object(m) && (hit = example_by_value(d, m, code)))
+			return hit;
+	return NULL;
+}
+
 /* What the examples say: the envelope template (from the first that shows a
  * code), and each shown code's message, status, details and extras. */
 static json_t *read_example_codes(struct doc *d)
@@ -524,8 +546,8 @@ static json_t *read_example_codes(struct doc *d)
 		if (problem) {
 			code = import_problem_code(ex);
 			err = ex;
-		} else {
-			err = import_example_error(ex, &code);
+		} else if (!(err = import_example_error(ex, &code))) {
+			err = example_by_value(d, ex, &code);  /* {"error": {"type": "not_found_error"}} */
 		}
 		if (!err || !code)
 			continue;
@@ -826,7 +848,10 @@ static json_t *headers_json(const struct doc *d, json_t *inferred)
 {
 	static const int ra_statuses[] = { 429, 503 };
 
-	if (!strcasestr(d->text, "x-request-id"))
+	const char *rid = strcasestr(d->text, "x-request-id") ? "X-Request-Id" :
+			  strcasestr(d->text, "`request-id`") || strcasestr(d->text, "request-id header") ? "request-id" : NULL;
+
+	if (!rid)
 		json_object_set_new(inferred, "headers.request_id",
 				    json_string("the page names no request id header; X-Request-Id is assumed"));
 	if (!strcasestr(d->text, "retry-after"))
@@ -834,7 +859,7 @@ static json_t *headers_json(const struct doc *d, json_t *inferred)
 				    json_string("the page does not mention Retry-After; assumed on retryable 429 and 503 responses (RFC 9110, RFC 6585)"));
 	json_object_set_new(inferred, "headers.rate_limit",
 			    json_string("the importer reads no quota or window; errata advertises 60 requests per 60 seconds"));
-	return json_pack("{s:s,s:{s:o,s:b,s:i},s:{s:s,s:i,s:i}}", "request_id", "X-Request-Id",
+	return json_pack("{s:s,s:{s:o,s:b,s:i},s:{s:s,s:i,s:i}}", "request_id", rid ? rid : "X-Request-Id",
 			 "retry_after", "statuses", int_array(ra_statuses, 2), "retryable_only", 1, "default_seconds", 1,
 			 "rate_limit", "policy", "default", "quota", 60, "window", 60);
 }
@@ -883,7 +908,7 @@ json_t *import_build(struct doc *d, const char *source, const char *id_arg)
 
 	if (!d->nr_tables && !d->structured)
 		import_read_prose_codes(d);
-	if (!d->nr_codes && !(d->structured && d->nr_statuses)) {
+	if (!d->nr_codes && !((d->structured || d->nr_read) && d->nr_statuses)) {
 		json_decref(tmpl);
 		return NULL;
 	}
@@ -999,8 +1024,8 @@ static json_t *judge(const struct doc *d)
 							   like_status, n));
 	if (n >= 3 && at422 == n)
 		json_array_append_new(doubts, json_sprintf("every code's status is an inferred 422"));
-	if (d->candidates > n + so)
-		json_array_append_new(doubts, json_sprintf("the page shows %zu error entries; %zu were read", d->candidates, n + so));
+	if (d->candidates > d->nr_read)
+		json_array_append_new(doubts, json_sprintf("the page shows %zu error entries; %zu were read", d->candidates, d->nr_read));
 	level = json_array_size(doubts) ? "not credible" : !n ? "low" :
 		!st_inf && !json_array_size(d->warnings) ? "high" : st_inf * 2 <= n ? "medium" : "low";
 	summary = import_printf("%zu codes (%zu with a stated status, %zu inferred), %zu status-only entries, "
@@ -1086,6 +1111,7 @@ json_t *contract_import(const char *text, size_t len, const char *source,
 	if (bad)
 		import_note(d, "%zu bytes are not UTF-8; each is read as U+FFFD", bad);
 	import_read_tables(d);
+	import_read_layouts(d);
 	import_read_examples(d);
 	c = import_build(d, source, id);
 	if (!c && err)

@@ -49,6 +49,7 @@ struct doc {
 	json_t *envelope;        /* a template a structured source gives, or NULL */
 	int structured;          /* codes come from a description, not from prose */
 	size_t candidates;       /* error entries the page visibly shows */
+	size_t nr_read;          /* ... and those the layouts read */
 };
 
 /* A document over `text` (taken, even on failure), or NULL. */
@@ -104,5 +105,8 @@ int import_split_lines(struct doc *d);
 void import_read_tables(struct doc *d);
 void import_read_examples(struct doc *d);
 void import_read_prose_codes(struct doc *d);
+/* import_layouts.c: status-led entries, a heading per code, glued summaries. */
+void import_read_layouts(struct doc *d);
+int import_retry_advice(const char *s);
 
 #endif

@@ -25,7 +25,7 @@ struct norm {
 	char *buf;
 	size_t len, cap;
 	int failed;
-	int in_cell, in_code, list_depth, rows, head_rows;
+	int in_cell, in_code, in_html, list_depth, rows, head_rows;
 	size_t row_start;        /* where the row being written began */
 	const char *src;         /* the page, for the source line of each line */
 	size_t src_len, *starts, nr_starts;
@@ -180,9 +180,12 @@ static int md_enter(MD_BLOCKTYPE type, void *detail, void *ud)
 		heading(n, (int)((MD_BLOCK_H_DETAIL *)detail)->level);
 		break;
 	case MD_BLOCK_P: case MD_BLOCK_HTML:
+		if (n->len >= 2 && !strcmp(n->buf + n->len - 2, "- "))
+			break;  /* a list item's first paragraph stays on its marker's line */
 		newline(n);
 		if (!n->list_depth && !n->in_cell)
 			put(n, "\n", 1);
+		n->in_html = type == MD_BLOCK_HTML;
 		break;
 	case MD_BLOCK_UL: case MD_BLOCK_OL:
 		n->list_depth++;
@@ -229,6 +232,7 @@ static int md_leave(MD_BLOCKTYPE type, void *detail, void *ud)
 	case MD_BLOCK_H: case MD_BLOCK_P: case MD_BLOCK_LI: case MD_BLOCK_HTML:
 		if (!n->in_cell)
 			newline(n);
+		n->in_html = 0;
 		break;
 	case MD_BLOCK_UL: case MD_BLOCK_OL:
 		n->list_depth--;
@@ -286,8 +290,10 @@ static int md_text(MD_TEXTTYPE type, const MD_CHAR *s, MD_SIZE size, void *ud)
 			}
 		text(n, s, size);
 		break;
-	case MD_TEXT_HTML:   /* inline HTML: a <br> is a break, other tags nothing */
-		if (size >= 3 && !strncasecmp(s, "<br", 3))
+	case MD_TEXT_HTML:   /* a comment block stays (it may name the source); inline, a <br> is a break */
+		if (n->in_html && size >= 4 && !strncmp(s, "<!--", 4))
+			text(n, s, size);
+		else if (size >= 3 && !strncasecmp(s, "<br", 3))
 			text(n, "\n", 1);
 		break;
 	default:

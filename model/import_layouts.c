@@ -1,0 +1,320 @@
+/*
+ * Layouts of real reference pages beyond the code table (import_read.c):
+ *
+ *   - entries led by a status, in a heading, a bullet or a table cell:
+ *     "### 401 - Invalid Authentication", "* 429 - `rate_limit_error`: ...",
+ *     "| 400 - Invalid `service_tier` argument | ... |". A code after the
+ *     status ("`rate_limit_error`") makes a code with that status; a title
+ *     makes a status-only entry, never a code named after the status;
+ *   - a heading per code ("## `card_declined`"), its status and retry advice
+ *     in the text below it;
+ *   - a status summary glued together by a copy ("400Bad RequestThe request
+ *     was unacceptable...401Unauthorized..."): status-only entries.
+ *
+ * Each entry seen counts as a candidate and each one read as read, so the
+ * confidence summary can say when the page shows more than was imported.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "import_doc.h"
+
+/* Retry advice in prose: 1 retry, 0 do not, -1 nothing said. */
+int import_retry_advice(const char *s)
+{
+	static const char *const no[] = { "do not retry", "don't retry", "not retry", "should not be retried",
+					  "not be retried", "without retrying", "not safe to retry", NULL };
+	static const char *const yes[] = { "safe to retry", "retry after", "retry the request", "retry your request",
+					   "retried", "try again", "retry with", "retry later", "exponential backoff",
+					   "brief wait", "retry it", NULL };
+	size_t i;
+
+	for (i = 0; no[i]; i++)
+		if (strcasestr(s, no[i]))
+			return 0;
+	for (i = 0; yes[i]; i++)
+		if (strcasestr(s, yes[i]))
+			return 1;
+	return -1;
+}
+
+/* A code as pages write one: `snake_case`, UPPER_CASE, kebab-case, no spaces. */
+static int code_token(const char *s, size_t n)
+{
+	size_t i, lower = 0, sep = 0;
+
+	if (n < 2 || n > 64 || !isalpha((unsigned char)s[0]))
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '_' || s[i] == '-' || s[i] == '.')
+			sep++;
+		else if (islower((unsigned char)s[i]))
+			lower++;
+		else if (!isupper((unsigned char)s[i]) && !isdigit((unsigned char)s[i]))
+			return 0;
+	}
+	return sep > 0 || !lower || n <= 12;  /* "invalid_request" or "FORBIDDEN"; not "Unauthorized"? see caller */
+}
+
+/* "`code`" or "code" at s (and its length), then ':' or the end. */
+static int lead_code(const char *s, const char **code, size_t *n, const char **rest)
+{
+	int tick = *s == '`';
+	const char *p = s + tick;
+	size_t k = strcspn(p, tick ? "`" : " :\t");
+
+	if (tick && p[k] != '`')
+		return 0;
+	if (!code_token(p, k) || (!tick && !strpbrk(p, "_")))  /* bare words are titles */
+		return 0;
+	*code = p;
+	*n = k;
+	p += k + tick;
+	p += strspn(p, " ");
+	if (*p && *p != ':' && *p != '-')
+		return 0;
+	p += *p ? 1 : 0;
+	*rest = p + strspn(p, " ");
+	return 1;
+}
+
+/* "400 - rest", "400: rest", "`400` rest": the status, and rest. */
+static int status_lead(const char *s, int *status, const char **rest)
+{
+	const char *p = s + (*s == '`');
+
+	if (!isdigit((unsigned char)p[0]) || !isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]) ||
+	    isalnum((unsigned char)p[3]))
+		return 0;
+	*status = atoi(p);
+	p += 3 + (p[3] == '`');
+	p += strspn(p, " ");
+	if (*p != '-' && *p != ':' && strncmp(p, "\xe2\x80\x93", 3))
+		return 0;
+	p += *p == '-' || *p == ':' ? 1 : 3;
+	*rest = p + strspn(p, " ");
+	return *status >= 100 && *status <= 599 && **rest;
+}
+
+/* The n bytes at s without code ticks and emphasis, trimmed; a new string. */
+static char *untick(const char *s, size_t n)
+{
+	char *tmp = malloc(n + 1), *o = tmp, *out;
+	size_t i;
+
+	if (!tmp)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (s[i] != '`' && s[i] != '*')
+			*o++ = s[i];
+	*o = '\0';
+	out = strdup(import_trim(tmp));
+	free(tmp);
+	return out;
+}
+
+/* The text under heading line h, up to the next heading (at most 40 lines). */
+static void below(struct doc *d, size_t h, int *status, int *retry)
+{
+	size_t i;
+
+	for (i = h + 1; i < d->nr_lines && i < h + 40 && d->lines[i][0] != '#'; i++) {
+		const char *l = d->lines[i], *p;
+		int r = import_retry_advice(l);
+
+		if (*retry < 0)
+			*retry = r;
+		for (p = l; !*status && *p; p++)
+			if (isdigit((unsigned char)*p) && (p == l || !isalnum((unsigned char)p[-1])) &&
+			    (p[0] == '4' || p[0] == '5') && isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]) &&
+			    !isalnum((unsigned char)p[3]) && p[3] != '.' && p[3] != ',')
+				*status = atoi(p);
+	}
+}
+
+static void add_entry(struct doc *d, size_t line, int st, const char *rest, const char *what)
+{
+	const char *code, *msg;
+	size_t n;
+	struct icode *ic;
+
+	d->candidates++;
+	if (st < 400) {
+		d->candidates--;   /* a success or a redirect is no error entry */
+		return;
+	}
+	if (lead_code(rest, &code, &n, &msg)) {
+		char *c = strndup(code, n);
+
+		ic = c ? import_find_code(d, c) : NULL;
+		if (c && !ic && (ic = import_add_code(d, c))) {
+			ic->status = st;
+			ic->retry = -1;
+			if (*msg)
+				ic->message = untick(msg, strlen(msg));
+			import_explain(ic, "%s on line %zu: \"%d - %.60s\"", what, import_line(d, line), st, rest);
+		}
+		free(c);
+		d->nr_read++;
+		return;
+	}
+	{
+		char *title = untick(rest, strcspn(rest, "|"));
+
+		if (title && *title) {
+			title[0] = (char)toupper((unsigned char)title[0]);
+			import_add_status(d, st, title);
+			d->nr_read++;
+			import_found(d, "line %zu: %s \"%d - %.60s\" names no code: a status-only entry for %d",
+				     import_line(d, line), what, st, title, st);
+		}
+		free(title);
+	}
+}
+
+/* "## `code`" headings, their status and retry advice below. */
+static void heading_code(struct doc *d, size_t i, const char *t)
+{
+	const char *code, *rest;
+	size_t n;
+	int st = 0, retry = -1;
+	struct icode *ic;
+	char *c;
+
+	if (*t != '`' || !lead_code(t, &code, &n, &rest) || *rest)
+		return;
+	below(d, i, &st, &retry);
+	d->candidates++;
+	if (!st) {
+		import_found(d, "line %zu: the heading `%.*s` gives no status in the text below it; not read",
+			     import_line(d, i), (int)n, code);
+		return;
+	}
+	c = strndup(code, n);
+	if (c && !import_find_code(d, c) && (ic = import_add_code(d, c))) {
+		ic->status = st;
+		ic->retry = retry;
+		import_explain(ic, "the heading on line %zu, with status %d in the text below it", import_line(d, i), st);
+		d->nr_read++;
+	}
+	free(c);
+}
+
+/* Where a glued status begins at s[i]: "400Bad", "504Server", "500, 502, 503, 504Server". */
+static int glued_status_at(const char *s, size_t i, size_t *len)
+{
+	size_t k = i;
+
+	if (i && isdigit((unsigned char)s[i - 1]))
+		return 0;
+	for (;;) {
+		if (!isdigit((unsigned char)s[k]) || !isdigit((unsigned char)s[k + 1]) || !isdigit((unsigned char)s[k + 2]) ||
+		    s[k] < '1' || s[k] > '5')
+			return 0;
+		k += 3;
+		if (isupper((unsigned char)s[k])) {
+			*len = k - i;
+			return 1;
+		}
+		if (s[k] != ',' || s[k + 1] != ' ')
+			return 0;
+		k += 2;
+	}
+}
+
+/* A paragraph that a copy glued into "200OKEverything worked...400Bad Request..." */
+static void glued_summary(struct doc *d, size_t first, const char *p)
+{
+	size_t i, len, at[64], lens[64], n = 0;
+
+	for (i = 0; p[i] && n < 64; i++)
+		if (glued_status_at(p, i, &len)) {
+			at[n] = i;
+			lens[n++] = len;
+			i += len - 1;
+		}
+	if (n < 3)
+		return;
+	for (i = 0; i < n; i++) {
+		const char *seg = p + at[i] + lens[i], *end = i + 1 < n ? p + at[i + 1] : seg + strlen(seg);
+		size_t r = 1, k;
+		char reason[128];
+
+		while (seg + r < end && !(islower((unsigned char)seg[r - 1]) && isupper((unsigned char)seg[r])) &&
+		       seg[r] != '[' && seg[r] != '(')
+			r++;
+		if (!strncmp(seg, "OK", 2) && r > 2 && isupper((unsigned char)seg[2]))
+			r = 2;
+		snprintf(reason, sizeof(reason), "%.*s", (int)(r < 127 ? r : 127), seg);
+		for (k = at[i]; k < at[i] + lens[i]; k += 5) {
+			int st = atoi(p + k);
+
+			if (st < 400)
+				continue;
+			d->candidates++;
+			d->nr_read++;
+			import_add_status(d, st, import_trim(reason));
+		}
+	}
+	import_found(d, "line %zu: a status summary glued together (%zu statuses): status-only entries",
+		     import_line(d, first), n);
+}
+
+static void glued_paragraphs(struct doc *d)
+{
+	size_t i = 0, k;
+
+	while (i < d->nr_lines) {
+		char *p;
+		size_t len = 0;
+
+		if (!d->lines[i][0] || d->lines[i][0] == '#' || d->lines[i][0] == '|' || d->lines[i][0] == '`') {
+			i++;
+			continue;
+		}
+		for (k = i; k < d->nr_lines && d->lines[k][0]; k++)
+			len += strlen(d->lines[k]) + 1;
+		if ((p = malloc(len + 1))) {
+			p[0] = '\0';
+			for (len = 0; i < k; i++) {
+				len += (size_t)sprintf(p + len, "%s%s", len ? " " : "", d->lines[i]);
+			}
+			glued_summary(d, i, p);
+			free(p);
+		}
+		i = k;
+	}
+}
+
+void import_read_layouts(struct doc *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nr_lines; i++) {
+		const char *l = d->lines[i], *rest, *t;
+		int st, k;
+
+		if (l[0] == '#') {
+			t = l + strspn(l, "#");
+			t += strspn(t, " ");
+			if (status_lead(t, &st, &rest))
+				add_entry(d, i, st, rest, "the heading");
+			else
+				heading_code(d, i, t);
+		} else if ((l[strspn(l, " ")] == '-' || l[strspn(l, " ")] == '*') && l[strspn(l, " ") + 1] == ' ') {
+			t = l + strspn(l, " ") + 2;
+			if (status_lead(t, &st, &rest))
+				add_entry(d, i, st, rest, "the bullet");
+		} else if (l[0] == '|' && i > 1) {
+			/* a table whose first column leads with a status, whatever its name */
+			t = l + 1 + strspn(l + 1, " ");
+			for (k = 0; t[k] && t[k] != '|'; k++)
+				;
+			if (status_lead(t, &st, &rest))
+				add_entry(d, i, st, rest, "the table row");
+		}
+	}
+	glued_paragraphs(d);
+}
