@@ -227,9 +227,10 @@ static void code_from_example(struct oas *o, json_t *ex, int st, int range, cons
 	import_explain(ic, "the example of the %s response of %s", st ? "error" : "default", where);
 }
 
-/* Every example a media type shows: example, examples.*.value, the schema's. */
-static void read_examples(struct oas *o, json_t *media, json_t *schema, const char *file, int st, int range,
-			  const char *desc, json_t *codes, const char *where)
+/* Every example a media type shows: example, examples.*.value, the schema's.
+ * `file` is the media type's document (its $refs are relative to it). */
+static int read_examples(struct oas *o, json_t *media, json_t *schema, const char *file, int st, int range,
+			 const char *desc, json_t *codes, const char *where)
 {
 	const char *k;
 	json_t *e;
@@ -240,14 +241,17 @@ static void read_examples(struct oas *o, json_t *media, json_t *schema, const ch
 		const char *f = file;
 		json_t *x = oas_deref(&o->files, e, &f);
 
-		if (x && json_object_get(x, "value"))
+		if (!x)
+			return -1;
+		if (json_object_get(x, "value"))
 			code_from_example(o, json_object_get(x, "value"), st, range, desc, codes, where);
-		else if (x && json_object_get(x, "externalValue"))
+		else if (json_object_get(x, "externalValue"))
 			import_note(o->d, "the example '%s' of %s is external; errata does not fetch it", k, where);
 	}
 	if (!json_object_get(media, "example") && !json_object_get(media, "examples") &&
 	    json_is_object(json_object_get(schema, "example")))
 		code_from_example(o, json_object_get(schema, "example"), st, range, desc, codes, where);
+	return 0;
 }
 
 static json_t *json_media(json_t *content, const char **type)
@@ -305,8 +309,10 @@ static json_t *read_response(struct oas *o, json_t *resp, const char *file, int 
 		json_array_append_new(o->enum_statuses, json_integer(st));
 	else if (schema && o->tmpl_schema && schema != o->tmpl_schema && !o->other_schema++)
 		import_note(o->d, "%s uses an error schema other than the envelope's; its members are not checked", where);
-	if (o->code_path)
-		read_examples(o, media, schema, sf, st, range, desc, codes, where);
+	if (o->code_path && read_examples(o, media, schema, file, st, range, desc, codes, where))
+		return NULL;
+	if (o->files.failed)  /* a $ref the schema walk could not follow */
+		return NULL;
 	if (!st && !json_array_size(codes))
 		import_found(o->d, "the 'default' response of %s states no status and shows no code; it is not imported", where);
 	else if (range)

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""errata contract import on what real APIs publish.
+
+OpenAPI: a description in five files joined by $ref (relative paths, JSON
+pointers, a path item and an example in other files) gives its codes, their
+statuses, the envelope from the error schema, the declared headers and the
+operations; hostile descriptions (a $ref cycle, an escape from the
+directory, a remote or missing target, a YAML alias cycle, Swagger 2.0,
+broken YAML) give a clear error and exit 2. Real pages (fixtures/docs/real)
+give the codes a reader counts on them, each status right, and a page read
+wrongly is refused as not credible (exit 1, nothing written). The real
+OpenAI and DigitalOcean descriptions are imported when ../shared/openapi
+holds them."""
+import json, os, subprocess, sys, tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+from errata_test import Tap, ERRATA  # noqa: E402
+
+t = Tap()
+tmp = tempfile.mkdtemp(prefix="errata-import-")
+OA = "tests/data/openapi"
+
+
+def imp(path, *extra):
+    out = os.path.join(tmp, os.path.basename(path) + ".json")
+    if os.path.exists(out):
+        os.unlink(out)
+    r = subprocess.run([ERRATA, "contract", "import", path, "-o", out, *extra], capture_output=True, text=True, timeout=60)
+    c = json.load(open(out)) if r.returncode == 0 and os.path.exists(out) else None
+    return r, c, out
+
+
+# --- OpenAPI across files ---------------------------------------------------------------
+r, c, out = imp(OA + "/multi/api.yaml", "--explain")
+t.ok(r.returncode == 0 and c, "multi-file description: exit 0, a contract written", r.stderr[-400:])
+c = c or {"codes": [], "envelope": {"error": {}}, "headers": {}, "policy": {"idempotency": {}}, "operations": []}
+codes = {e["code"]: e for e in c["codes"]}
+want = {"not_found": 404, "rate_limited": 429, "idempotency_key_reused": 409, "request_in_progress": 409, "internal": 500}
+t.ok(all(codes.get(k, {}).get("status") == v for k, v in want.items()),
+     "codes from examples (inline, in another file, behind an example $ref) with their responses' statuses",
+     {k: codes.get(k, {}).get("status") for k in want})
+t.ok("widget_locked" in codes and "status" in codes["widget_locked"].get("inferred", {}),
+     "a code only the schema's enum names is imported with its status marked inferred", codes.get("widget_locked"))
+t.ok("status" in codes.get("internal", {}).get("inferred", {}), "a 5XX response's code: 500, marked inferred")
+t.ok(codes.get("HTTP_423", {}).get("status_only") is True, "a 423 with a schema and no code: a status-only entry, not a code named 423")
+t.ok(not any(k.isdigit() for k in codes), "no code is named after a status")
+t.ok(c["envelope"]["error"] == {"code": "{{code}}", "message": "{{message}}", "request_id": "{{request_id?}}"},
+     "the envelope comes from the error schema in another file (a nullable request id is optional)", c["envelope"]["error"])
+h = c["headers"]
+t.ok(h.get("request_id", {}).get("header") == "x-request-id", "the request id header the responses declare", h.get("request_id"))
+t.ok(h.get("retry_after", {}).get("statuses") == [429], "Retry-After on the statuses that declare it", h.get("retry_after"))
+t.ok(h.get("families", [{}])[0].get("fields") == {"x-ratelimit-limit": "limit", "x-ratelimit-remaining": "remaining",
+                                                  "x-ratelimit-reset": "reset_at"}, "the rate-limit headers as a family", h.get("families"))
+t.ok(c["policy"]["idempotency"].get("header") == "Idempotency-Key" and
+     c["policy"]["idempotency"].get("conflict_code") == "idempotency_key_reused", "the Idempotency-Key parameter and its conflict code",
+     c["policy"]["idempotency"])
+ops = {(o["method"], o["path"]): o for o in c.get("operations", [])}
+t.ok(ops.get(("GET", "/v1/widgets"), {}).get("codes") == ["not_found", "rate_limited"] and
+     ops.get(("DELETE", "/v1/widgets/{id}"), {}).get("statuses") == [423, 404],
+     "operations: method, path template (a path item in another file), statuses and codes", list(ops))
+t.ok("Unused is used by no operation" in r.stderr, "a components response no operation uses is named, not invented", r.stderr[-300:])
+t.ok("request_in_progress\n    found in the example" in r.stderr and "widget_locked\n    found in the enum" in r.stderr,
+     "--explain says where each code was found and why each value was inferred", r.stderr[-600:])
+lint = subprocess.run([ERRATA, "contract", "lint", out], capture_output=True, text=True)
+t.ok(lint.returncode == 0, "the imported contract lints", lint.stderr)
+
+# the same description as one JSON file
+js = json.dumps({"openapi": "3.1.0", "info": {"title": "J", "version": "1"}, "paths": {"/j": {"get": {"responses": {
+    "400": {"description": "Bad.", "content": {"application/problem+json": {"schema": {"type": "object", "properties": {
+        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"}}},
+        "example": {"type": "https://j.example/bad", "title": "Bad.", "status": 400}}}}}}}}})
+jpath = os.path.join(tmp, "j.json")
+open(jpath, "w").write(js)
+r, c, _ = imp(jpath)
+t.ok(r.returncode == 0 and c and c["content_type"] == "application/problem+json",
+     "a JSON description with problem+json: its media type", r.stderr[-300:])
+
+# --- hostile descriptions ----------------------------------------------------------------
+for name, what in [("cycle.yaml", "a cycle of $refs"), ("escape.yaml", "leaves the description's directory"),
+                   ("remote.yaml", "is remote"), ("missing.yaml", "cannot open 'missing.yml'"),
+                   ("pointer.yaml", "has nothing at '#/components/responses/Nope'"),
+                   ("alias.yaml", "alias.yaml:2:8: alias '*a' refers to a node that holds it"),
+                   ("swagger.yaml", "Swagger 2.0 is not read"), ("broken.yaml", "broken.yaml:3:1:"),
+                   ("noerrors.yaml", "no error responses")]:
+    r, c, out = imp(OA + "/bad/" + name)
+    t.ok(r.returncode == 2 and what in r.stderr and not os.path.exists(out), "%s: exit 2, '%s', nothing written" % (name, what),
+         r.stderr[-300:])
+big = os.path.join(tmp, "big.yaml")
+with open(big, "w") as f:
+    f.write("openapi: 3.0.0\n# " + "x" * (65 << 20) + "\n")
+r, c, _ = imp(big)
+t.ok(r.returncode == 2 and "larger than 64 MiB" in r.stderr, "a description past 64 MiB: exit 2, said so", r.stderr[-200:])
+os.unlink(big)
+
+# --- real pages ---------------------------------------------------------------------------
+# the codes a reader counts on each page, and their statuses
+PAGES = {
+    "anthropic.md": {"invalid_request_error": 400, "authentication_error": 401, "permission_error": 403,
+                     "not_found_error": 404, "request_too_large": 413, "rate_limit_error": 429, "api_error": 500,
+                     "overloaded_error": 529},
+}
+for page, want in PAGES.items():
+    r, c, _ = imp("fixtures/docs/real/" + page)
+    got = {e["code"]: e["status"] for e in (c or {"codes": []})["codes"] if not e.get("status_only")}
+    t.ok(r.returncode == 0 and got == want, "%s: the %d codes on the page, each with its status" % (page, len(want)), got)
+    if page == "anthropic.md" and c:
+        t.ok(c["envelope"]["error"].get("request_id") == "{{request_id}}" and c["headers"]["request_id"] == "request-id" and
+             c["envelope"]["error"]["error"].get("type") == "{{code}}",
+             "anthropic.md: the envelope example after the list, with its request id and its type as the code", c["envelope"])
+# status-only pages: statuses, never codes named after them
+for page, statuses in [("stripe.md", {400, 401, 402, 403, 404, 409, 429, 500, 502, 503, 504}),
+                       ("openai.md", {400, 401, 403, 429, 500, 503})]:
+    r, c, _ = imp("fixtures/docs/real/" + page)
+    got = {e["status"] for e in (c or {"codes": []})["codes"] if e.get("status_only")}
+    t.ok(r.returncode == 0 and statuses <= got and not any(e["code"].isdigit() for e in c["codes"]),
+         "%s: status-only entries for %s, no code named after a status" % (page, sorted(statuses)), (sorted(got), r.stderr[-300:]))
+    t.ok("confidence: low" in r.stderr, "%s: the confidence summary says low (no codes)" % page, r.stderr[-200:])
+
+# a page read wrongly is refused
+wrong = os.path.join(tmp, "statuses.md")
+open(wrong, "w").write("| Code | Description |\n|---|---|\n| 200 | OK |\n| 400 | Bad request |\n| 404 | Not found |\n| 429 | Too many |\n")
+r, c, out = imp(wrong)
+t.ok(r.returncode == 1 and "named like HTTP statuses" in r.stderr and "not credible" in r.stderr and not os.path.exists(out),
+     "a status table read as codes: exit 1, 'not credible', nothing written", r.stderr[-300:])
+
+# --- the real descriptions, where this machine has them ------------------------------------
+shared = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "openapi")
+for spec, min_ops in [("openai.yaml", 150), ("digitalocean/specification/DigitalOcean-public.v2.yaml", 500)]:
+    path = os.path.join(shared, spec)
+    if not os.path.exists(path):
+        t.skip(spec, "not on this machine")
+        continue
+    r, c, _ = imp(path)
+    t.ok(r.returncode == 0 and c and len(c.get("operations", [])) >= min_ops,
+         "%s: imported, with at least %d operations that document errors" % (spec, min_ops), r.stderr[-300:])
+
+t.done()
