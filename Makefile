@@ -12,6 +12,7 @@
 #   make valgrind  the integration tests with errata under valgrind
 #   make soak      the mock under wrk, 1024 connections for SOAK_SECONDS (60)
 #   make bench-scale  contract lint and import at 2,500 to 40,000 codes
+#   make bench-import contract import on real pages and OpenAPI descriptions
 
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
@@ -129,6 +130,9 @@ valgrind: deps
 	@$(MAKE) --no-print-directory BUILD=build/vg ERRATA=build/vg/errata CFLAGS='-O1 -g' build/vg/errata
 	@scripts/valgrind build/vg/errata
 
+bench-import: $(ERRATA)
+	bench/import $(ERRATA)
+
 bench-scale: $(ERRATA)
 	@bench/scale
 
@@ -141,7 +145,7 @@ soak: deps
 clean:
 	rm -rf build bin
 
-.PHONY: all deps test test-run check tsan demo bench bench-peers bench-scale fuzz fuzzers valgrind soak clean
+.PHONY: all deps test test-run check tsan demo bench bench-peers bench-scale bench-import fuzz fuzzers valgrind soak clean
 .SECONDARY:
 -include $(MODEL_OBJ:.o=.d) $(MOCK_OBJ:.o=.d) $(HARNESS_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) \
 	$(wildcard $(BUILD)/fuzz/*.d)
