@@ -85,6 +85,60 @@ static void row(FILE *f, const char *const *cells, int n, int head, int html)
 	}
 }
 
+/* Does a code carry Retry-After unless it says otherwise (as contract.c
+ * decides when the code has no "retry_after")? */
+static int ra_default(const struct contract *c, const struct contract_code *cc)
+{
+	json_t *ra = json_object_get(json_object_get(c->root, "headers"), "retry_after"), *v;
+	int only = json_is_true(json_object_get(ra, "retryable_only")), listed = 0;
+	size_t i;
+
+	json_array_foreach(json_object_get(ra, "statuses"), i, v)
+		listed |= json_integer_value(v) == cc->status;
+	return listed && (cc->retryable || !only);
+}
+
+/* The contract's envelope, headers, policy (and operations) as it states
+ * them: what import reads back, so that a page it renders is the contract. */
+static void settings(FILE *f, const struct contract *c, int html)
+{
+	static const char *const keys[] = { "errata", "content_type", "messages", "envelope", "headers", "policy",
+					    "operations", NULL };
+	json_t *o = json_object();
+	char *s;
+	size_t i;
+
+	json_t *per = json_object();
+
+	for (i = 0; keys[i]; i++)
+		if (json_object_get(c->root, keys[i]))
+			json_object_set(o, keys[i], json_object_get(c->root, keys[i]));
+	for (i = 0; i < c->nr_codes; i++) {  /* what the table has no column for */
+		const struct contract_code *cc = &c->codes[i];
+
+		if (cc->details || cc->extra)
+			json_object_set_new(per, cc->code, json_pack("{s:O*,s:O*}", "details", cc->details, "extra", cc->extra));
+	}
+	if (json_object_size(per))
+		json_object_set(o, "code_members", per);
+	json_decref(per);
+	s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	heading(f, 2, "Contract settings", html);
+	fputs(html ? "<p>" : "", f);
+	fputs("The envelope, headers and retry policy of this contract, as errata reads them (", f);
+	fputs(html ? "<code>errata contract import</code>" : "`errata contract import`", f);
+	fputs(" reads this page back to the same contract):", f);
+	if (html) {
+		fputs("</p>\n<pre><code class=\"language-json\">", f);
+		text(f, s, 1);
+		fputs("</code></pre>\n", f);
+	} else {
+		fprintf(f, "\n\n```json\n%s\n```\n\n", s ? s : "{}");
+	}
+	free(s);
+}
+
 char *contract_docs(const struct contract *c, int html)
 {
 	char *buf = NULL, st[16];
@@ -92,6 +146,7 @@ char *contract_docs(const struct contract *c, int html)
 	const char *key;
 	json_t *v;
 	int has_name = 0, has_domain = 0, has_category = 0, n, inferred = 0;
+	int has_type = 0, has_body_code = 0, has_ra = 0;
 	FILE *f = open_memstream(&buf, &size);
 	const struct contract_code *first = NULL;
 
@@ -104,6 +159,9 @@ char *contract_docs(const struct contract *c, int html)
 		if (!first && !c->codes[i].status_only)
 			first = &c->codes[i];
 		inferred |= c->codes[i].inferred != NULL;
+		has_type |= c->codes[i].type != NULL;
+		has_body_code |= c->codes[i].body_code != NULL;
+		has_ra |= c->codes[i].retry_after != ra_default(c, &c->codes[i]);
 	}
 	if (!first)
 		first = &c->codes[0];
@@ -144,22 +202,32 @@ char *contract_docs(const struct contract *c, int html)
 	if (html)
 		fputs("<table>\n", f);
 	{
-		const char *cells[6];
+		const char *cells[12];
 
 		n = 0;
 		cells[n++] = "Code";
 		cells[n++] = "Status";
 		if (has_name)
 			cells[n++] = "Name";
-		if (has_domain || has_category)
-			cells[n++] = has_domain ? "Domain" : "Category";
+		if (has_domain)
+			cells[n++] = "Domain";
+		if (has_category)
+			cells[n++] = "Category";
+		if (has_type)
+			cells[n++] = "Body type";
+		if (has_body_code)
+			cells[n++] = "Body code";
 		cells[n++] = "Retry?";
+		if (has_ra)
+			cells[n++] = "Retry-After";
+		cells[n++] = "Role";
 		cells[n++] = "Default message";
 		row(f, cells, n, 1, html);
 	}
 	for (i = 0; i < c->nr_codes; i++) {
 		const struct contract_code *cc = &c->codes[i];
-		const char *cells[6];
+		const char *cells[12];
+		char *bc = cc->body_code ? json_dumps(cc->body_code, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
 
 		snprintf(st, sizeof(st), "%d", cc->status);
 		n = 0;
@@ -167,17 +235,28 @@ char *contract_docs(const struct contract *c, int html)
 		cells[n++] = st;
 		if (has_name)
 			cells[n++] = cc->name ? cc->name : "";
-		if (has_domain || has_category)
-			cells[n++] = has_domain ? (cc->domain ? cc->domain : "") : (cc->category ? cc->category : "");
+		if (has_domain)
+			cells[n++] = cc->domain ? cc->domain : "";
+		if (has_category)
+			cells[n++] = cc->category ? cc->category : "";
+		if (has_type)
+			cells[n++] = cc->type ? cc->type : "";
+		if (has_body_code)
+			cells[n++] = bc ? bc : "";
 		cells[n++] = cc->retryable ? "Yes" : "No";
+		if (has_ra)
+			cells[n++] = cc->retry_after ? "Yes" : "No";
+		cells[n++] = role_name(cc->role);
 		cells[n++] = cc->message;
 		row(f, cells, n, 0, html);
+		free(bc);
 	}
 	if (html)
 		fputs("</table>\n", f);
 	else
 		fputc('\n', f);
 
+	settings(f, c, html);
 	if (inferred || (c->inferred && json_object_size(c->inferred))) {
 		heading(f, 2, "Not stated by the source document", html);
 		fputs(html ? "<ul>\n" : "", f);

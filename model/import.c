@@ -705,7 +705,8 @@ static void fill_codes(struct doc *d)
 			ic->message = message_from_code(ic->code);
 			import_infer(ic, "message", "the page names this code without a message; errata words one from the code");
 		}
-		ic->role = guess_role(ic->code, ic->status);
+		if (!ic->role_col)
+			ic->role = guess_role(ic->code, ic->status);
 	}
 	/* a second name must name nothing else */
 	for (i = 0; i < d->nr_codes; i++) {
@@ -833,6 +834,10 @@ static json_t *code_json(const struct icode *ic, int with_details, int with_extr
 	set_str(e, "category", ic->category);
 	set_str(e, "resolution", ic->resolution);
 	set_str(e, "type", ic->type);
+	if (ic->body_code)
+		json_object_set(e, "body_code", ic->body_code);
+	if (ic->retry_after)
+		json_object_set_new(e, "retry_after", json_boolean(ic->retry_after == 2));
 	json_object_set_new(e, "role", json_string(role_name(ic->role)));
 	if (ic->details && with_details)
 		json_object_set(e, "details", ic->details);
@@ -898,14 +903,67 @@ static json_t *policy_json(const struct doc *d, const struct retry_policy *rp, j
 	return json_pack("{s:o,s:o}", "retry", retry, "idempotency", idem);
 }
 
+/* The settings block errata contract docs writes (envelope, headers and
+ * policy as JSON), taken out of the examples. */
+static void take_settings(struct doc *d)
+{
+	json_t *ex;
+	size_t i;
+
+	json_array_foreach(d->examples, i, ex)
+		if (json_object_get(ex, "envelope") && json_object_get(ex, "headers") && json_object_get(ex, "policy")) {
+			d->settings = json_incref(ex);
+			json_array_remove(d->examples, i);
+			import_found(d, "the contract settings block (envelope, headers, policy): read as they are");
+			return;
+		}
+}
+
+/* What the settings block states replaces what the rules assumed. */
+static void apply_settings(struct doc *d, json_t *c)
+{
+	static const char *const keys[] = { "errata", "content_type", "messages", "envelope", "headers", "policy",
+					    "operations", NULL };
+	json_t *inferred = json_object_get(c, "inferred");
+	const char *k;
+	void *tmp;
+	json_t *v;
+	size_t i;
+
+	for (i = 0; keys[i]; i++) {
+		size_t kl = strlen(keys[i]);
+
+		if (!json_object_get(d->settings, keys[i]))
+			continue;
+		json_object_set(c, keys[i], json_object_get(d->settings, keys[i]));
+		json_object_foreach_safe(inferred, tmp, k, v)
+			if (!strncmp(k, keys[i], kl) && (!k[kl] || k[kl] == '.'))
+				json_object_del(inferred, k);
+	}
+	/* each code's details and extra members, as the contract states them */
+	json_array_foreach(json_object_get(c, "codes"), i, v) {
+		json_t *m = json_object_get(json_object_get(d->settings, "code_members"),
+					    json_string_value(json_object_get(v, "code")));
+
+		json_object_del(v, "details");
+		json_object_del(v, "extra");
+		if (json_is_object(json_object_get(m, "details")))
+			json_object_set(v, "details", json_object_get(m, "details"));
+		if (json_is_object(json_object_get(m, "extra")))
+			json_object_set(v, "extra", json_object_get(m, "extra"));
+	}
+}
+
 json_t *import_build(struct doc *d, const char *source, const char *id_arg)
 {
-	json_t *c, *codes, *inferred, *tmpl = read_example_codes(d);
+	json_t *c, *codes, *inferred, *tmpl;
 	struct retry_policy rp;
 	const char *ctype;
 	char *id, *title;
 	size_t i, documented = 0;
 
+	take_settings(d);
+	tmpl = read_example_codes(d);
 	if (!d->nr_tables && !d->structured)
 		import_read_prose_codes(d);
 	if (!d->nr_codes && !((d->structured || d->nr_read) && d->nr_statuses)) {
@@ -941,6 +999,8 @@ json_t *import_build(struct doc *d, const char *source, const char *id_arg)
 	json_object_set_new(c, "inferred", inferred);
 	json_object_set(c, "inconsistencies", d->warnings);
 	json_object_set_new(c, "codes", codes);
+	if (d->settings)
+		apply_settings(d, c);
 	free(id);
 	free(title);
 	return c;
@@ -981,6 +1041,7 @@ void import_doc_free(struct doc *d)
 		free(ic->domain); free(ic->category); free(ic->resolution); free(ic->type);
 		json_decref(ic->details); json_decref(ic->extra); json_decref(ic->inferred);
 		json_decref(ic->why);
+		json_decref(ic->body_code);
 	}
 	for (i = 0; i < d->nr_statuses; i++)
 		free(d->statuses[i].meaning);
@@ -989,6 +1050,7 @@ void import_doc_free(struct doc *d)
 	json_decref(d->notes);
 	json_decref(d->found);
 	json_decref(d->envelope);
+	json_decref(d->settings);
 	free(d->text); free(d->linebuf); free(d->lines); free(d->offs); free(d->src_line);
 	free(d);
 }

@@ -12,10 +12,13 @@
 struct icode {
 	char *code, *name, *message, *description, *domain, *category, *resolution;
 	char *type;              /* the body's type member (format 2), or NULL */
+	json_t *body_code;       /* what the body carries as the code, when not the code */
+	int retry_after;         /* 0 unknown, 1 not sent, 2 sent (a Retry-After column) */
 	int status;              /* 0 until known */
 	int retry;               /* -1 until known */
 	int status_only;
 	int category_col;        /* the category came from a Category column */
+	int role_col;            /* the role came from a Role column */
 	int role;
 	json_t *details, *extra; /* from an example */
 	json_t *inferred;        /* field -> reason */
@@ -47,6 +50,7 @@ struct doc {
 	json_t *notes;           /* what the importer could not read (warnings only) */
 	json_t *found;           /* what the importer read, and what it set aside */
 	json_t *envelope;        /* a template a structured source gives, or NULL */
+	json_t *settings;        /* the settings block errata contract docs writes, or NULL */
 	int structured;          /* codes come from a description, not from prose */
 	size_t candidates;       /* error entries the page visibly shows */
 	size_t nr_read;          /* ... and those the layouts read */

@@ -204,7 +204,8 @@ static int cells_of(const char *line, char *buf, size_t size, char **cells)
 }
 
 enum col { COL_NONE, COL_CODE, COL_STATUS, COL_DOMAIN, COL_RETRY, COL_MESSAGE,
-	   COL_NAME, COL_DESCRIPTION, COL_RESOLUTION, COL_CATEGORY, COL_MEANING };
+	   COL_NAME, COL_DESCRIPTION, COL_RESOLUTION, COL_CATEGORY, COL_MEANING,
+	   COL_BODY_TYPE, COL_BODY_CODE, COL_RETRY_AFTER, COL_ROLE };
 
 static enum col column_of(const char *head)
 {
@@ -219,6 +220,9 @@ static enum col column_of(const char *head)
 		{ "name", COL_NAME }, { "description", COL_DESCRIPTION }, { "detail", COL_DESCRIPTION },
 		{ "resolution", COL_RESOLUTION }, { "action", COL_RESOLUTION },
 		{ "category", COL_CATEGORY }, { "meaning", COL_MEANING },
+		/* errata contract docs's columns for format 2 */
+		{ "body type", COL_BODY_TYPE }, { "body code", COL_BODY_CODE }, { "retry-after", COL_RETRY_AFTER },
+		{ "role", COL_ROLE },
 	};
 	size_t i;
 
@@ -442,6 +446,25 @@ static size_t read_pipe_table(struct doc *d, size_t i, enum col *cols, int ncols
 					replace(&c->category, v);
 					c->category_col = 1;
 				}
+				break;
+			case COL_BODY_TYPE: if (*v) replace(&c->type, v); break;
+			case COL_BODY_CODE:
+				if (*v) {
+					json_decref(c->body_code);
+					if (!(c->body_code = json_loads(v, JSON_DECODE_ANY, NULL)))
+						import_note(d, "line %zu: body code '%s' is not JSON", import_line(d, i), v);
+				}
+				break;
+			case COL_ROLE:
+				if (role_parse(v) >= 0) {
+					c->role = role_parse(v);
+					c->role_col = 1;
+				} else if (*v) {
+					import_note(d, "line %zu: role '%s' is not one errata knows; it is guessed", import_line(d, i), v);
+				}
+				break;
+			case COL_RETRY_AFTER:
+				c->retry_after = parse_yes_no(v) + 1;  /* 0 unknown, 1 no, 2 yes */
 				break;
 			default: break;
 			}
