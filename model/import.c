@@ -1178,7 +1178,8 @@ json_t *contract_import(const char *text, size_t len, const char *source,
 	c = import_build(d, source, id);
 	if (!c && err)
 		snprintf(err->text, sizeof(err->text),
-			 "no error codes found (a table with a Code column, a \"CodeDescription\" table, or JSON examples with a \"code\")");
+			 "no error codes found: %zu tables, %zu JSON examples and no entry led by a status or a code (the 'read:' lines say what each was)",
+			 d->nr_seen_tables, json_array_size(d->examples));
 	import_report(d, report);
 	import_doc_free(d);
 	return c;

@@ -42,6 +42,7 @@ struct doc {
 	size_t nr_codes;
 	size_t nr_dropped;       /* codes past MAX_CODES, not read */
 	size_t nr_tables;
+	size_t nr_seen_tables;   /* tables seen, read or not */
 	int has_retry_col, has_message_col, has_resolution_col;
 	struct istatus statuses[64];
 	size_t nr_statuses;
@@ -54,6 +55,7 @@ struct doc {
 	int structured;          /* codes come from a description, not from prose */
 	size_t candidates;       /* error entries the page visibly shows */
 	size_t nr_read;          /* ... and those the layouts read */
+	size_t by_message;       /* entries the page names by heading and message */
 };
 
 /* A document over `text` (taken, even on failure), or NULL. */
@@ -112,5 +114,6 @@ void import_read_prose_codes(struct doc *d);
 /* import_layouts.c: status-led entries, a heading per code, glued summaries. */
 void import_read_layouts(struct doc *d);
 int import_retry_advice(const char *s);
+int import_section_status(const struct doc *d, size_t table_line);
 
 #endif

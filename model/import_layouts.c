@@ -115,6 +115,31 @@ static char *untick(const char *s, size_t n)
 	return out;
 }
 
+/* The one error status the text before table line t states, back to its
+ * section's heading ("you may receive a `422 Unprocessable Entity`
+ * response"), or 0 when it states none or several. */
+int import_section_status(const struct doc *d, size_t t)
+{
+	int found = 0;
+	size_t i = t;
+
+	while (i-- > 0 && t - i < 40 && d->lines[i][0] != '#') {
+		const char *p;
+
+		for (p = d->lines[i]; *p; p++)
+			if ((p[0] == '4' || p[0] == '5') && isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]) &&
+			    (p == d->lines[i] || !isalnum((unsigned char)p[-1])) && (p[3] == ' ' || p[3] == '`') &&
+			    (p == d->lines[i] || p[-1] == '`' || p[-1] == ' ')) {
+				int st = atoi(p);
+
+				if (found && found != st)
+					return 0;
+				found = st;
+			}
+	}
+	return found;
+}
+
 /* The text under heading line h, up to the next heading (at most 40 lines). */
 static void below(struct doc *d, size_t h, int *status, int *retry)
 {
@@ -288,12 +313,109 @@ static void glued_paragraphs(struct doc *d)
 	}
 }
 
+/* The first quoted text followed by "error message" or "message" in the
+ * section under heading h ("a \"Problems parsing JSON\" error message"). */
+static char *quoted_message(const struct doc *d, size_t h)
+{
+	size_t i;
+
+	for (i = h + 1; i < d->nr_lines && i < h + 40 && d->lines[i][0] != '#'; i++) {
+		const char *p = d->lines[i], *q, *e;
+
+		while ((q = strchr(p, '"')) && (e = strchr(q + 1, '"'))) {
+			const char *after = e + 1 + strspn(e + 1, " ");
+
+			if (e - q > 2 && e - q < 120 && (!strncmp(after, "error message", 13) || !strncmp(after, "message", 7)))
+				return strndup(q + 1, (size_t)(e - q - 1));
+			p = e + 1;
+		}
+	}
+	return NULL;
+}
+
+/* An entry's name from its heading: "Problems parsing JSON" -> problems_parsing_json. */
+static char *slug(const char *t)
+{
+	char *out = malloc(48), *o = out;
+
+	if (!out)
+		return NULL;
+	for (; *t && o < out + 40; t++) {
+		if (isalnum((unsigned char)*t))
+			*o++ = (char)tolower((unsigned char)*t);
+		else if (o > out && o[-1] != '_')
+			*o++ = '_';
+	}
+	while (o > out && o[-1] == '_')
+		o--;
+	*o = '\0';
+	return out;
+}
+
+/* "## Problems parsing JSON" over text that gives a status and the error's
+ * message: an entry the page names by its message, not by a code. */
+static void heading_title(struct doc *d, size_t i, const char *t)
+{
+	char *msg = quoted_message(d, i), *name, *clean = untick(t, strlen(t));
+	int st = 0, retry = -1;
+	const char *p;
+	struct icode *ic;
+
+	if (!clean) {
+		free(msg);
+		return;
+	}
+	/* a status in the heading itself: "`404 Not Found` for an existing resource" */
+	for (p = clean; *p && !st; p++)
+		if ((p[0] == '4' || p[0] == '5') && isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]) &&
+		    p[3] == ' ' && isupper((unsigned char)p[4]) && (p == clean || p[-1] == ' ')) {
+			st = atoi(p);
+			if (!msg) {
+				size_t n = 0;
+
+				while (p[4 + n] && (isalpha((unsigned char)p[4 + n]) || (p[4 + n] == ' ' && isupper((unsigned char)p[5 + n]))))
+					n++;
+				msg = strndup(p + 4, n);
+			}
+		}
+	{
+		int under = 0;
+
+		below(d, i, &under, &retry);
+		if (!st)
+			st = under;
+	}
+	/* the name leaves out a status the heading starts with */
+	p = clean + (isdigit((unsigned char)clean[0]) ? strspn(clean, "0123456789 ") : 0);
+	if (!st || !msg || !(name = slug(p)) || !*name || !import_valid_code(name)) {
+		free(msg);
+		free(clean);
+		return;
+	}
+	d->candidates++;
+	if (!import_find_code(d, name) && (ic = import_add_code(d, name))) {
+		ic->status = st;
+		ic->retry = retry;
+		ic->message = msg;
+		msg = NULL;
+		d->by_message++;
+		import_infer(ic, "code", "the page names this error by its heading and message, not by a code; errata names the entry after the heading");
+		import_explain(ic, "the heading on line %zu (\"%.60s\"), with status %d and the message in the text below it",
+			       import_line(d, i), clean, st);
+		d->nr_read++;
+	}
+	free(name);
+	free(msg);
+	free(clean);
+}
+
 void import_read_layouts(struct doc *d)
 {
 	size_t i;
 
 	for (i = 0; i < d->nr_lines; i++) {
-		const char *l = d->lines[i], *rest, *t;
+		const char *l = d->lines[i], *rest, *t, *code;
+		size_t n;
 		int st, k;
 
 		if (l[0] == '#') {
@@ -301,8 +423,10 @@ void import_read_layouts(struct doc *d)
 			t += strspn(t, " ");
 			if (status_lead(t, &st, &rest))
 				add_entry(d, i, st, rest, "the heading");
-			else
+			else if (*t == '`' && lead_code(t, &code, &n, &rest) && !*rest)
 				heading_code(d, i, t);
+			else if ((l[1] == '#' && l[2] == ' ') || (l[1] == '#' && l[2] == '#' && l[3] == ' '))
+				heading_title(d, i, t);
 		} else if ((l[strspn(l, " ")] == '-' || l[strspn(l, " ")] == '*') && l[strspn(l, " ") + 1] == ' ') {
 			t = l + strspn(l, " ") + 2;
 			if (status_lead(t, &st, &rest))

@@ -377,7 +377,10 @@ static size_t read_pipe_table(struct doc *d, size_t i, enum col *cols, int ncols
 	size_t start = i, rows = 0;
 	int k;
 
+	int has_status_col = 0;
+
 	for (k = 0; k < ncols; k++) {
+		has_status_col |= cols[k] == COL_STATUS;
 		d->has_retry_col |= cols[k] == COL_RETRY;
 		d->has_message_col |= cols[k] == COL_MESSAGE;
 		d->has_resolution_col |= cols[k] == COL_RESOLUTION;
@@ -422,6 +425,8 @@ static size_t read_pipe_table(struct doc *d, size_t i, enum col *cols, int ncols
 		if (!c)
 			continue;
 		rows++;
+		if (!status && !has_status_col && (status = import_section_status(d, start)))
+			import_explain(c, "a table with no status column; the text above it gives %d for its rows", status);
 		c->status = status;
 		for (k = 0; k < ncols; k++) {
 			const char *v = cells[k];
@@ -600,9 +605,26 @@ static int status_bullet(const char *l, int *status, const char **text)
 	return *status >= 400 && *status <= 599 && **text;
 }
 
+/* A table's header row as "A | B | C", at most size bytes. */
+static const char *header_of(const char *line, char *out, size_t size)
+{
+	size_t n = 0;
+	const char *p = line + strspn(line, " |");
+
+	for (; *p && n + 1 < size; p++) {
+		if (*p == '|' && !p[1 + strspn(p + 1, " ")])
+			break;
+		out[n++] = *p;
+	}
+	while (n && out[n - 1] == ' ')
+		n--;
+	out[n] = '\0';
+	return out;
+}
+
 void import_read_tables(struct doc *d)
 {
-	char buf[2048], *cells[MAX_CELLS];
+	char buf[2048], *cells[MAX_CELLS], hdr[200];
 	size_t i = 0;
 
 	while (i < d->nr_lines) {
@@ -627,16 +649,26 @@ void import_read_tables(struct doc *d)
 					meaning = k;
 			}
 			if (code >= 0 && known >= 2 && n >= 2) {
+				d->nr_seen_tables++;
+				import_found(d, "line %zu: a table (%s): read, codes from its '%s' column", import_line(d, i),
+					     header_of(l, hdr, sizeof(hdr)), cells[code]);
 				for (k = 0; k < n; k++)
 					if (cols[k] == COL_NONE)
-						import_note(d, "line %zu: column '%s' is not read", i + 1, cells[k]);
+						import_note(d, "line %zu: column '%s' is not read", import_line(d, i), cells[k]);
 				i = read_pipe_table(d, i, cols, n);
 				continue;
 			}
 			if (status >= 0 && meaning >= 0 && code < 0) {
+				d->nr_seen_tables++;
+				import_found(d, "line %zu: a table (%s): read as statuses without codes", import_line(d, i),
+					     header_of(l, hdr, sizeof(hdr)));
 				i = read_status_table(d, i, status, meaning);
 				continue;
 			}
+			if (i + 1 < d->nr_lines && strstr(d->lines[i + 1], "---") && ++d->nr_seen_tables)
+				import_found(d, "line %zu: a table (%s): %s", import_line(d, i), header_of(l, hdr, sizeof(hdr)),
+					     code >= 0 ? "its code column has no status, retry or message column beside it; rows that lead with a status are read as entries" :
+					     "no column is a code, status or message column errata knows; rows that lead with a status are read as entries");
 			i++;
 			continue;
 		}
