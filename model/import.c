@@ -193,7 +193,7 @@ static int retry_from_resolution(const char *res, int status, const char **why)
 	return 0;
 }
 
-static const int conventional[] = { 408, 425, 429, 500, 502, 503, 504 };
+static const int conventional[] = { 408, 425, 429, 500, 502, 503, 504, 529 };  /* 529: overloaded (Anthropic) */
 
 /*
  * Retry guidance in prose: bullets that begin "Retry" name the statuses to

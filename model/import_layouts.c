@@ -176,7 +176,7 @@ static void add_entry(struct doc *d, size_t line, int st, const char *rest, cons
 		ic = c ? import_find_code(d, c) : NULL;
 		if (c && !ic && (ic = import_add_code(d, c))) {
 			ic->status = st;
-			ic->retry = -1;
+			ic->retry = *msg ? import_retry_advice(msg) : -1;
 			if (*msg)
 				ic->message = untick(msg, strlen(msg));
 			import_explain(ic, "%s on line %zu: \"%d - %.60s\"", what, import_line(d, line), st, rest);

@@ -37,6 +37,8 @@ static const char *shown(const struct oas_files *f, const char *file)
 {
 	size_t n = strlen(f->dir);
 
+	if (!strcmp(file, ROOT_NAME))
+		return f->root_name;
 	if (!strncmp(file, f->dir, n) && file[n] == '/')
 		return file + n + 1;
 	return file;
@@ -50,6 +52,8 @@ json_t *oas_files_init(struct oas_files *f, const char *text, size_t len, const 
 
 	memset(f, 0, sizeof(*f));
 	f->err = err;
+	snprintf(f->root_name, sizeof(f->root_name), "%s",
+		 !strcmp(path, "-") ? "standard input" : strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
 	if (len > OPENAPI_MAX_BYTES)
 		return fail(f, "the description is %zu MiB; descriptions are bounded at %zu MiB",
 			    len >> 20, OPENAPI_MAX_BYTES >> 20);
@@ -172,12 +176,16 @@ static json_t *follow(struct oas_files *f, const char *ref, const char **file, c
 		const char *base = strcmp(*file, ROOT_NAME) ? *file : NULL;
 		const char *slash = base ? strrchr(base, '/') : NULL;
 
-		if (ref[0] == '/')
-			snprintf(joined, sizeof(joined), "%.*s", (int)plen, ref);
-		else if (slash)
-			snprintf(joined, sizeof(joined), "%.*s/%.*s", (int)(slash - base), base, (int)plen, ref);
-		else
-			snprintf(joined, sizeof(joined), "%s/%.*s", f->dir, (int)plen, ref);
+		const char *dir = ref[0] == '/' ? "" : slash ? base : f->dir;
+		size_t dl2 = ref[0] == '/' ? 0 : slash ? (size_t)(slash - base) : strlen(f->dir), n = dl2;
+
+		if (dl2 + 1 + plen >= sizeof(joined))
+			return fail(f, "$ref '%.200s' in '%s' is a path too long to follow", ref, shown(f, *file));
+		memcpy(joined, dir, dl2);
+		if (ref[0] != '/')
+			joined[n++] = '/';
+		memcpy(joined + n, ref, plen);
+		joined[n + plen] = '\0';
 		if (!realpath(joined, real))
 			return fail(f, "$ref '%.200s' in '%s': cannot open '%s': %s", ref, shown(f, *file),
 				    shown(f, joined), strerror(errno));

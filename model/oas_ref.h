@@ -13,6 +13,7 @@
 
 struct oas_files {
 	char dir[PATH_MAX];      /* the root file's directory: no $ref leaves it */
+	char root_name[256];     /* the root file, as messages name it */
 	json_t *docs;            /* real path -> parsed document */
 	size_t bytes;            /* read so far, bounded by OPENAPI_MAX_BYTES */
 	size_t nr_refs;          /* $refs followed */

@@ -107,6 +107,42 @@ for page, want in PAGES.items():
         t.ok(c["envelope"]["error"].get("request_id") == "{{request_id}}" and c["headers"]["request_id"] == "request-id" and
              c["envelope"]["error"]["error"].get("type") == "{{code}}",
              "anthropic.md: the envelope example after the list, with its request id and its type as the code", c["envelope"])
+# GitHub: errors named by heading and message, sub-codes whose status the section's text gives
+r, c, _ = imp("fixtures/docs/real/github.md")
+got = {e["code"]: (e["status"], e["message"]) for e in (c or {"codes": []})["codes"]}
+want = {"problems_parsing_json": (400, "Problems parsing JSON"), "body_should_be_a_json_object": (400, "Body should be a JSON object"),
+        "invalid_request": (422, "Invalid request"), "validation_failed": (422, "Validation Failed"),
+        "not_found_for_an_existing_resource": (404, "Not Found")}
+t.ok(r.returncode == 0 and all(got.get(k) == v for k, v in want.items()),
+     "github.md: each heading with a status and a quoted error message below it is an entry with that status and message", got)
+subs = ["missing", "missing_field", "invalid", "already_exists", "unprocessable", "custom"]
+t.ok(all(got.get(k, (0,))[0] == 422 for k in subs) and c and
+     all("status" not in e.get("inferred", {}) for e in c["codes"] if e["code"] in subs),
+     "github.md: the six sub-codes of 'Validation Failed' get the 422 the section's text states, not an invented status", got)
+t.ok(all("errata names the entry after the heading" in e.get("inferred", {}).get("code", "")
+         for e in (c or {"codes": []})["codes"] if e["code"] in want),
+     "github.md: an entry named after its heading says so (the code is marked inferred)")
+
+# an HTML page: libxml2 reads it; a heading per code, status and retry advice below; bullets; the envelope anywhere
+r, c, _ = imp("tests/data/acme-errors.html", "--explain")
+got = {e["code"]: (e["status"], e["retryable"]) for e in (c or {"codes": []})["codes"]}
+t.ok(r.returncode == 0 and got == {"card_declined": (402, False), "rate_limited": (429, True), "overloaded": (503, True),
+                                   "internal_error": (500, True)},
+     "HTML page: codes from headings (status and retry advice below) and status-led bullets; script and nav ignored", got)
+t.ok(c and c["envelope"]["error"] == {"error": {"code": "{{code}}", "message": "{{message}}", "request_id": "{{request_id}}"}},
+     "HTML page: the envelope from the example at the top, its request id templated", c and c["envelope"])
+t.ok("retryable inferred" not in r.stderr.split("  overloaded")[1].split("  internal_error")[0] if "  overloaded" in r.stderr else False,
+     "--explain: the retry safety read from the text is not marked inferred", r.stderr[-500:])
+
+# what the importer read, and why a table was not read
+r, c, _ = imp("fixtures/docs/real/openai.md")
+t.ok("a table (Code | Overview): its code column has no status, retry or message column beside it" in r.stderr and
+     'the table row "401 - IP not authorized" names no code: a status-only entry for 401' in r.stderr,
+     "openai.md: each table is named with its header row and why it was read as it was", r.stderr[:400])
+r, c, _ = imp("fixtures/docs/real/github-ratelimits.md")
+t.ok(r.returncode == 2 and "a table (Header name | Description)" in r.stderr and "1 tables, 0 JSON examples" in r.stderr,
+     "a page with no error entries: exit 2, saying what it held", r.stderr[-300:])
+
 # status-only pages: statuses, never codes named after them
 for page, statuses in [("stripe.md", {400, 401, 402, 403, 404, 409, 429, 500, 502, 503, 504}),
                        ("openai.md", {400, 401, 403, 429, 500, 503})]:
