@@ -33,7 +33,7 @@ grep -q 'warning: the page says "Complete reference of 44 error codes' "$out" &&
 ok $? "it imports studio's page to the bundled contract, warning of its 44-vs-36 codes"
 grep -q '^ok       + DISPATCH_TIMEOUT added' "$out" && grep -q '^breezeblue-v1 -> breezeblue: 2 changes, 0 breaking' "$out"
 ok $? "it diffs breezeblue-v1 and breezeblue: two codes added, nothing breaking"
-grep -q '^| out-of-credit | 403 | No | You do not have enough credit. |' reports/ledger.md && grep -q '<td>out-of-credit</td>' reports/ledger.html
+grep -q '^| out-of-credit | 403 | No | insufficient_credits | You do not have enough credit. |' reports/ledger.md && grep -q '<td>out-of-credit</td>' reports/ledger.html
 ok $? "it renders the ledger reference page"
 [ $failed = 0 ] || sed 's/^/# /' "$out" | tail -20
 echo "1..$n"
