@@ -465,6 +465,16 @@ static enum MHD_Result api(struct mock *m, struct MHD_Connection *conn, const ch
 						    "Malformed selector", why, valid_codes(mt->c));
 			}
 		}
+		if (cc && select_status_only(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Errata-Error"),
+					     MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Prefer"),
+					     MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "__error"))) {
+			/* a status asked for on a documented operation: that operation's code for it */
+			json_t *op = contract_operation(mt->c, method, url + 1 + mt->id_len);
+			const struct contract_code *own = op ? contract_operation_code(mt->c, op, cc->status) : NULL;
+
+			if (own)
+				cc = own;
+		}
 		v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Errata-Retry-After");
 		if (v && select_retry_after(v, &ask, &ask_date)) {
 			snprintf(why, sizeof(why), "X-Errata-Retry-After: '%.100s' is not <seconds> or date:<seconds>", v);

@@ -171,3 +171,12 @@ int select_retry_after(const char *value, long long *seconds, int *as_date)
 	*seconds = v;
 	return 0;
 }
+
+int select_status_only(const char *x_errata_error, const char *prefer, const char *query_error)
+{
+	char v[136];
+
+	if (x_errata_error || query_error || !prefer || prefer_code(prefer, v, sizeof(v)) <= 0)
+		return 0;
+	return strlen(v) == 3 && all_digits(v, 3) ? atoi(v) : 0;
+}

@@ -26,6 +26,11 @@ enum select_problem select_code(const struct contract *c, const char *x_errata_e
 				const char *prefer, const char *query_error,
 				const struct contract_code **out, char *why, size_t size);
 
+/* The status asked for when the only selector is Prefer: code=<status>
+ * (the mock then serves the code the request's operation documents at that
+ * status), else 0. */
+int select_status_only(const char *x_errata_error, const char *prefer, const char *query_error);
+
 /*
  * Parse X-Errata-Retry-After: "<seconds>" or "date:<seconds>". Returns 0
  * with *seconds and *as_date set, or -1 when malformed.

@@ -206,6 +206,15 @@ const struct contract_code *contract_find_status(const struct contract *c, int s
 const struct contract_code *contract_find_role(const struct contract *c, int role);
 
 /*
+ * The operation (borrowed from c) that `method` and `path` (below the
+ * contract's mount, a query ignored) match, or NULL: "{name}" in a path
+ * template matches one segment. contract_operation_code() is the code that
+ * operation documents at `status`, or NULL.
+ */
+json_t *contract_operation(const struct contract *c, const char *method, const char *path);
+const struct contract_code *contract_operation_code(const struct contract *c, json_t *op, int status);
+
+/*
  * Every documented entry whose body would carry this code value (a string,
  * an integer or null) and, when the envelope has one, this type (NULL: any),
  * preferring one with `status`. NULL when none does.

@@ -94,3 +94,57 @@ int contract_load_operations(struct jload *ld, struct contract *c, json_t *root)
 	c->nr_operations = json_array_size(ops);
 	return 0;
 }
+
+/* Does `path` (no query) match the template ("/v1/widgets/{id}"): each
+ * "{name}" one non-empty segment, every other byte the same? */
+static int path_matches(const char *tmpl, const char *path)
+{
+	while (*tmpl && *path) {
+		if (*tmpl == '{') {
+			const char *close = strchr(tmpl, '}');
+			size_t seg = strcspn(path, "/");
+
+			if (!close || !seg)
+				return 0;
+			tmpl = close + 1;
+			path += seg;
+			continue;
+		}
+		if (*tmpl++ != *path++)
+			return 0;
+	}
+	return !*tmpl && (!*path || (*path == '/' && !path[1]));
+}
+
+json_t *contract_operation(const struct contract *c, const char *method, const char *path)
+{
+	char buf[OP_PATH_MAX + 1];
+	size_t i, n = strcspn(path, "?#");
+
+	if (!c->operations || n > OP_PATH_MAX)
+		return NULL;
+	memcpy(buf, path, n);
+	buf[n] = '\0';
+	for (i = 0; i < c->nr_operations; i++) {
+		json_t *op = json_array_get(c->operations, i);
+
+		if (!strcmp(json_string_value(json_object_get(op, "method")), method) &&
+		    path_matches(json_string_value(json_object_get(op, "path")), buf))
+			return op;
+	}
+	return NULL;
+}
+
+const struct contract_code *contract_operation_code(const struct contract *c, json_t *op, int status)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(op, "codes"), i, v) {
+		const struct contract_code *cc = contract_find(c, json_string_value(v));
+
+		if (cc && cc->status == status)
+			return cc;
+	}
+	return NULL;
+}

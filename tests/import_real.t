@@ -14,7 +14,8 @@ holds them."""
 import json, os, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from errata_test import Tap, ERRATA  # noqa: E402
+import urllib.request  # noqa: E402
+from errata_test import Tap, ERRATA, start, stop  # noqa: E402
 
 t = Tap()
 tmp = tempfile.mkdtemp(prefix="errata-import-")
@@ -74,6 +75,22 @@ open(jpath, "w").write(js)
 r, c, _ = imp(jpath)
 t.ok(r.returncode == 0 and c and c["content_type"] == "application/problem+json",
      "a JSON description with problem+json: its media type", r.stderr[-300:])
+
+# the mock routes a status selector by the request's operation
+proc, port = start("--contracts", OA + "/operations.json")
+try:
+    def ask(path, **hdrs):
+        req = urllib.request.Request("http://127.0.0.1:%d/ops%s" % (port, path), headers=hdrs)
+        try:
+            urllib.request.urlopen(req, timeout=10)
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())["code"]
+    got = [ask("/v1/widgets/7", Prefer="code=404"), ask("/v1/gadgets/7?x=1", Prefer="code=404"),
+           ask("/v1/elsewhere", Prefer="code=404"), ask("/v1/gadgets/7", **{"X-Errata-Error": "widget_not_found"})]
+    t.ok(got == [(404, "widget_not_found"), (404, "gadget_not_found"), (404, "widget_not_found"), (404, "widget_not_found")],
+         "Prefer: code=404 on a documented operation serves that operation's 404; elsewhere the first; a named code as named", got)
+finally:
+    stop(proc)
 
 # --- hostile descriptions ----------------------------------------------------------------
 for name, what in [("cycle.yaml", "a cycle of $refs"), ("escape.yaml", "leaves the description's directory"),
