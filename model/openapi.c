@@ -156,6 +156,11 @@ static void read_headers(struct oas *o, json_t *resp, int st, const char *where)
 		} else if (strstr(low, "request-id") || strstr(low, "request_id") || !strcmp(low, "x-trace-id")) {
 			if (!o->request_id_header)
 				o->request_id_header = strdup(low);
+		} else if (!strcmp(low, "retry-after-ms")) {
+			o->ms_header = 1;
+		} else if (strstr(low, "should-retry")) {
+			if (!o->retry_hint)
+				o->retry_hint = strdup(low);
 		} else if ((field = family_field(low))) {
 			json_object_set_new(o->families, low, json_string(field));
 		} else if (!strncmp(low, "x-ratelimit", 11) || !strncmp(low, "ratelimit", 9)) {
@@ -185,10 +190,15 @@ static void code_from_example(struct oas *o, json_t *ex, int st, int range, cons
 	struct icode *ic;
 	char num[32];
 	const char *code;
+	int null_code = 0;
 
 	if (json_is_integer(v)) {
 		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 		code = num;
+	} else if ((json_is_null(v) || !v) && o->has_type && json_is_string(json_object_get(holder, "type"))) {
+		/* OpenAI's {"type": "server_error", "code": null}: the type names the entry */
+		code = json_string_value(json_object_get(holder, "type"));
+		null_code = 1;
 	} else if (!json_is_string(v)) {
 		import_found(o->d, "the example of %s shows no code at the envelope's code member; it gives no code", where);
 		return;
@@ -224,6 +234,12 @@ static void code_from_example(struct oas *o, json_t *ex, int st, int range, cons
 	}
 	if (o->has_type && json_is_string(json_object_get(holder, "type")))
 		ic->type = strdup(json_string_value(json_object_get(holder, "type")));
+	if (null_code) {
+		ic->body_code = json_null();
+		import_infer(ic, "code", "the example's code is null; errata names the entry after its type");
+	} else if (json_is_integer(v)) {
+		ic->body_code = json_incref(v);
+	}
 	import_explain(ic, "the example of the %s response of %s", st ? "error" : "default", where);
 }
 
@@ -545,6 +561,10 @@ static void patch(struct oas *o, json_t *c)
 		json_object_set_new(inferred, "headers.retry_after",
 				    json_string("the description declares Retry-After on these statuses, and OpenAPI headers are optional unless required"));
 	}
+	if (o->ms_header)
+		json_object_set_new(json_object_get(headers, "retry_after"), "ms_header", json_string("retry-after-ms"));
+	if (o->retry_hint)
+		json_object_set_new(headers, "retry_hint", json_pack("{s:s}", "header", o->retry_hint));
 	if (json_object_size(o->families)) {
 		json_object_set_new(headers, "families", json_pack("[{s:s,s:i,s:i,s:O}]", "on", "all", "quota", 60,
 								   "window", 60, "fields", o->families));
@@ -585,6 +605,7 @@ static void oas_release(struct oas *o)
 	json_decref(o->ra_statuses);
 	json_decref(o->families);
 	free(o->request_id_header);
+	free(o->retry_hint);
 	free(o->text);
 }
 

@@ -23,6 +23,8 @@ struct oas {
 	json_t *ra_statuses;     /* statuses whose responses declare Retry-After */
 	json_t *families;        /* rate-limit header (lower case) -> field */
 	char *request_id_header;
+	char *retry_hint;        /* a declared should-retry header, lower case */
+	int ms_header;           /* retry-after-ms is declared */
 	const char *ctype;
 	char *text;              /* what the description says of its errors, for the rules */
 	size_t text_len, text_cap;

@@ -65,6 +65,17 @@ t.ok("request_in_progress\n    found in the example" in r.stderr and "widget_loc
 lint = subprocess.run([ERRATA, "contract", "lint", out], capture_output=True, text=True)
 t.ok(lint.returncode == 0, "the imported contract lints", lint.stderr)
 
+# format 2 from a description: a null code told apart by its type, vendor headers
+r, c, _ = imp(OA + "/chat.yaml")
+codes = {e["code"]: e for e in (c or {"codes": []})["codes"]}
+t.ok(r.returncode == 0 and codes.get("server_error", {}).get("body_code", 0) is None and
+     codes["server_error"].get("type") == "server_error" and codes.get("invalid_service_tier", {}).get("type") == "invalid_request_error",
+     "an example with \"code\": null is an entry named by its type, its body code null (format 2)", list(codes.values())[:2])
+t.ok(c and c["headers"].get("retry_hint") == {"header": "x-should-retry"} and
+     c["headers"]["retry_after"].get("ms_header") == "retry-after-ms" and
+     c["envelope"]["error"] == {"error": {"code": "{{code}}", "message": "{{message}}", "param": None, "type": "{{type}}"}},
+     "declared x-should-retry and retry-after-ms headers, and the {{type}} envelope", c and c["headers"])
+
 # the same description as one JSON file
 js = json.dumps({"openapi": "3.1.0", "info": {"title": "J", "version": "1"}, "paths": {"/j": {"get": {"responses": {
     "400": {"description": "Bad.", "content": {"application/problem+json": {"schema": {"type": "object", "properties": {
