@@ -645,7 +645,9 @@ static json_t *finish_envelope(struct doc *d, json_t *tmpl, json_t *inferred)
 		struct jpath path = { 0 };
 		char why[200];
 
-		if (envelope_scan(tmpl, &path, &info, why, sizeof(why)) || info.codes != 1) {
+		/* a description's schema may carry a message and no code (format 2) */
+		if (envelope_scan(tmpl, &path, &info, why, sizeof(why)) ||
+		    (info.codes != 1 && !(d->structured && !info.codes && info.messages))) {
 			import_note(d, "the envelope example cannot be a template (%s); {\"error\": {\"code\", \"message\"}} is assumed",
 				    info.codes != 1 ? "no single place for the code" : why);
 			json_decref(tmpl);

@@ -283,6 +283,52 @@ static json_t *json_media(json_t *content, const char **type)
 	return NULL;
 }
 
+/* The survey: how many error responses use each schema (the envelope is the
+ * most used one's). Returns an empty array to go on with, or NULL. */
+static json_t *survey_response(struct oas *o, json_t *resp, const char *file, const char *where)
+{
+	const char *mt, *sf = file;
+	json_t *media = json_media(json_object_get(resp, "content"), &mt), *schema;
+	size_t i;
+
+	if (!media || !json_object_get(media, "schema"))
+		return o->empty;
+	if (!(schema = oas_deref(&o->files, json_object_get(media, "schema"), &sf)))
+		return NULL;
+	for (i = 0; i < o->nr_uses; i++)
+		if (o->uses[i].schema == schema) {
+			o->uses[i].n++;
+			return o->empty;
+		}
+	if (o->nr_uses < OAS_MAX_SCHEMAS) {
+		o->uses[o->nr_uses].schema = schema;
+		o->uses[o->nr_uses].file = sf;
+		snprintf(o->uses[o->nr_uses].where, sizeof(o->uses[0].where), "%s", where);
+		o->uses[o->nr_uses++].n = 1;
+	}
+	return o->empty;
+}
+
+static int cmp_uses(const void *a, const void *b)
+{
+	const struct oas_use *x = a, *y = b;
+
+	return (y->n > x->n) - (y->n < x->n);
+}
+
+/* The envelope: the schema most error responses use that can be one. */
+static void choose_envelope(struct oas *o)
+{
+	size_t i;
+
+	qsort(o->uses, o->nr_uses, sizeof(o->uses[0]), cmp_uses);
+	for (i = 0; i < o->nr_uses && !o->tmpl; i++)
+		oas_consider_schema(o, o->uses[i].schema, o->uses[i].file, o->uses[i].where);
+	if (o->tmpl)
+		import_found(o->d, "%zu error schemas; the envelope's is used by %zu error responses", o->nr_uses,
+			     o->uses[i - 1].n);
+}
+
 /* One error response (read once per node and status); its codes, borrowed. */
 static json_t *read_response(struct oas *o, json_t *resp, const char *file, int st, int range, const char *where)
 {
@@ -290,6 +336,8 @@ static json_t *read_response(struct oas *o, json_t *resp, const char *file, int 
 	json_t *codes, *media, *schema = NULL, *content = json_object_get(resp, "content");
 	char key[64];
 
+	if (o->survey)
+		return survey_response(o, resp, file, where);
 	snprintf(key, sizeof(key), "%p", (void *)resp);
 	json_object_set_new(o->used, key, json_true());
 	snprintf(key, sizeof(key), "%p/%d", (void *)resp, st);
@@ -317,10 +365,7 @@ static json_t *read_response(struct oas *o, json_t *resp, const char *file, int 
 		o->ctype = strstr(mt, "problem") ? "application/problem+json" : "application/json";
 	if (json_object_get(media, "schema") && !(schema = oas_deref(&o->files, json_object_get(media, "schema"), &sf)))
 		return NULL;
-	if (schema && !o->tmpl && (o->tmpl = oas_schema_template(o, schema, sf))) {
-		o->tmpl_schema = schema;
-		import_found(o->d, "the schema of %s became the envelope", where);
-	}
+
 	if (schema && schema == o->tmpl_schema && o->code_enum && st > 0)
 		json_array_append_new(o->enum_statuses, json_integer(st));
 	else if (schema && o->tmpl_schema && schema != o->tmpl_schema && !o->other_schema++)
@@ -363,10 +408,10 @@ static int read_operation(struct oas *o, const char *method, const char *path, j
 		json_array_foreach(codes, i, c)
 			json_array_append(json_object_get(opj, "codes"), c);
 	}
-	if (json_array_size(json_object_get(opj, "statuses")) || json_array_size(json_object_get(opj, "codes")))
+	if (!o->survey && (json_array_size(json_object_get(opj, "statuses")) || json_array_size(json_object_get(opj, "codes"))))
 		json_array_append(o->ops, opj);
 	json_decref(opj);
-	o->nr_ops++;
+	o->nr_ops += !o->survey;
 	return 0;
 }
 
@@ -382,7 +427,7 @@ static void read_parameters(struct oas *o, json_t *params, const char *file, con
 		if (!(p = oas_deref(&o->files, p, &f)))
 			return;
 		name = json_string_value(json_object_get(p, "name"));
-		if (name && strcasestr(name, "idempotency"))
+		if (name && strcasestr(name, "idempotency") && !o->survey)
 			say(o, "parameter %s %s", name, method);
 	}
 }
@@ -601,6 +646,9 @@ static void oas_release(struct oas *o)
 	json_decref(o->enum_statuses);
 	json_decref(o->seen);
 	json_decref(o->used);
+	json_decref(o->tried);
+	json_decref(o->empty);
+	json_decref(o->pending);
 	json_decref(o->ops);
 	json_decref(o->ra_statuses);
 	json_decref(o->families);
@@ -626,13 +674,18 @@ static json_t *import_root(struct oas *o, json_t *root, const char *path, const 
 		return NULL;
 	}
 	say(o, "# %s errors", title ? title : "API");
+	o->survey = 1;
+	if (read_paths(o, root))
+		return NULL;
+	o->survey = 0;
+	choose_envelope(o);
 	if (read_paths(o, root) || read_components(o, root))
 		return NULL;
 	read_enum(o);
 	import_found(o->d, "%zu operations, %zu distinct error responses, %zu codes from examples, %zu from the code's enum; %zu files, %zu $refs followed",
 		     o->nr_ops, o->nr_responses, o->nr_examples, o->nr_enums, json_object_size(o->files.docs), o->files.nr_refs);
 	if (!o->tmpl)
-		import_note(o->d, "no error response has a JSON schema with a member for the code; the envelope is assumed");
+		import_note(o->d, "no error response has a JSON schema with a member for the code or the message; the envelope is assumed");
 	/* the rules read what the description said */
 	free(o->d->text);
 	o->d->text = o->text ? o->text : strdup("");
@@ -677,7 +730,10 @@ json_t *openapi_import(const char *text, size_t len, const char *path, const cha
 	o.ra_statuses = json_array();
 	o.families = json_object();
 	o.enum_statuses = json_array();
-	if (!o.d || !o.seen || !o.used || !o.ops || !o.ra_statuses || !o.families || !o.enum_statuses) {
+	o.tried = json_object();
+	o.pending = json_array();
+	o.empty = json_array();
+	if (!o.d || !o.tried || !o.pending || !o.empty || !o.seen || !o.used || !o.ops || !o.ra_statuses || !o.families || !o.enum_statuses) {
 		snprintf(err->text, sizeof(err->text), "out of memory");
 		goto out;
 	}

@@ -7,6 +7,15 @@
 
 struct doc;
 
+#define OAS_MAX_SCHEMAS 256
+
+struct oas_use {             /* an error schema, and how many responses use it */
+	json_t *schema;
+	const char *file;
+	size_t n;
+	char where[160];
+};
+
 struct oas {
 	struct oas_files files;
 	struct doc *d;
@@ -19,6 +28,12 @@ struct oas {
 	int other_schema;        /* responses with another error schema */
 	json_t *seen;            /* a response read: "node/status" -> its codes */
 	json_t *used;            /* "node" of each response an operation uses */
+	json_t *tried;           /* "node" of each schema tried as the envelope */
+	struct oas_use uses[OAS_MAX_SCHEMAS];
+	size_t nr_uses;
+	int survey;              /* the first walk: counting schemas only */
+	json_t *empty;           /* the codes of a response the survey saw */
+	json_t *pending;         /* notes of the schema being tried */
 	json_t *ops;             /* the operations: {method, path, statuses, codes} */
 	json_t *ra_statuses;     /* statuses whose responses declare Retry-After */
 	json_t *families;        /* rate-limit header (lower case) -> field */
@@ -31,8 +46,9 @@ struct oas {
 	size_t nr_ops, nr_responses, nr_examples, nr_enums, nr_status_only;
 };
 
-/* The envelope template of an error schema (sets o->code_path and the
- * o->has_* flags), or NULL when it has no member that can hold a code. */
-json_t *oas_schema_template(struct oas *o, json_t *schema, const char *file);
+/* Make the error schema the envelope (o->tmpl, o->code_path and the o->has_*
+ * flags) unless one is kept already; a schema with neither a code nor a
+ * message member cannot be one. Each schema is tried once. */
+void oas_consider_schema(struct oas *o, json_t *schema, const char *file, const char *where);
 
 #endif

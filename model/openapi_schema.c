@@ -159,7 +159,7 @@ static json_t *member(struct oas *o, const char *k, json_t *ps, const char *f, i
 		return json_null();
 	if (required && ex && !json_is_object(ex) && !json_is_array(ex))
 		return json_incref(ex);
-	import_note(o->d, "the error schema's member '%s' has no constant value; it is left out of the envelope", k);
+	json_array_append_new(o->pending, json_sprintf("the error schema's member '%s' has no constant value; it is left out of the envelope", k));
 	return NULL;
 }
 
@@ -191,21 +191,51 @@ static json_t *template_of(struct oas *o, json_t *s, const char *file, json_t *p
 	return out;
 }
 
-json_t *oas_schema_template(struct oas *o, json_t *schema, const char *file)
+/* One schema's template, or NULL: with a code member, or (GitHub's
+ * basic-error) a message and no code. */
+static json_t *attempt(struct oas *o, json_t *schema, const char *file)
 {
 	json_t *path = json_array(), *t;
 	const char *f = file;
 	json_t *obj = object_of(o, schema, &f);
 
+	o->has_message = o->has_type = o->body_request_id = 0;
+	json_array_clear(o->pending);
 	if (!obj) {
 		json_decref(path);
 		return NULL;
 	}
 	t = template_of(o, obj, f, path, 0);
 	json_decref(path);
-	if (!o->code_path) {
+	if (!o->code_path && !o->has_message) {
 		json_decref(t);
 		return NULL;
 	}
 	return t;
+}
+
+void oas_consider_schema(struct oas *o, json_t *schema, const char *file, const char *where)
+{
+	char key[32];
+	json_t *t, *note;
+	size_t i;
+	int m = o->has_message, ty = o->has_type, rid = o->body_request_id;
+
+	snprintf(key, sizeof(key), "%p", (void *)schema);
+	if (o->tmpl || json_object_get(o->tried, key))
+		return;
+	json_object_set_new(o->tried, key, json_true());
+	if (!(t = attempt(o, schema, file))) {
+		o->has_message = m;
+		o->has_type = ty;
+		o->body_request_id = rid;
+		return;
+	}
+	json_decref(o->tmpl);
+	o->tmpl = t;
+	o->tmpl_schema = schema;
+	json_array_foreach(o->pending, i, note)
+		import_note(o->d, "%s", json_string_value(note));
+	import_found(o->d, "the schema of %s became the envelope%s", where,
+		     o->code_path ? "" : " (a message and no code: entries are told apart by status and message)");
 }

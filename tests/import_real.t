@@ -76,6 +76,14 @@ t.ok(c and c["headers"].get("retry_hint") == {"header": "x-should-retry"} and
      c["envelope"]["error"] == {"error": {"code": "{{code}}", "message": "{{message}}", "param": None, "type": "{{type}}"}},
      "declared x-should-retry and retry-after-ms headers, and the {{type}} envelope", c and c["headers"])
 
+# the envelope is the schema most error responses use, even one with a message and no code
+r, c, _ = imp(OA + "/message-only.yaml")
+t.ok(r.returncode == 0 and c and c["envelope"]["error"] == {"message": "{{message}}"} and
+     {e["status"] for e in c["codes"]} == {403, 404, 422} and all(e.get("status_only") for e in c["codes"]),
+     "GitHub's shape: the envelope of the schema 3 of 4 error responses use (a message, no code), status-only entries",
+     c and (c["envelope"], [(e["code"], e["status"]) for e in c["codes"]]))
+t.ok("the envelope's is used by 3 error responses" in r.stderr, "it says which schema became the envelope and why", r.stderr[-400:])
+
 # the same description as one JSON file
 js = json.dumps({"openapi": "3.1.0", "info": {"title": "J", "version": "1"}, "paths": {"/j": {"get": {"responses": {
     "400": {"description": "Bad.", "content": {"application/problem+json": {"schema": {"type": "object", "properties": {
