@@ -44,7 +44,7 @@ struct doc {
 	size_t nr_tables;
 	size_t nr_seen_tables;   /* tables seen, read or not */
 	int has_retry_col, has_message_col, has_resolution_col;
-	struct istatus statuses[64];
+	struct istatus statuses[200];  /* every status 100-599 fits */
 	size_t nr_statuses;
 	json_t *examples;        /* array of the JSON objects the page shows */
 	json_t *warnings;        /* array of strings: the inconsistencies */

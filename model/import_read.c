@@ -347,8 +347,10 @@ void import_add_status(struct doc *d, int status, const char *meaning)
 	for (i = 0; i < d->nr_statuses; i++)
 		if (d->statuses[i].status == status)
 			return;
-	if (d->nr_statuses == sizeof(d->statuses) / sizeof(d->statuses[0]))
+	if (d->nr_statuses == sizeof(d->statuses) / sizeof(d->statuses[0])) {
+		import_note(d, "more than %zu statuses; %d is not read", d->nr_statuses, status);
 		return;
+	}
 	d->statuses[d->nr_statuses].status = status;
 	d->statuses[d->nr_statuses++].meaning = strdup(meaning);
 }

@@ -374,8 +374,10 @@ static json_t *read_response(struct oas *o, json_t *resp, const char *file, int 
 		return NULL;
 	if (o->files.failed)  /* a $ref the schema walk could not follow */
 		return NULL;
-	if (!st && !json_array_size(codes))
+	if (!st && !json_array_size(codes)) {
+		o->nr_defaults++;
 		import_found(o->d, "the 'default' response of %s states no status and shows no code; it is not imported", where);
+	}
 	else if (range)
 		import_note(o->d, "the %dXX response of %s is read as %d", st / 100, where, st);
 	return codes;
@@ -387,6 +389,7 @@ static int read_operation(struct oas *o, const char *method, const char *path, j
 	json_t *responses = oas_deref(&o->files, json_object_get(op, "responses"), &rf), *r, *opj;
 	char where[300];
 
+	o->nr_ops += !o->survey;
 	if (!responses)
 		return o->files.failed ? -1 : 0;
 	opj = json_pack("{s:s,s:s,s:[],s:[]}", "method", method, "path", path, "statuses", "codes");
@@ -411,7 +414,6 @@ static int read_operation(struct oas *o, const char *method, const char *path, j
 	if (!o->survey && (json_array_size(json_object_get(opj, "statuses")) || json_array_size(json_object_get(opj, "codes"))))
 		json_array_append(o->ops, opj);
 	json_decref(opj);
-	o->nr_ops += !o->survey;
 	return 0;
 }
 
@@ -698,8 +700,8 @@ static json_t *import_root(struct oas *o, json_t *root, const char *path, const 
 	}
 	o->d->envelope = json_incref(o->tmpl);
 	if (!(c = import_build(o->d, path, id))) {
-		snprintf(err->text, sizeof(err->text), "no error responses (4xx, 5xx, or default with a code) in %zu operations",
-			 o->nr_ops);
+		snprintf(err->text, sizeof(err->text), "no error responses (4xx, 5xx, or default with a code) in %zu operations%s",
+			 o->nr_ops, o->nr_defaults ? "; their 'default' responses state no status and show no code" : "");
 		return NULL;
 	}
 	if (ver)

@@ -43,7 +43,7 @@ struct oas {
 	const char *ctype;
 	char *text;              /* what the description says of its errors, for the rules */
 	size_t text_len, text_cap;
-	size_t nr_ops, nr_responses, nr_examples, nr_enums, nr_status_only;
+	size_t nr_ops, nr_responses, nr_examples, nr_enums, nr_status_only, nr_defaults;
 };
 
 /* Make the error schema the envelope (o->tmpl, o->code_path and the o->has_*
