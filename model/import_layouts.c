@@ -154,7 +154,7 @@ static void below(struct doc *d, size_t h, int *status, int *retry)
 		for (p = l; !*status && *p; p++)
 			if (isdigit((unsigned char)*p) && (p == l || !isalnum((unsigned char)p[-1])) &&
 			    (p[0] == '4' || p[0] == '5') && isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]) &&
-			    !isalnum((unsigned char)p[3]) && p[3] != '.' && p[3] != ',')
+			    !isalnum((unsigned char)p[3]) && !((p[3] == '.' || p[3] == ',') && isdigit((unsigned char)p[4])))
 				*status = atoi(p);
 	}
 }

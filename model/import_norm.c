@@ -484,7 +484,7 @@ static void html_table(struct norm *n, xmlNode *e, int depth)
 static void html_element(struct norm *n, xmlNode *e, int depth)
 {
 	static const char *const skip[] = { "script", "style", "head", "nav", "footer", "noscript", "svg", "button", NULL };
-	static const char *const blocks[] = { "p", "div", "section", "article", "main", "header", "dt", "dd",
+	static const char *const blocks[] = { "p", "div", "section", "article", "main", "header", "dd",
 					      "blockquote", "aside", "details", "summary", "figure", NULL };
 	size_t i;
 
@@ -493,6 +493,12 @@ static void html_element(struct norm *n, xmlNode *e, int depth)
 			return;
 	if (strlen((const char *)e->name) == 2 && tolower(e->name[0]) == 'h' && e->name[1] >= '1' && e->name[1] <= '6') {
 		heading(n, e->name[1] - '0');
+		html_walk(n, e->children, depth + 1);
+		newline(n);
+		return;
+	}
+	if (is(e, "dt") && !n->in_cell) {  /* a term (a code) and its definition below, as a heading */
+		heading(n, 4);
 		html_walk(n, e->children, depth + 1);
 		newline(n);
 		return;

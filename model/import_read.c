@@ -213,7 +213,10 @@ static enum col column_of(const char *head)
 		{ "code", COL_CODE }, { "error code", COL_CODE }, { "error", COL_CODE },
 		{ "problem type", COL_CODE }, { "type", COL_CODE },
 		{ "status", COL_STATUS }, { "http", COL_STATUS }, { "http status", COL_STATUS },
-		{ "status code", COL_STATUS }, { "domain", COL_DOMAIN },
+		{ "status code", COL_STATUS }, { "http status code", COL_STATUS }, { "http code", COL_STATUS },
+		{ "response code", COL_STATUS }, { "http response", COL_STATUS }, { "domain", COL_DOMAIN },
+		{ "error type", COL_CODE }, { "error_code", COL_CODE }, { "should retry", COL_RETRY },
+		{ "retry safe", COL_RETRY }, { "safe to retry", COL_RETRY },
 		{ "retry?", COL_RETRY }, { "retry", COL_RETRY }, { "retryable", COL_RETRY },
 		{ "retryable?", COL_RETRY }, { "retriable", COL_RETRY },
 		{ "default message", COL_MESSAGE }, { "message", COL_MESSAGE }, { "title", COL_MESSAGE },
@@ -607,6 +610,39 @@ static int status_bullet(const char *l, int *status, const char **text)
 	return *status >= 400 && *status <= 599 && **text;
 }
 
+/* A column the header does not name as codes, whose cells (at least three,
+ * and four in five) read as codes: `snake_case`, UPPER_CASE or kebab-case. */
+static int code_column_by_content(struct doc *d, size_t head, int ncols, const enum col *cols, char **heads)
+{
+	char buf[2048], *cells[MAX_CELLS];
+	int k, rows[MAX_CELLS] = { 0 }, codes[MAX_CELLS] = { 0 }, erring = 0;
+	size_t i;
+
+	for (i = head + 1; i < d->nr_lines && strchr(d->lines[i], '|'); i++) {
+		int n = cells_of(d->lines[i], buf, sizeof(buf), cells);
+
+		if (n != ncols || is_separator_row(cells, n))
+			continue;
+		for (k = 0; k < n; k++) {
+			const char *c = import_trim(cells[k]);
+
+			rows[k]++;
+			codes[k] += import_valid_code(c) && !strchr(c, ' ') && (strpbrk(c, "_-") || strlen(c) > 2) &&
+				    !isdigit((unsigned char)c[0]) && (strpbrk(c, "_-") || !strpbrk(c, "abcdefghijklmnopqrstuvwxyz"));
+		}
+	}
+	/* beside a status or retry column; else only under an error-ish header
+	 * (a table of header names or settings is no table of codes) */
+	for (k = 0; k < ncols; k++)
+		erring |= cols[k] == COL_STATUS || cols[k] == COL_RETRY;
+	for (k = 0; k < ncols; k++)
+		if ((cols[k] == COL_NONE || cols[k] == COL_NAME) && rows[k] >= 3 && codes[k] * 5 >= rows[k] * 4 &&
+		    (erring || import_has_word(heads[k], "error") || import_has_word(heads[k], "type") ||
+		     import_has_word(heads[k], "reason") || import_has_word(heads[k], "kind")))
+			return k;
+	return -1;
+}
+
 /* A table's header row as "A | B | C", at most size bytes. */
 static const char *header_of(const char *line, char *out, size_t size)
 {
@@ -649,6 +685,11 @@ void import_read_tables(struct doc *d)
 					status = k;
 				if ((cols[k] == COL_MEANING || cols[k] == COL_DESCRIPTION) && meaning < 0)
 					meaning = k;
+			}
+			if (code < 0 && known >= 1 && n >= 2 && (code = code_column_by_content(d, i, n, cols, cells)) >= 0) {
+				import_found(d, "line %zu: column '%s' holds codes (its cells read as codes)", import_line(d, i), cells[code]);
+				known += cols[code] == COL_NONE;
+				cols[code] = COL_CODE;
 			}
 			if (code >= 0 && known >= 2 && n >= 2) {
 				d->nr_seen_tables++;

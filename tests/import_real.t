@@ -170,6 +170,17 @@ t.ok(c and c["envelope"]["error"] == {"error": {"code": "{{code}}", "message": "
 t.ok("retryable inferred" not in r.stderr.split("  overloaded")[1].split("  internal_error")[0] if "  overloaded" in r.stderr else False,
      "--explain: the retry safety read from the text is not marked inferred", r.stderr[-500:])
 
+# a code column chosen by its content, under other names; a definition list
+for page, want in [("tests/data/error-column.md", {"card_declined": 402, "rate_limited": 429, "INTERNAL": 500}),
+                   ("tests/data/name-column.md", {"card_declined": 402, "rate_limited": 429, "server_error": 500}),
+                   ("tests/data/deflist-errors.html", {"card_declined": 402, "busy": 503})]:
+    r, c, _ = imp(page)
+    got = {e["code"]: e["status"] for e in (c or {"codes": []})["codes"]}
+    t.ok(r.returncode == 0 and got == want, "%s: the codes and statuses (code column by its name or content, <dl> terms)" % page,
+         (got, r.stderr[-300:]))
+r, c, _ = imp("tests/data/name-column.md")
+t.ok("column 'Name' holds codes (its cells read as codes)" in r.stderr, "the importer says which column it took for codes, and why")
+
 # what the importer read, and why a table was not read
 r, c, _ = imp("fixtures/docs/real/openai.md")
 t.ok("a table (Code | Overview): its code column has no status, retry or message column beside it" in r.stderr and
