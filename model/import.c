@@ -770,6 +770,8 @@ static void decide_retry(struct doc *d, struct retry_policy *rp)
 
 	memset(rp, 0, sizeof(*rp));
 	rp->by_code = d->has_retry_col || d->has_resolution_col;
+	for (i = 0; i < d->nr_codes; i++)  /* a code's own text said (a layout's retry advice) */
+		rp->by_code |= d->codes[i].retry >= 0;
 	if (!rp->by_code) {
 		rp->n = retry_guidance(d, rp->statuses, 16);
 		rp->guided = rp->n > 0;

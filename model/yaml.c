@@ -12,9 +12,10 @@
 #include <yaml.h>
 
 struct frame {
-	json_t *node;            /* borrowed: owned by its parent, or root */
+	json_t *node;            /* a reference of the frame's own */
 	char *key;               /* a mapping's key awaiting its value */
 	int merge;               /* that key is "<<" */
+	int merge_on_end;        /* this node is a "<<" value: merged when complete */
 };
 
 struct builder {
@@ -209,8 +210,12 @@ static int on_alias(struct builder *b, yaml_event_t *ev)
 	return add(b, json_incref(v), &ev->start_mark);
 }
 
+/* A mapping or sequence begins: its frame holds `node` (taken) until it
+ * ends. A "<<" value is merged into its parent when it is complete. */
 static int on_start(struct builder *b, yaml_event_t *ev, json_t *node, const yaml_char_t *name)
 {
+	int merge = b->depth && b->stack[b->depth - 1].merge;
+
 	if (!node)
 		return fail_at(b, &ev->start_mark, "out of memory");
 	if (awaiting_key(b)) {
@@ -222,13 +227,31 @@ static int on_start(struct builder *b, yaml_event_t *ev, json_t *node, const yam
 		return fail_at(b, &ev->start_mark, "nested deeper than %d levels", YAML_MAX_DEPTH);
 	}
 	anchor(b, name, node);
-	if (add(b, json_incref(node), &ev->start_mark)) {
+	if (!merge && add(b, json_incref(node), &ev->start_mark)) {
 		json_decref(node);
 		return -1;
 	}
-	b->stack[b->depth++] = (struct frame){ .node = node };
-	json_decref(node);    /* its parent (or root) holds it */
+	b->stack[b->depth++] = (struct frame){ .node = node, .merge_on_end = merge };
 	return 0;
+}
+
+static int on_end(struct builder *b, yaml_event_t *ev)
+{
+	struct frame f = b->stack[--b->depth];
+	int rc = 0;
+
+	free(f.key);
+	if (f.merge_on_end) {
+		struct frame *p = &b->stack[b->depth - 1];
+
+		if (merge_into(p->node, f.node))
+			rc = fail_at(b, &ev->start_mark, "'<<' merges a mapping or a list of mappings");
+		free(p->key);
+		p->key = NULL;
+		p->merge = 0;
+	}
+	json_decref(f.node);
+	return rc;
 }
 
 static int on_event(struct builder *b, yaml_event_t *ev)
@@ -244,8 +267,7 @@ static int on_event(struct builder *b, yaml_event_t *ev)
 		return on_start(b, ev, json_object(), ev->data.mapping_start.anchor);
 	case YAML_SEQUENCE_END_EVENT:
 	case YAML_MAPPING_END_EVENT:
-		free(b->stack[--b->depth].key);
-		return 0;
+		return on_end(b, ev);
 	default:
 		return 0;
 	}
@@ -295,8 +317,10 @@ json_t *yaml_load(const char *text, size_t len, const char *source, struct load_
 		yaml_event_delete(&ev);
 	}
 	yaml_parser_delete(&p);
-	while (b.depth)
+	while (b.depth) {
 		free(b.stack[--b.depth].key);
+		json_decref(b.stack[b.depth].node);
+	}
 	json_decref(b.anchors);
 	if (!b.failed && !b.root)
 		fail_at(&b, NULL, "the document is empty");
