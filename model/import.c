@@ -408,10 +408,21 @@ static json_t *int_array(const int *v, size_t n)
 	return a;
 }
 
+/* v as the member key; bytes that are not UTF-8 (a cut the readers made in
+ * a character) become U+FFFD rather than losing the member. */
 static void set_str(json_t *o, const char *key, const char *v)
 {
-	if (v)
-		json_object_set_new(o, key, json_string(v));
+	json_t *s;
+	size_t bad;
+	char *clean;
+
+	if (!v)
+		return;
+	if (!(s = json_string(v)) && (clean = utf8_sanitize(v, &bad))) {
+		s = json_string(clean);
+		free(clean);
+	}
+	json_object_set_new(o, key, s);
 }
 
 static char *default_id(const char *source)
@@ -691,6 +702,10 @@ static void fill_codes(struct doc *d)
 	for (i = 0; i < d->nr_codes; i++) {
 		struct icode *ic = &d->codes[i];
 
+		if (ic->message && !*ic->message) {  /* "``" read as a message: none */
+			free(ic->message);
+			ic->message = NULL;
+		}
 		if (!ic->status) {
 			ic->status = guess_status(d, ic, &why);
 			import_infer(ic, "status", "the page gives no status for this code; %s", why);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "import_doc.h"
+#include "utf8.h"
 
 /* Retry advice in prose: 1 retry, 0 do not, -1 nothing said. */
 int import_retry_advice(const char *s)
@@ -272,7 +273,8 @@ static void glued_summary(struct doc *d, size_t first, const char *p)
 			r++;
 		if (!strncmp(seg, "OK", 2) && r > 2 && isupper((unsigned char)seg[2]))
 			r = 2;
-		snprintf(reason, sizeof(reason), "%.*s", (int)(r < 127 ? r : 127), seg);
+		r = utf8_cut(seg, r, sizeof(reason) - 1);  /* a whole character last */
+		snprintf(reason, sizeof(reason), "%.*s", (int)r, seg);
 		for (k = at[i]; k < at[i] + lens[i]; k += 5) {
 			int st = atoi(p + k);
 

@@ -291,13 +291,15 @@ json_t *yaml_load(const char *text, size_t len, const char *source, struct load_
 	struct builder b = { .err = err };
 	yaml_parser_t p;
 	yaml_event_t ev;
-	size_t i = strspn(text, " \t\r\n");
+	size_t i = 0;
 	int done = 0;
 
 	if (err) {
 		memset(err, 0, sizeof(*err));
 		snprintf(err->source, sizeof(err->source), "%s", source);
 	}
+	while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
+		i++;  /* `text` need not end in a NUL */
 	if (i < len && (text[i] == '{' || text[i] == '['))
 		return load_json(text, len, err);
 	if (!(b.anchors = json_object()) || !yaml_parser_initialize(&p)) {
