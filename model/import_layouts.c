@@ -389,7 +389,9 @@ static void heading_title(struct doc *d, size_t i, const char *t)
 	}
 	/* the name leaves out a status the heading starts with */
 	p = clean + (isdigit((unsigned char)clean[0]) ? strspn(clean, "0123456789 ") : 0);
-	if (!st || !msg || !(name = slug(p)) || !*name || !import_valid_code(name)) {
+	name = st && msg ? slug(p) : NULL;
+	if (!name || !*name || !import_valid_code(name)) {
+		free(name);
 		free(msg);
 		free(clean);
 		return;

@@ -639,6 +639,44 @@ static void patch(struct oas *o, json_t *c)
 	json_decref(by_status);
 }
 
+/* Remove the member holding "{{type}}" at any depth; 1 when found. */
+static int drop_type_member(json_t *v)
+{
+	const char *k;
+	json_t *m;
+	void *tmp;
+
+	json_object_foreach_safe(v, tmp, k, m) {
+		if (json_is_string(m) && !strcmp(json_string_value(m), "{{type}}")) {
+			json_object_del(v, k);
+			return 1;
+		}
+		if (json_is_object(m) && drop_type_member(m))
+			return 1;
+	}
+	return 0;
+}
+
+/* "{{type}}" renders each code's type: a code no example gave one (an enum's
+ * code) has none, so the member is left out rather than invented. */
+static void drop_untyped(struct oas *o)
+{
+	size_t i, untyped = 0;
+
+	if (!o->has_type || !o->tmpl)
+		return;
+	for (i = 0; i < o->d->nr_codes; i++)
+		untyped += !o->d->codes[i].type;
+	if (!untyped || !drop_type_member(o->tmpl))
+		return;
+	for (i = 0; i < o->d->nr_codes; i++) {
+		free(o->d->codes[i].type);
+		o->d->codes[i].type = NULL;
+	}
+	o->has_type = 0;
+	import_note(o->d, "the envelope's type member is left out: %zu codes show no type in any example", untyped);
+}
+
 static void oas_release(struct oas *o)
 {
 	oas_files_release(&o->files);
@@ -698,6 +736,7 @@ static json_t *import_root(struct oas *o, json_t *root, const char *path, const 
 		snprintf(err->text, sizeof(err->text), "out of memory");
 		return NULL;
 	}
+	drop_untyped(o);
 	o->d->envelope = json_incref(o->tmpl);
 	if (!(c = import_build(o->d, path, id))) {
 		snprintf(err->text, sizeof(err->text), "no error responses (4xx, 5xx, or default with a code) in %zu operations%s",
