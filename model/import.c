@@ -1118,6 +1118,32 @@ static json_t *judge(const struct doc *d)
 	return out;
 }
 
+/* The importer's last check: what it built must load like any contract
+ * (a settings block or a description can state what lint refuses). On
+ * failure *c is released and err says why. Returns 0 or -1. */
+int import_verify(json_t **c, struct load_error *err)
+{
+	struct load_error le;
+	struct contract *loaded;
+	char *text, msg[300];
+
+	if (!*c)
+		return -1;
+	text = json_dumps(*c, JSON_COMPACT);
+	loaded = text ? contract_load_buffer(text, strlen(text), "(import)", &le) : NULL;
+	free(text);
+	if (loaded) {
+		contract_free(loaded);
+		return 0;
+	}
+	load_error_format(&le, msg, sizeof(msg));
+	if (err)
+		snprintf(err->text, sizeof(err->text), "the contract built from it does not load (%.200s)", msg);
+	json_decref(*c);
+	*c = NULL;
+	return -1;
+}
+
 void import_report(struct doc *d, json_t *report)
 {
 	json_t *w = json_array(), *ex = json_object();
@@ -1195,7 +1221,9 @@ json_t *contract_import(const char *text, size_t len, const char *source,
 	import_read_layouts(d);
 	import_read_examples(d);
 	c = import_build(d, source, id);
-	if (!c && err)
+	if (c) {
+		import_verify(&c, err);
+	} else if (err)
 		snprintf(err->text, sizeof(err->text),
 			 "no error codes found: %zu tables, %zu JSON examples and no entry led by a status or a code (the 'read:' lines say what each was)",
 			 d->nr_seen_tables, json_array_size(d->examples));

@@ -6,6 +6,8 @@
  */
 #include <jansson.h>
 
+#include "jload.h"
+
 #define MAX_CODES 512
 #define MAX_CELLS 12
 
@@ -64,6 +66,8 @@ void import_doc_free(struct doc *d);
 /* The contract from what was read into d, or NULL when it holds no code. */
 json_t *import_build(struct doc *d, const char *source, const char *id);
 void import_add_status(struct doc *d, int status, const char *meaning);
+/* 0 when the contract *c loads; else -1, *c released, err set. */
+int import_verify(json_t **c, struct load_error *err);
 /* Into report: "warnings", "found" and "explain" (see import.h). */
 void import_report(struct doc *d, json_t *report);
 

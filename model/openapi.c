@@ -149,6 +149,10 @@ static void read_headers(struct oas *o, json_t *resp, int st, const char *where)
 		for (i = 0; name[i] && i + 1 < sizeof(low); i++)
 			low[i] = (char)tolower((unsigned char)name[i]);
 		low[i] = '\0';
+		if (!name[0] || name[i] || strspn(low, "abcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-.^_`|~") != i) {
+			import_note(o->d, "'%.60s' of %s is not a header name; it is not read", name, where);
+			continue;
+		}
 		say(o, "header %s", name);
 		if (!strcmp(low, "retry-after")) {
 			if (st > 0)
@@ -748,6 +752,7 @@ static json_t *import_root(struct oas *o, json_t *root, const char *path, const 
 							      json_string_value(json_object_get(info, "version")) : ver));
 	patch(o, c);
 	import_report(o->d, report);
+	import_verify(&c, err);
 	return c;
 }
 
