@@ -37,9 +37,10 @@ int parse_rate(const char *v, double *per_second);
 
 /* --- reports.c: the report options of check and client --- */
 #include "../harness/report.h"
+#include "../harness/baseline.h"
 
 struct report_opts {
-	const char *tap, *junit, *html, *name;
+	const char *tap, *junit, *html, *json, *name;
 	int tap_version;
 };
 
@@ -50,7 +51,7 @@ void report_opts_init(struct report_opts *o);
 int report_option(struct report_opts *o, const char *a, const char *v, const char *cmd);
 
 /* The report options' names, for opt_in(). */
-#define REPORT_OPTIONS "--tap", "--junit", "--html", "--name", "--tap-version"
+#define REPORT_OPTIONS "--tap", "--junit", "--html", "--json", "--name", "--tap-version"
 
 /* Write every report asked for (TAP to stdout when none), then each failing
  * check as a line on stderr. 0, or -1 when a report could not be written. */

@@ -20,6 +20,7 @@ int report_option(struct report_opts *o, const char *a, const char *v, const cha
 	if (!strcmp(a, "--tap")) o->tap = v;
 	else if (!strcmp(a, "--junit")) o->junit = v;
 	else if (!strcmp(a, "--html")) o->html = v;
+	else if (!strcmp(a, "--json")) o->json = v;
 	else if (!strcmp(a, "--name")) {
 		if (!*v || strlen(v) > 200 || strpbrk(v, "\r\n"))
 			return usage_fail(cmd, "--name is 1 to 200 bytes on one line"), -1;
@@ -53,6 +54,14 @@ static int write_one(const char *file, writer w, const struct check_run *run,
 	return 0;
 }
 
+static void json_writer(FILE *out, const struct check_run *run, const struct report_meta *meta)
+{
+	char buf[300];
+
+	report_json(out, run, meta->tool, meta->name ? meta->name : report_default_name(buf, sizeof(buf), run, meta),
+		    meta->command);
+}
+
 int report_write_all(const struct report_opts *o, const struct check_run *run,
 		     struct report_meta *meta)
 {
@@ -60,7 +69,7 @@ int report_write_all(const struct report_opts *o, const struct check_run *run,
 
 	meta->name = o->name;
 	meta->tap_version = o->tap_version;
-	if (!o->tap && !o->junit && !o->html)
+	if (!o->tap && !o->junit && !o->html && !o->json)
 		bad |= write_one("-", report_tap, run, meta, meta->tool);
 	if (o->tap)
 		bad |= write_one(o->tap, report_tap, run, meta, meta->tool);
@@ -68,6 +77,8 @@ int report_write_all(const struct report_opts *o, const struct check_run *run,
 		bad |= write_one(o->junit, report_junit, run, meta, meta->tool);
 	if (o->html)
 		bad |= write_one(o->html, report_html, run, meta, meta->tool);
+	if (o->json)
+		bad |= write_one(o->json, json_writer, run, meta, meta->tool);
 	report_failures(stderr, run, meta);
 	return bad ? -1 : 0;
 }

@@ -25,13 +25,6 @@
 #define MESSAGE_MAX 1024   /* a check's message, after redaction */
 #define REPRO_MAX 16384
 
-const char *outcome_name(enum outcome o)
-{
-	static const char *const n[] = { "pass", "fail", "error", "skip", "warn" };
-
-	return n[o];
-}
-
 static double now_s(void)
 {
 	struct timespec ts;

@@ -108,6 +108,12 @@ static void finish_capture(struct proc_result *out, size_t ring_pos)
 
 int proc_run(char *const argv[], char *const env[], double timeout_s, struct proc_result *out)
 {
+	return proc_run_watch(argv, env, timeout_s, NULL, NULL, out);
+}
+
+int proc_run_watch(char *const argv[], char *const env[], double timeout_s, int (*watch)(void *),
+		   void *arg, struct proc_result *out)
+{
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	int fds[2], status = 0, rc, open_pipe = 1;
@@ -149,10 +155,10 @@ int proc_run(char *const argv[], char *const env[], double timeout_s, struct pro
 		struct pollfd pfd = { fds[0], POLLIN, 0 };
 		pid_t w;
 
-		if (left <= 0) {
+		if (left <= 0 || (watch && watch(arg))) {
 			kill(-pid, SIGKILL); /* the whole group: the client and what it started */
 			waitpid(pid, &status, 0);
-			out->timed_out = 1;
+			*(left <= 0 ? &out->timed_out : &out->stopped) = 1;
 			break;
 		}
 		if (open_pipe && poll(&pfd, 1, (int)(left * 1000 < 100 ? left * 1000 + 1 : 100)) > 0) {
@@ -189,7 +195,9 @@ int proc_run(char *const argv[], char *const env[], double timeout_s, struct pro
 	close(fds[0]);
 	finish_capture(out, ring_pos);
 	out->seconds = now_s() - t0;
-	if (!out->timed_out && WIFEXITED(status)) {
+	if (out->stopped) {
+		/* ended by the watcher, having shown what was to be seen */
+	} else if (!out->timed_out && WIFEXITED(status)) {
 		out->exited = 1;
 		out->exit_code = WEXITSTATUS(status);
 	} else if (!out->timed_out && WIFSIGNALED(status)) {

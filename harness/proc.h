@@ -21,6 +21,7 @@ struct proc_result {
 	int exited, exit_code;
 	int signaled, signal;
 	int timed_out;
+	int stopped;             /* ended by the watcher: it had seen enough */
 	int spawn_failed;        /* the command could not be started */
 	double seconds;
 	char *output;            /* the head: NUL-terminated, may hold NULs */
@@ -38,6 +39,10 @@ struct proc_result {
  * it ends. Returns 0, or -1 when it could not be started (then
  * spawn_failed is set). */
 int proc_run(char *const argv[], char *const env[], double timeout_s, struct proc_result *out);
+/* The same, asking watch(arg) about every 100 ms whether it has seen
+ * enough: when it returns 1 the client is stopped (and `stopped` set). */
+int proc_run_watch(char *const argv[], char *const env[], double timeout_s, int (*watch)(void *),
+		   void *arg, struct proc_result *out);
 void proc_result_release(struct proc_result *r);
 
 #endif

@@ -16,7 +16,9 @@ static const char *const endpoints[] = {
 	"GET /__errata/health", "GET /__errata/contracts",
 	"GET /__errata/journal[?since=SEQ&limit=N&scenario=ID]", "DELETE /__errata/journal",
 	"POST /__errata/scenarios", "GET /__errata/scenarios",
-	"GET /__errata/scenarios/ID", "DELETE /__errata/scenarios/ID", "POST /__errata/reset", NULL
+	"GET /__errata/scenarios/ID", "DELETE /__errata/scenarios/ID",
+	"GET /__errata/scenarios/ID/verdicts", "POST /__errata/scenarios/ID/outcome",
+	"GET /__errata/suite?contract=ID[&operation=METHOD%20PATH]", "POST /__errata/reset", NULL
 };
 
 /* Compare in time independent of where the strings differ. */
@@ -195,20 +197,36 @@ static long long uint_arg(struct MHD_Connection *conn, const char *name)
 static enum MHD_Result add_scenario(struct mock *m, struct MHD_Connection *conn,
 				    const char *body, size_t len)
 {
-	struct load_error err;
+	struct load_error err = { 0 };
 	struct jload ld;
-	struct scenario *sc;
-	json_t *def;
-	char why[600];
+	struct scenario *sc = NULL;
+	struct suite_scenario *spec = NULL;
+	json_t *def, *parse = NULL, *valid = NULL;
+	char why[600] = "";
 
 	def = jload_parse(&ld, body ? body : "", len, "request body", &err);
-	if (!def || !(sc = scenario_parse(&ld, def, m->contracts, m->nr_mounts))) {
+	if (def && json_is_object(def) && verdict_spec_take(m, def, &parse, &spec, &valid, why, sizeof(why)))
+		return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "invalid-scenario", "Invalid scenario", why, valid);
+	if (def && !json_is_object(def))
+		parse = def;
+	if (parse && spec) { /* built from the suite: positions name the built definition */
+		char *text = json_dumps(parse, JSON_COMPACT);
+
+		json_decref(parse);
+		parse = text ? jload_parse(&ld, text, strlen(text), "request body", &err) : NULL;
+		free(text);
+	}
+	if (!parse || !(sc = scenario_parse(&ld, parse, m->contracts, m->nr_mounts))) {
 		load_error_format(&err, why, sizeof(why));
-		json_decref(def);
+		json_decref(parse);
+		suite_scenario_free(spec);
 		return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "invalid-scenario",
 				    "Invalid scenario", why, NULL);
 	}
-	json_decref(def);
+	json_decref(parse);
+	sc->spec = spec;
+	if (spec)
+		sc->bytes += 1024 + json_array_size(spec->steps) * 256;
 	switch (scenarios_add(&m->scenarios, sc, why, sizeof(why))) {
 	case SCENARIOS_ADDED:
 		break;
@@ -220,33 +238,60 @@ static enum MHD_Result add_scenario(struct mock *m, struct MHD_Connection *conn,
 		scenario_unref(sc);
 		return mock_problem(m, conn, 507, "registry-full", "Scenario registry full", why, NULL);
 	}
+	if (spec && !strcmp(spec->name, "own")) {
+		char *name = strdup(sc->id);
+
+		if (name) {
+			free(spec->name);
+			spec->name = name;
+		}
+	}
 	return mock_reply_json(conn, MHD_HTTP_CREATED, "application/json",
-			       json_pack("{ss}", "id", sc->id));
+			       spec ? verdict_spec_json(sc) : json_pack("{ss}", "id", sc->id));
 }
 
 static enum MHD_Result one_scenario(struct mock *m, struct MHD_Connection *conn,
-				    const char *method, const char *id)
+				    const char *method, const char *id, const char *body, size_t len)
 {
 	struct scenario *sc;
-	char why[200];
+	char why[200], name[64];
+	const char *slash = strchr(id, '/'), *sub = slash ? slash + 1 : NULL;
+	size_t n = slash ? (size_t)(slash - id) : strlen(id);
+	enum MHD_Result ret;
 
-	if (!strcmp(method, "DELETE")) {
-		if (!scenarios_remove(&m->scenarios, id))
+	if (n >= sizeof(name))
+		n = sizeof(name) - 1;
+	memcpy(name, id, n);
+	name[n] = '\0';
+	if (sub && strcmp(sub, "verdicts") && strcmp(sub, "outcome")) {
+		snprintf(why, sizeof(why), "a scenario has /verdicts and /outcome, not '/%.100s'", sub);
+		return mock_problem(m, conn, MHD_HTTP_NOT_FOUND, "unknown-endpoint", "Unknown admin endpoint", why,
+				    endpoint_list());
+	}
+	if (sub ? strcmp(method, !strcmp(sub, "verdicts") ? "GET" : "POST") :
+	    strcmp(method, "GET") && strcmp(method, "DELETE"))
+		return mock_problem(m, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed",
+				    "a scenario takes GET and DELETE, its /verdicts GET, its /outcome POST", endpoint_list());
+	if (!sub && !strcmp(method, "DELETE")) {
+		if (!scenarios_remove(&m->scenarios, name))
 			return mock_reply_json(conn, MHD_HTTP_OK, "application/json",
-					       json_pack("{ss}", "deleted", id));
-	} else if (!strcmp(method, "GET")) {
-		sc = scenarios_get(&m->scenarios, id);
-		if (sc) {
+					       json_pack("{ss}", "deleted", name));
+	} else if ((sc = scenarios_get(&m->scenarios, name))) {
+		if (!sub) {
 			json_t *j = scenario_json(sc);
 
-			scenario_unref(sc);
-			return mock_reply_json(conn, MHD_HTTP_OK, "application/json", j);
+			if (j && sc->spec)
+				json_object_set_new(j, "verdicts", verdict_spec_json(sc));
+			ret = mock_reply_json(conn, MHD_HTTP_OK, "application/json", j);
+		} else if (!strcmp(sub, "verdicts")) {
+			ret = verdict_reply(m, conn, sc);
+		} else {
+			ret = verdict_outcome(m, conn, sc, body, len);
 		}
-	} else {
-		return mock_problem(m, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method-not-allowed",
-				    "Method not allowed", "a scenario takes GET and DELETE", endpoint_list());
+		scenario_unref(sc);
+		return ret;
 	}
-	snprintf(why, sizeof(why), "no scenario has the id '%.100s'", id);
+	snprintf(why, sizeof(why), "no scenario has the id '%.100s'", name);
 	return mock_problem(m, conn, MHD_HTTP_NOT_FOUND, "unknown-scenario", "Unknown scenario", why, NULL);
 }
 
@@ -351,7 +396,10 @@ enum MHD_Result admin_handle(struct mock *m, struct MHD_Connection *conn,
 			return mock_reply_json(conn, MHD_HTTP_OK, "application/json",
 					       json_pack("{so}", "scenarios", scenarios_json(&m->scenarios)));
 	} else if (!strncmp(what, "/scenarios/", 11) && what[11]) {
-		return one_scenario(m, conn, method, what + 11);
+		return one_scenario(m, conn, method, what + 11, body, len);
+	} else if (!strcmp(what, "/suite")) {
+		if (get)
+			return verdict_suite_reply(m, conn);
 	} else if (!strcmp(what, "/reset")) {
 		if (!strcmp(method, "POST")) {
 			size_t sc = scenarios_clear(&m->scenarios), jn = journal_clear(&m->journal),

@@ -43,6 +43,7 @@ struct mock {
 	struct limiter limiter;
 	int rate_limited;            /* the limiter is on */
 	unsigned max_concurrent;
+	int root;                    /* the one contract also answers at / */
 	atomic_int active;           /* API requests in flight */
 	struct timer timer;
 	atomic_int stopping;
@@ -217,5 +218,17 @@ enum MHD_Result mock_problem(struct mock *m, struct MHD_Connection *conn, unsign
 /* The admin API under /__errata/; `body` is the request body (may be NULL). */
 enum MHD_Result admin_handle(struct mock *m, struct MHD_Connection *conn,
 			     const char *method, const char *url, const char *body, size_t len);
+
+/* verdicts.c: a scenario's expectation from "suite" (a name of the client
+ * suite) or "expect" (its own steps), taken out of `def` (consumed): *parse
+ * is what scenario_parse reads, *spec the expectation (NULL without one).
+ * -1 with why (and *valid, the suite's names, for an unknown one). */
+int verdict_spec_take(struct mock *m, json_t *def, json_t **parse, struct suite_scenario **spec,
+		      json_t **valid, char *why, size_t size);
+json_t *verdict_spec_json(const struct scenario *sc);
+enum MHD_Result verdict_outcome(struct mock *m, struct MHD_Connection *conn, struct scenario *sc,
+				const char *body, size_t len);
+enum MHD_Result verdict_reply(struct mock *m, struct MHD_Connection *conn, struct scenario *sc);
+enum MHD_Result verdict_suite_reply(struct mock *m, struct MHD_Connection *conn);
 
 #endif

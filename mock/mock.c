@@ -344,8 +344,10 @@ static char *limit_key(struct MHD_Connection *conn, char *buf, size_t size)
 	return out;
 }
 
-static enum MHD_Result api(struct mock *m, struct MHD_Connection *conn, const char *url,
-			   const char *method, const struct mount *mt, void **req_cls)
+/* One API request: `below` is its path under the mount, `pin` the
+ * scenario its path names (/__s/<id>/...), or NULL. */
+static enum MHD_Result api(struct mock *m, struct MHD_Connection *conn, const char *url, const char *below,
+			   const char *method, const struct mount *mt, const char *pin, void **req_cls)
 {
 	struct request *rq = *req_cls;
 	const struct contract_code *cc = NULL;
@@ -431,19 +433,19 @@ static enum MHD_Result api(struct mock *m, struct MHD_Connection *conn, const ch
 	}
 
 	/* which response: a scenario's step, or a selector's code */
-	v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Errata-Scenario");
+	v = pin ? pin : MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Errata-Scenario");
 	if (v) {
 		sc = scenarios_get(&m->scenarios, v);
 		if (!sc || sc->contract != mt->c) {
-			snprintf(why, sizeof(why), "X-Errata-Scenario names '%.100s', which is not a scenario of %s",
-				 v, mt->c->id);
+			snprintf(why, sizeof(why), "%s names '%.100s', which is not a scenario of %s",
+				 pin ? "The path" : "X-Errata-Scenario", v, mt->c->id);
 			scenario_unref(sc);
 			record(m, conn, method, url, mt, NULL, 400, rq);
 			return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "unknown-scenario",
 					    "Unknown scenario", why, valid_scenarios(m));
 		}
 	} else {
-		sc = scenarios_match(&m->scenarios, mt->c, method, url + 1 + mt->id_len);
+		sc = scenarios_match(&m->scenarios, mt->c, method, below);
 	}
 	if (!sc) {
 		p = select_code(mt->c,
@@ -469,7 +471,7 @@ static enum MHD_Result api(struct mock *m, struct MHD_Connection *conn, const ch
 					     MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Prefer"),
 					     MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "__error"))) {
 			/* a status asked for on a documented operation: that operation's code for it */
-			json_t *op = contract_operation(mt->c, method, url + 1 + mt->id_len);
+			json_t *op = contract_operation(mt->c, method, below);
 			const struct contract_code *own = op ? contract_operation_code(mt->c, op, cc->status) : NULL;
 
 			if (own)
@@ -542,7 +544,7 @@ static enum MHD_Result handle(struct mock *m, struct MHD_Connection *conn, const
 {
 	struct request *rq = *req_cls;
 	const struct mount *mt;
-	char why[400];
+	char why[400], pin[64] = "";
 
 	if (rq && rq != NO_BODY) {
 		if (rq->phase == PH_CLOSE)
@@ -556,8 +558,24 @@ static enum MHD_Result handle(struct mock *m, struct MHD_Connection *conn, const
 		return admin_handle(m, conn, method, url,
 				    rq && rq != NO_BODY ? rq->admin_body : NULL,
 				    rq && rq != NO_BODY ? rq->admin_len : 0);
+	if (!strncmp(url, "/__s/", 5)) { /* /__s/<scenario-id>/<contract>/...: pinned by its path */
+		size_t n = strcspn(url + 5, "/");
+
+		if (!n || n >= sizeof(pin) || url[5 + n] != '/') {
+			record(m, conn, method, url, NULL, NULL, 400, rq);
+			return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "unknown-scenario", "Unknown scenario",
+					    "a pinned path is /__s/<scenario-id>/<contract-id>/... (an id of 1 to 63 bytes)", NULL);
+		}
+		memcpy(pin, url + 5, n);
+		pin[n] = '\0';
+		url += 5 + n;
+	}
 	mt = find_mount(m, url);
-	if (!mt) {
+	if (mt)
+		return api(m, conn, url, url + 1 + mt->id_len, method, mt, pin[0] ? pin : NULL, req_cls);
+	if (m->root && m->nr_mounts == 1) /* the one contract, served at the root too */
+		return api(m, conn, url, url, method, &m->mounts[0], pin[0] ? pin : NULL, req_cls);
+	{
 		json_t *ids = json_array();
 		size_t i;
 
@@ -568,7 +586,6 @@ static enum MHD_Result handle(struct mock *m, struct MHD_Connection *conn, const
 		return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "unknown-contract",
 				    "Unknown contract", why, ids);
 	}
-	return api(m, conn, url, method, mt, req_cls);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -699,6 +716,7 @@ struct mock *mock_start(const struct mock_config *cfg, char *why, size_t size)
 		return NULL;
 	}
 	m->max_concurrent = cfg->max_concurrent;
+	m->root = cfg->root;
 	m->rate_limited = cfg->rate_quota > 0;
 	if (scenarios_init(&m->scenarios) || idem_init(&m->idem) ||
 	    limiter_init(&m->limiter, cfg->rate_quota, cfg->rate_window) || timer_start(&m->timer)) {

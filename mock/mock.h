@@ -25,6 +25,8 @@ struct mock_config {
 	unsigned threads;            /* worker threads; 0: one per core */
 	int rate_quota, rate_window; /* a token bucket per API key; 0: no limit */
 	unsigned max_concurrent;     /* in-flight API requests; 0: no limit */
+	int root;                    /* with one contract: also serve it at / (for
+				      * clients that take only a host and a port) */
 };
 
 struct mock;

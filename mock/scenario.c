@@ -377,6 +377,8 @@ void scenario_unref(struct scenario *s)
 	free(s->method);
 	free(s->path);
 	json_decref(s->def);
+	suite_scenario_free(s->spec);
+	json_decref(atomic_load(&s->end));
 	free(s);
 }
 

@@ -14,6 +14,7 @@
 
 #include "../model/contract.h"
 #include "../model/jload.h"
+#include "../model/suite.h"
 
 enum fault {
 	FAULT_NONE,
@@ -78,6 +79,8 @@ struct scenario {
 	atomic_llong served;
 	atomic_llong *per_step;            /* served by each step */
 	atomic_int refs;
+	struct suite_scenario *spec;       /* what a correct client does, for verdicts (owned), or NULL */
+	_Atomic(json_t *) end;             /* the client's outcome as its test reported it, or NULL */
 };
 
 /*
