@@ -202,28 +202,28 @@ static enum MHD_Result add_scenario(struct mock *m, struct MHD_Connection *conn,
 	struct scenario *sc = NULL;
 	struct suite_scenario *spec = NULL;
 	json_t *def, *parse = NULL, *valid = NULL;
-	char why[600] = "";
+	char why[600] = "", *built = NULL;
 
 	def = jload_parse(&ld, body ? body : "", len, "request body", &err);
-	if (def && json_is_object(def) && verdict_spec_take(m, def, &parse, &spec, &valid, why, sizeof(why)))
-		return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "invalid-scenario", "Invalid scenario", why, valid);
 	if (def && !json_is_object(def))
-		parse = def;
-	if (parse && spec) { /* built from the suite: positions name the built definition */
-		char *text = json_dumps(parse, JSON_COMPACT);
-
-		json_decref(parse);
-		parse = text ? jload_parse(&ld, text, strlen(text), "request body", &err) : NULL;
-		free(text);
+		parse = def; /* scenario_parse says what is wrong with it */
+	else if (def && verdict_spec_take(m, def, &parse, &spec, &valid, why, sizeof(why)))
+		return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "invalid-scenario", "Invalid scenario", why, valid);
+	if (parse && spec) { /* built: positions name the built definition, kept while it is read */
+		built = json_dumps(parse, JSON_COMPACT);
+			json_decref(parse);
+		parse = built ? jload_parse(&ld, built, strlen(built), "request body", &err) : NULL;
 	}
 	if (!parse || !(sc = scenario_parse(&ld, parse, m->contracts, m->nr_mounts))) {
 		load_error_format(&err, why, sizeof(why));
 		json_decref(parse);
+		free(built);
 		suite_scenario_free(spec);
 		return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "invalid-scenario",
 				    "Invalid scenario", why, NULL);
 	}
 	json_decref(parse);
+	free(built);
 	sc->spec = spec;
 	if (spec)
 		sc->bytes += 1024 + json_array_size(spec->steps) * 256;

@@ -153,7 +153,8 @@ static json_t *headers_json(json_t *pairs, const struct redactor *red)
 static json_t *attempt_json(const struct attempt *a, double t, json_t *entry, double prev_t,
 			    const struct redactor *red)
 {
-	json_t *o = json_pack("{sf si ss* ss* ss* ss* ss*}", "t_s", t, "status", a->status, "method", a->method,
+	json_t *o = json_pack("{sf si ss* ss* ss* ss* ss* ss*}", "t_s", t, "status", a->status, "method", a->method,
+			      "path", str(entry, "path"),
 			      "idempotency_key", a->key, "fault", a->fault, "body_hash", a->body_hash,
 			      "retry_after", a->retry_after);
 	struct retry_after ra;
