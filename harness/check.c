@@ -115,6 +115,7 @@ void case_result_add(struct case_result *cr, const char *id, enum outcome o,
 	va_end(ap);
 	cr->checks[cr->nr].id = id;
 	cr->checks[cr->nr].outcome = o;
+	cr->checks[cr->nr].known = 0;
 	/* formatted whole, then redacted, then cut: the one way to evidence */
 	cr->checks[cr->nr].message = n >= 0 ? redact_evidence(red, buf, (size_t)n, MESSAGE_MAX) : NULL;
 	if (!cr->checks[cr->nr].message)

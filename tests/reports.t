@@ -117,7 +117,7 @@ if not BROWSER:
     t.ok(False, "chromium is installed (make deps installs Debian's chromium)", "no chromium on PATH")
 
 # --- the client report: a correct client, and one that ignores Retry-After -----------
-SC = ["--scenario", "retry SLOW_DOWN", "--scenario", "fault TRUNCATED_BODY"]
+SC = ["--scenario", "retry SLOW_DOWN", "--scenario", "=retry SLOW_DOWN (HTTP-date)", "--scenario", "fault TRUNCATED_BODY"]
 good_html, bad_html = os.path.join(tmp, "good.html"), os.path.join(tmp, "bad.html")
 good = client(*SC, "--html", good_html, "--tap", os.path.join(tmp, "good.tap"))
 bad = client(*SC, "--html", bad_html, "--tap", os.path.join(tmp, "bad.tap"), cmd=PY + ["--mode", "ignores-retry-after"])

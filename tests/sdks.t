@@ -30,14 +30,15 @@ cases = [
     # stripe (maxNetworkRetries: 2): obeys Stripe-Should-Retry, sends one
     # Idempotency-Key per POST; its delays are 0.5 s, then 0.5 to 1 s (random
     # jitter, at least the initial delay), so backoff.grows (1.25x) fails about a quarter of the time
-    ("stripe", "sdk_stripe", set(), {("backoff bad_gateway without Retry-After", "backoff.grows")}),
+    ("stripe", "sdk_stripe", set(), {("backoff service_unavailable without Retry-After", "backoff.grows")}),
     # @octokit/plugin-retry: never retries a 403 (doNotRetry), waits
-    # (retryCount+1)^2 seconds whatever Retry-After says (1 s: the seconds form
-    # passes by coincidence, the 3 s HTTP-date does not), and resolves a body
-    # cut short as success
+    # (retryCount+1)^2 seconds whatever Retry-After says (1 s, before both the
+    # 3 s Retry-After and the 2 s HTTP-date), and resolves a body cut short as
+    # success
     ("github", "sdk_octokit",
      {(s, c) for s in OCTOKIT_403 for c in ("retry.attempted", "client.exit")} |
-     {("retry secondary_rate_limit_429 (HTTP-date)", "retry.waited"), ("fault TRUNCATED_BODY", "fault.not-success")},
+     {("retry secondary_rate_limit_429", "retry.waited"), ("retry secondary_rate_limit_429 (HTTP-date)", "retry.waited"),
+      ("fault TRUNCATED_BODY", "fault.not-success")},
      set()),
 ]
 for contract, wrapper, want, maybe in cases:
