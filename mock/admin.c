@@ -201,7 +201,7 @@ static enum MHD_Result add_scenario(struct mock *m, struct MHD_Connection *conn,
 	struct jload ld;
 	struct scenario *sc = NULL;
 	struct suite_scenario *spec = NULL;
-	json_t *def, *parse = NULL, *valid = NULL;
+	json_t *def, *parse = NULL, *valid = NULL, *reply;
 	char why[600] = "", *built = NULL;
 
 	def = jload_parse(&ld, body ? body : "", len, "request body", &err);
@@ -227,27 +227,23 @@ static enum MHD_Result add_scenario(struct mock *m, struct MHD_Connection *conn,
 	sc->spec = spec;
 	if (spec)
 		sc->bytes += 1024 + json_array_size(spec->steps) * 256;
+	scenario_ref(sc); /* ours, for the reply: a DELETE may come as soon as it is added */
 	switch (scenarios_add(&m->scenarios, sc, why, sizeof(why))) {
 	case SCENARIOS_ADDED:
 		break;
 	case SCENARIOS_EXISTS:
 		scenario_unref(sc);
+		scenario_unref(sc);
 		return mock_problem(m, conn, MHD_HTTP_CONFLICT, "scenario-exists",
 				    "Scenario not added", why, NULL);
 	case SCENARIOS_FULL:
 		scenario_unref(sc);
+		scenario_unref(sc);
 		return mock_problem(m, conn, 507, "registry-full", "Scenario registry full", why, NULL);
 	}
-	if (spec && !strcmp(spec->name, "own")) {
-		char *name = strdup(sc->id);
-
-		if (name) {
-			free(spec->name);
-			spec->name = name;
-		}
-	}
-	return mock_reply_json(conn, MHD_HTTP_CREATED, "application/json",
-			       spec ? verdict_spec_json(sc) : json_pack("{ss}", "id", sc->id));
+	reply = spec ? verdict_spec_json(sc) : json_pack("{ss}", "id", sc->id);
+	scenario_unref(sc);
+	return mock_reply_json(conn, MHD_HTTP_CREATED, "application/json", reply);
 }
 
 static enum MHD_Result one_scenario(struct mock *m, struct MHD_Connection *conn,

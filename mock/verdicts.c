@@ -15,6 +15,8 @@
 #include "internal.h"
 #include "../model/verdict.h"
 
+#define OWN_SOURCE "admin API"   /* the source of a scenario with an "expect" of its own */
+
 static struct contract *contract_named(struct mock *m, const char *id)
 {
 	size_t i;
@@ -96,7 +98,7 @@ int verdict_spec_take(struct mock *m, json_t *def, json_t **parse, struct suite_
 
 		json_decref(own);
 		if (text && (root = jload_parse(&ld, text, strlen(text), "request body", &err)) &&
-		    !suite_load_json(&s, &ld, root, c, "admin API"))
+		    !suite_load_json(&s, &ld, root, c, OWN_SOURCE))
 			*spec = suite_scenario_dup(&s.v[0]);
 		else if (text)
 			load_error_format(&err, why, size);
@@ -122,13 +124,20 @@ int verdict_spec_take(struct mock *m, json_t *def, json_t **parse, struct suite_
 
 /* What the test needs to run the call: the pinned base path and the
  * operation the suite expects. */
+/* A scenario's name: the suite's, or for one of the caller's own its id
+ * (the spec is shared by readers once added, so it is never renamed). */
+static const char *spec_name(const struct scenario *sc)
+{
+	return strcmp(sc->spec->source, OWN_SOURCE) ? sc->spec->name : sc->id;
+}
+
 json_t *verdict_spec_json(const struct scenario *sc)
 {
 	const struct suite_scenario *sp = sc->spec;
 	char base[200];
 
 	snprintf(base, sizeof(base), "/__s/%s/%s", sc->id, sc->contract->id);
-	return json_pack("{ss ss ss ss s{ss ss ss*} sf}", "id", sc->id, "name", sp->name, "expect",
+	return json_pack("{ss ss ss ss s{ss ss ss*} sf}", "id", sc->id, "name", spec_name(sc), "expect",
 			 suite_expect_name(sp->expect), "base_path", base, "operation", "method", sp->method,
 			 "path", sp->path, "body", sp->body, "timeout_s", sp->timeout_s);
 }
@@ -199,7 +208,7 @@ enum MHD_Result verdict_reply(struct mock *m, struct MHD_Connection *conn, struc
 		passed += v.v[i].outcome == OUT_PASS || v.v[i].outcome == OUT_WARN;
 	}
 	checks = verdicts_json(&v);
-	out = json_pack("{ss ss ss so sb s{sO sb so*}}", "id", sc->id, "scenario", sc->spec->name, "expect",
+	out = json_pack("{ss ss ss so sb s{sO sb so*}}", "id", sc->id, "scenario", spec_name(sc), "expect",
 			suite_expect_name(sc->spec->expect), "checks", checks, "passed", !failed && passed,
 			"evidence", "attempts", v.attempts, "attempts_cut", v.attempts_cut,
 			"client", endj ? json_pack("{sO sO*}", "ok", json_object_get(endj, "ok"),
