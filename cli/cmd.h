@@ -8,6 +8,7 @@ int cmd_contract(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_client(int argc, char **argv);
+int cmd_proxy(int argc, char **argv);
 
 /* errata contract import|diff|docs (cmd_contract_tools.c): the arguments
  * after the subcommand's name. */

@@ -21,6 +21,7 @@ static const char usage[] =
 	"  serve [options]           the mock: serve every documented error on demand\n"
 	"  check [options]           verify an API against its contract (TAP, JUnit, HTML)\n"
 	"  client [options] -- CMD   prove that a client handles every documented error\n"
+	"  proxy [options]           in front of a real API: pass through, inject, judge\n"
 	"\n"
 	"Run 'errata <command> --help' for a command's options.\n";
 
@@ -94,6 +95,8 @@ int main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "client"))
 		return cmd_client(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "proxy"))
+		return cmd_proxy(argc - 1, argv + 1);
 	fprintf(stderr, "errata: unknown command '%s'\n(see 'errata --help' for the commands)\n", argv[1]);
 	return 2;
 }

@@ -64,6 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.idempotency_key = str[4];
 	r.scenario = str[5];
 	r.fault = str[6];
+	r.upstream = str[9];
+	r.conformance = str[10];
 	r.step = -1;
 	r.headers = pairs;
 	r.nr_headers = nr_pairs - nq;

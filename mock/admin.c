@@ -18,7 +18,8 @@ static const char *const endpoints[] = {
 	"POST /__errata/scenarios", "GET /__errata/scenarios",
 	"GET /__errata/scenarios/ID", "DELETE /__errata/scenarios/ID",
 	"GET /__errata/scenarios/ID/verdicts", "POST /__errata/scenarios/ID/outcome",
-	"GET /__errata/suite?contract=ID[&operation=METHOD%20PATH]", "POST /__errata/reset", NULL
+	"GET /__errata/suite?contract=ID[&operation=METHOD%20PATH]", "POST /__errata/reset",
+	"GET /__errata/report[?format=json|tap|junit] (errata proxy)", NULL
 };
 
 /* Compare in time independent of where the strings differ. */
@@ -224,6 +225,12 @@ static enum MHD_Result add_scenario(struct mock *m, struct MHD_Connection *conn,
 	}
 	json_decref(parse);
 	free(built);
+	if (!m->up && scenario_has_upstream(sc)) {
+		scenario_unref(sc);
+		suite_scenario_free(spec);
+		return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "invalid-scenario", "Invalid scenario",
+				    "a step says \"upstream\": true, and only errata proxy has a real API to pass it to", NULL);
+	}
 	sc->spec = spec;
 	if (spec)
 		sc->bytes += 1024 + json_array_size(spec->steps) * 256;
@@ -241,7 +248,7 @@ static enum MHD_Result add_scenario(struct mock *m, struct MHD_Connection *conn,
 		scenario_unref(sc);
 		return mock_problem(m, conn, 507, "registry-full", "Scenario registry full", why, NULL);
 	}
-	reply = spec ? verdict_spec_json(sc) : json_pack("{ss}", "id", sc->id);
+	reply = spec ? verdict_spec_json(m, sc) : json_pack("{ss}", "id", sc->id);
 	scenario_unref(sc);
 	return mock_reply_json(conn, MHD_HTTP_CREATED, "application/json", reply);
 }
@@ -277,7 +284,7 @@ static enum MHD_Result one_scenario(struct mock *m, struct MHD_Connection *conn,
 			json_t *j = scenario_json(sc);
 
 			if (j && sc->spec)
-				json_object_set_new(j, "verdicts", verdict_spec_json(sc));
+				json_object_set_new(j, "verdicts", verdict_spec_json(m, sc));
 			ret = mock_reply_json(conn, MHD_HTTP_OK, "application/json", j);
 		} else if (!strcmp(sub, "verdicts")) {
 			ret = verdict_reply(m, conn, sc);
@@ -327,6 +334,44 @@ static enum MHD_Result journal_reply(struct mock *m, struct MHD_Connection *conn
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* errata proxy's conformance report, as errata check writes it. */
+static enum MHD_Result report_reply(struct mock *m, struct MHD_Connection *conn)
+{
+	const char *format = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "format");
+	json_t *report;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	const char *type = "application/json";
+	size_t len = 0;
+	char *text;
+
+	if (!m->up)
+		return mock_problem(m, conn, MHD_HTTP_NOT_FOUND, "not-a-proxy", "No report",
+				    "errata serve judges no upstream; the report is errata proxy's", NULL);
+	if (format && strcmp(format, "json") && strcmp(format, "tap") && strcmp(format, "junit"))
+		return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "malformed-query", "Malformed query",
+				    "format is json, tap or junit", NULL);
+	if (!(report = mock_proxy_report(m)))
+		return MHD_NO;
+	if (!m->report) /* no writers given: the findings as they are */
+		return mock_reply_json(conn, MHD_HTTP_OK, "application/json", report);
+	text = m->report(m->report_ctx, report, format ? format : "json", &len, &type);
+	json_decref(report);
+	if (!text)
+		return mock_problem(m, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out-of-memory", "Out of memory",
+				    "the report could not be written", NULL);
+	r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
@@ -396,6 +441,9 @@ enum MHD_Result admin_handle(struct mock *m, struct MHD_Connection *conn,
 	} else if (!strcmp(what, "/suite")) {
 		if (get)
 			return verdict_suite_reply(m, conn);
+	} else if (!strcmp(what, "/report")) {
+		if (get)
+			return report_reply(m, conn);
 	} else if (!strcmp(what, "/reset")) {
 		if (!strcmp(method, "POST")) {
 			size_t sc = scenarios_clear(&m->scenarios), jn = journal_clear(&m->journal),

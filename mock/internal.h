@@ -7,12 +7,15 @@
 #include <stdatomic.h>
 #include <microhttpd.h>
 
+#include "conform.h"
 #include "idem.h"
+#include "inject.h"
 #include "journal.h"
 #include "limit.h"
 #include "mock.h"
 #include "scenario.h"
 #include "timer.h"
+#include "upstream.h"
 
 /* A code's response, rendered once at start-up. */
 struct prepared {
@@ -55,6 +58,16 @@ struct mock {
 	char boot[12];               /* per-process prefix of request ids */
 	atomic_uint_least64_t next_request, next_connection;
 	unsigned port;
+	/* errata proxy */
+	struct upstream *up;         /* the real API; NULL: errata serve */
+	const struct redactor *redactor; /* secrets to keep out of conformance evidence */
+	struct conformance conf;
+	struct inject_spec inject;
+	struct scenario *inject_sc;  /* one step per choice; NULL: no injection */
+	atomic_uint_least64_t inject_n, injected, forwarded, upstream_failed;
+	char *(*report)(void *ctx, json_t *conformance, const char *format, size_t *len,
+			const char **type);
+	void *report_ctx;
 };
 
 int64_t mock_now_us(const struct mock *m);
@@ -84,6 +97,17 @@ struct request {
 	int rl_remaining;            /* the limiter's view, for the RateLimit fields */
 	long long rl_reset;
 	int rl_on;
+	/* errata proxy */
+	char *raw_uri;               /* the request target as sent */
+	int fresh;                   /* nothing decided yet */
+	int forward;                 /* answered by the upstream: calls go to forward_continue */
+	int forwarding;              /* a transfer was started (journaled by forward_end) */
+	int inject;                  /* the injection chosen, or -1 */
+	struct transfer *xfer;
+	int pushed_end, suspended, problem, upstream_status;
+	int64_t arrived_us;
+	struct redactor *red;        /* the request's own secrets */
+	char *url, *method;          /* for the journal, when the request ends */
 };
 
 /*
@@ -101,6 +125,9 @@ struct served {
 	long long delay_ms;
 	const char *retry_after;     /* the Retry-After sent, or NULL */
 	const char *wait;            /* "header: value", the wait rule that applied, or NULL */
+	int64_t t_us;                /* when the request came (0: now) */
+	const char *upstream;        /* proxy: "forwarded", or why the upstream failed */
+	const char *conformance;     /* proxy: the checks an upstream error failed */
 };
 
 /* --- vendor.c --- */
@@ -131,6 +158,30 @@ void record_ex(struct mock *m, struct MHD_Connection *conn, const char *method,
 void record(struct mock *m, struct MHD_Connection *conn, const char *method,
 	    const char *url, const struct mount *mt, const struct contract_code *cc,
 	    int status, const struct request *rq);
+
+/* --- forward.c: errata proxy --- */
+
+#define MAX_FORWARD_HEADERS 100
+
+/* Start streaming a request to the upstream as its body arrives. */
+enum MHD_Result forward_begin(struct mock *m, struct MHD_Connection *conn, const char *url,
+			      const char *method, struct request *rq);
+/* Each later call of a streamed request: body bytes, then the answer. */
+enum MHD_Result forward_continue(struct mock *m, struct MHD_Connection *conn, const char *method,
+				 const char *upload_data, size_t *upload_data_size, struct request *rq);
+/* Forward a request the mock decided to pass on (its kept body). */
+enum MHD_Result forward_step(struct mock *m, struct MHD_Connection *conn, const char *url,
+			     const char *method, struct request *rq);
+/* The request is over: stop its transfer, judge, journal. */
+void forward_end(struct mock *m, struct MHD_Connection *conn, struct request *rq,
+		 enum MHD_RequestTerminationCode toe);
+/* 1 when the request goes straight to the upstream (no selector, pin,
+ * matching scenario or injection); sets rq->inject when one is chosen. */
+int forward_route(struct mock *m, struct MHD_Connection *conn, const char *url, const char *method,
+		  struct request *rq);
+
+/* The scenario --inject serves from (a step per choice); NULL with why. */
+struct scenario *forward_inject_scenario(struct mock *m, char *why, size_t size);
 
 /* --- idempotency.c --- */
 
@@ -225,7 +276,7 @@ enum MHD_Result admin_handle(struct mock *m, struct MHD_Connection *conn,
  * -1 with why (and *valid, the suite's names, for an unknown one). */
 int verdict_spec_take(struct mock *m, json_t *def, json_t **parse, struct suite_scenario **spec,
 		      json_t **valid, char *why, size_t size);
-json_t *verdict_spec_json(const struct scenario *sc);
+json_t *verdict_spec_json(const struct mock *m, const struct scenario *sc);
 enum MHD_Result verdict_outcome(struct mock *m, struct MHD_Connection *conn, struct scenario *sc,
 				const char *body, size_t len);
 enum MHD_Result verdict_reply(struct mock *m, struct MHD_Connection *conn, struct scenario *sc);

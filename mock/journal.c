@@ -128,10 +128,11 @@ static void plan_entry(struct plan *p, const struct journal_record *r, struct jo
 {
 	/* caps that add up to well under JOURNAL_ENTRY_MAX: the fixed strings
 	 * always fit, and headers have at least 4 KiB */
-	static const size_t cap[JOURNAL_FIXED] = { 256, 8192, 256, 256, JOURNAL_KEY_MAX, 256, 256, 128, 256 };
+	static const size_t cap[JOURNAL_FIXED] = { 256, 8192, 256, 256, JOURNAL_KEY_MAX, 256, 256, 128, 256,
+						   320, 512 };
 	const char *fixed[JOURNAL_FIXED] = { r->method, r->path, r->contract, r->code,
 					     r->idempotency_key, r->scenario, r->fault,
-					     r->retry_after, r->wait };
+					     r->retry_after, r->wait, r->upstream, r->conformance };
 	unsigned i;
 
 	p->n = 0; /* the arrays are filled as planned: no 4 KB memset per request */

@@ -20,8 +20,9 @@
  */
 #define JOURNAL_ENTRY_MAX 16384
 #define JOURNAL_KEY_MAX 2048
-#define JOURNAL_FIXED 9          /* method, path, contract, code, key, scenario, fault,
-				    the Retry-After served and the wait rule applied */
+#define JOURNAL_FIXED 11         /* method, path, contract, code, key, scenario, fault,
+				    the Retry-After served, the wait rule applied, and
+				    for errata proxy the upstream's part and conformance */
 #define JOURNAL_MAX_PAIRS 128    /* header and query pairs planned per entry */
 
 /*
@@ -44,8 +45,9 @@ struct journal_entry {
 	unsigned nr_headers, nr_query;
 	unsigned scenario_at;    /* offset of the scenario string in blob */
 	char blob[];             /* method, path, contract, code, idempotency key,
-				    scenario, fault, Retry-After, wait, then header
-				    and query name/value pairs, NUL-separated */
+				    scenario, fault, Retry-After, wait, upstream,
+				    conformance, then header and query name/value
+				    pairs, NUL-separated */
 };
 
 /* A slot of the ring: its entry, and a flag held for a few instructions
@@ -79,6 +81,8 @@ struct journal_record {
 	const char *scenario, *fault;  /* NULL or "" when none */
 	const char *retry_after;       /* the Retry-After served: NULL or "" when none */
 	const char *wait;              /* "header: value" of the wait rule applied, or NULL */
+	const char *upstream;          /* proxy: "forwarded", or why the upstream failed; NULL */
+	const char *conformance;       /* proxy: the checks an upstream error failed, or NULL */
 	int step;                      /* -1 when no scenario */
 	int replayed;
 	long long delay_ms;

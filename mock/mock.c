@@ -49,6 +49,14 @@ static void request_free(struct request *rq)
 	free(rq->idem_key);
 	free(rq->admin_body);
 	free(rq->raw);
+	free(rq->raw_uri);
+	free(rq->url);
+	free(rq->method);
+	if (rq->red) {
+		redactor_release(rq->red);
+		free(rq->red);
+	}
+	transfer_unref(rq->xfer);
 	scenario_unref(rq->sc);
 	free(rq);
 }
@@ -219,7 +227,7 @@ void record_ex(struct mock *m, struct MHD_Connection *conn, const char *method,
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_kv, &h);
 	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_kv, &q);
 	r.connection = connection_id(conn);
-	r.t_us = mock_now_us(m);
+	r.t_us = sv && sv->t_us ? sv->t_us : mock_now_us(m);
 	r.method = method;
 	r.path = url;
 	r.contract = mt ? mt->c->id : "";
@@ -238,6 +246,8 @@ void record_ex(struct mock *m, struct MHD_Connection *conn, const char *method,
 	r.fault = sv ? sv->fault : NULL;
 	r.retry_after = sv ? sv->retry_after : NULL;
 	r.wait = sv ? sv->wait : NULL;
+	r.upstream = sv ? sv->upstream : NULL;
+	r.conformance = sv ? sv->conformance : NULL;
 	r.step = sv ? sv->step : -1;
 	r.replayed = sv ? sv->replayed : 0;
 	r.delay_ms = sv ? sv->delay_ms : 0;
@@ -432,6 +442,18 @@ static enum MHD_Result api(struct mock *m, struct MHD_Connection *conn, const ch
 		rq->rl_reset = reset;
 	}
 
+	if (m->up && rq && rq != NO_BODY && rq->inject >= 0 && m->inject_sc) { /* --inject chose it */
+		scenario_ref(m->inject_sc);
+		rq->m = m;
+		rq->conn = conn;
+		rq->mt = mt;
+		rq->sc = m->inject_sc;
+		rq->step_index = (size_t)rq->inject;
+		rq->step = &m->inject_sc->steps[rq->inject];
+		atomic_fetch_add(&m->injected, 1);
+		return deliver_step(m, conn, method, url, rq, req_cls);
+	}
+
 	/* which response: a scenario's step, or a selector's code */
 	v = pin ? pin : MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Errata-Scenario");
 	if (v) {
@@ -477,6 +499,8 @@ static enum MHD_Result api(struct mock *m, struct MHD_Connection *conn, const ch
 			if (own)
 				cc = own;
 		}
+		if (m->up && !cc && rq && rq != NO_BODY) /* errata proxy: nothing asked of the mock */
+			return forward_step(m, conn, url, method, rq);
 		v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Errata-Retry-After");
 		if (v && select_retry_after(v, &ask, &ask_date)) {
 			snprintf(why, sizeof(why), "X-Errata-Retry-After: '%.100s' is not <seconds> or date:<seconds>", v);
@@ -486,8 +510,8 @@ static enum MHD_Result api(struct mock *m, struct MHD_Connection *conn, const ch
 		}
 	}
 
-	/* Idempotency-Key, as the contract's policy says */
-	if (applies_idempotency(mt->c, method)) {
+	/* Idempotency-Key, as the contract's policy says (errata proxy: the real API's) */
+	if (!m->up && applies_idempotency(mt->c, method)) {
 		key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, mt->c->idempotency_header);
 		if (!key && (mt->c->idempotency_required || (sc && sc->require_idempotency_key))) {
 			const struct contract_code *miss = mt->c->idempotency_missing ?
@@ -570,7 +594,7 @@ static enum MHD_Result handle(struct mock *m, struct MHD_Connection *conn, const
 		pin[n] = '\0';
 		url += 5 + n;
 	}
-	mt = find_mount(m, url);
+	mt = m->up ? NULL : find_mount(m, url);
 	if (mt)
 		return api(m, conn, url, url + 1 + mt->id_len, method, mt, pin[0] ? pin : NULL, req_cls);
 	if (m->root && m->nr_mounts == 1) /* the one contract, served at the root too */
@@ -595,14 +619,30 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
 	struct mock *m = cls;
 	struct request *rq = *req_cls;
+	int first = !rq;
 
 	(void)version;
 	if (rq == NO_BODY)
 		return handle(m, conn, url, method, req_cls);
-	if (!rq) {
+	if (m->up) { /* errata proxy: every request has its state from on_uri */
+		if (!rq)
+			return MHD_NO;
+		if (rq->forward)
+			return forward_continue(m, conn, method, upload_data, upload_data_size, rq);
+		first = rq->fresh;
+		if (rq->fresh) {
+			rq->fresh = 0;
+			if (forward_route(m, conn, url, method, rq)) {
+				rq->forward = 1;
+				return forward_begin(m, conn, url, method, rq);
+			}
+		}
+	}
+	if (first) {
 		if (!MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH) &&
 		    !MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
-			*req_cls = NO_BODY;
+			if (!rq)
+				*req_cls = NO_BODY;
 			return MHD_YES;
 		}
 		if (!(rq = ensure_request(req_cls)))
@@ -636,7 +676,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (*upload_data_size) {
 		if (rq->body_size <= BODY_MAX) {
 			rq->body_hash = journal_hash(rq->body_hash, upload_data, *upload_data_size);
-			if (!strncmp(url, "/__errata", 9) &&
+			/* kept: an admin request's, and errata proxy's (an upstream step sends it) */
+			if ((m->up || !strncmp(url, "/__errata", 9)) &&
 			    rq->admin_len + *upload_data_size <= BODY_MAX) {
 				char *b = realloc(rq->admin_body, rq->admin_len + *upload_data_size + 1);
 
@@ -661,7 +702,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	struct mock *m = cls;
 	struct request *rq = *req_cls;
 
-	(void)conn; (void)toe;
+	(void)toe;
+	if (rq && rq != NO_BODY && rq->forwarding)
+		forward_end(m, conn, rq, toe);
 	if (rq && rq != NO_BODY && rq->counted)
 		atomic_fetch_sub(&m->active, 1);
 	request_free(rq);
@@ -676,6 +719,71 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	(void)conn;
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
 		*socket_context = (void *)(uintptr_t)atomic_fetch_add(&m->next_connection, 1);
+}
+
+/* errata proxy: each request's state starts with its target as sent
+ * (libmicrohttpd hands the handler a decoded path). */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct request *rq = calloc(1, sizeof(*rq));
+
+	(void)conn;
+	if (!rq)
+		return NULL;
+	rq->m = cls;
+	rq->fresh = 1;
+	rq->inject = -1;
+	rq->body_hash = JOURNAL_HASH_INIT;
+	rq->raw_uri = strdup(uri ? uri : "/");
+	if (!rq->raw_uri) {
+		free(rq);
+		return NULL;
+	}
+	return rq;
+}
+
+/* errata proxy's parts: the upstream, conformance, the injection. */
+static int proxy_start(struct mock *m, const struct mock_config *cfg, char *why, size_t size)
+{
+	struct upstream_config uc = *cfg->upstream;
+
+	if (cfg->nr_contracts != 1) {
+		snprintf(why, size, "errata proxy speaks for one contract (%zu given)", cfg->nr_contracts);
+		return -1;
+	}
+	m->root = 1;
+	m->redactor = cfg->redactor;
+	m->report = cfg->report;
+	m->report_ctx = cfg->report_ctx;
+	if (conformance_init(&m->conf))
+		goto oom;
+	if (cfg->inject) {
+		if (inject_spec_parse(cfg->inject, &m->inject, why, size) ||
+		    !(m->inject_sc = forward_inject_scenario(m, why, size)))
+			return -1;
+	}
+	if (!uc.threads) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		uc.threads = n > 0 ? (unsigned)n : 1;
+	}
+	if (!(m->up = upstream_start(&uc, why, size)))
+		return -1;
+	return 0;
+oom:
+	snprintf(why, size, "out of memory");
+	return -1;
+}
+
+json_t *mock_proxy_report(struct mock *m)
+{
+	if (!m->up)
+		return NULL;
+	return json_pack("{sI sI sI so* so}", "forwarded", (json_int_t)atomic_load(&m->forwarded),
+			 "injected", (json_int_t)atomic_load(&m->injected),
+			 "upstream_failed", (json_int_t)atomic_load(&m->upstream_failed),
+			 "inject_seed", m->inject_sc ? json_sprintf("%llu", (unsigned long long)m->inject.seed) : NULL,
+			 "conformance", conformance_json(&m->conf));
 }
 
 static void boot_prefix(char *out, size_t size)
@@ -740,6 +848,8 @@ struct mock *mock_start(const struct mock_config *cfg, char *why, size_t size)
 		if (prepare(&m->mounts[i], cfg->contracts[i]))
 			goto oom;
 	}
+	if (cfg->upstream && proxy_start(m, cfg, why, size))
+		goto fail;
 	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
 		s4->sin_family = AF_INET;
 		s4->sin_port = htons((uint16_t)cfg->port);
@@ -765,6 +875,7 @@ struct mock *mock_start(const struct mock_config *cfg, char *why, size_t size)
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, m,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, m,
+		MHD_OPTION_URI_LOG_CALLBACK, cfg->upstream ? on_uri : NULL, m,
 		MHD_OPTION_END);
 	if (!m->daemon) {
 		snprintf(why, size, "cannot listen on %s:%u (in use, or not an address of this machine)",
@@ -812,11 +923,18 @@ void mock_stop(struct mock *m, unsigned drain_ms)
 			usleep(10000);
 			waited += 10;
 		}
+		upstream_stop(m->up); /* ends every transfer: their connections resume */
 		MHD_stop_daemon(m->daemon);
 		if (listen_fd != MHD_INVALID_SOCKET)
 			close(listen_fd);
 	}
 	timer_stop(&m->timer);
+	if (m->up) {
+		upstream_free(m->up);
+		conformance_release(&m->conf);
+	}
+	scenario_unref(m->inject_sc);
+	inject_spec_release(&m->inject);
 	for (i = 0; i < m->nr_mounts; i++)
 		unprepare(&m->mounts[i]);
 	free(m->mounts);
@@ -851,6 +969,10 @@ int mock_load_scenarios(struct mock *m, const char *text, size_t len, const char
 			jpath_index(&ld.path, i);
 		sc = scenario_parse(&ld, v, m->contracts, m->nr_mounts);
 		if (!sc) {
+			rc = -1;
+		} else if (!m->up && scenario_has_upstream(sc)) {
+			scenario_unref(sc);
+			jload_fail(&ld, 0, "a step says \"upstream\": true, and only errata proxy has a real API to pass it to");
 			rc = -1;
 		} else if (scenarios_add(&m->scenarios, sc, why, sizeof(why))) {
 			scenario_unref(sc);

@@ -12,6 +12,8 @@
 
 #include "../model/contract.h"
 #include "../model/jload.h"
+#include "../model/redact.h"
+#include "upstream.h"
 
 struct mock_config {
 	struct contract **contracts; /* borrowed; must outlive the mock */
@@ -27,6 +29,16 @@ struct mock_config {
 	unsigned max_concurrent;     /* in-flight API requests; 0: no limit */
 	int root;                    /* with one contract: also serve it at / (for
 				      * clients that take only a host and a port) */
+	/* errata proxy: with one contract, every request that asks the mock
+	 * for nothing goes to this upstream */
+	const struct upstream_config *upstream;
+	const char *inject;          /* --inject's spec, or NULL */
+	const struct redactor *redactor; /* secrets kept out of conformance evidence */
+	/* GET /__errata/report?format=tap|junit|json: the text of the report
+	 * (malloc'd, *type its media type), or NULL; the JSON report without it */
+	char *(*report)(void *ctx, json_t *conformance, const char *format, size_t *len,
+			const char **type);
+	void *report_ctx;
 };
 
 struct mock;
@@ -43,6 +55,11 @@ int mock_load_scenarios(struct mock *m, const char *text, size_t len, const char
 
 /* The journal's entries (of `scenario`, when not NULL) as JSON (new reference). */
 json_t *mock_journal(struct mock *m, const char *scenario);
+
+/* errata proxy's findings: {forwarded, injected, upstream_failed,
+ * inject_seed, conformance: {observed, violating, unjudged, groups}}
+ * (new reference; NULL for errata serve). */
+json_t *mock_proxy_report(struct mock *m);
 
 /* The port actually bound. */
 unsigned mock_port(const struct mock *m);

@@ -395,11 +395,14 @@ enum MHD_Result deliver_step(struct mock *m, struct MHD_Connection *conn, const 
 				    const char *url, struct request *rq, void **req_cls)
 {
 	const struct step *st = rq->step;
-	struct served sv = { rq->sc->id, fault_name(st->fault), (int)rq->step_index, 0, rq->delay_ms, NULL, NULL };
+	struct served sv = { rq->sc->id, fault_name(st->fault), (int)rq->step_index, 0, rq->delay_ms, NULL, NULL, 0, NULL, NULL };
 	struct reply rp;
 	enum MHD_Result ret;
 
 	char wait[300];
+
+	if (st->upstream && m->up) /* "503 twice, then the real API" */
+		return forward_step(m, conn, url, method, rq);
 
 	build_step(m, rq->mt, st, rq, &rp);
 	sv.retry_after = reply_value(&rp, MHD_HTTP_HEADER_RETRY_AFTER);
@@ -458,7 +461,7 @@ enum MHD_Result serve_code(struct mock *m, struct MHD_Connection *conn, const ch
 	struct reply rp;
 	enum MHD_Result ret;
 
-	struct served sv = { NULL, NULL, -1, 0, 0, NULL, NULL };
+	struct served sv = { NULL, NULL, -1, 0, 0, NULL, NULL, 0, NULL, NULL };
 	char wait[300];
 
 	build_code(m, mt, cc, ask, ask_date, rq, &rp);

@@ -35,7 +35,7 @@ static const struct jkey step_keys[] = {
 	{ "headers", JOPTIONAL }, { "repeat", JOPTIONAL }, { "retry_after", JOPTIONAL },
 	{ "reset_after", JOPTIONAL },
 	{ "delay_ms", JOPTIONAL }, { "delay", JOPTIONAL }, { "fault", JOPTIONAL },
-	{ "duration_ms", JOPTIONAL }, { NULL, 0 }
+	{ "duration_ms", JOPTIONAL }, { "upstream", JOPTIONAL }, { NULL, 0 }
 };
 
 #define DELAY_MAX_MS 600000LL
@@ -140,6 +140,22 @@ static int parse_step(struct jload *ld, json_t *obj, const struct contract *c, s
 		return jload_fail(ld, 0, "each step must be an object");
 	if (jload_keys(ld, obj, "a step", step_keys))
 		return -1;
+	if ((v = json_object_get(obj, "upstream"))) {
+		static const char *const only_mock[] = { "error", "status", "body", "headers", "retry_after",
+							 "reset_after", "fault", "duration_ms", NULL };
+
+		jpath_key(&ld->path, "upstream");
+		if (!json_is_true(v))
+			return jload_fail(ld, 0, "upstream is true (the request goes to the real API) or absent");
+		jpath_pop(&ld->path);
+		for (i = 0; only_mock[i]; i++)
+			if (json_object_get(obj, only_mock[i])) {
+				jpath_key(&ld->path, only_mock[i]);
+				return jload_fail(ld, 0, "an upstream step passes the request to the real API; "
+						  "'%s' says what the mock sends instead (keep repeat and delay)", only_mock[i]);
+			}
+		st->upstream = 1;
+	}
 	error = jload_string(ld, obj, "error", 0);
 	fault = jload_string(ld, obj, "fault", 0);
 	if (ld->failed)
@@ -355,6 +371,16 @@ long long scenario_delay_ms(const struct scenario *s, const struct step *st, lon
 		break;
 	}
 	return ms > DELAY_MAX_MS ? DELAY_MAX_MS : (long long)(ms + 0.5);
+}
+
+int scenario_has_upstream(const struct scenario *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr_steps; i++)
+		if (s->steps[i].upstream)
+			return 1;
+	return 0;
 }
 
 void scenario_ref(struct scenario *s)

@@ -60,6 +60,7 @@ struct step {
 	enum fault fault;
 	long long fault_ms;                /* HANG cap, DRIBBLE duration */
 	long long reset_after;             /* seconds to the vendor limiter's reset, or -1 */
+	int upstream;                      /* errata proxy: pass the request to the real API */
 };
 
 struct scenario {
@@ -97,6 +98,9 @@ const struct step *scenario_next(struct scenario *s, size_t *index, long long *n
 
 /* A reproducible delay in ms for request n of the scenario at this step. */
 long long scenario_delay_ms(const struct scenario *s, const struct step *st, long long n);
+
+/* 1 when a step says "upstream": true (only errata proxy can serve it). */
+int scenario_has_upstream(const struct scenario *s);
 
 void scenario_ref(struct scenario *s);
 void scenario_unref(struct scenario *s);   /* frees at zero; accepts NULL */

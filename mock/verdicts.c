@@ -38,6 +38,32 @@ static json_t *suite_names(const struct suite *s)
 	return a;
 }
 
+/*
+ * The suite's steps for errata proxy: the success a step would invent is
+ * the real API's answer instead ("503 twice, then the real API").
+ */
+static json_t *upstream_steps(json_t *steps)
+{
+	json_t *out = json_array(), *st;
+	size_t i;
+
+	json_array_foreach(steps, i, st) {
+		json_t *status = json_object_get(st, "status");
+
+		if (!json_object_get(st, "error") && !json_object_get(st, "fault") &&
+		    !json_object_get(st, "body") && (!status || json_integer_value(status) < 300)) {
+			json_t *up = json_pack("{sb}", "upstream", 1);
+
+			if (json_object_get(st, "repeat"))
+				json_object_set(up, "repeat", json_object_get(st, "repeat"));
+			json_array_append_new(out, up);
+		} else {
+			json_array_append(out, st);
+		}
+	}
+	return out;
+}
+
 int verdict_spec_take(struct mock *m, json_t *def, json_t **parse, struct suite_scenario **spec,
 		      json_t **valid, char *why, size_t size)
 {
@@ -85,8 +111,9 @@ int verdict_spec_take(struct mock *m, json_t *def, json_t **parse, struct suite_
 			snprintf(why, size, "'%.100s' is not a scenario of %s's suite (valid lists them)", name, c->id);
 			*valid = suite_names(&s);
 		} else if ((*spec = suite_scenario_dup(found))) {
-			*parse = json_pack("{sO* ss sO sO*}", "id", json_object_get(def, "id"), "contract", c->id,
-					   "steps", found->steps, "match", json_object_get(def, "match"));
+			*parse = json_pack("{sO* ss so sO*}", "id", json_object_get(def, "id"), "contract", c->id,
+					   "steps", m->up ? upstream_steps(found->steps) : json_incref(found->steps),
+					   "match", json_object_get(def, "match"));
 		}
 	} else {
 		struct jload ld;
@@ -131,12 +158,15 @@ static const char *spec_name(const struct scenario *sc)
 	return strcmp(sc->spec->source, OWN_SOURCE) ? sc->spec->name : sc->id;
 }
 
-json_t *verdict_spec_json(const struct scenario *sc)
+json_t *verdict_spec_json(const struct mock *m, const struct scenario *sc)
 {
 	const struct suite_scenario *sp = sc->spec;
 	char base[200];
 
-	snprintf(base, sizeof(base), "/__s/%s/%s", sc->id, sc->contract->id);
+	if (m->up) /* errata proxy: one contract, at the root */
+		snprintf(base, sizeof(base), "/__s/%s", sc->id);
+	else
+		snprintf(base, sizeof(base), "/__s/%s/%s", sc->id, sc->contract->id);
 	return json_pack("{ss ss ss ss s{ss ss ss*} sf}", "id", sc->id, "name", spec_name(sc), "expect",
 			 suite_expect_name(sp->expect), "base_path", base, "operation", "method", sp->method,
 			 "path", sp->path, "body", sp->body, "timeout_s", sp->timeout_s);
