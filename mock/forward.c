@@ -16,7 +16,7 @@
 #include "internal.h"
 #include "select.h"
 
-#define FORWARD_BLOCK (32 * 1024)
+#define FORWARD_BLOCK (16 * 1024)  /* libmicrohttpd zeroes it per response */
 
 /* Not passed on: hop-by-hop headers, what curl sets itself, the selectors. */
 static int skipped_request_header(const char *name)
@@ -221,6 +221,8 @@ static enum MHD_Result relay(struct MHD_Connection *conn, const char *method, st
 	uint64_t size = MHD_SIZE_UNKNOWN;
 	struct MHD_Response *r;
 	enum MHD_Result ret;
+	const char *whole;
+	size_t len;
 
 	for (i = 0; i < n; i++)
 		if (!strcasecmp(h[i].name, "Content-Length")) {
@@ -235,8 +237,14 @@ static enum MHD_Result relay(struct MHD_Connection *conn, const char *method, st
 	if (status < 100 || status > 999)
 		return MHD_NO;
 	rq->upstream_status = status;
-	(void)method;
-	r = MHD_create_response_from_callback(size, FORWARD_BLOCK, reader, rq, NULL);
+	if (!strcmp(method, "HEAD"))
+		r = MHD_create_response_from_callback(size, FORWARD_BLOCK, reader, rq, NULL);
+	else if ((whole = transfer_body_whole(rq->xfer, &len)) && (size == MHD_SIZE_UNKNOWN || size == len))
+		r = MHD_create_response_from_buffer(len, (void *)whole, MHD_RESPMEM_MUST_COPY);
+	else if (whole)
+		return MHD_NO; /* fewer or more bytes than its Content-Length said: cut it */
+	else
+		r = MHD_create_response_from_callback(size, FORWARD_BLOCK, reader, rq, NULL);
 	if (!r)
 		return MHD_NO;
 	for (i = 0; i < n; i++)

@@ -60,6 +60,8 @@ struct mock {
 	unsigned port;
 	/* errata proxy */
 	struct upstream *up;         /* the real API; NULL: errata serve */
+	struct MHD_Daemon **daemons; /* a daemon per upstream thread (daemon is the first) */
+	unsigned nr_daemons;
 	const struct redactor *redactor; /* secrets to keep out of conformance evidence */
 	struct conformance conf;
 	struct inject_spec inject;

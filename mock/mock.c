@@ -745,8 +745,6 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 /* errata proxy's parts: the upstream, conformance, the injection. */
 static int proxy_start(struct mock *m, const struct mock_config *cfg, char *why, size_t size)
 {
-	struct upstream_config uc = *cfg->upstream;
-
 	if (cfg->nr_contracts != 1) {
 		snprintf(why, size, "errata proxy speaks for one contract (%zu given)", cfg->nr_contracts);
 		return -1;
@@ -762,13 +760,6 @@ static int proxy_start(struct mock *m, const struct mock_config *cfg, char *why,
 		    !(m->inject_sc = forward_inject_scenario(m, why, size)))
 			return -1;
 	}
-	if (!uc.threads) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-		uc.threads = n > 0 ? (unsigned)n : 1;
-	}
-	if (!(m->up = upstream_start(&uc, why, size)))
-		return -1;
 	return 0;
 oom:
 	snprintf(why, size, "out of memory");
@@ -784,6 +775,88 @@ json_t *mock_proxy_report(struct mock *m)
 			 "upstream_failed", (json_int_t)atomic_load(&m->upstream_failed),
 			 "inject_seed", m->inject_sc ? json_sprintf("%llu", (unsigned long long)m->inject.seed) : NULL,
 			 "conformance", conformance_json(&m->conf));
+}
+
+static struct MHD_Daemon *start_daemon(struct mock *m, const struct mock_config *cfg, unsigned flags,
+				       uint16_t port, struct sockaddr_storage *ss, unsigned pool, int reuse)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+	return MHD_start_daemon(flags, port, NULL, NULL, on_request, m,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)ss,
+		MHD_OPTION_THREAD_POOL_SIZE, pool,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)16384,
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)4096,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, m,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, m,
+		MHD_OPTION_URI_LOG_CALLBACK, cfg->upstream ? on_uri : NULL, m,
+		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)reuse,
+		MHD_OPTION_END);
+}
+
+static void daemon_run(void *arg)
+{
+	MHD_run(arg);
+}
+
+static long daemon_timeout(void *arg)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+
+	if (MHD_get_timeout(arg, &ms) != MHD_YES)
+		return -1;
+	return ms > 60000 ? 60000 : (long)ms;
+}
+
+/*
+ * errata proxy: a daemon per thread, all on one port (SO_REUSEPORT), each
+ * run by an upstream thread in the same loop as its transfers, so a
+ * request goes to the upstream and back without changing threads.
+ */
+static int proxy_daemons(struct mock *m, const struct mock_config *cfg, unsigned flags,
+			 struct sockaddr_storage *ss, unsigned threads, char *why, size_t size)
+{
+	struct upstream_config uc = *cfg->upstream;
+	struct upstream_host *hosts;
+	unsigned i;
+
+	flags &= ~(unsigned)MHD_USE_INTERNAL_POLLING_THREAD;
+	if (!(m->daemons = calloc(threads, sizeof(*m->daemons))) ||
+	    !(hosts = calloc(threads, sizeof(*hosts)))) {
+		snprintf(why, size, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < threads; i++) {
+		const union MHD_DaemonInfo *info;
+
+		m->daemons[i] = start_daemon(m, cfg, flags, (uint16_t)(i ? m->port : cfg->port), ss, 0, 1);
+		if (!m->daemons[i] || !(info = MHD_get_daemon_info(m->daemons[i], MHD_DAEMON_INFO_EPOLL_FD))) {
+			snprintf(why, size, "cannot listen on %s:%u (in use, or not an address of this machine)",
+				 cfg->host, i ? m->port : cfg->port);
+			free(hosts);
+			return -1;
+		}
+		m->nr_daemons++;
+		m->daemon = m->daemons[0];
+		hosts[i].fd = info->epoll_fd;
+		hosts[i].run = daemon_run;
+		hosts[i].timeout_ms = daemon_timeout;
+		hosts[i].arg = m->daemons[i];
+		if (!i) {
+			info = MHD_get_daemon_info(m->daemons[0], MHD_DAEMON_INFO_BIND_PORT);
+			m->port = info ? info->port : cfg->port;
+		}
+	}
+	m->daemon = m->daemons[0];
+	uc.threads = threads;
+	uc.hosts = hosts;
+	m->up = upstream_start(&uc, why, size);
+	free(hosts);
+	return m->up ? 0 : -1;
 }
 
 static void boot_prefix(char *out, size_t size)
@@ -866,17 +939,12 @@ struct mock *mock_start(const struct mock_config *cfg, char *why, size_t size)
 
 		threads = n > 0 ? (unsigned)n : 1;
 	}
-	m->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, m,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-		MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)16384,
-		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)4096,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, m,
-		MHD_OPTION_NOTIFY_CONNECTION, on_connection, m,
-		MHD_OPTION_URI_LOG_CALLBACK, cfg->upstream ? on_uri : NULL, m,
-		MHD_OPTION_END);
+	if (cfg->upstream) {
+		if (proxy_daemons(m, cfg, flags, &ss, threads, why, size))
+			goto fail;
+		return m;
+	}
+	m->daemon = start_daemon(m, cfg, flags, (uint16_t)cfg->port, &ss, threads > 1 ? threads : 0, 0);
 	if (!m->daemon) {
 		snprintf(why, size, "cannot listen on %s:%u (in use, or not an address of this machine)",
 			 cfg->host, cfg->port);
@@ -910,23 +978,35 @@ void mock_stop(struct mock *m, unsigned drain_ms)
 		return;
 	atomic_store(&m->stopping, 1);
 	if (m->daemon) {
-		MHD_socket listen_fd = MHD_quiesce_daemon(m->daemon);
-		unsigned waited = 0;
+		MHD_socket listen_fd[64];
+		unsigned waited = 0, k, nd = m->nr_daemons ? m->nr_daemons : 1;
+		struct MHD_Daemon **ds = m->nr_daemons ? m->daemons : &m->daemon;
 
+		for (k = 0; k < nd && k < 64; k++)
+			listen_fd[k] = MHD_quiesce_daemon(ds[k]);
 		timer_stop(&m->timer); /* resumes every suspended connection */
 		while (waited < drain_ms) {
-			const union MHD_DaemonInfo *info =
-				MHD_get_daemon_info(m->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+			unsigned open = 0;
 
-			if (!info || !info->num_connections)
+			for (k = 0; k < nd; k++) {
+				const union MHD_DaemonInfo *info =
+					MHD_get_daemon_info(ds[k], MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+
+				open += info ? info->num_connections : 0;
+			}
+			if (!open)
 				break;
 			usleep(10000);
 			waited += 10;
 		}
 		upstream_stop(m->up); /* ends every transfer: their connections resume */
-		MHD_stop_daemon(m->daemon);
-		if (listen_fd != MHD_INVALID_SOCKET)
-			close(listen_fd);
+		for (k = 0; k < nd; k++) {
+			MHD_stop_daemon(ds[k]);
+			if (k < 64 && listen_fd[k] != MHD_INVALID_SOCKET)
+				close(listen_fd[k]);
+		}
+	} else {
+		upstream_stop(m->up);
 	}
 	timer_stop(&m->timer);
 	if (m->up) {
@@ -935,6 +1015,7 @@ void mock_stop(struct mock *m, unsigned drain_ms)
 	}
 	scenario_unref(m->inject_sc);
 	inject_spec_release(&m->inject);
+	free(m->daemons);
 	for (i = 0; i < m->nr_mounts; i++)
 		unprepare(&m->mounts[i]);
 	free(m->mounts);

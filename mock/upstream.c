@@ -2,7 +2,9 @@
  * The upstream transfers (upstream.h): each worker thread owns a curl
  * multi handle and runs every transfer handed to it. The server side talks
  * to a worker only through a transfer's lock and a command queue
- * (add, cancel, unpause), with curl_multi_wakeup() to be heard at once.
+ * (add, cancel, unpause), with an eventfd to be heard at once. The loop
+ * is curl's socket interface on one epoll set, which also holds the
+ * server's own descriptor: only what is ready is touched.
  */
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -12,11 +14,17 @@
 #include <strings.h>
 #include <time.h>
 
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <curl/curl.h>
 
 #include "upstream.h"
 
 enum { CMD_ADD = 1, CMD_CANCEL = 2, CMD_UNPAUSE = 4 };
+
+#define EASY_SPARES 256   /* curl_easy_init is dear: handles are reset and reused */
 
 struct worker {
 	struct upstream *up;
@@ -28,7 +36,16 @@ struct worker {
 	struct transfer *active;     /* the worker's own list */
 	atomic_int stop;
 	int exited;                  /* under qlock: commands are no longer taken */
+	struct upstream_host host;   /* fd -1: none */
+	int ep, wake_fd;             /* the loop's epoll set; commands from other threads */
+	CURL *spare[EASY_SPARES];    /* easy handles kept for the next transfers (qlock) */
+	unsigned nr_spare;
+	int64_t curl_due;            /* when curl wants its timeout action (-1: never) */
+	int host_kick;               /* a transfer woke the server side: its turn next */
 };
+
+/* The worker whose thread this is, or NULL. */
+static __thread struct worker *self;
 
 struct upstream {
 	char *url, *ca_file;
@@ -96,6 +113,7 @@ static void wake(struct transfer *t)
 	if (t->waiting) {
 		t->waiting = 0;
 		t->wake(t->arg);
+		t->w->host_kick = 1; /* on the worker's thread, or after it stopped */
 	}
 }
 
@@ -114,12 +132,41 @@ static void fail(struct transfer *t, enum upstream_failure f, const char *fmt, .
 	va_end(ap);
 }
 
+/* An easy handle to keep, or to clean up when the worker keeps enough. */
+static void easy_put(struct worker *w, CURL *e)
+{
+	if (!e)
+		return;
+	pthread_mutex_lock(&w->qlock);
+	if (!w->exited && w->nr_spare < EASY_SPARES) {
+		w->spare[w->nr_spare++] = e;
+		e = NULL;
+	}
+	pthread_mutex_unlock(&w->qlock);
+	if (e)
+		curl_easy_cleanup(e);
+}
+
+static CURL *easy_get(struct worker *w)
+{
+	CURL *e = NULL;
+
+	pthread_mutex_lock(&w->qlock);
+	if (w->nr_spare)
+		e = w->spare[--w->nr_spare];
+	pthread_mutex_unlock(&w->qlock);
+	if (e) {
+		curl_easy_reset(e);
+		return e;
+	}
+	return curl_easy_init();
+}
+
 static void transfer_free(struct transfer *t)
 {
 	size_t i;
 
-	if (t->easy)
-		curl_easy_cleanup(t->easy);
+	easy_put(t->w, t->easy);
 	curl_slist_free_all(t->hdrs);
 	for (i = 0; i < t->nh; i++) {
 		free(t->h[i].name);
@@ -140,6 +187,14 @@ void transfer_unref(struct transfer *t)
 }
 
 static void finish(struct worker *w, struct transfer *t, CURLcode rc);
+
+static void wake_worker(struct worker *w)
+{
+	uint64_t one = 1;
+	ssize_t n = write(w->wake_fd, &one, sizeof(one));
+
+	(void)n; /* EAGAIN: the counter is set already, and it wakes the loop */
+}
 
 /* Hand a command to the transfer's worker. */
 static void post(struct transfer *t, unsigned cmd)
@@ -165,7 +220,8 @@ static void post(struct transfer *t, unsigned cmd)
 		w->queue = t;
 	}
 	pthread_mutex_unlock(&w->qlock);
-	curl_multi_wakeup(w->multi);
+	if (self != w) /* its own thread runs the commands after the server's turn */
+		wake_worker(w);
 }
 
 /* --- curl's callbacks, on the worker thread --- */
@@ -249,13 +305,24 @@ static size_t on_write(char *b, size_t size, size_t n, void *p)
 		return 0;
 	}
 	t->last_us = now_us();
-	if (!t->rb) {
-		t->rb_cap = len > UPSTREAM_BUF ? len : UPSTREAM_BUF;
-		if (!(t->rb = malloc(t->rb_cap))) {
+	if (len > t->rb_cap - t->rb_len && t->rb_cap < UPSTREAM_BUF) {
+		/* small first (most answers are), up to UPSTREAM_BUF */
+		size_t cap = t->rb_cap ? t->rb_cap : 4096;
+		char *nb;
+
+		while (cap < UPSTREAM_BUF && cap - t->rb_len < len)
+			cap *= 2;
+		if (!(nb = malloc(cap))) {
 			fail(t, UPF_INTERNAL, "out of memory");
 			pthread_mutex_unlock(&t->lock);
 			return 0;
 		}
+		if (t->rb_len)
+			memcpy(nb, t->rb + t->rb_off, t->rb_len);
+		free(t->rb);
+		t->rb = nb;
+		t->rb_off = 0;
+		t->rb_cap = cap;
 	}
 	if (len > t->rb_cap - t->rb_len) {
 		if (t->rb_len) { /* the client has not taken what it has: wait for it */
@@ -440,31 +507,121 @@ static void check_timeouts(struct worker *w)
 	}
 }
 
+static void read_info(struct worker *w)
+{
+	CURLMsg *msg;
+	int left;
+
+	while ((msg = curl_multi_info_read(w->multi, &left))) {
+		if (msg->msg == CURLMSG_DONE) {
+			struct transfer *t = NULL;
+
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+			if (t)
+				finish(w, t, msg->data.result);
+		}
+	}
+}
+
+/* curl's socket interface: watch what it asks for. */
+static int on_socket(CURL *e, curl_socket_t fd, int what, void *arg, void *sockp)
+{
+	struct worker *w = arg;
+	struct epoll_event ev = { 0 };
+
+	(void)e;
+	ev.data.fd = fd;
+	if (what == CURL_POLL_REMOVE) {
+		epoll_ctl(w->ep, EPOLL_CTL_DEL, fd, NULL);
+		curl_multi_assign(w->multi, fd, NULL);
+		return 0;
+	}
+	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
+	if (sockp) {
+		epoll_ctl(w->ep, EPOLL_CTL_MOD, fd, &ev);
+	} else {
+		epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev);
+		curl_multi_assign(w->multi, fd, w);
+	}
+	return 0;
+}
+
+static int on_timer(CURLM *multi, long ms, void *arg)
+{
+	struct worker *w = arg;
+
+	(void)multi;
+	w->curl_due = ms < 0 ? -1 : now_us() + ms * 1000;
+	return 0;
+}
+
+static void socket_action(struct worker *w, curl_socket_t fd, int mask)
+{
+	int running;
+
+	curl_multi_socket_action(w->multi, fd, mask, &running);
+	read_info(w);
+}
+
+/* The loop: the server's turn, the commands, curl's timers, then wait for
+ * whichever descriptor is ready. */
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	int64_t last_check = 0;
+	int host_turn = 1;
 
+	self = w;
 	while (!atomic_load(&w->stop)) {
-		CURLMsg *msg;
-		int running, left;
+		struct epoll_event ev[64];
+		long wait = 100, t;
+		int n, i;
 
+		/* The server's turn, twice: libmicrohttpd serves a connection
+		 * resumed in one run only in the next, and does not say so. */
+		if (host_turn && w->host.fd >= 0) {
+			w->host.run(w->host.arg);
+			w->host.run(w->host.arg);
+		}
 		run_commands(w);
-		curl_multi_perform(w->multi, &running);
-		while ((msg = curl_multi_info_read(w->multi, &left))) {
-			if (msg->msg == CURLMSG_DONE) {
-				struct transfer *t = NULL;
-
-				curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
-				if (t)
-					finish(w, t, msg->data.result);
-			}
+		if (w->curl_due >= 0 && now_us() >= w->curl_due) {
+			w->curl_due = -1;
+			socket_action(w, CURL_SOCKET_TIMEOUT, 0);
 		}
 		if (now_us() - last_check > 100000) {
 			check_timeouts(w);
 			last_check = now_us();
 		}
-		curl_multi_poll(w->multi, NULL, 0, 100, NULL);
+		if (w->curl_due >= 0 && (t = (long)((w->curl_due - now_us() + 999) / 1000)) < wait)
+			wait = t < 0 ? 0 : t;
+		host_turn = 0;
+		if (w->host.fd >= 0 && (t = w->host.timeout_ms(w->host.arg)) >= 0 && t <= wait) {
+			wait = t;
+			host_turn = 1; /* its timeout comes first */
+		}
+		if (w->host_kick)
+			wait = 0;
+		n = epoll_wait(w->ep, ev, 64, (int)wait);
+		for (i = 0; i < n; i++) {
+			int fd = ev[i].data.fd;
+
+			if (fd == w->host.fd) {
+				host_turn = 1;
+			} else if (fd == w->wake_fd) {
+				uint64_t v;
+
+				if (read(fd, &v, sizeof(v)) < 0)
+					continue;
+			} else {
+				socket_action(w, fd, (ev[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
+						     (ev[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+						     (ev[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0));
+			}
+		}
+		if (w->host_kick) {
+			w->host_kick = 0;
+			host_turn = 1;
+		}
 	}
 	run_commands(w);
 	pthread_mutex_lock(&w->qlock);
@@ -478,6 +635,32 @@ static void *worker_main(void *arg)
 		finish(w, w->active, CURLE_OK);
 	}
 	return NULL;
+}
+
+/* The worker's epoll set: the wake eventfd and the server's descriptor. */
+static int worker_init(struct worker *w)
+{
+	struct epoll_event ev = { 0 };
+
+	w->curl_due = -1;
+	if ((w->ep = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
+	    (w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
+		return -1;
+	ev.events = EPOLLIN;
+	ev.data.fd = w->wake_fd;
+	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, w->wake_fd, &ev))
+		return -1;
+	if (w->host.fd >= 0) {
+		ev.data.fd = w->host.fd;
+		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, w->host.fd, &ev))
+			return -1;
+	}
+	curl_multi_setopt(w->multi, CURLMOPT_MAXCONNECTS, 1024L); /* no churn under load */
+	curl_multi_setopt(w->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(w->multi, CURLMOPT_SOCKETDATA, w);
+	curl_multi_setopt(w->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+	curl_multi_setopt(w->multi, CURLMOPT_TIMERDATA, w);
+	return 0;
 }
 
 struct upstream *upstream_start(const struct upstream_config *cfg, char *why, size_t size)
@@ -499,8 +682,12 @@ struct upstream *upstream_start(const struct upstream_config *cfg, char *why, si
 		struct worker *w = &up->w[i];
 
 		w->up = up;
+		w->host.fd = -1;
+		w->ep = w->wake_fd = -1;
+		if (cfg->hosts)
+			w->host = cfg->hosts[i];
 		pthread_mutex_init(&w->qlock, NULL);
-		if (!(w->multi = curl_multi_init()) ||
+		if (!(w->multi = curl_multi_init()) || worker_init(w) ||
 		    pthread_create(&w->thread, NULL, worker_main, w)) {
 			snprintf(why, size, "cannot start the upstream threads");
 			up->nr++;
@@ -522,8 +709,8 @@ void upstream_stop(struct upstream *up)
 		struct worker *w = &up->w[i];
 
 		atomic_store(&w->stop, 1);
-		if (w->multi)
-			curl_multi_wakeup(w->multi);
+		if (w->wake_fd >= 0)
+			wake_worker(w);
 		if (w->started)
 			pthread_join(w->thread, NULL);
 		w->started = 0;
@@ -543,8 +730,14 @@ void upstream_free(struct upstream *up)
 	for (i = 0; i < up->nr; i++) {
 		struct worker *w = &up->w[i];
 
+		while (w->nr_spare)
+			curl_easy_cleanup(w->spare[--w->nr_spare]);
 		if (w->multi)
 			curl_multi_cleanup(w->multi);
+		if (w->ep >= 0)
+			close(w->ep);
+		if (w->wake_fd >= 0)
+			close(w->wake_fd);
 		pthread_mutex_destroy(&w->qlock);
 	}
 	free(up->w);
@@ -614,11 +807,11 @@ struct transfer *transfer_new(struct upstream *up, const struct transfer_request
 		return NULL;
 	pthread_mutex_init(&t->lock, NULL);
 	atomic_init(&t->refs, 2);
-	t->w = &up->w[atomic_fetch_add(&up->next, 1) % up->nr];
+	t->w = self && self->up == up ? self : &up->w[atomic_fetch_add(&up->next, 1) % up->nr];
 	t->wake = rq->wake;
 	t->arg = rq->arg;
 	t->started_us = t->last_us = now_us();
-	if (!(t->easy = curl_easy_init()) || setup(t, up, rq)) {
+	if (!(t->easy = easy_get(t->w)) || setup(t, up, rq)) {
 		transfer_free(t);
 		return NULL;
 	}
@@ -690,6 +883,21 @@ enum transfer_state transfer_head(struct transfer *t, void (*wait)(void *), void
 	}
 	pthread_mutex_unlock(&t->lock);
 	return s;
+}
+
+const char *transfer_body_whole(struct transfer *t, size_t *len)
+{
+	const char *b = NULL;
+
+	pthread_mutex_lock(&t->lock);
+	if (t->done && t->failure == UPF_NONE && !t->write_paused) {
+		b = t->rb ? t->rb + t->rb_off : "";
+		*len = t->rb_len;
+		t->rb_off += t->rb_len; /* taken */
+		t->rb_len = 0;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return b;
 }
 
 int transfer_status(const struct transfer *t)

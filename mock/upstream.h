@@ -22,6 +22,18 @@
 #define UPSTREAM_MAX_HEADERS 100
 #define UPSTREAM_CAPTURE_MAX (64 * 1024)  /* an error body kept for conformance */
 
+/*
+ * The server whose requests a worker thread serves, in the same loop as
+ * its transfers: one thread moves a request from client to upstream and
+ * back, with no hand-over between threads.
+ */
+struct upstream_host {
+	int fd;                       /* readable when the server has work */
+	void (*run)(void *arg);       /* do it, without blocking */
+	long (*timeout_ms)(void *arg);/* run() is due within this (-1: no need) */
+	void *arg;
+};
+
 struct upstream_config {
 	const char *url;        /* scheme://host[:port][/base], no query */
 	const char *ca_file;    /* NULL: the system's CAs */
@@ -29,6 +41,7 @@ struct upstream_config {
 	long connect_ms;        /* to connect (and the TLS handshake) */
 	long timeout_ms;        /* to the response head, and between bytes */
 	unsigned threads;       /* 0: one */
+	const struct upstream_host *hosts; /* one per thread, or NULL */
 };
 
 struct upstream;
@@ -93,6 +106,11 @@ enum transfer_state { TS_PENDING, TS_HEAD, TS_FAILED };
  * transfer is freed), TS_FAILED when it failed before, TS_PENDING with
  * wait(arg) called under the lock when neither yet. */
 enum transfer_state transfer_head(struct transfer *t, void (*wait)(void *), void *arg);
+
+/* The whole body, when the transfer is over and it is all still here
+ * (taken: transfer_read() then has nothing more); NULL otherwise. Valid
+ * until the transfer is freed. */
+const char *transfer_body_whole(struct transfer *t, size_t *len);
 
 int transfer_status(const struct transfer *t);
 const struct upstream_header *transfer_headers(const struct transfer *t, size_t *n);
