@@ -218,6 +218,8 @@ void record_ex(struct mock *m, struct MHD_Connection *conn, const char *method,
 	struct collect h, q;         /* kv is filled as collected: no 2 KB memset per request */
 	struct journal_record r;
 
+	if (m->up && mt && !(sv && sv->upstream)) /* errata proxy: answered here, not by the real API */
+		atomic_fetch_add(&m->injected, 1);
 	if (!m->journal.capacity)
 		return;
 	h.n = q.n = 0;
@@ -450,7 +452,6 @@ static enum MHD_Result api(struct mock *m, struct MHD_Connection *conn, const ch
 		rq->sc = m->inject_sc;
 		rq->step_index = (size_t)rq->inject;
 		rq->step = &m->inject_sc->steps[rq->inject];
-		atomic_fetch_add(&m->injected, 1);
 		return deliver_step(m, conn, method, url, rq, req_cls);
 	}
 
