@@ -14,6 +14,7 @@
 #   make bench-scale  contract lint and import at 2,500 to 40,000 codes
 #   make bench-import contract import on real pages and OpenAPI descriptions
 #   make bench-client errata client's wall time over the examples/clients matrix
+#   make bench-proxy  errata proxy beside nginx as a reverse proxy (bench/PROXY.md)
 
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
@@ -141,6 +142,11 @@ bench-client: deps
 	@$(MAKE) --no-print-directory $(ERRATA)
 	@bench/client $(ERRATA)
 
+bench-proxy: deps
+	@scripts/deps scripts/bench-packages
+	@$(MAKE) --no-print-directory $(ERRATA)
+	@bench/proxy
+
 SOAK_SECONDS ?= 60
 soak: deps
 	@scripts/deps scripts/bench-packages
@@ -150,7 +156,7 @@ soak: deps
 clean:
 	rm -rf build bin
 
-.PHONY: all deps test test-run check tsan demo bench bench-peers bench-scale bench-import bench-client fuzz fuzzers valgrind soak clean
+.PHONY: all deps test test-run check tsan demo bench bench-peers bench-scale bench-import bench-client bench-proxy fuzz fuzzers valgrind soak clean
 .SECONDARY:
 -include $(MODEL_OBJ:.o=.d) $(MOCK_OBJ:.o=.d) $(HARNESS_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) \
 	$(wildcard $(BUILD)/fuzz/*.d)

@@ -238,23 +238,36 @@ static void clear_headers(struct transfer *t)
 	t->head_bytes = 0;
 }
 
-static int add_header(struct transfer *t, const char *b, size_t len)
+int upstream_header_split(const char *b, size_t len, size_t *name_len, const char **value, size_t *value_len)
 {
 	const char *colon = memchr(b, ':', len), *v, *end = b + len;
 
 	while (end > b && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
 		end--;
-	if (!colon || colon == b || b[0] == ' ' || b[0] == '\t')
-		return 0; /* a folded or broken line: not a header to pass on */
+	if (!colon || colon == b || colon >= end || b[0] == ' ' || b[0] == '\t' ||
+	    memchr(b, '\0', len) || memchr(b, '\r', (size_t)(end - b)) || memchr(b, '\n', (size_t)(end - b)))
+		return -1;
 	for (v = colon + 1; v < end && (*v == ' ' || *v == '\t'); v++)
 		;
+	*name_len = (size_t)(colon - b);
+	*value = v;
+	*value_len = (size_t)(end - v);
+	return 0;
+}
+
+static int add_header(struct transfer *t, const char *b, size_t len)
+{
+	size_t nl, vl;
+	const char *v;
+
+	if (upstream_header_split(b, len, &nl, &v, &vl))
+		return 0; /* a folded or broken line: not a header to pass on */
 	if (t->nh == UPSTREAM_MAX_HEADERS || t->head_bytes + len > UPSTREAM_HEAD_MAX) {
 		fail(t, UPF_PROTOCOL, "the upstream sent more than %d headers or %d header bytes",
 		     UPSTREAM_MAX_HEADERS, UPSTREAM_HEAD_MAX);
 		return -1;
 	}
-	if (!(t->h[t->nh].name = strndup(b, (size_t)(colon - b))) ||
-	    !(t->h[t->nh].value = strndup(v, (size_t)(end > v ? end - v : 0)))) {
+	if (!(t->h[t->nh].name = strndup(b, nl)) || !(t->h[t->nh].value = strndup(v, vl))) {
 		free(t->h[t->nh].name);
 		fail(t, UPF_INTERNAL, "out of memory");
 		return -1;

@@ -135,4 +135,11 @@ int64_t transfer_head_us(const struct transfer *t);
 
 const char *upstream_failure_name(enum upstream_failure f);
 
+/* A response header line "Name: value\r\n" as curl hands it over: the
+ * name's length, and the value without its surrounding blanks. -1 for a
+ * line that is not one header (no colon, an empty name, a folded line, a
+ * NUL, CR or LF inside), which is then not passed on. */
+int upstream_header_split(const char *b, size_t len, size_t *name_len, const char **value,
+			  size_t *value_len);
+
 #endif
