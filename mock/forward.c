@@ -53,7 +53,6 @@ struct header_lines {
 	char *line[MAX_FORWARD_HEADERS];
 	size_t n;
 	int oom;
-	struct redactor *red;        /* the request's secrets, for conformance evidence */
 };
 
 static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -65,11 +64,6 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
 	(void)kind;
 	if (!value)
 		value = "";
-	if (redact_is_secret_name(key) && h->red) {
-		redactor_add(h->red, value);
-		if (!strncasecmp(value, "Bearer ", 7) || !strncasecmp(value, "Basic ", 6))
-			redactor_add(h->red, strchr(value, ' ') + 1);
-	}
 	if (skipped_request_header(key) || h->n == MAX_FORWARD_HEADERS)
 		return MHD_YES;
 	kn = strlen(key);
@@ -140,10 +134,6 @@ static int start(struct mock *m, struct MHD_Connection *conn, const char *method
 	rq->conn = conn;
 	rq->forwarding = 1;
 	rq->arrived_us = rq->arrived_us ? rq->arrived_us : mock_now_us(m);
-	if (!(rq->red = calloc(1, sizeof(*rq->red))))
-		return -1;
-	redactor_init(rq->red);
-	h.red = rq->red;
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, &h);
 	if (h.oom || atomic_load(&m->stopping)) {
 		for (i = 0; i < h.n; i++)
@@ -325,16 +315,33 @@ static void route_of(const struct contract *c, const char *method, const char *p
 	snprintf(out, size, "%s", t ? t : path);
 }
 
+/* The request's secrets (credentials it sent), to keep out of evidence. */
+static enum MHD_Result collect_secret(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct redactor *red = cls;
+
+	(void)kind;
+	if (value && redact_is_secret_name(key)) {
+		redactor_add(red, value);
+		if (!strncasecmp(value, "Bearer ", 7) || !strncasecmp(value, "Basic ", 6))
+			redactor_add(red, strchr(value, ' ') + 1);
+	}
+	return MHD_YES;
+}
+
 /* Judge an error response the upstream sent; the summary for the journal. */
-static const struct contract_code *judge(struct mock *m, struct request *rq, char *summary, size_t size)
+static const struct contract_code *judge(struct mock *m, struct MHD_Connection *conn, struct request *rq,
+					 char *summary, size_t size)
 {
 	const struct contract *c = m->mounts[0].c;
 	size_t n, i, cap_len;
 	const struct upstream_header *h = transfer_headers(rq->xfer, &n);
 	const char *cap = transfer_capture(rq->xfer, &cap_len);
 	struct header hv[UPSTREAM_MAX_HEADERS];
-	const struct redactor *red[2] = { rq->red, m->redactor };
+	struct redactor own;
+	const struct redactor *red[2] = { &own, m->redactor };
 	struct response r = { rq->upstream_status, hv, n, cap ? cap : "", cap_len };
+	const struct contract_code *cc;
 	char route[256];
 
 	for (i = 0; i < n; i++) {
@@ -347,7 +354,11 @@ static const struct contract_code *judge(struct mock *m, struct request *rq, cha
 		}
 	}
 	route_of(c, rq->method, rq->url, route, sizeof(route));
-	return conformance_observe(&m->conf, c, rq->method, route, &r, red, 2, summary, size);
+	redactor_init(&own);
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_secret, &own);
+	cc = conformance_observe(&m->conf, c, rq->method, route, &r, red, 2, summary, size);
+	redactor_release(&own);
+	return cc;
 }
 
 void forward_end(struct mock *m, struct MHD_Connection *conn, struct request *rq,
@@ -377,7 +388,7 @@ void forward_end(struct mock *m, struct MHD_Connection *conn, struct request *rq
 	if (rq->problem)
 		atomic_fetch_add(&m->upstream_failed, 1);
 	else if (rq->xfer && rq->upstream_status >= 400 && f == UPF_NONE)
-		cc = judge(m, rq, summary, sizeof(summary));
+		cc = judge(m, conn, rq, summary, sizeof(summary));
 	atomic_fetch_add(&m->forwarded, 1);
 	sv.t_us = rq->arrived_us;
 	if (rq->xfer && transfer_head_us(rq->xfer)) { /* the upstream's time to its head */

@@ -108,7 +108,6 @@ struct request {
 	struct transfer *xfer;
 	int pushed_end, suspended, problem, upstream_status;
 	int64_t arrived_us;
-	struct redactor *red;        /* the request's own secrets */
 	char *url, *method;          /* for the journal, when the request ends */
 };
 

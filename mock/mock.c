@@ -52,10 +52,6 @@ static void request_free(struct request *rq)
 	free(rq->raw_uri);
 	free(rq->url);
 	free(rq->method);
-	if (rq->red) {
-		redactor_release(rq->red);
-		free(rq->red);
-	}
 	transfer_unref(rq->xfer);
 	scenario_unref(rq->sc);
 	free(rq);

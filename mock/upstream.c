@@ -6,6 +6,7 @@
  * is curl's socket interface on one epoll set, which also holds the
  * server's own descriptor: only what is ready is touched.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -42,6 +43,9 @@ struct worker {
 	unsigned nr_spare;
 	int64_t curl_due;            /* when curl wants its timeout action (-1: never) */
 	int host_kick;               /* a transfer woke the server side: its turn next */
+	unsigned char *watched;      /* per descriptor: the epoll events registered (0: none) */
+	unsigned char *wanted;       /* ... and those curl asks for now */
+	size_t nr_fds;
 };
 
 /* The worker whose thread this is, or NULL. */
@@ -358,12 +362,12 @@ static size_t on_write(char *b, size_t size, size_t n, void *p)
 	}
 	memcpy(t->rb + t->rb_off + t->rb_len, b, len);
 	t->rb_len += len;
-	if (t->status >= 400 && t->cap_len < UPSTREAM_CAPTURE_MAX) {
+	if (t->status >= 400 && t->cap_len < UPSTREAM_CAPTURE_MAX) { /* sized as it comes */
 		size_t k = UPSTREAM_CAPTURE_MAX - t->cap_len < len ? UPSTREAM_CAPTURE_MAX - t->cap_len : len;
+		char *nc = realloc(t->cap, t->cap_len + k);
 
-		if (!t->cap)
-			t->cap = malloc(UPSTREAM_CAPTURE_MAX);
-		if (t->cap) {
+		if (nc) {
+			t->cap = nc;
 			memcpy(t->cap + t->cap_len, b, k);
 			t->cap_len += k;
 		}
@@ -536,26 +540,61 @@ static void read_info(struct worker *w)
 	}
 }
 
-/* curl's socket interface: watch what it asks for. */
+/* Room for descriptor fd in the worker's tables. */
+static int fd_room(struct worker *w, curl_socket_t fd)
+{
+	size_t n = w->nr_fds ? w->nr_fds : 1024;
+	unsigned char *a, *b;
+
+	if (fd < 0)
+		return -1;
+	if ((size_t)fd < w->nr_fds)
+		return 0;
+	while (n <= (size_t)fd)
+		n *= 2;
+	if (!(a = realloc(w->watched, n)))
+		return -1;
+	w->watched = a;
+	if (!(b = realloc(w->wanted, n)))
+		return -1;
+	w->wanted = b;
+	memset(a + w->nr_fds, 0, n - w->nr_fds);
+	memset(b + w->nr_fds, 0, n - w->nr_fds);
+	w->nr_fds = n;
+	return 0;
+}
+
+/*
+ * curl's socket interface: watch what it asks for. A connection curl puts
+ * back in its cache stays registered (it is asked for again by the next
+ * transfer, usually at once): an event on it while nobody wants it takes it
+ * out then. One epoll_ctl per transfer fewer, or two.
+ */
 static int on_socket(CURL *e, curl_socket_t fd, int what, void *arg, void *sockp)
 {
 	struct worker *w = arg;
 	struct epoll_event ev = { 0 };
+	unsigned char want;
 
-	(void)e;
-	ev.data.fd = fd;
+	(void)e; (void)sockp;
+	if (fd_room(w, fd))
+		return -1;
 	if (what == CURL_POLL_REMOVE) {
-		epoll_ctl(w->ep, EPOLL_CTL_DEL, fd, NULL);
-		curl_multi_assign(w->multi, fd, NULL);
+		w->wanted[fd] = 0;
 		return 0;
 	}
-	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
-	if (sockp) {
-		epoll_ctl(w->ep, EPOLL_CTL_MOD, fd, &ev);
-	} else {
-		epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev);
-		curl_multi_assign(w->multi, fd, w);
-	}
+	want = (what & CURL_POLL_IN ? 1 : 0) | (what & CURL_POLL_OUT ? 2 : 0);
+	w->wanted[fd] = want;
+	if (w->watched[fd] == want)
+		return 0;
+	ev.data.fd = fd;
+	ev.events = (want & 1 ? EPOLLIN : 0) | (want & 2 ? EPOLLOUT : 0);
+	if (w->watched[fd] ? epoll_ctl(w->ep, EPOLL_CTL_MOD, fd, &ev) && (errno != ENOENT ||
+			     epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev))
+			   : epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) && (errno != EEXIST ||
+			     epoll_ctl(w->ep, EPOLL_CTL_MOD, fd, &ev)))
+		return -1; /* the descriptor was closed and its number not yet reused */
+	w->watched[fd] = want;
 	return 0;
 }
 
@@ -591,7 +630,8 @@ static void *worker_main(void *arg)
 		int n, i;
 
 		/* The server's turn, twice: libmicrohttpd serves a connection
-		 * resumed in one run only in the next, and does not say so. */
+		 * resumed in one run (by a transfer here, or by the timer
+		 * thread) only in the next, and does not say so. */
 		if (host_turn && w->host.fd >= 0) {
 			w->host.run(w->host.arg);
 			w->host.run(w->host.arg);
@@ -625,6 +665,9 @@ static void *worker_main(void *arg)
 
 				if (read(fd, &v, sizeof(v)) < 0)
 					continue;
+			} else if ((size_t)fd < w->nr_fds && !w->wanted[fd]) { /* in curl's cache */
+				epoll_ctl(w->ep, EPOLL_CTL_DEL, fd, NULL);
+				w->watched[fd] = 0;
 			} else {
 				socket_action(w, fd, (ev[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
 						     (ev[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
@@ -745,6 +788,8 @@ void upstream_free(struct upstream *up)
 
 		while (w->nr_spare)
 			curl_easy_cleanup(w->spare[--w->nr_spare]);
+		free(w->watched);
+		free(w->wanted);
 		if (w->multi)
 			curl_multi_cleanup(w->multi);
 		if (w->ep >= 0)
