@@ -385,9 +385,9 @@ void forward_end(struct mock *m, struct MHD_Connection *conn, struct request *rq
 		snprintf(upstream, sizeof(upstream), "forwarded");
 	else
 		snprintf(upstream, sizeof(upstream), "%s: %s", upstream_failure_name(f), why);
-	if (rq->problem)
+	if (rq->problem || (f != UPF_NONE && f != UPF_CANCELLED)) /* a problem sent, or a body cut */
 		atomic_fetch_add(&m->upstream_failed, 1);
-	else if (rq->xfer && rq->upstream_status >= 400 && f == UPF_NONE)
+	if (!rq->problem && rq->xfer && rq->upstream_status >= 400 && f == UPF_NONE)
 		cc = judge(m, conn, rq, summary, sizeof(summary));
 	atomic_fetch_add(&m->forwarded, 1);
 	sv.t_us = rq->arrived_us;
