@@ -317,11 +317,19 @@ static enum MHD_Result transport_fault(struct MHD_Connection *conn, const struct
 	return MHD_NO;
 }
 
+/* Resume a connection from the timer thread. errata proxy's threads run
+ * their daemons themselves and are not woken by libmicrohttpd's own
+ * signal from another thread: they are told. */
+static void resume_from_timer(struct request *rq)
+{
+	MHD_resume_connection(rq->conn);
+	if (rq->m && rq->m->up)
+		upstream_kick(rq->m->up);
+}
+
 void resume_cb(void *arg)
 {
-	struct request *rq = arg;
-
-	MHD_resume_connection(rq->conn);
+	resume_from_timer(arg);
 }
 
 /* DRIBBLE: the next slice of the response; the last one ends the request. */
@@ -344,7 +352,7 @@ static void dribble_cb(void *arg)
 	    !timer_add(&rq->m->timer, timer_now_us() + rq->interval_us, dribble_cb, rq))
 		return;
 	rq->phase = PH_CLOSE;
-	MHD_resume_connection(rq->conn);
+	resume_from_timer(rq);
 }
 
 static void hang_cb(void *arg)
@@ -352,7 +360,7 @@ static void hang_cb(void *arg)
 	struct request *rq = arg;
 
 	rq->phase = PH_CLOSE;
-	MHD_resume_connection(rq->conn);
+	resume_from_timer(rq);
 }
 
 _Static_assert(IDEM_MAX_HEADERS >= REPLY_MAX_HEADERS, "a stored reply keeps every header");

@@ -43,6 +43,7 @@ struct worker {
 	unsigned nr_spare;
 	int64_t curl_due;            /* when curl wants its timeout action (-1: never) */
 	int host_kick;               /* a transfer woke the server side: its turn next */
+	atomic_int remote_kick;      /* the same, from another thread */
 	unsigned char *watched;      /* per descriptor: the epoll events registered (0: none) */
 	unsigned char *wanted;       /* ... and those curl asks for now */
 	size_t nr_fds;
@@ -655,6 +656,8 @@ static void *worker_main(void *arg)
 		if (w->host_kick)
 			wait = 0;
 		n = epoll_wait(w->ep, ev, 64, (int)wait);
+		if (n <= 0)
+			host_turn = 1; /* a quiet spell: the server's turn anyway */
 		for (i = 0; i < n; i++) {
 			int fd = ev[i].data.fd;
 
@@ -674,7 +677,7 @@ static void *worker_main(void *arg)
 						     (ev[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0));
 			}
 		}
-		if (w->host_kick) {
+		if (w->host_kick || atomic_exchange(&w->remote_kick, 0)) {
 			w->host_kick = 0;
 			host_turn = 1;
 		}
@@ -717,6 +720,16 @@ static int worker_init(struct worker *w)
 	curl_multi_setopt(w->multi, CURLMOPT_TIMERFUNCTION, on_timer);
 	curl_multi_setopt(w->multi, CURLMOPT_TIMERDATA, w);
 	return 0;
+}
+
+void upstream_kick(struct upstream *up)
+{
+	unsigned i;
+
+	for (i = 0; i < up->nr; i++) {
+		atomic_store(&up->w[i].remote_kick, 1);
+		wake_worker(&up->w[i]);
+	}
 }
 
 struct upstream *upstream_start(const struct upstream_config *cfg, char *why, size_t size)

@@ -48,6 +48,10 @@ struct upstream;
 
 /* Start the transfer threads; NULL with a message in why. */
 struct upstream *upstream_start(const struct upstream_config *cfg, char *why, size_t size);
+/* From any thread: give every worker's server its turn at once (after it
+ * resumed a connection from outside the worker's loop). */
+void upstream_kick(struct upstream *up);
+
 /* Stop the threads: every transfer still running fails ("the proxy is
  * stopping"), and one started later fails at once. */
 void upstream_stop(struct upstream *up);

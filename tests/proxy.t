@@ -162,6 +162,16 @@ t.ok(st == 201 and got == [500, 500, 200] and len(ue) == 1 and ue[0]["method"] =
 st, _, _, _ = curl(port, "/__s/twice/v1/models")
 t.ok(st == 200 and journal(up_port)["entries"][-1]["path"] == "/openai/v1/models",
      "a scenario pinned by its path (/__s/<id>/...) forwards the path without the pin", journal(up_port)["entries"][-1]["path"])
+st, _ = post_json(port, "/__errata/scenarios", {"contract": "openai", "id": "slow",
+                  "steps": [{"error": "server_error", "delay_ms": 237}, {"upstream": True, "delay_ms": 151},
+                            {"fault": "HANG", "duration_ms": 270}]})
+took = []
+for _ in range(3):
+    t0 = time.time()
+    took.append((curl(port, "/v1/models", "-H", "X-Errata-Scenario: slow")[0], round(time.time() - t0, 3)))
+t.ok([x[0] for x in took] == [500, 200, 0] and 0.23 < took[0][1] < 0.33 * SCALE and 0.15 < took[1][1] < 0.25 * SCALE and
+     0.26 < took[2][1] < 0.36 * SCALE,
+     "delays and a hang in a scenario take their time, no more (the timer wakes the proxy's threads)", took)
 st, body = post_json(up_port, "/__errata/scenarios", {"contract": "openai", "steps": [{"upstream": True}]})
 t.ok(st == 400 and "errata proxy" in body.get("detail", ""), "errata serve refuses an upstream step: it has no real API", body)
 st, body = post_json(port, "/__errata/scenarios", {"contract": "openai", "steps": [{"upstream": True, "error": "server_error"}]})
