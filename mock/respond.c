@@ -129,6 +129,20 @@ static void reply_ratelimit(const struct mount *mt, const struct request *rq, st
 	}
 }
 
+/*
+ * The time `seconds` from now as an HTTP-date can say it: whole seconds,
+ * rounded up, so that the date is never nearer than asked. (Rounded down,
+ * "2 s" could be 1.01 s away, and a client that waits 1 s would pass a
+ * scenario written to catch it, now and then.)
+ */
+static time_t date_from_now(long long seconds)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + (ts.tv_nsec > 0) + (time_t)seconds;
+}
+
 /* A documented code's response; `ask` overrides Retry-After (seconds < 0: none asked). */
 void build_code(struct mock *m, const struct mount *mt, const struct contract_code *cc,
 		       long long ask_seconds, int ask_date, const struct request *rq, struct reply *rp)
@@ -149,7 +163,7 @@ void build_code(struct mock *m, const struct mount *mt, const struct contract_co
 		if (ask_seconds >= 0 && ask_date) {
 			char date[HTTP_DATE_SIZE];
 
-			if (!http_date_format(time(NULL) + ra, date)) /* bounded by select_retry_after */
+			if (!http_date_format(date_from_now(ra), date)) /* bounded by select_retry_after */
 				reply_headerf(rp, MHD_HTTP_HEADER_RETRY_AFTER, "%s", date);
 		} else if (ask_seconds >= 0) {
 			reply_headerf(rp, MHD_HTTP_HEADER_RETRY_AFTER, "%lld", ra);
@@ -192,7 +206,7 @@ static void build_step(struct mock *m, const struct mount *mt, const struct step
 		char date[HTTP_DATE_SIZE];
 
 		ra = st->ra_seconds;
-		if (!http_date_format(time(NULL) + ra, date)) /* bounded by the scenario's parser */
+		if (!http_date_format(date_from_now(ra), date)) /* bounded by the scenario's parser */
 			reply_headerf(rp, MHD_HTTP_HEADER_RETRY_AFTER, "%s", date);
 		break;
 	}
