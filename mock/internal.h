@@ -5,6 +5,7 @@
  * state. Not for use outside mock/.
  */
 #include <stdatomic.h>
+#include <sys/socket.h>
 #include <microhttpd.h>
 
 #include "conform.h"
@@ -159,6 +160,21 @@ void record_ex(struct mock *m, struct MHD_Connection *conn, const char *method,
 void record(struct mock *m, struct MHD_Connection *conn, const char *method,
 	    const char *url, const struct mount *mt, const struct contract_code *cc,
 	    int status, const struct request *rq);
+
+/* mock.c: a daemon serving the mock on `port` (a pool of `pool` threads,
+ * 0: none, or none of its own when flags say so); `reuse` shares the port. */
+struct MHD_Daemon *mock_daemon_start(struct mock *m, const struct mock_config *cfg, unsigned flags,
+				     uint16_t port, struct sockaddr_storage *ss, unsigned pool, int reuse);
+
+/* --- proxy.c: errata proxy's state --- */
+
+/* libmicrohttpd's URI callback: a request's state with its target as sent. */
+void *proxy_on_uri(void *cls, const char *uri, struct MHD_Connection *conn);
+/* Conformance and --inject; 0, or -1 with why. */
+int proxy_start(struct mock *m, const struct mock_config *cfg, char *why, size_t size);
+/* A daemon per upstream thread on one port, and the threads. */
+int proxy_daemons(struct mock *m, const struct mock_config *cfg, unsigned flags,
+		  struct sockaddr_storage *ss, unsigned threads, char *why, size_t size);
 
 /* --- forward.c: errata proxy --- */
 

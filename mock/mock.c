@@ -718,63 +718,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		*socket_context = (void *)(uintptr_t)atomic_fetch_add(&m->next_connection, 1);
 }
 
-/* errata proxy: each request's state starts with its target as sent
- * (libmicrohttpd hands the handler a decoded path). */
-static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
-{
-	struct request *rq = calloc(1, sizeof(*rq));
-
-	(void)conn;
-	if (!rq)
-		return NULL;
-	rq->m = cls;
-	rq->fresh = 1;
-	rq->inject = -1;
-	rq->body_hash = JOURNAL_HASH_INIT;
-	rq->raw_uri = strdup(uri ? uri : "/");
-	if (!rq->raw_uri) {
-		free(rq);
-		return NULL;
-	}
-	return rq;
-}
-
-/* errata proxy's parts: the upstream, conformance, the injection. */
-static int proxy_start(struct mock *m, const struct mock_config *cfg, char *why, size_t size)
-{
-	if (cfg->nr_contracts != 1) {
-		snprintf(why, size, "errata proxy speaks for one contract (%zu given)", cfg->nr_contracts);
-		return -1;
-	}
-	m->root = 1;
-	m->redactor = cfg->redactor;
-	m->report = cfg->report;
-	m->report_ctx = cfg->report_ctx;
-	if (conformance_init(&m->conf))
-		goto oom;
-	if (cfg->inject) {
-		if (inject_spec_parse(cfg->inject, &m->inject, why, size) ||
-		    !(m->inject_sc = forward_inject_scenario(m, why, size)))
-			return -1;
-	}
-	return 0;
-oom:
-	snprintf(why, size, "out of memory");
-	return -1;
-}
-
-json_t *mock_proxy_report(struct mock *m)
-{
-	if (!m->up)
-		return NULL;
-	return json_pack("{sI sI sI so* so}", "forwarded", (json_int_t)atomic_load(&m->forwarded),
-			 "injected", (json_int_t)atomic_load(&m->injected),
-			 "upstream_failed", (json_int_t)atomic_load(&m->upstream_failed),
-			 "inject_seed", m->inject_sc ? json_sprintf("%llu", (unsigned long long)m->inject.seed) : NULL,
-			 "conformance", conformance_json(&m->conf));
-}
-
-static struct MHD_Daemon *start_daemon(struct mock *m, const struct mock_config *cfg, unsigned flags,
+struct MHD_Daemon *mock_daemon_start(struct mock *m, const struct mock_config *cfg, unsigned flags,
 				       uint16_t port, struct sockaddr_storage *ss, unsigned pool, int reuse)
 {
 	if (ss->ss_family == AF_INET)
@@ -790,70 +734,9 @@ static struct MHD_Daemon *start_daemon(struct mock *m, const struct mock_config 
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, m,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, m,
-		MHD_OPTION_URI_LOG_CALLBACK, cfg->upstream ? on_uri : NULL, m,
+		MHD_OPTION_URI_LOG_CALLBACK, cfg->upstream ? proxy_on_uri : NULL, m,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)reuse,
 		MHD_OPTION_END);
-}
-
-static void daemon_run(void *arg)
-{
-	MHD_run(arg);
-}
-
-static long daemon_timeout(void *arg)
-{
-	MHD_UNSIGNED_LONG_LONG ms;
-
-	if (MHD_get_timeout(arg, &ms) != MHD_YES)
-		return -1;
-	return ms > 60000 ? 60000 : (long)ms;
-}
-
-/*
- * errata proxy: a daemon per thread, all on one port (SO_REUSEPORT), each
- * run by an upstream thread in the same loop as its transfers, so a
- * request goes to the upstream and back without changing threads.
- */
-static int proxy_daemons(struct mock *m, const struct mock_config *cfg, unsigned flags,
-			 struct sockaddr_storage *ss, unsigned threads, char *why, size_t size)
-{
-	struct upstream_config uc = *cfg->upstream;
-	struct upstream_host *hosts;
-	unsigned i;
-
-	flags &= ~(unsigned)MHD_USE_INTERNAL_POLLING_THREAD;
-	if (!(m->daemons = calloc(threads, sizeof(*m->daemons))) ||
-	    !(hosts = calloc(threads, sizeof(*hosts)))) {
-		snprintf(why, size, "out of memory");
-		return -1;
-	}
-	for (i = 0; i < threads; i++) {
-		const union MHD_DaemonInfo *info;
-
-		m->daemons[i] = start_daemon(m, cfg, flags, (uint16_t)(i ? m->port : cfg->port), ss, 0, 1);
-		if (!m->daemons[i] || !(info = MHD_get_daemon_info(m->daemons[i], MHD_DAEMON_INFO_EPOLL_FD))) {
-			snprintf(why, size, "cannot listen on %s:%u (in use, or not an address of this machine)",
-				 cfg->host, i ? m->port : cfg->port);
-			free(hosts);
-			return -1;
-		}
-		m->nr_daemons++;
-		m->daemon = m->daemons[0];
-		hosts[i].fd = info->epoll_fd;
-		hosts[i].run = daemon_run;
-		hosts[i].timeout_ms = daemon_timeout;
-		hosts[i].arg = m->daemons[i];
-		if (!i) {
-			info = MHD_get_daemon_info(m->daemons[0], MHD_DAEMON_INFO_BIND_PORT);
-			m->port = info ? info->port : cfg->port;
-		}
-	}
-	m->daemon = m->daemons[0];
-	uc.threads = threads;
-	uc.hosts = hosts;
-	m->up = upstream_start(&uc, why, size);
-	free(hosts);
-	return m->up ? 0 : -1;
 }
 
 static void boot_prefix(char *out, size_t size)
@@ -941,7 +824,7 @@ struct mock *mock_start(const struct mock_config *cfg, char *why, size_t size)
 			goto fail;
 		return m;
 	}
-	m->daemon = start_daemon(m, cfg, flags, (uint16_t)cfg->port, &ss, threads > 1 ? threads : 0, 0);
+	m->daemon = mock_daemon_start(m, cfg, flags, (uint16_t)cfg->port, &ss, threads > 1 ? threads : 0, 0);
 	if (!m->daemon) {
 		snprintf(why, size, "cannot listen on %s:%u (in use, or not an address of this machine)",
 			 cfg->host, cfg->port);

@@ -1,101 +1,26 @@
 /*
- * The upstream transfers (upstream.h): each worker thread owns a curl
- * multi handle and runs every transfer handed to it. The server side talks
- * to a worker only through a transfer's lock and a command queue
- * (add, cancel, unpause), with an eventfd to be heard at once. The loop
- * is curl's socket interface on one epoll set, which also holds the
- * server's own descriptor: only what is ready is touched.
+ * The upstream's worker threads (upstream.h): each owns a curl multi
+ * handle and runs every transfer handed to it. The server side talks to a
+ * worker only through a transfer's lock and a command queue (add, cancel,
+ * unpause), with an eventfd to be heard at once. The loop is curl's socket
+ * interface on one epoll set, which also holds the server's own
+ * descriptor: only what is ready is touched. One transfer is transfer.c.
  */
 #include <errno.h>
-#include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
+#include "upstream_int.h"
 
-#include "upstream.h"
+__thread struct worker *upstream_self;
 
-enum { CMD_ADD = 1, CMD_CANCEL = 2, CMD_UNPAUSE = 4 };
-
-#define EASY_SPARES 256   /* curl_easy_init is dear: handles are reset and reused */
-
-struct worker {
-	struct upstream *up;
-	pthread_t thread;
-	int started;
-	CURLM *multi;
-	pthread_mutex_t qlock;
-	struct transfer *queue;      /* commands, under qlock */
-	struct transfer *active;     /* the worker's own list */
-	atomic_int stop;
-	int exited;                  /* under qlock: commands are no longer taken */
-	struct upstream_host host;   /* fd -1: none */
-	int ep, wake_fd;             /* the loop's epoll set; commands from other threads */
-	CURL *spare[EASY_SPARES];    /* easy handles kept for the next transfers (qlock) */
-	unsigned nr_spare;
-	int64_t curl_due;            /* when curl wants its timeout action (-1: never) */
-	int host_kick;               /* a transfer woke the server side: its turn next */
-	atomic_int remote_kick;      /* the same, from another thread */
-	unsigned char *watched;      /* per descriptor: the epoll events registered (0: none) */
-	unsigned char *wanted;       /* ... and those curl asks for now */
-	size_t nr_fds;
-};
-
-/* The worker whose thread this is, or NULL. */
-static __thread struct worker *self;
-
-struct upstream {
-	char *url, *ca_file;
-	int insecure;
-	long connect_ms, timeout_ms;
-	struct worker *w;
-	unsigned nr;
-	atomic_uint next;
-};
-
-struct transfer {
-	pthread_mutex_t lock;
-	atomic_int refs;
-	struct worker *w;
-	CURL *easy;
-	struct curl_slist *hdrs;
-	char *url;
-	char err[CURL_ERROR_SIZE];
-	/* the request body: [ub_off, ub_off + ub_len) of ub */
-	char *ub;
-	size_t ub_off, ub_len;
-	int ub_end, read_paused;
-	/* the response */
-	int status, head_done;
-	struct upstream_header h[UPSTREAM_MAX_HEADERS];
-	size_t nh, head_bytes;
-	char *rb;
-	size_t rb_off, rb_len, rb_cap;
-	int write_paused;
-	char *cap;
-	size_t cap_len;
-	int done, cancelled, waiting;
-	enum upstream_failure failure;
-	char why[256];
-	int64_t started_us, last_us, head_us;
-	void (*wake)(void *arg);
-	void *arg;
-	/* the worker's */
-	unsigned pending;            /* CMD_*, under the worker's qlock */
-	int queued;
-	struct transfer *qnext, *anext, *aprev;
-	int active;
-};
-
-static int64_t now_us(void)
+int64_t upstream_now_us(void)
 {
 	struct timespec ts;
 
@@ -112,33 +37,8 @@ const char *upstream_failure_name(enum upstream_failure f)
 	return (unsigned)f < sizeof(names) / sizeof(names[0]) ? names[f] : "internal";
 }
 
-/* Call the server side's wake function if it waits (lock held). */
-static void wake(struct transfer *t)
-{
-	if (t->waiting) {
-		t->waiting = 0;
-		t->wake(t->arg);
-		t->w->host_kick = 1; /* on the worker's thread, or after it stopped */
-	}
-}
-
-/* Say why it failed, once (lock held). */
-static void fail(struct transfer *t, enum upstream_failure f, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void fail(struct transfer *t, enum upstream_failure f, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (t->failure != UPF_NONE)
-		return;
-	t->failure = f;
-	va_start(ap, fmt);
-	vsnprintf(t->why, sizeof(t->why), fmt, ap);
-	va_end(ap);
-}
-
 /* An easy handle to keep, or to clean up when the worker keeps enough. */
-static void easy_put(struct worker *w, CURL *e)
+void worker_easy_put(struct worker *w, CURL *e)
 {
 	if (!e)
 		return;
@@ -152,7 +52,7 @@ static void easy_put(struct worker *w, CURL *e)
 		curl_easy_cleanup(e);
 }
 
-static CURL *easy_get(struct worker *w)
+CURL *worker_easy_get(struct worker *w)
 {
 	CURL *e = NULL;
 
@@ -167,32 +67,6 @@ static CURL *easy_get(struct worker *w)
 	return curl_easy_init();
 }
 
-static void transfer_free(struct transfer *t)
-{
-	size_t i;
-
-	easy_put(t->w, t->easy);
-	curl_slist_free_all(t->hdrs);
-	for (i = 0; i < t->nh; i++) {
-		free(t->h[i].name);
-		free(t->h[i].value);
-	}
-	free(t->url);
-	free(t->ub);
-	free(t->rb);
-	free(t->cap);
-	pthread_mutex_destroy(&t->lock);
-	free(t);
-}
-
-void transfer_unref(struct transfer *t)
-{
-	if (t && atomic_fetch_sub(&t->refs, 1) == 1)
-		transfer_free(t);
-}
-
-static void finish(struct worker *w, struct transfer *t, CURLcode rc);
-
 static void wake_worker(struct worker *w)
 {
 	uint64_t one = 1;
@@ -202,7 +76,7 @@ static void wake_worker(struct worker *w)
 }
 
 /* Hand a command to the transfer's worker. */
-static void post(struct transfer *t, unsigned cmd)
+void worker_post(struct transfer *t, unsigned cmd)
 {
 	struct worker *w = t->w;
 
@@ -211,9 +85,9 @@ static void post(struct transfer *t, unsigned cmd)
 		pthread_mutex_unlock(&w->qlock);
 		if (cmd & CMD_ADD) {
 			pthread_mutex_lock(&t->lock);
-			fail(t, UPF_INTERNAL, "the proxy is stopping");
+			transfer_fail(t, UPF_INTERNAL, "the proxy is stopping");
 			pthread_mutex_unlock(&t->lock);
-			finish(w, t, CURLE_OK);
+			worker_finish(w, t, CURLE_OK);
 		}
 		return;
 	}
@@ -225,192 +99,9 @@ static void post(struct transfer *t, unsigned cmd)
 		w->queue = t;
 	}
 	pthread_mutex_unlock(&w->qlock);
-	if (self != w) /* its own thread runs the commands after the server's turn */
+	if (upstream_self != w) /* its own thread runs the commands after the server's turn */
 		wake_worker(w);
 }
-
-/* --- curl's callbacks, on the worker thread --- */
-
-static void clear_headers(struct transfer *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->nh; i++) {
-		free(t->h[i].name);
-		free(t->h[i].value);
-	}
-	t->nh = 0;
-	t->head_bytes = 0;
-}
-
-int upstream_header_split(const char *b, size_t len, size_t *name_len, const char **value, size_t *value_len)
-{
-	const char *colon = memchr(b, ':', len), *v, *end = b + len;
-
-	while (end > b && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
-		end--;
-	if (!colon || colon == b || colon >= end || b[0] == ' ' || b[0] == '\t' ||
-	    memchr(b, '\0', len) || memchr(b, '\r', (size_t)(end - b)) || memchr(b, '\n', (size_t)(end - b)))
-		return -1;
-	for (v = colon + 1; v < end && (*v == ' ' || *v == '\t'); v++)
-		;
-	*name_len = (size_t)(colon - b);
-	*value = v;
-	*value_len = (size_t)(end - v);
-	return 0;
-}
-
-static int add_header(struct transfer *t, const char *b, size_t len)
-{
-	size_t nl, vl;
-	const char *v;
-
-	if (upstream_header_split(b, len, &nl, &v, &vl))
-		return 0; /* a folded or broken line: not a header to pass on */
-	if (t->nh == UPSTREAM_MAX_HEADERS || t->head_bytes + len > UPSTREAM_HEAD_MAX) {
-		fail(t, UPF_PROTOCOL, "the upstream sent more than %d headers or %d header bytes",
-		     UPSTREAM_MAX_HEADERS, UPSTREAM_HEAD_MAX);
-		return -1;
-	}
-	if (!(t->h[t->nh].name = strndup(b, nl)) || !(t->h[t->nh].value = strndup(v, vl))) {
-		free(t->h[t->nh].name);
-		fail(t, UPF_INTERNAL, "out of memory");
-		return -1;
-	}
-	t->nh++;
-	t->head_bytes += len;
-	return 0;
-}
-
-static size_t on_header(char *b, size_t size, size_t n, void *p)
-{
-	struct transfer *t = p;
-	size_t len = size * n;
-	int ok = 0;
-
-	pthread_mutex_lock(&t->lock);
-	t->last_us = now_us();
-	if (t->cancelled || t->head_done) {
-		ok = !t->cancelled; /* trailers are not passed on */
-	} else if (len >= 5 && !memcmp(b, "HTTP/", 5)) {
-		const char *sp = memchr(b, ' ', len);
-
-		clear_headers(t);
-		t->status = sp ? atoi(sp + 1) : 0;
-		ok = 1;
-	} else if (len <= 2 && (b[0] == '\r' || b[0] == '\n')) {
-		if (t->status >= 200) {
-			t->head_done = 1;
-			t->head_us = t->last_us;
-			wake(t);
-		}
-		ok = 1;
-	} else {
-		ok = !add_header(t, b, len);
-	}
-	pthread_mutex_unlock(&t->lock);
-	return ok ? len : 0;
-}
-
-static size_t on_write(char *b, size_t size, size_t n, void *p)
-{
-	struct transfer *t = p;
-	size_t len = size * n;
-
-	pthread_mutex_lock(&t->lock);
-	if (t->cancelled) {
-		pthread_mutex_unlock(&t->lock);
-		return 0;
-	}
-	t->last_us = now_us();
-	if (len > t->rb_cap - t->rb_len && t->rb_cap < UPSTREAM_BUF) {
-		/* small first (most answers are), up to UPSTREAM_BUF */
-		size_t cap = t->rb_cap ? t->rb_cap : 4096;
-		char *nb;
-
-		while (cap < UPSTREAM_BUF && cap - t->rb_len < len)
-			cap *= 2;
-		if (!(nb = malloc(cap))) {
-			fail(t, UPF_INTERNAL, "out of memory");
-			pthread_mutex_unlock(&t->lock);
-			return 0;
-		}
-		if (t->rb_len)
-			memcpy(nb, t->rb + t->rb_off, t->rb_len);
-		free(t->rb);
-		t->rb = nb;
-		t->rb_off = 0;
-		t->rb_cap = cap;
-	}
-	if (len > t->rb_cap - t->rb_len) {
-		if (t->rb_len) { /* the client has not taken what it has: wait for it */
-			t->write_paused = 1;
-			pthread_mutex_unlock(&t->lock);
-			return CURL_WRITEFUNC_PAUSE;
-		}
-		free(t->rb); /* one delivery larger than the buffer: take it whole */
-		t->rb_off = 0;
-		t->rb_cap = len;
-		if (!(t->rb = malloc(len))) {
-			fail(t, UPF_INTERNAL, "out of memory");
-			pthread_mutex_unlock(&t->lock);
-			return 0;
-		}
-	}
-	if (t->rb_off + t->rb_len + len > t->rb_cap) {
-		memmove(t->rb, t->rb + t->rb_off, t->rb_len);
-		t->rb_off = 0;
-	}
-	memcpy(t->rb + t->rb_off + t->rb_len, b, len);
-	t->rb_len += len;
-	if (t->status >= 400 && t->cap_len < UPSTREAM_CAPTURE_MAX) { /* sized as it comes */
-		size_t k = UPSTREAM_CAPTURE_MAX - t->cap_len < len ? UPSTREAM_CAPTURE_MAX - t->cap_len : len;
-		char *nc = realloc(t->cap, t->cap_len + k);
-
-		if (nc) {
-			t->cap = nc;
-			memcpy(t->cap + t->cap_len, b, k);
-			t->cap_len += k;
-		}
-	}
-	wake(t);
-	pthread_mutex_unlock(&t->lock);
-	return len;
-}
-
-static size_t on_read(char *out, size_t size, size_t n, void *p)
-{
-	struct transfer *t = p;
-	size_t max = size * n, k;
-
-	pthread_mutex_lock(&t->lock);
-	if (t->cancelled) {
-		pthread_mutex_unlock(&t->lock);
-		return CURL_READFUNC_ABORT;
-	}
-	if (!t->ub_len) {
-		if (t->ub_end) {
-			pthread_mutex_unlock(&t->lock);
-			return 0;
-		}
-		t->read_paused = 1;
-		pthread_mutex_unlock(&t->lock);
-		return CURL_READFUNC_PAUSE;
-	}
-	k = t->ub_len < max ? t->ub_len : max;
-	memcpy(out, t->ub + t->ub_off, k);
-	t->ub_off += k;
-	t->ub_len -= k;
-	if (!t->ub_len)
-		t->ub_off = 0;
-	t->last_us = now_us();
-	wake(t); /* room for more */
-	pthread_mutex_unlock(&t->lock);
-	return k;
-}
-
-/* --- the worker --- */
-
 static enum upstream_failure failure_of(CURLcode rc)
 {
 	switch (rc) {
@@ -434,7 +125,7 @@ static enum upstream_failure failure_of(CURLcode rc)
 
 /* The transfer is over on the curl side: out of the multi, the server
  * side told, the worker's reference dropped. */
-static void finish(struct worker *w, struct transfer *t, CURLcode rc)
+void worker_finish(struct worker *w, struct transfer *t, CURLcode rc)
 {
 	if (t->active) {
 		curl_multi_remove_handle(w->multi, t->easy);
@@ -449,11 +140,11 @@ static void finish(struct worker *w, struct transfer *t, CURLcode rc)
 		if (rc != CURLE_OK) {
 			const char *what = t->err[0] ? t->err : curl_easy_strerror(rc);
 
-			fail(t, failure_of(rc), "%s", what);
+			transfer_fail(t, failure_of(rc), "%s", what);
 		} else if (!t->head_done) {
-			fail(t, UPF_PROTOCOL, "the upstream ended without a response");
+			transfer_fail(t, UPF_PROTOCOL, "the upstream ended without a response");
 		}
-		wake(t);
+		transfer_wake(t);
 	}
 	pthread_mutex_unlock(&t->lock);
 	transfer_unref(t);
@@ -479,7 +170,7 @@ static void run_commands(struct worker *w)
 		pthread_mutex_unlock(&w->qlock);
 		if ((cmd & CMD_ADD) && !t->done) {
 			if (curl_multi_add_handle(w->multi, t->easy) != CURLM_OK) {
-				finish(w, t, CURLE_OUT_OF_MEMORY);
+				worker_finish(w, t, CURLE_OUT_OF_MEMORY);
 			} else {
 				t->active = 1;
 				t->aprev = NULL;
@@ -490,9 +181,9 @@ static void run_commands(struct worker *w)
 		}
 		if ((cmd & CMD_CANCEL) && t->active) {
 			pthread_mutex_lock(&t->lock);
-			fail(t, UPF_CANCELLED, "the client went away");
+			transfer_fail(t, UPF_CANCELLED, "the client went away");
 			pthread_mutex_unlock(&t->lock);
-			finish(w, t, CURLE_OK);
+			worker_finish(w, t, CURLE_OK);
 		} else if ((cmd & CMD_UNPAUSE) && t->active) {
 			pthread_mutex_lock(&t->lock);
 			mask = (t->read_paused ? CURLPAUSE_SEND : 0) | (t->write_paused ? CURLPAUSE_RECV : 0);
@@ -506,7 +197,7 @@ static void run_commands(struct worker *w)
 /* A transfer that waits on the upstream too long ends as a timeout. */
 static void check_timeouts(struct worker *w)
 {
-	int64_t now = now_us(), limit = (int64_t)w->up->timeout_ms * 1000;
+	int64_t now = upstream_now_us(), limit = (int64_t)w->up->timeout_ms * 1000;
 	struct transfer *t, *next;
 
 	for (t = w->active; t; t = next) {
@@ -517,11 +208,11 @@ static void check_timeouts(struct worker *w)
 		late = !t->read_paused && !t->write_paused &&
 		       now - (t->head_done ? t->last_us : t->started_us) > limit;
 		if (late)
-			fail(t, UPF_TIMEOUT, "%s from the upstream in %ld ms",
+			transfer_fail(t, UPF_TIMEOUT, "%s from the upstream in %ld ms",
 			     t->head_done ? "no byte" : "no response head", w->up->timeout_ms);
 		pthread_mutex_unlock(&t->lock);
 		if (late)
-			finish(w, t, CURLE_OK);
+			worker_finish(w, t, CURLE_OK);
 	}
 }
 
@@ -536,7 +227,7 @@ static void read_info(struct worker *w)
 
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
 			if (t)
-				finish(w, t, msg->data.result);
+				worker_finish(w, t, msg->data.result);
 		}
 	}
 }
@@ -604,7 +295,7 @@ static int on_timer(CURLM *multi, long ms, void *arg)
 	struct worker *w = arg;
 
 	(void)multi;
-	w->curl_due = ms < 0 ? -1 : now_us() + ms * 1000;
+	w->curl_due = ms < 0 ? -1 : upstream_now_us() + ms * 1000;
 	return 0;
 }
 
@@ -624,7 +315,7 @@ static void *worker_main(void *arg)
 	int64_t last_check = 0;
 	int host_turn = 1;
 
-	self = w;
+	upstream_self = w;
 	while (!atomic_load(&w->stop)) {
 		struct epoll_event ev[64];
 		long wait = 100, t;
@@ -638,15 +329,15 @@ static void *worker_main(void *arg)
 			w->host.run(w->host.arg);
 		}
 		run_commands(w);
-		if (w->curl_due >= 0 && now_us() >= w->curl_due) {
+		if (w->curl_due >= 0 && upstream_now_us() >= w->curl_due) {
 			w->curl_due = -1;
 			socket_action(w, CURL_SOCKET_TIMEOUT, 0);
 		}
-		if (now_us() - last_check > 100000) {
+		if (upstream_now_us() - last_check > 100000) {
 			check_timeouts(w);
-			last_check = now_us();
+			last_check = upstream_now_us();
 		}
-		if (w->curl_due >= 0 && (t = (long)((w->curl_due - now_us() + 999) / 1000)) < wait)
+		if (w->curl_due >= 0 && (t = (long)((w->curl_due - upstream_now_us() + 999) / 1000)) < wait)
 			wait = t < 0 ? 0 : t;
 		host_turn = 0;
 		if (w->host.fd >= 0 && (t = w->host.timeout_ms(w->host.arg)) >= 0 && t <= wait) {
@@ -689,9 +380,9 @@ static void *worker_main(void *arg)
 	run_commands(w);
 	while (w->active) {
 		pthread_mutex_lock(&w->active->lock);
-		fail(w->active, UPF_INTERNAL, "the proxy is stopping");
+		transfer_fail(w->active, UPF_INTERNAL, "the proxy is stopping");
 		pthread_mutex_unlock(&w->active->lock);
-		finish(w, w->active, CURLE_OK);
+		worker_finish(w, w->active, CURLE_OK);
 	}
 	return NULL;
 }
@@ -815,236 +506,4 @@ void upstream_free(struct upstream *up)
 	free(up->url);
 	free(up->ca_file);
 	free(up);
-}
-
-static int setup(struct transfer *t, struct upstream *up, const struct transfer_request *rq)
-{
-	CURL *e = t->easy;
-	size_t i, n = strlen(up->url);
-	const char *target = rq->target;
-
-	if (n && up->url[n - 1] == '/' && target[0] == '/')
-		target++;
-	if (!(t->url = malloc(n + strlen(target) + 1)))
-		return -1;
-	memcpy(t->url, up->url, n);
-	strcpy(t->url + n, target);
-	for (i = 0; i < rq->nr_headers; i++)
-		if (!(t->hdrs = curl_slist_append(t->hdrs, rq->headers[i])))
-			return -1;
-	if (!(t->hdrs = curl_slist_append(t->hdrs, "Expect:")))
-		return -1;
-	if (rq->has_body && rq->body_size < 0 &&
-	    !(t->hdrs = curl_slist_append(t->hdrs, "Transfer-Encoding: chunked")))
-		return -1;
-	curl_easy_setopt(e, CURLOPT_URL, t->url);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)t);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->hdrs);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->err);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, up->connect_ms);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
-	curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
-	if (up->ca_file)
-		curl_easy_setopt(e, CURLOPT_CAINFO, up->ca_file);
-	if (up->insecure) {
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
-	if (!strcmp(rq->method, "HEAD"))
-		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-	else if (strcmp(rq->method, "GET") || rq->has_body)
-		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, rq->method);
-	if (rq->has_body) {
-		curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
-		curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
-		curl_easy_setopt(e, CURLOPT_READDATA, t);
-		curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)rq->body_size);
-		if (!(t->ub = malloc(UPSTREAM_BUF)))
-			return -1;
-	}
-	return 0;
-}
-
-struct transfer *transfer_new(struct upstream *up, const struct transfer_request *rq)
-{
-	struct transfer *t = calloc(1, sizeof(*t));
-
-	if (!t)
-		return NULL;
-	pthread_mutex_init(&t->lock, NULL);
-	atomic_init(&t->refs, 2);
-	t->w = self && self->up == up ? self : &up->w[atomic_fetch_add(&up->next, 1) % up->nr];
-	t->wake = rq->wake;
-	t->arg = rq->arg;
-	t->started_us = t->last_us = now_us();
-	if (!(t->easy = easy_get(t->w)) || setup(t, up, rq)) {
-		transfer_free(t);
-		return NULL;
-	}
-	post(t, CMD_ADD);
-	return t;
-}
-
-size_t transfer_push(struct transfer *t, const char *data, size_t len,
-		     void (*wait)(void *), void *arg)
-{
-	size_t room, k;
-	int unpause;
-
-	pthread_mutex_lock(&t->lock);
-	if (t->done || !t->ub) { /* nobody reads it any more: drop it */
-		pthread_mutex_unlock(&t->lock);
-		return len;
-	}
-	room = UPSTREAM_BUF - t->ub_len;
-	if (!room) {
-		if (wait) {
-			t->waiting = 1;
-			wait(arg);
-		}
-		pthread_mutex_unlock(&t->lock);
-		return 0;
-	}
-	k = len < room ? len : room;
-	if (t->ub_off + t->ub_len + k > UPSTREAM_BUF) {
-		memmove(t->ub, t->ub + t->ub_off, t->ub_len);
-		t->ub_off = 0;
-	}
-	memcpy(t->ub + t->ub_off + t->ub_len, data, k);
-	t->ub_len += k;
-	unpause = t->read_paused;
-	t->read_paused = 0;
-	pthread_mutex_unlock(&t->lock);
-	if (unpause)
-		post(t, CMD_UNPAUSE);
-	return k;
-}
-
-void transfer_push_end(struct transfer *t)
-{
-	int unpause;
-
-	pthread_mutex_lock(&t->lock);
-	t->ub_end = 1;
-	unpause = t->read_paused;
-	t->read_paused = 0;
-	pthread_mutex_unlock(&t->lock);
-	if (unpause)
-		post(t, CMD_UNPAUSE);
-}
-
-enum transfer_state transfer_head(struct transfer *t, void (*wait)(void *), void *arg)
-{
-	enum transfer_state s;
-
-	pthread_mutex_lock(&t->lock);
-	if (t->head_done)
-		s = TS_HEAD;
-	else if (t->done)
-		s = TS_FAILED;
-	else {
-		s = TS_PENDING;
-		t->waiting = 1;
-		wait(arg);
-	}
-	pthread_mutex_unlock(&t->lock);
-	return s;
-}
-
-const char *transfer_body_whole(struct transfer *t, size_t *len)
-{
-	const char *b = NULL;
-
-	pthread_mutex_lock(&t->lock);
-	if (t->done && t->failure == UPF_NONE && !t->write_paused) {
-		b = t->rb ? t->rb + t->rb_off : "";
-		*len = t->rb_len;
-		t->rb_off += t->rb_len; /* taken */
-		t->rb_len = 0;
-	}
-	pthread_mutex_unlock(&t->lock);
-	return b;
-}
-
-int transfer_status(const struct transfer *t)
-{
-	return t->status;
-}
-
-const struct upstream_header *transfer_headers(const struct transfer *t, size_t *n)
-{
-	*n = t->nh;
-	return t->h;
-}
-
-long transfer_read(struct transfer *t, char *out, size_t max, int *failed,
-		   void (*wait)(void *), void *arg)
-{
-	long k;
-	int unpause = 0;
-
-	*failed = 0;
-	pthread_mutex_lock(&t->lock);
-	if (t->rb_len) {
-		k = (long)(t->rb_len < max ? t->rb_len : max);
-		memcpy(out, t->rb + t->rb_off, (size_t)k);
-		t->rb_off += (size_t)k;
-		t->rb_len -= (size_t)k;
-		if (!t->rb_len)
-			t->rb_off = 0;
-		unpause = t->write_paused;
-		t->write_paused = 0;
-	} else if (t->done) {
-		k = 0;
-		*failed = t->failure != UPF_NONE;
-	} else {
-		k = -2;
-		t->waiting = 1;
-		wait(arg);
-	}
-	pthread_mutex_unlock(&t->lock);
-	if (unpause)
-		post(t, CMD_UNPAUSE);
-	return k;
-}
-
-void transfer_cancel(struct transfer *t)
-{
-	int done;
-
-	pthread_mutex_lock(&t->lock);
-	done = t->done;
-	t->cancelled = 1;
-	t->waiting = 0;
-	pthread_mutex_unlock(&t->lock);
-	if (!done)
-		post(t, CMD_CANCEL);
-}
-
-enum upstream_failure transfer_failure(struct transfer *t, char *why, size_t size)
-{
-	enum upstream_failure f;
-
-	pthread_mutex_lock(&t->lock);
-	f = t->failure;
-	if (why)
-		snprintf(why, size, "%s", t->why);
-	pthread_mutex_unlock(&t->lock);
-	return f;
-}
-
-const char *transfer_capture(const struct transfer *t, size_t *len)
-{
-	*len = t->cap_len;
-	return t->cap;
-}
-
-int64_t transfer_head_us(const struct transfer *t)
-{
-	return t->head_us;
 }
