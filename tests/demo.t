@@ -29,6 +29,11 @@ grep -Eq '^errata client: openai with node examples/clients/sdk_openai.mjs: [0-9
 ok $? "the openai SDK passes the openai suite"
 grep -q 'octokit fails, as its source implies' "$out" && grep -q 'retry primary_rate_limit_403' reports/sdk-octokit.tap
 ok $? "octokit fails the github suite, not retrying a 403 rate limit"
+grep -Eq '^errata proxy: 3 forwarded, 2 injected, 0 upstream failures; 1 upstream error responses judged, 1 broke the contract$' "$out" &&
+	grep -Eq '^    not ok [0-9]+ - envelope.shape' reports/proxy.tap && [ -s reports/proxy.xml ] && [ -s reports/proxy.json ]
+ok $? "errata proxy forwards, injects, and judges the upstream's broken 429 (reports/proxy.tap, .xml, .json)"
+grep -Eq '^  retry.waited +pass$' "$out" && grep -Eq '^  retry.attempted +pass$' "$out"
+ok $? "the openai SDK's retry through the proxy gets its verdicts"
 grep -q 'warning: the page says "Complete reference of 44 error codes' "$out" && grep -q '^studio -> studio: 0 changes, 0 breaking' "$out"
 ok $? "it imports studio's page to the bundled contract, warning of its 44-vs-36 codes"
 grep -q '^ok       + DISPATCH_TIMEOUT added' "$out" && grep -q '^breezeblue-v1 -> breezeblue: 2 changes, 0 breaking' "$out"
