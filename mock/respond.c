@@ -336,9 +336,11 @@ static enum MHD_Result transport_fault(struct MHD_Connection *conn, const struct
  * signal from another thread: they are told. */
 static void resume_from_timer(struct request *rq)
 {
+	struct mock *m = rq->m; /* rq may be gone as soon as the connection resumes */
+
 	MHD_resume_connection(rq->conn);
-	if (rq->m && rq->m->up)
-		upstream_kick(rq->m->up);
+	if (m && m->up)
+		upstream_kick(m->up);
 }
 
 void resume_cb(void *arg)
