@@ -335,8 +335,9 @@ static const struct contract_code *judge(struct mock *m, struct MHD_Connection *
 {
 	const struct contract *c = m->mounts[0].c;
 	size_t n, i, cap_len;
+	int cut;
 	const struct upstream_header *h = transfer_headers(rq->xfer, &n);
-	const char *cap = transfer_capture(rq->xfer, &cap_len);
+	const char *cap = transfer_capture(rq->xfer, &cap_len, &cut);
 	struct header hv[UPSTREAM_MAX_HEADERS];
 	struct redactor own;
 	const struct redactor *red[2] = { &own, m->redactor };
@@ -344,6 +345,11 @@ static const struct contract_code *judge(struct mock *m, struct MHD_Connection *
 	const struct contract_code *cc;
 	char route[256];
 
+	if (cut) { /* judging a part would call a good body broken */
+		conformance_unjudged(&m->conf);
+		snprintf(summary, size, "not judged: the body is over %d KiB", UPSTREAM_CAPTURE_MAX / 1024);
+		return NULL;
+	}
 	for (i = 0; i < n; i++) {
 		hv[i].name = h[i].name;
 		hv[i].value = h[i].value;

@@ -192,15 +192,17 @@ static size_t on_write(char *b, size_t size, size_t n, void *p)
 	}
 	memcpy(t->rb + t->rb_off + t->rb_len, b, len);
 	t->rb_len += len;
-	if (t->status >= 400 && t->cap_len < UPSTREAM_CAPTURE_MAX) { /* sized as it comes */
+	if (t->status >= 400 && !t->cap_cut) { /* sized as it comes */
 		size_t k = UPSTREAM_CAPTURE_MAX - t->cap_len < len ? UPSTREAM_CAPTURE_MAX - t->cap_len : len;
-		char *nc = realloc(t->cap, t->cap_len + k);
+		char *nc = k ? realloc(t->cap, t->cap_len + k) : NULL;
 
 		if (nc) {
 			t->cap = nc;
 			memcpy(t->cap + t->cap_len, b, k);
 			t->cap_len += k;
 		}
+		if (!nc || k < len)
+			t->cap_cut = 1; /* not whole: it will not be judged */
 	}
 	transfer_wake(t);
 	pthread_mutex_unlock(&t->lock);
@@ -460,9 +462,10 @@ enum upstream_failure transfer_failure(struct transfer *t, char *why, size_t siz
 	return f;
 }
 
-const char *transfer_capture(const struct transfer *t, size_t *len)
+const char *transfer_capture(const struct transfer *t, size_t *len, int *cut)
 {
 	*len = t->cap_len;
+	*cut = t->cap_cut;
 	return t->cap;
 }
 

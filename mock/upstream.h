@@ -132,8 +132,9 @@ void transfer_cancel(struct transfer *t);
 
 /* Once ended (or at any time, for what is known so far): */
 enum upstream_failure transfer_failure(struct transfer *t, char *why, size_t size);
-/* The head of an error body (status >= 400), as received. */
-const char *transfer_capture(const struct transfer *t, size_t *len);
+/* An error body (status >= 400) as received, up to UPSTREAM_CAPTURE_MAX;
+ * *cut when it was longer (or memory ran short): not the whole body. */
+const char *transfer_capture(const struct transfer *t, size_t *len, int *cut);
 /* CLOCK_MONOTONIC microseconds when the head arrived (0: never). */
 int64_t transfer_head_us(const struct transfer *t);
 

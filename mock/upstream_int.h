@@ -72,6 +72,7 @@ struct transfer {
 	int write_paused;
 	char *cap;
 	size_t cap_len;
+	int cap_cut;                 /* the error body did not fit in cap */
 	int done, cancelled, waiting;
 	enum upstream_failure failure;
 	char why[256];

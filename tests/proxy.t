@@ -268,6 +268,13 @@ while True:
 c.close()
 t.ok(len(stamps) == 4 and stamps[-1] - stamps[0] > 0.9, "server-sent events stream through as they are sent, not at the end",
      [round(s - stamps[0], 2) for s in stamps] if stamps else buf[:200])
+got = []
+for size in (65536, 65537):
+    st, _, body, _ = curl(port, "/status/400?size=%d" % size)
+    got.append((st, len(body), journal(port)["entries"][-1].get("conformance")))
+t.ok([g[:2] for g in got] == [(400, 65536), (400, 65537)] and got[0][2] and not got[0][2].startswith("not judged") and
+     "envelope" not in got[0][2] and got[1][2] == "not judged: the body is over 64 KiB",
+     "an error body of 64 KiB is judged whole; one byte more comes back whole but is not judged from a part", got)
 st, h, _, _ = curl(port, "/echo", "-I")
 t.ok(st == 200 and hdr(h, "content-length") == ["1234"], "HEAD: the upstream's Content-Length, no body", h)
 

@@ -9,7 +9,8 @@
   /garbage         bytes that are not HTTP, then close
   /close           close without a word
   /huge-headers    200 headers of 1 KiB each
-  /status/N        status N with the JSON body given in ?body= (or {})
+  /status/N        status N with the JSON body given in ?body= (or {}), or
+                   with ?size=N an openai error envelope of exactly N bytes
 
 Prints its port on stdout once listening; with a certificate and key as
 arguments it speaks TLS."""
@@ -121,7 +122,11 @@ class H(BaseHTTPRequestHandler):
             self.end_headers()
         elif p.startswith("/status/"):
             extra = [tuple(h.split(":", 1)) for h in q.get("headers", "").split("|") if ":" in h]
-            self.send(int(p[8:]), q.get("body", "{}").encode(), extra=extra)
+            body = q.get("body", "{}").encode()
+            if "size" in q:  # openai's envelope, its message padded to exactly size bytes
+                frame = '{"error":{"message":"%s","type":"invalid_request_error","code":"invalid_service_tier","param":null}}'
+                body = (frame % ("x" * (int(q["size"]) - len(frame) + 2))).encode()
+            self.send(int(p[8:]), body, extra=extra)
         else:
             self.send(404, b'{"error":"not here"}')
 
