@@ -14,28 +14,13 @@
 #include <strings.h>
 
 #include "internal.h"
+#include "framing.h"
 #include "select.h"
 
 #define FORWARD_BLOCK (16 * 1024)  /* libmicrohttpd zeroes it per response */
 
-/* Not passed on: hop-by-hop headers, what curl sets itself, the selectors. */
-static int skipped_request_header(const char *name)
-{
-	static const char *const skip[] = {
-		"Host", "Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authorization", "TE",
-		"Trailer", "Transfer-Encoding", "Upgrade", "Content-Length", "Expect", NULL
-	};
-	size_t i;
-
-	if (!strncasecmp(name, "X-Errata-", 9))
-		return 1;
-	for (i = 0; skip[i]; i++)
-		if (!strcasecmp(name, skip[i]))
-			return 1;
-	return 0;
-}
-
-static int skipped_response_header(const char *name)
+/* Not passed back: hop-by-hop fields, what libmicrohttpd sets itself. */
+static int skipped_response_header(const char *name, const struct upstream_header *h, size_t n)
 {
 	static const char *const skip[] = {
 		"Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "Content-Length",
@@ -46,52 +31,89 @@ static int skipped_response_header(const char *name)
 	for (i = 0; skip[i]; i++)
 		if (!strcasecmp(name, skip[i]))
 			return 1;
+	for (i = 0; i < n; i++)
+		if (!strcasecmp(h[i].name, "Connection") && framing_listed(h[i].value, name))
+			return 1;
 	return 0;
 }
 
-struct header_lines {
-	char *line[MAX_FORWARD_HEADERS];
+static const char *upstream_target(const struct request *rq);
+
+struct fields {
+	struct field f[FRAMING_MAX_FIELDS + 1];
 	size_t n;
-	int oom;
 };
 
-static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
-				      const char *value)
+static enum MHD_Result collect_field(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
-	struct header_lines *h = cls;
-	size_t kn, vn;
+	struct fields *fs = cls;
 
 	(void)kind;
-	if (!value)
-		value = "";
-	if (skipped_request_header(key) || h->n == MAX_FORWARD_HEADERS)
-		return MHD_YES;
-	kn = strlen(key);
-	vn = strlen(value);
-	if (!(h->line[h->n] = malloc(kn + vn + 3))) {
-		h->oom = 1;
+	if (fs->n == FRAMING_MAX_FIELDS + 1)
 		return MHD_NO;
-	}
-	memcpy(h->line[h->n], key, kn);
-	memcpy(h->line[h->n] + kn, ": ", 2);
-	memcpy(h->line[h->n] + kn + 2, value, vn + 1);
-	h->n++;
+	fs->f[fs->n].name = key;
+	fs->f[fs->n].value = value ? value : "";
+	fs->n++;
 	return MHD_YES;
 }
 
+void forwarding_free(struct forwarding *fw)
+{
+	size_t i;
+
+	if (!fw)
+		return;
+	for (i = 0; i < fw->nr_lines; i++)
+		free(fw->lines[i]);
+	free(fw->url);
+	free(fw);
+}
+
+/* "Name: value" for each field passed on. */
+static int header_lines(struct forwarding *fw, const struct fields *fs, const struct forward_plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr_keep; i++) {
+		const struct field *f = &fs->f[p->keep[i]];
+		size_t kn = strlen(f->name), vn = strlen(f->value);
+
+		if (!(fw->lines[i] = malloc(kn + vn + 3)))
+			return -1;
+		fw->nr_lines++;
+		memcpy(fw->lines[i], f->name, kn);
+		memcpy(fw->lines[i] + kn, ": ", 2);
+		memcpy(fw->lines[i] + kn + 2, f->value, vn + 1);
+	}
+	return 0;
+}
+
+int forward_prepare(struct mock *m, struct MHD_Connection *conn, struct request *rq, char *why, size_t size)
+{
+	struct fields fs = { .n = 0 };
+	struct forward_plan p;
+
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_field, &fs);
+	if (framing_plan(upstream_url(m->up), upstream_target(rq), fs.f, fs.n, &p, why, size))
+		return -1;
+	if (!(rq->fw = calloc(1, sizeof(*rq->fw))) || !(rq->fw->url = strdup(p.url)) ||
+	    header_lines(rq->fw, &fs, &p)) {
+		framing_plan_release(&p);
+		snprintf(why, size, "out of memory");
+		return -2;
+	}
+	rq->fw->body = p.body;
+	rq->fw->length = p.length;
+	framing_plan_release(&p);
+	return 0;
+}
+
 /* The target to ask the upstream for: the request's own, as sent, less
- * a /__s/<id> pin (and the scheme and host of an absolute form). */
+ * a /__s/<id> pin. */
 static const char *upstream_target(const struct request *rq)
 {
 	const char *t = rq->raw_uri ? rq->raw_uri : "/";
 
-	if (strncmp(t, "/", 1)) { /* http://host/path */
-		const char *p = strstr(t, "://");
-
-		t = p ? p + 3 + strcspn(p + 3, "/") : t;
-		if (!*t)
-			return "/";
-	}
 	if (!strncmp(t, "/__s/", 5)) {
 		t += 5 + strcspn(t + 5, "/");
 		if (!*t)
@@ -125,36 +147,26 @@ static void wake_cb(void *arg)
 static int start(struct mock *m, struct MHD_Connection *conn, const char *method, struct request *rq,
 		 int streamed)
 {
-	struct header_lines h = { .n = 0 };
+	const struct forwarding *fw = rq->fw;
 	struct transfer_request tr;
-	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
-	size_t i;
 
 	rq->conn = conn;
 	rq->forwarding = 1;
 	rq->arrived_us = rq->arrived_us ? rq->arrived_us : mock_now_us(m);
-	MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, &h);
-	if (h.oom || atomic_load(&m->stopping)) {
-		for (i = 0; i < h.n; i++)
-			free(h.line[i]);
+	if (!fw || atomic_load(&m->stopping))
 		return -1;
-	}
 	tr.method = method;
-	tr.target = upstream_target(rq);
-	tr.headers = (const char *const *)h.line;
-	tr.nr_headers = h.n;
-	tr.has_body = cl || te;
+	tr.url = fw->url;
+	tr.headers = (const char *const *)fw->lines;
+	tr.nr_headers = fw->nr_lines;
+	tr.has_body = fw->body != BODY_NONE;
 	if (!streamed)
 		tr.body_size = tr.has_body ? (long long)rq->admin_len : -1;
 	else
-		tr.body_size = cl ? strtoll(cl, NULL, 10) : -1;
+		tr.body_size = fw->body == BODY_LENGTH ? (long long)fw->length : -1;
 	tr.wake = wake_cb;
 	tr.arg = rq;
-	rq->xfer = transfer_new(m->up, &tr);
-	for (i = 0; i < h.n; i++)
-		free(h.line[i]);
-	if (!rq->xfer)
+	if (!(rq->xfer = transfer_new(m->up, &tr)))
 		return -1;
 	if (!streamed) {
 		if (tr.has_body && rq->admin_len)
@@ -238,7 +250,7 @@ static enum MHD_Result relay(struct MHD_Connection *conn, const char *method, st
 	if (!r)
 		return MHD_NO;
 	for (i = 0; i < n; i++)
-		if (!skipped_response_header(h[i].name))
+		if (!skipped_response_header(h[i].name, h, n))
 			MHD_add_response_header(r, h[i].name, h[i].value);
 	ret = MHD_queue_response(conn, (unsigned)status, r);
 	MHD_destroy_response(r);
@@ -254,6 +266,10 @@ static enum MHD_Result answer(struct mock *m, struct MHD_Connection *conn, const
 	if (!rq->pushed_end) {
 		transfer_push_end(rq->xfer);
 		rq->pushed_end = 1;
+	}
+	if (rq->body_timeout) { /* the body is whole: back to the idle timeout */
+		MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, (unsigned)MOCK_IDLE_TIMEOUT_S);
+		rq->body_timeout = 0;
 	}
 	switch (transfer_head(rq->xfer, suspend_cb, rq)) {
 	case TS_PENDING:
@@ -274,6 +290,12 @@ enum MHD_Result forward_begin(struct mock *m, struct MHD_Connection *conn, const
 	if (start(m, conn, method, rq, 1)) {
 		transfer_unref(rq->xfer);
 		rq->xfer = NULL;
+	}
+	if (rq->fw && rq->fw->body != BODY_NONE) { /* a body that stalls ends the request */
+		long s = (upstream_timeout_ms(m->up) + 999) / 1000;
+
+		MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, (unsigned)(s > 0 ? s : 1));
+		rq->body_timeout = 1;
 	}
 	return MHD_YES;
 }
@@ -306,26 +328,37 @@ enum MHD_Result forward_step(struct mock *m, struct MHD_Connection *conn, const 
 	return answer(m, conn, method, rq);
 }
 
-/* The route an error is grouped under: its operation's template, or its path. */
+/* The route an error is grouped under: its operation's template; else
+ * its path, with each segment that could be an id or a credential (16
+ * bytes or more, a digit among them) written {id}: never a raw token. */
 static void route_of(const struct contract *c, const char *method, const char *path, char *out, size_t size)
 {
 	json_t *op = contract_operation(c, method, path);
 	const char *t = op ? json_string_value(json_object_get(op, "path")) : NULL;
+	size_t o = 0;
 
-	snprintf(out, size, "%s", t ? t : path);
+	if (t) {
+		snprintf(out, size, "%s", t);
+		return;
+	}
+	out[0] = '\0';
+	while (*path && o + 1 < size) {
+		size_t seg = strcspn(path + 1, "/") + 1;
+		int id = seg > 16 && strpbrk(path + 1, "0123456789") && strpbrk(path + 1, "0123456789") < path + seg;
+
+		o += (size_t)snprintf(out + o, size - o, "%.*s", id ? 1 : (int)seg, path);
+		if (id && o + 1 < size)
+			o += (size_t)snprintf(out + o, size - o, "{id}");
+		path += seg;
+	}
 }
 
-/* The request's secrets (credentials it sent), to keep out of evidence. */
+/* The request's credentials, in every form a server may echo them. */
 static enum MHD_Result collect_secret(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
-	struct redactor *red = cls;
-
 	(void)kind;
-	if (value && redact_is_secret_name(key)) {
-		redactor_add(red, value);
-		if (!strncasecmp(value, "Bearer ", 7) || !strncasecmp(value, "Basic ", 6))
-			redactor_add(red, strchr(value, ' ') + 1);
-	}
+	if (value)
+		redactor_add_field(cls, key, value);
 	return MHD_YES;
 }
 
@@ -343,7 +376,7 @@ static const struct contract_code *judge(struct mock *m, struct MHD_Connection *
 	const struct redactor *red[2] = { &own, m->redactor };
 	struct response r = { rq->upstream_status, hv, n, cap ? cap : "", cap_len };
 	const struct contract_code *cc;
-	char route[256];
+	char route[256], masked[512];
 
 	if (cut) { /* judging a part would call a good body broken */
 		conformance_unjudged(&m->conf);
@@ -362,6 +395,9 @@ static const struct contract_code *judge(struct mock *m, struct MHD_Connection *
 	route_of(c, rq->method, rq->url, route, sizeof(route));
 	redactor_init(&own);
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_secret, &own);
+	if (rq->raw_uri && strchr(rq->raw_uri, '?'))
+		redactor_add_query(&own, strchr(rq->raw_uri, '?') + 1);
+	contract_mask_path(c, rq->method, rq->url, masked, sizeof(masked), &own);
 	cc = conformance_observe(&m->conf, c, rq->method, route, &r, red, 2, summary, size);
 	redactor_release(&own);
 	return cc;
@@ -380,7 +416,11 @@ void forward_end(struct mock *m, struct MHD_Connection *conn, struct request *rq
 		f = transfer_failure(rq->xfer, why, sizeof(why));
 		if (f == UPF_CANCELLED && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
 			f = UPF_NONE; /* the client had it all before curl said so */
-		else if (f == UPF_NONE && toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+		else if (toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED && rq->body_timeout) {
+			f = UPF_CANCELLED;
+			snprintf(why, sizeof(why), "the client sent no body byte in %ld ms", upstream_timeout_ms(m->up));
+			rq->upstream_status = 408;
+		} else if (f == UPF_NONE && toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) {
 			f = UPF_CANCELLED;
 			snprintf(why, sizeof(why), "the client went away");
 		}

@@ -36,6 +36,8 @@ struct mount {
 	char policy[96];             /* RateLimit-Policy, or "" */
 };
 
+#define MOCK_IDLE_TIMEOUT_S 60     /* an idle connection is closed */
+
 struct mock {
 	struct MHD_Daemon *daemon;
 	struct mount *mounts;
@@ -108,8 +110,10 @@ struct request {
 	int inject;                  /* the injection chosen, or -1 */
 	struct transfer *xfer;
 	int pushed_end, suspended, problem, upstream_status;
+	int body_timeout;            /* the connection's timeout is the body's */
 	int64_t arrived_us;
 	char *url, *method;          /* for the journal, when the request ends */
+	struct forwarding *fw;       /* what goes upstream, once planned */
 };
 
 /*
@@ -178,7 +182,18 @@ int proxy_daemons(struct mock *m, const struct mock_config *cfg, unsigned flags,
 
 /* --- forward.c: errata proxy --- */
 
-#define MAX_FORWARD_HEADERS 100
+/* What goes upstream: framing_plan's decision, in the form curl takes. */
+struct forwarding {
+	char *url;
+	int body;                    /* enum body_kind */
+	unsigned long long length;
+	char *lines[100];            /* "Name: value" (FRAMING_MAX_FIELDS) */
+	size_t nr_lines;
+};
+void forwarding_free(struct forwarding *fw);
+/* Plan what goes upstream (rq->fw): 0; -1 with why when the request is
+ * the client's mistake (a 400), -2 when out of memory. */
+int forward_prepare(struct mock *m, struct MHD_Connection *conn, struct request *rq, char *why, size_t size);
 
 /* Start streaming a request to the upstream as its body arrives. */
 enum MHD_Result forward_begin(struct mock *m, struct MHD_Connection *conn, const char *url,

@@ -50,6 +50,7 @@ static void request_free(struct request *rq)
 	free(rq->admin_body);
 	free(rq->raw);
 	free(rq->raw_uri);
+	forwarding_free(rq->fw);
 	free(rq->url);
 	free(rq->method);
 	transfer_unref(rq->xfer);
@@ -207,12 +208,32 @@ static uint64_t connection_id(struct MHD_Connection *conn)
 	return ci ? (uint64_t)(uintptr_t)ci->socket_context : 0;
 }
 
+/* The path as the journal keeps it: a credential its operation's template
+ * names ("/bot{token}/...") is written as that name. */
+static const char *journal_path(const struct mount *mt, const char *method, const char *url, char *buf,
+				size_t size)
+{
+	const char *rel = url;
+	size_t pre;
+
+	if (!mt || !mt->c->secret_paths)
+		return url;
+	if (url[0] == '/' && !strncmp(url + 1, mt->c->id, mt->id_len) && url[1 + mt->id_len] == '/')
+		rel = url + 1 + mt->id_len;
+	pre = (size_t)(rel - url);
+	if (pre >= size)
+		return url;
+	memcpy(buf, url, pre);
+	return contract_mask_path(mt->c, method, rel, buf + pre, size - pre, NULL) ? buf : url;
+}
+
 void record_ex(struct mock *m, struct MHD_Connection *conn, const char *method,
 		      const char *url, const struct mount *mt, const struct contract_code *cc,
 		      int status, const struct request *rq, const struct served *sv)
 {
 	struct collect h, q;         /* kv is filled as collected: no 2 KB memset per request */
 	struct journal_record r;
+	char masked[1024];
 
 	if (m->up && mt && !(sv && sv->upstream)) /* errata proxy: answered here, not by the real API */
 		atomic_fetch_add(&m->injected, 1);
@@ -227,7 +248,7 @@ void record_ex(struct mock *m, struct MHD_Connection *conn, const char *method,
 	r.connection = connection_id(conn);
 	r.t_us = sv && sv->t_us ? sv->t_us : mock_now_us(m);
 	r.method = method;
-	r.path = url;
+	r.path = journal_path(mt, method, url, masked, sizeof(masked));
 	r.contract = mt ? mt->c->id : "";
 	r.code = cc ? cc->code : "";
 	r.idempotency_key = mt && mt->c->idempotency_header ?
@@ -628,7 +649,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return forward_continue(m, conn, method, upload_data, upload_data_size, rq);
 		first = rq->fresh;
 		if (rq->fresh) {
+			char why[300];
+			int bad;
+
 			rq->fresh = 0;
+			if ((bad = forward_prepare(m, conn, rq, why, sizeof(why)))) {
+				record(m, conn, method, url, NULL, NULL, bad == -1 ? 400 : 500, rq);
+				return bad == -2 ? MHD_NO : mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "bad-request",
+									 "Bad request", why, NULL);
+			}
 			if (forward_route(m, conn, url, method, rq)) {
 				rq->forward = 1;
 				return forward_begin(m, conn, url, method, rq);
@@ -730,7 +759,7 @@ struct MHD_Daemon *mock_daemon_start(struct mock *m, const struct mock_config *c
 		MHD_OPTION_THREAD_POOL_SIZE, pool,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)16384,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)4096,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)MOCK_IDLE_TIMEOUT_S,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, m,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, m,

@@ -244,15 +244,10 @@ static size_t on_read(char *out, size_t size, size_t n, void *p)
 static int setup(struct transfer *t, struct upstream *up, const struct transfer_request *rq)
 {
 	CURL *e = t->easy;
-	size_t i, n = strlen(up->url);
-	const char *target = rq->target;
+	size_t i;
 
-	if (n && up->url[n - 1] == '/' && target[0] == '/')
-		target++;
-	if (!(t->url = malloc(n + strlen(target) + 1)))
+	if (!(t->url = strdup(rq->url)))
 		return -1;
-	memcpy(t->url, up->url, n);
-	strcpy(t->url + n, target);
 	for (i = 0; i < rq->nr_headers; i++)
 		if (!(t->hdrs = curl_slist_append(t->hdrs, rq->headers[i])))
 			return -1;

@@ -507,3 +507,13 @@ void upstream_free(struct upstream *up)
 	free(up->ca_file);
 	free(up);
 }
+
+const char *upstream_url(const struct upstream *up)
+{
+	return up->url;
+}
+
+long upstream_timeout_ms(const struct upstream *up)
+{
+	return up->timeout_ms;
+}

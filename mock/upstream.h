@@ -79,7 +79,7 @@ struct transfer;
 /* What the server side hands over to start a transfer; all copied. */
 struct transfer_request {
 	const char *method;
-	const char *target;         /* the path and query to append to the base */
+	const char *url;            /* the whole URL (framing_plan's) */
 	const char *const *headers; /* "Name: value" lines, already filtered */
 	size_t nr_headers;
 	int has_body;
@@ -87,6 +87,10 @@ struct transfer_request {
 	void (*wake)(void *arg);    /* called with the transfer's lock held */
 	void *arg;
 };
+
+/* The upstream's base URL, as given; its timeout. */
+const char *upstream_url(const struct upstream *up);
+long upstream_timeout_ms(const struct upstream *up);
 
 /* A new transfer (two references: the caller's and the curl side's), or
  * NULL when out of memory. It starts at once. */

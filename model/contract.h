@@ -147,6 +147,7 @@ struct contract {
 	json_t *inconsistencies; /* array of strings, possibly empty */
 	json_t *operations;      /* format 2: [{method, path, statuses, codes}], or NULL */
 	size_t nr_operations;
+	int secret_paths;        /* an operation's path names a credential: {token} */
 	json_t *inferred;        /* object: contract field path -> reason */
 	/* format 2 */
 	int format;              /* the "errata" version the file declares */
@@ -212,6 +213,13 @@ const struct contract_code *contract_find_role(const struct contract *c, int rol
  * operation documents at `status`, or NULL.
  */
 json_t *contract_operation(const struct contract *c, const char *method, const char *path);
+/* When `path` matches an operation whose template names a credential
+ * ("/bot{token}/sendMessage"), the path with each such segment written as
+ * its {name} into out (1), each such value added to r (may be NULL); else
+ * 0, out untouched. */
+struct redactor;
+int contract_mask_path(const struct contract *c, const char *method, const char *path, char *out, size_t size,
+		       struct redactor *r);
 const struct contract_code *contract_operation_code(const struct contract *c, json_t *op, int status);
 
 /*

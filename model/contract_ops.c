@@ -3,9 +3,11 @@
  * operation, the error statuses it is documented to return, and the codes.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "contract_ext.h"
+#include "redact.h"
 
 #define OP_PATH_MAX 2048
 
@@ -71,6 +73,22 @@ static int load_op(struct jload *ld, const struct contract *c, json_t *op)
 	return 0;
 }
 
+/* 1 when a template names a parameter as a credential: "/bot{token}/...". */
+static int template_has_secret(const char *t)
+{
+	char name[128];
+
+	while (t && (t = strchr(t, '{'))) {
+		size_t n = strcspn(t + 1, "}");
+
+		snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) - 1 ? n : sizeof(name) - 1), t + 1);
+		if (redact_is_secret_name(name))
+			return 1;
+		t += 1 + n;
+	}
+	return 0;
+}
+
 int contract_load_operations(struct jload *ld, struct contract *c, json_t *root)
 {
 	json_t *ops = json_object_get(root, "operations");
@@ -92,6 +110,8 @@ int contract_load_operations(struct jload *ld, struct contract *c, json_t *root)
 	jpath_pop(&ld->path);
 	c->operations = ops;
 	c->nr_operations = json_array_size(ops);
+	for (i = 0; i < c->nr_operations && !c->secret_paths; i++)
+		c->secret_paths = template_has_secret(json_string_value(json_object_get(json_array_get(ops, i), "path")));
 	return 0;
 }
 
@@ -147,4 +167,46 @@ const struct contract_code *contract_operation_code(const struct contract *c, js
 			return cc;
 	}
 	return NULL;
+}
+
+int contract_mask_path(const struct contract *c, const char *method, const char *path, char *out, size_t size,
+		       struct redactor *r)
+{
+	json_t *op = c->secret_paths ? contract_operation(c, method, path) : NULL;
+	const char *t = op ? json_string_value(json_object_get(op, "path")) : NULL, *p = path;
+	size_t o = 0;
+	int masked = 0;
+
+	if (!t || !size)
+		return 0;
+	while (*t && *p && o + 1 < size) {
+		if (*t == '{') {
+			size_t n = strcspn(t + 1, "}"), seg = strcspn(p, "/");
+			char name[128];
+
+			snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) - 1 ? n : sizeof(name) - 1), t + 1);
+			if (redact_is_secret_name(name)) {
+				char *v = r ? strndup(p, seg) : NULL;
+
+				if (v)
+					redactor_add_forms(r, v);
+				free(v);
+				o += (size_t)snprintf(out + o, size - o, "{%s}", name);
+				masked = 1;
+			} else {
+				o += (size_t)snprintf(out + o, size - o, "%.*s", (int)seg, p);
+			}
+			t += n + 2;
+			p += seg;
+			continue;
+		}
+		out[o++] = *p++;
+		t++;
+	}
+	if (o >= size) /* cut: a mask must not be lost to it */
+		o = size - 1;
+	out[o] = '\0';
+	if (masked && o + strlen(p) < size)
+		strcat(out, p); /* the query, or a trailing '/' */
+	return masked;
 }

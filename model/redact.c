@@ -4,7 +4,9 @@
  */
 #include <ctype.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "redact.h"
 #include "utf8.h"
@@ -165,6 +167,222 @@ int redactor_add(struct redactor *r, const char *secret)
 	r->first[(unsigned char)secret[0]] = 1;
 	r->nr++;
 	return 0;
+}
+
+/* s percent-encoded: every byte but the unreserved ones, or '/' kept too,
+ * or a space as '+'. */
+static char *url_escape(const char *s, int keep_slash, int plus)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *out = malloc(strlen(s) * 3 + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (isalnum(c) || strchr("-._~", c) || (keep_slash && c == '/'))
+			*o++ = (char)c;
+		else if (plus && c == ' ')
+			*o++ = '+';
+		else {
+			*o++ = '%';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* s as the inside of a JSON string; '/' written "\/" when asked. */
+static char *json_escape(const char *s, int slash)
+{
+	char *out = malloc(strlen(s) * 6 + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\' || (slash && c == '/')) {
+			*o++ = '\\';
+			*o++ = (char)c;
+		} else if (c < 0x20) {
+			o += sprintf(o, "\\u%04x", c);
+		} else {
+			*o++ = (char)c;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+int redactor_add_forms(struct redactor *r, const char *secret)
+{
+	char *form[6];
+	size_t i;
+	int rc = 0;
+
+	if (strlen(secret) < 4)
+		return 0;
+	form[0] = url_escape(secret, 0, 0);
+	form[1] = url_escape(secret, 0, 1);
+	form[2] = url_escape(secret, 1, 0);
+	form[3] = json_escape(secret, 0);
+	form[4] = json_escape(secret, 1);
+	form[5] = NULL;
+	rc = redactor_add(r, secret);
+	for (i = 0; i < 5; i++) {
+		if (!form[i])
+			rc = -1;
+		else if (strcmp(form[i], secret) && redactor_add(r, form[i]))
+			rc = -1;
+		free(form[i]);
+	}
+	return rc;
+}
+
+/* Percent-decoding ('+' a space): a new string, or NULL. */
+static char *url_unescape(const char *s, size_t n)
+{
+	char *out = malloc(n + 1), *o = out;
+	size_t i;
+
+	if (!out)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n && isxdigit((unsigned char)s[i + 1]) &&
+		    isxdigit((unsigned char)s[i + 2])) {
+			char h[3] = { s[i + 1], s[i + 2], 0 };
+
+			*o++ = (char)strtol(h, NULL, 16);
+			i += 2;
+		} else {
+			*o++ = s[i] == '+' ? ' ' : s[i];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Base64 (RFC 4648, padding optional): a new string, or NULL when it is not. */
+static char *base64_decode(const char *s)
+{
+	static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t n = strcspn(s, "= \t"), i, o = 0;
+	char *out = malloc(n * 3 / 4 + 3);
+	unsigned acc = 0;
+	int bits = 0;
+
+	if (!out)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		const char *p = s[i] ? strchr(alpha, s[i]) : NULL;
+
+		if (!p) {
+			free(out);
+			return NULL;
+		}
+		acc = (acc << 6) | (unsigned)(p - alpha);
+		if ((bits += 6) >= 8) {
+			bits -= 8;
+			out[o++] = (char)((acc >> bits) & 0xff);
+		}
+	}
+	out[o] = '\0';
+	if (strlen(out) != o) { /* a NUL inside: not text */
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* The decoded user:password of a Basic credential, and the password alone. */
+static int add_basic(struct redactor *r, const char *b64)
+{
+	char *pair = base64_decode(b64), *colon;
+	int rc = 0;
+
+	if (!pair)
+		return 0;
+	if ((colon = strchr(pair, ':'))) {
+		rc = redactor_add_forms(r, pair);
+		if (redactor_add_forms(r, colon + 1))
+			rc = -1;
+	}
+	free(pair);
+	return rc;
+}
+
+/* Each cookie's value: "a=1; session=xyz". */
+static int add_cookies(struct redactor *r, const char *v)
+{
+	int rc = 0;
+
+	while (*v) {
+		size_t n = strcspn(v, ";");
+		const char *eq = memchr(v, '=', n);
+
+		if (eq) {
+			char *val = strndup(eq + 1, n - (size_t)(eq + 1 - v));
+
+			if (!val || redactor_add_forms(r, val))
+				rc = -1;
+			free(val);
+		}
+		v += n;
+		v += strspn(v, "; ");
+	}
+	return rc;
+}
+
+int redactor_add_field(struct redactor *r, const char *name, const char *value)
+{
+	const char *sp;
+	int rc;
+
+	if (!redact_is_secret_name(name))
+		return 0;
+	rc = redactor_add_forms(r, value);
+	if (!strcasecmp(name, "Cookie"))
+		return add_cookies(r, value) ? -1 : rc;
+	sp = strchr(value, ' ');
+	if (sp && sp > value && !memchr(value, '=', (size_t)(sp - value))) { /* "scheme credentials" */
+		while (*sp == ' ')
+			sp++;
+		if (redactor_add_forms(r, sp))
+			rc = -1;
+		if (!strncasecmp(value, "Basic ", 6) && add_basic(r, sp))
+			rc = -1;
+	}
+	return rc;
+}
+
+int redactor_add_query(struct redactor *r, const char *query)
+{
+	int rc = 0;
+
+	while (query && *query) {
+		size_t n = strcspn(query, "&;"), k = strcspn(query, "=");
+		char *name, *raw, *val;
+
+		if (k < n) {
+			name = url_unescape(query, k);
+			raw = strndup(query + k + 1, n - k - 1);
+			val = url_unescape(query + k + 1, n - k - 1);
+			if (!name || !raw || !val)
+				rc = -1;
+			else if (redact_is_secret_name(name) && (redactor_add(r, raw) || redactor_add_forms(r, val)))
+				rc = -1;
+			free(name);
+			free(raw);
+			free(val);
+		}
+		query += n;
+		query += strspn(query, "&;");
+	}
+	return rc;
 }
 
 int redactor_add_env(struct redactor *r, char *const *envp)

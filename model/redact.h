@@ -38,6 +38,22 @@ void redactor_release(struct redactor *r);
 /* Remember a secret value; values shorter than 4 bytes are too common to scrub. */
 int redactor_add(struct redactor *r, const char *secret);
 
+/* Add a secret and the forms a server may echo it in: percent-encoded
+ * (every byte but the unreserved ones; with '/' kept; with '+' for a
+ * space) and escaped inside a JSON string (with and without "\/"). */
+int redactor_add_forms(struct redactor *r, const char *secret);
+
+/* Every credential a request's header field carries, in every form, when
+ * its name is a secret's (Authorization, Cookie, X-Api-Key, *-Token...):
+ * the whole value, the part after any scheme word ("Bearer", "token",
+ * "Basic", ...), a Basic credential's decoded user:password and password,
+ * and each cookie's value. 0, or -1 when out of memory. */
+int redactor_add_field(struct redactor *r, const char *name, const char *value);
+
+/* The values of a query's secret-named parameters (key, api_key, token,
+ * access_token, ...), as sent and decoded, in every form. */
+int redactor_add_query(struct redactor *r, const char *query);
+
 /* Add the value of every variable in `envp` (NAME=VALUE, NULL-terminated)
  * whose name redact_is_secret_name() calls secret and whose value has at
  * least 6 bytes: API_TOKEN, STRIPE_KEY, DB_PASSWORD... Returns 0 or -1. */
