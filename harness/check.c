@@ -407,7 +407,8 @@ static void expect_check(const struct check_config *cfg, struct case_result *cr,
 	}
 	if (!m->code) { /* code.documented or envelope.json reports what is wrong */
 		case_result_add(cr, CHECK_EXPECT, OUT_SKIP, cfg->redactor, "expected %s; %d carries %s", what, h->status,
-		    m->code_seen ? "an undocumented code" : "no envelope to read a code from");
+		    m->code_seen ? "an undocumented code" : h->head ? "no body to read a code from (a response to HEAD), "
+		    "and the contract gives its status more than one code" : "no envelope to read a code from");
 		return;
 	}
 	if ((fc->code && m->code != fc->code) || (fc->role >= 0 && m->code->role != fc->role) ||

@@ -155,6 +155,7 @@ void http_perform(const struct http_request *req, struct http_response *out)
 
 	memset(out, 0, sizeof(*out));
 	out->outcome = HTTP_FAILED;
+	out->head = !strcmp(req->method, "HEAD");
 	if (!c) {
 		snprintf(out->error, sizeof(out->error), "cannot start libcurl");
 		return;
@@ -276,4 +277,5 @@ void http_as_response(const struct http_response *h, struct response *r)
 	r->nr_headers = h->nr_headers;
 	r->body = h->body;
 	r->body_len = h->body_len;
+	r->head_only = h->head;
 }

@@ -38,6 +38,7 @@ struct http_response {
 	char *body;                   /* NUL-terminated; body_len may hold NULs */
 	size_t body_len;
 	size_t wire_len;              /* the body's bytes as received (before redaction) */
+	int head;                     /* the request was HEAD: no body came, none is judged */
 	double seconds;
 	char error[256];              /* what went wrong, for HTTP_UNREACHABLE and HTTP_FAILED */
 };

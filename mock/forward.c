@@ -374,7 +374,7 @@ static const struct contract_code *judge(struct mock *m, struct MHD_Connection *
 	struct header hv[UPSTREAM_MAX_HEADERS];
 	struct redactor own;
 	const struct redactor *red[2] = { &own, m->redactor };
-	struct response r = { rq->upstream_status, hv, n, cap ? cap : "", cap_len };
+	struct response r = { rq->upstream_status, hv, n, cap ? cap : "", cap_len, !strcmp(rq->method, "HEAD") };
 	const struct contract_code *cc;
 	char route[256], masked[512];
 

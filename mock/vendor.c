@@ -142,7 +142,7 @@ void reply_vendor(struct mock *m, const struct mount *mt, const struct request *
 const char *reply_wait(const struct contract *c, const struct reply *rp, char *buf, size_t size)
 {
 	struct header h[REPLY_MAX_HEADERS];
-	struct response r = { rp->status, h, rp->nr, NULL, 0 };
+	struct response r = { rp->status, h, rp->nr, NULL, 0, 0 };
 	const char *name;
 	double seconds;
 	unsigned i;

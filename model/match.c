@@ -434,6 +434,17 @@ static void check_retry_after(const struct contract *c, const struct contract_co
 		match_add(m, CHECK_RETRY_AFTER_MISREAD, SEV_WARN, "Retry-After '%.*s': %s", CUT(v, 60), misread);
 }
 
+/* 0 when another code shares cc's status (then a status names no code). */
+static int unique_status(const struct contract *c, const struct contract_code *cc)
+{
+	size_t i;
+
+	for (i = 0; i < c->nr_codes; i++)
+		if (&c->codes[i] != cc && c->codes[i].status == cc->status)
+			return 0;
+	return 1;
+}
+
 size_t contract_match(const struct contract *c, const struct response *r,
 		      time_t now, struct match_result *m)
 {
@@ -464,6 +475,13 @@ size_t contract_match(const struct contract *c, const struct response *r,
 			match_add(m, CHECK_RATELIMIT, SEV_FAIL, "RateLimit-Policy '%.*s': %s", CUT(pol, 80), why);
 		if (rl && ratelimit_check(rl, 0, &why))
 			match_add(m, CHECK_RATELIMIT, SEV_FAIL, "RateLimit '%.*s': %s", CUT(rl, 80), why);
+	}
+	if (r->head_only) { /* no body: the code is the status's, when only one has it */
+		cc = contract_find_status(c, r->status);
+		m->code = cc && unique_status(c, cc) ? cc : NULL;
+		check_retry_after(c, m->code, r, now, m);
+		match_vendor_headers(c, m->code, r, now, m);
+		return m->failures;
 	}
 	body = json_loadb(r->body ? r->body : "", r->body_len, 0, &jerr);
 	if (!body) {
@@ -557,7 +575,11 @@ enum verdict check_verdict(const struct contract *c, const struct response *r,
 	if (vp)
 		*vp = v;
 	*why = NULL;
-	if (!strcmp(check, CHECK_STATUS) && !m->code)
+	if (r->head_only && (!strcmp(check, CHECK_ENVELOPE_JSON) || !strcmp(check, CHECK_ENVELOPE_SHAPE) ||
+			     !strcmp(check, CHECK_ENVELOPE_STATUS) || !strcmp(check, CHECK_CODE_DOCUMENTED) ||
+			     !strcmp(check, CHECK_MESSAGE_FIXED) || !strcmp(check, CHECK_REQUEST_ID_BODY)))
+		*why = "a response to HEAD has no body";
+	else if (!strcmp(check, CHECK_STATUS) && !m->code)
 		*why = "no documented code to judge the status by";
 	else if ((!strcmp(check, CHECK_ENVELOPE_SHAPE)) && !m->parsed)
 		*why = "the body is not JSON";

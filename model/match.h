@@ -45,6 +45,7 @@ struct response {
 	size_t nr_headers;
 	const char *body;
 	size_t body_len;
+	int head_only;          /* a response to HEAD: status and headers, no body to judge */
 };
 
 /* The value of header `name` (case-insensitive), or NULL. */

@@ -215,6 +215,37 @@ t.ok(0 < n_stalled <= 20, "10 that stall mid-body are ended by the body timeout 
 rc, out, err = finish(p2)
 t.ok("AddressSanitizer" not in err and "runtime error" not in err, "no sanitizer report", err[-300:])
 
+# --- a response to HEAD is judged on its status and headers ---------------
+hjson = os.path.join(tmp, "head.json")
+p4, port4 = proxy("--contract", "openai", "--json", hjson, upstream="http://127.0.0.1:%d" % cap.port)
+for st_want in (404, 429, 401):
+    st, got = raw(port4, b"HEAD /status/%d HTTP/1.1\r\nHost: a\r\n\r\n" % st_want, wait=2)
+    t.ok(st == st_want, "HEAD %d passes through" % st_want, got[:100])
+raw(port4, b"GET /status/404 HTTP/1.1\r\nHost: a\r\n\r\n")
+rc, out, err = finish(p4)
+rep = json.load(open(hjson)) if os.path.exists(hjson) else {}
+checks = {}
+for case in rep.get("cases", []) + [c for s_ in rep.get("suites", []) for c in s_.get("cases", [])]:
+    for chk in case.get("checks", []):
+        checks.setdefault((case.get("name", ""), chk.get("id")), chk.get("outcome"))
+head_json = [v for (n, k), v in checks.items() if "HEAD" in n and k == "envelope.json"]
+get_json = [v for (n, k), v in checks.items() if "GET" in n and k == "envelope.json"]
+t.ok(head_json and all(v == "skip" for v in head_json) and get_json == ["pass"],
+     "errata proxy: envelope.json is not judged on HEAD 404, 429, 401 (skipped), and is on a GET",
+     sorted(checks.items())[:40])
+fix = os.path.join(tmp, "head-fixtures.json")
+json.dump({"cases": [{"name": "HEAD of a 401", "request": {"method": "HEAD", "path": "/status/401"},
+                      "expect": {"code": "HTTP_401"}},
+                     {"name": "HEAD of a 429", "request": {"method": "HEAD", "path": "/status/429"},
+                      "expect": {"any_error": True}}]}, open(fix, "w"))
+r = subprocess.run([ERRATA, "check", "--contract", "openai", "--base-url", "http://127.0.0.1:%d" % cap.port,
+                    "--fixtures", fix, "--tap", "-"], capture_output=True, text=True, timeout=60)
+t.ok("not ok" not in r.stdout.replace("# SKIP", "") or not re.search(r"not ok \d+ - envelope", r.stdout),
+     "errata check: no envelope check fails on a HEAD response", r.stdout[-800:])
+t.ok(re.search(r"ok \d+ - envelope.json # SKIP a response to HEAD has no body", r.stdout) and
+     re.search(r"^    ok \d+ - status", r.stdout, re.M),
+     "errata check: the body checks say why they were skipped; the status is judged", r.stdout[-800:])
+
 # --- credentials in every form stay out of every report -------------------
 BEARER = "ghp_Zq8tokenGitHub1234567890abcd"
 USER, PASSWORD = "alice", "pw-S3cr3t+/=x"

@@ -8,6 +8,8 @@ Answers:
   /echo-error...  401 with an openai error envelope whose message repeats
                   the request's target and every header it carried (an
                   upstream that echoes credentials back)
+  /status/N       status N with an openai error envelope (Retry-After: 1
+                  on 429); to HEAD, the same head and no body
   anything else   200 {"ok":true}
 """
 import base64, json, socket, threading, urllib.parse
@@ -116,7 +118,7 @@ class Capture:
                         return
                 with self.lock:
                     self.requests.append((n, parts[0], parts[1], hdrs, body))
-                self.answer(c, parts[1], hdrs)
+                self.answer(c, parts[0], parts[1], hdrs)
         except (OSError, ValueError) as e:
             self.error(n, "%s" % e)
         finally:
@@ -126,8 +128,15 @@ class Capture:
         with self.lock:
             self.errors.append((n, why))
 
-    def answer(self, c, target, hdrs):
-        if target.startswith("/echo-error"):
+    def answer(self, c, method, target, hdrs):
+        extra = b""
+        if target.startswith("/status/"):
+            n = int(target.split("/")[2].split("?")[0])
+            body = json.dumps({"error": {"message": "status %d" % n, "type": "invalid_request_error",
+                                         "param": None, "code": None}}).encode()
+            status = "%d Error" % n
+            extra = b"x-request-id: req_123\r\n" + (b"Retry-After: 1\r\n" if n == 429 else b"")
+        elif target.startswith("/echo-error"):
             said = [target, urllib.parse.unquote(target)]
             said += [v for _, v in urllib.parse.parse_qsl(urllib.parse.urlsplit(target).query)]
             for name, value in hdrs:
@@ -143,5 +152,5 @@ class Capture:
             status = "401 Unauthorized"
         else:
             body, status = b'{"ok":true}', "200 OK"
-        c.sendall(b"HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
-                  % (status.encode(), len(body), body))
+        c.sendall(b"HTTP/1.1 %s\r\nContent-Type: application/json\r\n%sContent-Length: %d\r\n\r\n%s"
+                  % (status.encode(), extra, len(body), b"" if method == "HEAD" else body))
