@@ -228,13 +228,15 @@ void journal_append(struct journal *j, const struct journal_record *r)
 	journal_commit(j, journal_begin(j, r));
 }
 
-/* The seq of the oldest entry held, for a journal whose next seq is `next`. */
+/* The seq of the oldest entry held, for a journal whose next seq is `next`
+ * (as read before: a clear since may be past it, so never more than it). */
 static uint64_t oldest(const struct journal *j, uint64_t next)
 {
 	uint64_t first = next > j->capacity ? next - j->capacity : 1;
 	uint64_t cleared = atomic_load_explicit(&j->cleared_before, memory_order_acquire);
 
-	return first < cleared ? cleared : first;
+	first = first < cleared ? cleared : first;
+	return first < next ? first : next;
 }
 
 /*
@@ -303,11 +305,19 @@ void journal_view_release(struct journal_view *v)
 	memset(v, 0, sizeof(*v));
 }
 
+/* Clears that race move the mark forward only; each counts what it moved
+ * past, so the counts of racing clears add up to what was held. */
 size_t journal_clear(struct journal *j)
 {
 	uint64_t next = atomic_load_explicit(&j->next_seq, memory_order_acquire);
-	size_t n = (size_t)(next - oldest(j, next));
+	uint64_t was = atomic_load_explicit(&j->cleared_before, memory_order_acquire), from;
 
-	atomic_store_explicit(&j->cleared_before, next, memory_order_release);
-	return n;
+	do {
+		if (was >= next)
+			return 0; /* a racing clear went as far */
+	} while (!atomic_compare_exchange_weak_explicit(&j->cleared_before, &was, next, memory_order_acq_rel,
+							memory_order_acquire));
+	from = next > j->capacity ? next - j->capacity : 1;
+	from = from < was ? was : from;
+	return (size_t)(next - from);
 }

@@ -114,6 +114,69 @@ static char *read_all(size_t piece, size_t *len)
 	return text;
 }
 
+/* Writers, clears and reads at once: a read's size and a clear's count
+ * never exceed the ring, nor wrap below zero. */
+static atomic_int racing;
+static atomic_uint_least64_t worst;
+
+static void *clearer(void *arg)
+{
+	(void)arg;
+	while (atomic_load(&racing)) {
+		size_t n = journal_clear(&j);
+
+		if (n > atomic_load(&worst))
+			atomic_store(&worst, n);
+	}
+	return NULL;
+}
+
+static void *sizer(void *arg)
+{
+	(void)arg;
+	while (atomic_load(&racing)) {
+		struct journal_view v;
+
+		if (!journal_view(&j, 0, 1, NULL, &v)) {
+			if (v.size > atomic_load(&worst))
+				atomic_store(&worst, v.size);
+			journal_view_release(&v);
+		}
+	}
+	return NULL;
+}
+
+static void clear_race(struct tap *t)
+{
+	pthread_t th[4];
+	int i;
+
+	atomic_store(&racing, 1);
+	atomic_store(&writing, 2);
+	pthread_create(&th[0], NULL, writer, (void *)(intptr_t)7);
+	pthread_create(&th[1], NULL, writer, (void *)(intptr_t)8);
+	pthread_create(&th[2], NULL, clearer, NULL);
+	pthread_create(&th[3], NULL, sizer, NULL);
+	pthread_join(th[0], NULL);
+	pthread_join(th[1], NULL);
+	atomic_store(&racing, 0);
+	pthread_join(th[2], NULL);
+	pthread_join(th[3], NULL);
+	for (i = 0; i < 2000; i++) { /* one thread, many clears between appends */
+		struct journal_view v;
+
+		journal_clear(&j);
+		if (!journal_view(&j, 0, 0, NULL, &v)) {
+			if (v.size > atomic_load(&worst))
+				atomic_store(&worst, v.size);
+			journal_view_release(&v);
+		}
+	}
+	tap_ok(t, atomic_load(&worst) <= TOTAL,
+	       "sizes read and counts cleared while appends and clears race stay within the ring (worst %llu)",
+	       (unsigned long long)atomic_load(&worst));
+}
+
 int main(void)
 {
 	pthread_t w[WRITERS], p;
@@ -192,6 +255,7 @@ int main(void)
 	       json_integer_value(json_object_get(d, "next_seq")) == TOTAL + 3,
 	       "after a clear nothing is listed and seq goes on");
 	json_decref(d);
+	clear_race(&t);
 	free(pr.seen);
 	journal_release(&j);
 	return tap_done(&t) ? 1 : 0;
