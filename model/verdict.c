@@ -244,9 +244,10 @@ struct judging {
 	const struct suite_scenario *sc;
 	const struct client_end *end;
 	const struct attempt *a;
-	size_t n;
+	size_t n;                    /* attempts judged (at most VERDICT_MAX_ATTEMPTS) */
 	double timeout_s;
 	const struct redactor *red;
+	size_t all;                  /* attempts journaled: what messages count */
 };
 
 static void judge_waited(const struct judging *j)
@@ -339,8 +340,8 @@ static void judge_retry(const struct judging *j, int same_key, int same_body)
 			"1 attempt: the %s carried no key, and the contract forbids retrying it without one after a %d",
 			a[0].method, cc->status);
 	else
-		verdict("retry.attempted", n >= 2 ? OUT_PASS : OUT_FAIL, "%zu attempt%s for a retryable %s", n,
-			n == 1 ? "" : "s", cc ? cc->code : "error");
+		verdict("retry.attempted", n >= 2 ? OUT_PASS : OUT_FAIL, "%zu attempt%s for a retryable %s", j->all,
+			j->all == 1 ? "" : "s", cc ? cc->code : "error");
 	if (n < 2) {
 		verdict("retry.waited", OUT_SKIP, "there was no retry");
 		verdict("retry.same-key", OUT_SKIP, "there was no retry");
@@ -368,10 +369,10 @@ static void judge_no_retry(const struct judging *j)
 
 	if (j->sc->hint)
 		verdict("no-retry.one-attempt", n == 1 ? OUT_PASS : OUT_FAIL, "%zu attempt%s for %s sent with %s: false",
-			n, n == 1 ? "" : "s", cc->code, j->sc->hint);
+			j->all, j->all == 1 ? "" : "s", cc->code, j->sc->hint);
 	else
 		verdict("no-retry.one-attempt", n == 1 ? OUT_PASS : OUT_FAIL,
-			"%zu attempt%s for %s, documented as not retryable", n, n == 1 ? "" : "s", cc->code);
+			"%zu attempt%s for %s, documented as not retryable", j->all, j->all == 1 ? "" : "s", cc->code);
 	end_verdict("client.exit", p->exited && p->exit_code != 0, "the client %s", ended(p));
 	if (cc->status_only)
 		verdict("no-retry.code-shown", OUT_SKIP, "the document defines no code for %d, so none is served or required",
@@ -411,11 +412,11 @@ static void judge_backoff(const struct judging *j)
 				"the delays went from %.3f s to %.3f s over %zu attempts", first, last, n);
 	}
 	if (!p->known)
-		verdict("backoff.bounded", n <= 100 ? OUT_SKIP : OUT_FAIL, "%zu attempts; %s", n,
+		verdict("backoff.bounded", n <= 100 ? OUT_SKIP : OUT_FAIL, "%zu attempts; %s", j->all,
 			n <= 100 ? NO_END : "more than 100");
 	else
 		verdict("backoff.bounded", p->exited && p->exit_code != 0 && n <= 100 ? OUT_PASS : OUT_FAIL,
-			"%zu attempts; the client %s within %.0f s", n,
+			"%zu attempts; the client %s within %.0f s", j->all,
 			p->timed_out ? "was still retrying" : p->exited ? (p->exit_code ? "gave up" : "reported success") :
 			"died", j->timeout_s);
 }
@@ -481,7 +482,7 @@ static void judge(const struct judging *j)
 	case EXPECT_LONG_WAIT: judge_long_wait(j); break;
 	case EXPECT_FAULT:
 		end_verdict("fault.not-success", p->exited && p->exit_code != 0,
-			    "after %zu attempt%s that all failed the client %s", j->n, j->n == 1 ? "" : "s", ended(p));
+			    "after %zu attempt%s that all failed the client %s", j->all, j->all == 1 ? "" : "s", ended(p));
 		if (j->n < 2)
 			verdict("fault.post-retry-key", OUT_SKIP, "the request was not retried");
 		else /* a gateway page is a 502; the other faults come after the request was sent */
@@ -495,7 +496,7 @@ int verdict_judge(struct verdicts *out, const struct contract *c, const struct s
 		  json_t *entries, const struct client_end *end, double timeout_s, const struct redactor *red)
 {
 	struct attempt *a = calloc(VERDICT_MAX_ATTEMPTS, sizeof(*a));
-	struct judging j = { out, c, sc, end, a, 0, timeout_s, red };
+	struct judging j = { out, c, sc, end, a, 0, timeout_s, red, json_array_size(entries) };
 	double t0 = 0;
 	json_t *e;
 	size_t i;

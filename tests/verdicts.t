@@ -90,6 +90,16 @@ t.ok(st == 201 and sc["expect"] == "no_retry" and st2 == 400 and st3 == 200 and
      {x["id"]: x["outcome"] for x in v["checks"]}.get("no-retry.one-attempt") == "pass",
      "a scenario of one's own with \"expect\", pinned by X-Errata-Scenario: judged", v)
 
+st, sc = c.json("POST", "/__errata/scenarios", {"contract": "breezeblue", "expect": "no_retry", "code": "BAD_REQUEST",
+                                               "steps": [{"error": "BAD_REQUEST"}]})
+for i in range(250):
+    c.req("GET", "/breezeblue/v1/x", headers={"X-Errata-Scenario": sc["id"]})
+st, v = c.json("GET", "/__errata/scenarios/%s/verdicts" % sc["id"])
+one = [x for x in v.get("checks", []) if x["id"] == "no-retry.one-attempt"]
+t.ok(one and one[0]["outcome"] == "fail" and "250 attempts for BAD_REQUEST" in one[0]["message"] and
+     v.get("evidence", {}).get("attempts_cut"),
+     "250 attempts are told as 250, not as the 200 judged (the cut is in the evidence)", one)
+
 # 4. bad requests: a clear problem each, the mock still serving
 bad = [("POST", "/__errata/scenarios", {"contract": "breezeblue", "suite": "nope"}, 400, "is not a scenario of breezeblue's suite"),
        ("POST", "/__errata/scenarios", {"contract": "nope", "suite": "retry RATE_LIMITED"}, 400, "mounted contract"),
