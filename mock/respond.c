@@ -109,7 +109,8 @@ static void reply_request_id(struct mock *m, const struct contract *c, struct re
 	reply_header(rp, c->request_id_header, p);
 }
 
-/* RateLimit fields: the limiter's, when on; else the contract's on a 429. */
+/* RateLimit fields: the limiter's, when on; else the contract's on a 429.
+ * A rate-limit code shows its bucket empty, whatever the limiter says. */
 static void reply_ratelimit(const struct mount *mt, const struct request *rq, struct reply *rp,
 			    const struct contract_code *cc, long long ra_seconds)
 {
@@ -119,7 +120,11 @@ static void reply_ratelimit(const struct mount *mt, const struct request *rq, st
 	if (rq && rq != NO_BODY && rq->rl_on) {
 		reply_headerf(rp, "RateLimit-Policy", "\"%s\";q=%d;w=%d", name,
 			      rq->m->limiter.quota, rq->m->limiter.window);
-		reply_headerf(rp, "RateLimit", "\"%s\";r=%d;t=%lld", name, rq->rl_remaining, rq->rl_reset);
+		if (cc && (cc->role == ROLE_RATE_LIMITED || cc->role == ROLE_CONCURRENCY_LIMITED))
+			reply_headerf(rp, "RateLimit", "\"%s\";r=0;t=%lld", name,
+				      rq->rl_reset > 0 ? rq->rl_reset : ra_seconds > 0 ? ra_seconds : 1);
+		else
+			reply_headerf(rp, "RateLimit", "\"%s\";r=%d;t=%lld", name, rq->rl_remaining, rq->rl_reset);
 	} else if (cc && cc->status == 429 && mt->policy[0]) {
 		reply_header(rp, "RateLimit-Policy", mt->policy);
 		if (cc->retry_after)

@@ -68,7 +68,9 @@ static int is_rate_limit(const struct contract_code *cc)
 }
 
 /* One family's headers. The limiter's state when --rate-limit is on; else
- * the family's quota, with a rate-limited code exhausting it. */
+ * the family's quota. A rate-limit code always shows its bucket exhausted
+ * (remaining 0, the reset ahead), whatever the limiter's state: a selector
+ * may ask for one while the limiter still has room. */
 static void family(struct mock *m, const struct header_family *f, const struct request *rq,
 		   const struct contract_code *cc, long long reset_after, struct reply *rp)
 {
@@ -81,8 +83,8 @@ static void family(struct mock *m, const struct header_family *f, const struct r
 		return;
 	if (rq && rq != NO_BODY && rq->rl_on) {
 		limit = m->limiter.quota;
-		remaining = rq->rl_remaining;
-		reset = rq->rl_reset;
+		remaining = is_rate_limit(cc) ? 0 : rq->rl_remaining;
+		reset = is_rate_limit(cc) && rq->rl_reset <= 0 ? (reset_after > 0 ? reset_after : 1) : rq->rl_reset;
 	} else if (is_rate_limit(cc)) {
 		remaining = 0;
 		reset = reset_after >= 0 ? reset_after : f->window;

@@ -270,4 +270,20 @@ with tempfile.TemporaryDirectory() as d:
     ok(r.returncode == 1 and "cannot listen on 127.0.0.1:%d" % busy[1] in r.stderr, "a port in use: a clear error, exit 1", r.stderr)
     stop(busy[0])
 
+# A rate-limit code asked for by a selector shows its bucket exhausted,
+# whatever the limiter's own state (here it has plenty of room).
+rl, rlport = start("--rate-limit", "1000/m")
+for path, code in (("/github/user", "primary_rate_limit_403"), ("/openai/v1/models", "rate_limit_exceeded")):
+    st, h, _ = Client(rlport).req("GET", path, headers={"X-Errata-Error": code})
+    low = {k.lower(): v for k, v in h.items()} if isinstance(h, dict) else {k.lower(): v for k, v in h}
+    rem = low.get("x-ratelimit-remaining")
+    reset = low.get("x-ratelimit-reset")
+    ok(st in (403, 429) and ";r=0;" in low.get("ratelimit", "") and (rem is None or rem == "0") and
+       (reset is None or int(reset) > time.time()),
+       "--rate-limit 1000/m, %s by selector: RateLimit r=0 and remaining 0, its reset ahead" % code, low)
+dflt = Client(rlport).req("GET", "/github/user")
+dl = {k.lower(): v for k, v in (dflt[1].items() if isinstance(dflt[1], dict) else dflt[1])}
+ok(dl.get("x-ratelimit-remaining", "0") != "0", "...while a plain request still shows the limiter's room", dl)
+stop(rl)
+
 tap.done()
