@@ -479,6 +479,29 @@ out:
 	return rc;
 }
 
+int scenarios_charge(struct scenarios *r, struct scenario *s, size_t n, char *why, size_t size)
+{
+	size_t i;
+	int rc = 0;
+
+	pthread_mutex_lock(&r->lock);
+	for (i = 0; i < r->nr && r->v[i] != s; i++)
+		;
+	if (i < r->nr) { /* not in the registry any more: freed with it */
+		if (n > SCENARIOS_BYTES_MAX - r->bytes) {
+			snprintf(why, size, "the registry is full: its scenarios and outcomes hold %zu bytes and this "
+				 "outcome %zu, over %u; delete some scenarios or POST /__errata/reset",
+				 r->bytes, n, SCENARIOS_BYTES_MAX);
+			rc = -1;
+		} else {
+			r->bytes += n;
+			s->bytes += n;
+		}
+	}
+	pthread_mutex_unlock(&r->lock);
+	return rc;
+}
+
 struct scenario *scenarios_get(struct scenarios *r, const char *id)
 {
 	struct scenario *s = NULL;

@@ -132,6 +132,10 @@ enum scenarios_refusal { SCENARIOS_ADDED, SCENARIOS_EXISTS, SCENARIOS_FULL };
  * "sc-<n>". */
 enum scenarios_refusal scenarios_add(struct scenarios *r, struct scenario *s, char *why, size_t size);
 
+/* Count n more bytes the scenario holds (its outcome) in the registry's
+ * bound: 0, or -1 with why when they would pass it. */
+int scenarios_charge(struct scenarios *r, struct scenario *s, size_t n, char *why, size_t size);
+
 /* A new reference to the scenario with this id, or NULL. */
 struct scenario *scenarios_get(struct scenarios *r, const char *id);
 

@@ -197,7 +197,16 @@ enum MHD_Result verdict_outcome(struct mock *m, struct MHD_Connection *conn, str
 		json_decref(def);
 		return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "invalid-outcome", "Invalid outcome", why, NULL);
 	}
-	if (!atomic_compare_exchange_strong(&sc->end, &expected, def)) {
+	if (atomic_load(&sc->end)) {
+		json_decref(def);
+		return mock_problem(m, conn, MHD_HTTP_CONFLICT, "outcome-exists", "Outcome already reported",
+				    "a scenario's outcome is reported once; create a new scenario for another run", NULL);
+	}
+	if (scenarios_charge(&m->scenarios, sc, len + 256, why, sizeof(why))) {
+		json_decref(def);
+		return mock_problem(m, conn, 507, "registry-full", "Scenario registry full", why, NULL);
+	}
+	if (!atomic_compare_exchange_strong(&sc->end, &expected, def)) { /* a racing report won */
 		json_decref(def);
 		return mock_problem(m, conn, MHD_HTTP_CONFLICT, "outcome-exists", "Outcome already reported",
 				    "a scenario's outcome is reported once; create a new scenario for another run", NULL);

@@ -100,6 +100,36 @@ t.ok(one and one[0]["outcome"] == "fail" and "250 attempts for BAD_REQUEST" in o
      v.get("evidence", {}).get("attempts_cut"),
      "250 attempts are told as 250, not as the 200 judged (the cut is in the evidence)", one)
 
+
+
+def rss_mb(pid):
+    for line in open("/proc/%d/status" % pid):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0
+
+
+before = rss_mb(p.pid)
+out = "x" * (1024 * 1024 - 100)
+codes = []
+for i in range(150):
+    st, sc = c.json("POST", "/__errata/scenarios", {"contract": "breezeblue", "expect": "no_retry", "code": "BAD_REQUEST",
+                                                   "steps": [{"error": "BAD_REQUEST"}], "id": "big-%d" % i})
+    st, doc = c.json("POST", "/__errata/scenarios/big-%d/outcome" % i, {"ok": False, "output": out})
+    codes.append(st)
+grown = rss_mb(p.pid) - before
+full = [x for x in codes if x == 507]
+t.ok(codes[:50] == [200] * 50 and full and codes.index(507) < 70 and all(x == 507 for x in codes[codes.index(507):]) and
+     grown < 64 * (2.5 if os.environ.get("ERRATA_SANITIZED") else 1.4),
+     "150 outcomes of 1 MiB: the registry's 64 MiB bound counts them (507 from the %dth), RSS grew %.0f MB" %
+     (codes.index(507) + 1 if full else 0, grown), codes)
+for i in range(150):
+    c.req("DELETE", "/__errata/scenarios/big-%d" % i)
+st, sc = c.json("POST", "/__errata/scenarios", {"contract": "breezeblue", "expect": "no_retry", "code": "BAD_REQUEST",
+                                               "steps": [{"error": "BAD_REQUEST"}], "id": "after-reset"})
+st2, doc = c.json("POST", "/__errata/scenarios/after-reset/outcome", {"ok": False, "output": out})
+t.ok(st == 201 and st2 == 200, "once those scenarios are deleted, outcomes are taken again", (st, st2, doc))
+
 # 4. bad requests: a clear problem each, the mock still serving
 bad = [("POST", "/__errata/scenarios", {"contract": "breezeblue", "suite": "nope"}, 400, "is not a scenario of breezeblue's suite"),
        ("POST", "/__errata/scenarios", {"contract": "nope", "suite": "retry RATE_LIMITED"}, 400, "mounted contract"),
