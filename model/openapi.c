@@ -723,6 +723,10 @@ static json_t *import_root(struct oas *o, json_t *root, const char *path, const 
 		return NULL;
 	o->survey = 0;
 	choose_envelope(o);
+	if (o->over[0]) {
+		snprintf(err->text, sizeof(err->text), "%.200s", o->over);
+		return NULL;
+	}
 	if (read_paths(o, root) || read_components(o, root))
 		return NULL;
 	read_enum(o);

@@ -44,7 +44,13 @@ struct oas {
 	char *text;              /* what the description says of its errors, for the rules */
 	size_t text_len, text_cap;
 	size_t nr_ops, nr_responses, nr_examples, nr_enums, nr_status_only, nr_defaults;
+	size_t visits;           /* schema nodes visited by the attempt in hand */
+	char over[200];          /* why an error schema was refused as too large, or "" */
 };
+
+/* Schema nodes one envelope attempt may visit: nested $refs and YAML
+ * aliases make a tree exponential in its text, so a bound, not a depth. */
+#define OAS_SCHEMA_BUDGET 20000
 
 /* Make the error schema the envelope (o->tmpl, o->code_path and the o->has_*
  * flags) unless one is kept already; a schema with neither a code nor a

@@ -15,12 +15,20 @@
 
 static const char *const code_keys[] = { "code", "error_code", "errorCode", "id", "error", "type", NULL };
 
+/* One more schema node visited: 1 when the attempt is over its budget. */
+static int spend(struct oas *o)
+{
+	return ++o->visits > OAS_SCHEMA_BUDGET;
+}
+
 /* Does the schema admit `type` (3.0's type, 3.1's list, anyOf of types)? */
-static int admits(struct oas *o, json_t *s, const char *file, const char *type)
+static int admits_at(struct oas *o, json_t *s, const char *file, const char *type, int depth)
 {
 	json_t *t = json_object_get(s, "type"), *alt;
 	size_t i;
 
+	if (spend(o) || depth > MAX_SCHEMA_DEPTH)
+		return 0;
 	if (json_is_string(t))
 		return !strcmp(json_string_value(t), type);
 	if (json_is_array(t)) {
@@ -35,18 +43,23 @@ static int admits(struct oas *o, json_t *s, const char *file, const char *type)
 		const char *f = file;
 		json_t *a = oas_deref(&o->files, json_array_get(json_object_get(s, "anyOf"), i), &f);
 
-		if (a && admits(o, a, f, type))
+		if (a && admits_at(o, a, f, type, depth + 1))
 			return 1;
 	}
 	for (i = 0; i < json_array_size(json_object_get(s, "oneOf")); i++) {
 		const char *f = file;
 		json_t *a = oas_deref(&o->files, json_array_get(json_object_get(s, "oneOf"), i), &f);
 
-		if (a && admits(o, a, f, type))
+		if (a && admits_at(o, a, f, type, depth + 1))
 			return 1;
 	}
 	return !t && !json_object_get(s, "anyOf") && !json_object_get(s, "oneOf") &&
 	       !json_object_get(s, "properties") && strcmp(type, "null") && strcmp(type, "object");
+}
+
+static int admits(struct oas *o, json_t *s, const char *file, const char *type)
+{
+	return admits_at(o, s, file, type, 0);
 }
 
 /* The properties and required names of s, allOf members merged in. */
@@ -56,7 +69,7 @@ static void gather(struct oas *o, json_t *s, const char *file, json_t *props, js
 	const char *k;
 	size_t i;
 
-	if (depth > MAX_SCHEMA_DEPTH)
+	if (depth > MAX_SCHEMA_DEPTH || spend(o))
 		return;
 	json_object_foreach(p, k, v) {
 		const char *f = file;
@@ -169,6 +182,11 @@ static json_t *template_of(struct oas *o, json_t *s, const char *file, json_t *p
 	const char *k, *code_key = NULL;
 	size_t i;
 
+	if (spend(o)) {
+		json_decref(props);
+		json_decref(req);
+		return out;
+	}
 	gather(o, s, file, props, req, depth);
 	for (i = 0; !o->code_path && code_keys[i] && !code_key; i++) {
 		json_t *m = json_object_get(props, code_keys[i]);
@@ -180,7 +198,11 @@ static json_t *template_of(struct oas *o, json_t *s, const char *file, json_t *p
 			code_key = code_keys[i];
 	}
 	json_object_foreach(props, k, p) {
-		json_t *v = member(o, k, json_object_get(p, "s"), json_string_value(json_object_get(p, "f")),
+		json_t *v;
+
+		if (o->visits > OAS_SCHEMA_BUDGET)
+			break;
+		v = member(o, k, json_object_get(p, "s"), json_string_value(json_object_get(p, "f")),
 				   is_required(req, k), path, code_key && !strcmp(k, code_key), depth);
 
 		if (v)
@@ -205,8 +227,13 @@ static json_t *attempt(struct oas *o, json_t *schema, const char *file)
 		json_decref(path);
 		return NULL;
 	}
+	o->visits = 0;
 	t = template_of(o, obj, f, path, 0);
 	json_decref(path);
+	if (o->visits > OAS_SCHEMA_BUDGET) {
+		json_decref(t);
+		return NULL;
+	}
 	if (!o->code_path && !o->has_message) {
 		json_decref(t);
 		return NULL;
@@ -226,6 +253,11 @@ void oas_consider_schema(struct oas *o, json_t *schema, const char *file, const 
 		return;
 	json_object_set_new(o->tried, key, json_true());
 	if (!(t = attempt(o, schema, file))) {
+		if (o->visits > OAS_SCHEMA_BUDGET && !o->over[0])
+			snprintf(o->over, sizeof(o->over), "the error schema of %.100s expands past %d nodes "
+				 "(nested $refs or YAML aliases): not read", where, OAS_SCHEMA_BUDGET);
+		json_decref(o->code_path);
+		o->code_path = NULL;
 		o->has_message = m;
 		o->has_type = ty;
 		o->body_request_id = rid;

@@ -7,7 +7,7 @@ document's contradictions as warnings. docs: rendering a contract and
 importing the page gives the same contract back, in Markdown and HTML.
 diff: each kind of change is found and classified. Hostile documents give a
 clear error, never a crash."""
-import json, os, random, re, shutil, subprocess, sys, tempfile
+import json, os, random, re, shutil, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from errata_test import Tap, ERRATA, start, stop  # noqa: E402
@@ -249,6 +249,34 @@ for args, rc, what in [(["import"], 2, "usage"), (["import", "a", "b"], 2, "one 
                        (["docs", "nope"], 1, "nope")]:
     r = errata(*args)
     t.ok(r.returncode == rc and what in r.stderr, "errata contract %s: exit %d, '%s'" % (" ".join(args), rc, what), r.stderr[-200:])
+
+# Schemas that expand exponentially ($refs nested 11 deep, 8 members each;
+# YAML aliases the same): refused at once, naming the schema, in bounded memory.
+schemas = {}
+for i in range(11):
+    nxt = {"$ref": "#/components/schemas/L%d" % (i + 1)} if i < 10 else {"type": "string"}
+    schemas["L%d" % i] = {"type": "object", "properties": {k: nxt for k in "abcdefgh"}}
+schemas["Error"] = {"type": "object", "properties": {"error": {"type": "object", "properties": {
+    "code": {"type": "string", "enum": ["bad_thing"]}, "message": {"type": "string"},
+    "detail": {"$ref": "#/components/schemas/L0"}}}}}
+bomb = {"openapi": "3.0.3", "info": {"title": "Bomb", "version": "1"}, "paths": {"/x": {"get": {"responses": {
+    "400": {"description": "bad", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}}},
+    "components": {"schemas": schemas}}
+yaml_defs = "".join("  - &a%d {type: object, properties: {%s}}\n" % (i, ", ".join("%s: *a%d" % (k, i - 1) for k in "abcdefgh"))
+                    for i in range(1, 12))
+yaml_bomb = ("openapi: 3.0.3\ninfo: {title: Bomb, version: '1'}\nx-defs:\n  - &a0 {type: string}\n" + yaml_defs +
+             "paths:\n  /x:\n    get:\n      responses:\n        '400':\n          description: bad\n"
+             "          content:\n            application/json:\n              schema:\n                type: object\n"
+             "                properties:\n                  error:\n                    type: object\n"
+             "                    properties: {code: {type: string, enum: [bad_thing]}, message: {type: string}, detail: *a11}\n")
+for name, text in (("bomb.json", json.dumps(bomb)), ("bomb.yaml", yaml_bomb)):
+    path = os.path.join(tmp, name)
+    open(path, "w").write(text)
+    t0 = time.time()
+    r = subprocess.run(["/usr/bin/time", "-f", "%M", ERRATA, "contract", "import", path], capture_output=True, text=True, timeout=60)
+    took, kb = time.time() - t0, int((r.stderr.strip().splitlines() or ["0"])[-1] or 0)
+    t.ok(r.returncode in (1, 2) and "GET /x 400 expands past" in r.stderr and not r.stdout and took < 5 and kb < 200000,
+         "%s (%d bytes): refused in %.2f s, %d MB, naming the schema" % (name, len(text), took, kb // 1024), r.stderr[-300:])
 
 shutil.rmtree(tmp)
 t.done()
