@@ -687,8 +687,18 @@ struct contract *contract_load_buffer(const char *text, size_t len,
 				      struct load_error *err)
 {
 	struct jload ld;
-	struct contract *c = calloc(1, sizeof(*c));
+	struct contract *c;
 
+	if (len > CONTRACT_MAX_BYTES) { /* lint, import and every loader: one bound */
+		if (err) {
+			memset(err, 0, sizeof(*err));
+			snprintf(err->source, sizeof(err->source), "%s", source);
+			snprintf(err->text, sizeof(err->text), "the contract is larger than %d bytes (4 MiB): %zu%s",
+				 CONTRACT_MAX_BYTES, len, len == CONTRACT_MAX_BYTES + 1 ? " or more" : "");
+		}
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
 	if (!c || !(c->path = strdup(source))) {
 		free(c);
 		if (err) {
@@ -726,13 +736,10 @@ struct contract *contract_load(const char *path, struct load_error *err)
 		if (len == cap) {
 			char *nb;
 
+			if (cap > CONTRACT_MAX_BYTES)
+				break; /* one byte past the bound: contract_load_buffer says so */
 			cap = cap ? cap * 2 : 16384;
-			if (cap > CONTRACT_MAX_BYTES) {
-				if (err)
-					snprintf(err->text, sizeof(err->text),
-						 "contract is larger than %d bytes", CONTRACT_MAX_BYTES);
-				goto out;
-			}
+			cap = cap > CONTRACT_MAX_BYTES ? CONTRACT_MAX_BYTES + 1 : cap;
 			nb = realloc(buf, cap);
 			if (!nb)
 				goto out;

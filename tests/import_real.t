@@ -127,6 +127,29 @@ with open(big, "w") as f:
 r, c, _ = imp(big)
 t.ok(r.returncode == 2 and "larger than 64 MiB" in r.stderr, "a description past 64 MiB: exit 2, said so", r.stderr[-200:])
 os.unlink(big)
+# 30,000 operations make a contract past 4 MiB: import refuses it as lint would, through the same loader
+paths = {}
+for i in range(30000):
+    paths["/v1/things%d/{id}" % i] = {"get": {"responses": {"404": {"description": "missing", "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/Error"},
+                             "example": {"error": {"code": "thing%d_missing" % i, "message": "no such thing"}}}}}}}}
+many = {"openapi": "3.0.3", "info": {"title": "Big", "version": "1"}, "paths": paths,
+        "components": {"schemas": {"Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
+            "code": {"type": "string"}, "message": {"type": "string"}}}}}}}}
+json.dump(many, open(big, "w"))
+r, c, out = imp(big)
+t.ok(r.returncode != 0 and "larger than 4194304 bytes (4 MiB)" in r.stderr and not os.path.exists(out) and
+     "confidence: high" not in r.stderr,
+     "30,000 operations: import refuses a contract past 4 MiB, as lint does, and writes nothing", r.stderr[-300:])
+huge = os.path.join(tmp, "huge.json")
+c0 = json.load(open("contracts/openai.json"))
+c0["x-pad"] = "y" * (4 << 20)
+json.dump(c0, open(huge, "w"))
+lint = subprocess.run([ERRATA, "contract", "lint", huge], capture_output=True, text=True, timeout=60)
+t.ok(lint.returncode == 1 and "larger than 4194304 bytes (4 MiB)" in lint.stderr, "...lint says the same of a file past 4 MiB",
+     lint.stderr[-300:])
+os.unlink(big)
+os.unlink(huge)
 
 # --- real pages ---------------------------------------------------------------------------
 # the codes a reader counts on each page, and their statuses
