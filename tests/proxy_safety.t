@@ -63,8 +63,9 @@ def raw(port, data, wait=5):
 
 
 def settle(cap, want=None, wait=2):
-    """What the upstream saw, once it has seen `want` requests (or after `wait` s)."""
-    end = time.time() + wait * SCALE
+    """What the upstream saw, once it has seen `want` requests (or after `wait` s:
+    the proxy answered first, so what it forwarded has arrived by then)."""
+    end = time.time() + (wait * SCALE if want is not None else wait)
     while time.time() < end:
         reqs, errs = cap.seen()
         if want is not None and len(reqs) + len(errs) >= want:
@@ -175,7 +176,7 @@ p2, port2 = proxy("--contract", "openai", "--upstream-timeout", "2", upstream="h
 socks = []
 for i in range(20):
     s = socket.create_connection(("127.0.0.1", port2))
-    s.sendall(b"POST /v1/files HTTP/1.1\r\nHost: a\r\nContent-Length: 1000000\r\n\r\n" + b"x" * 1000)
+    s.sendall(b"POST /v1/files HTTP/1.1\r\nHost: a\r\nContent-Length: 1000000\r\n\r\n" + b"x" * (1000 if i % 2 else 200000))
     socks.append(s)
 time.sleep(0.5 * SCALE)
 for s in socks:
@@ -208,11 +209,35 @@ for s in stalled:
     except OSError:
         answered.append(b"")
     s.close()
-t.ok(0 < n_closed <= 20, "20 clients that declare 1 MB, send 1 KB and close: their descriptors are freed at once "
+t.ok(0 < n_closed <= 20, "20 clients that declare 1 MB, send 1 KB or 200 KB and close: their descriptors are freed at once "
      "(%d open after)" % n_closed, n_closed)
 t.ok(0 < n_stalled <= 20, "10 that stall mid-body are ended by the body timeout (--upstream-timeout 2): "
      "%d descriptors open after 4 s" % n_stalled, (n_stalled, answered))
 rc, out, err = finish(p2)
+# an upstream that takes the connection and reads nothing: the request body
+# backs up, the client's connection waits suspended; its close must still end it
+sink = socket.socket()
+sink.bind(("127.0.0.1", 0))
+sink.listen(64)
+p5, port5 = proxy("--contract", "openai", "--upstream-timeout", "2", upstream="http://127.0.0.1:%d" % sink.getsockname()[1])
+socks = []
+for i in range(10):
+    s = socket.create_connection(("127.0.0.1", port5))
+    s.setblocking(False)
+    try:
+        s.send(b"POST /v1/files HTTP/1.1\r\nHost: a\r\nContent-Length: 10000000\r\n\r\n" + b"x" * 3000000)
+    except BlockingIOError:
+        pass
+    socks.append(s)
+time.sleep(0.5)
+for s in socks:
+    s.close()
+time.sleep(4 * SCALE)
+n_sink = fds(p5.pid)
+t.ok(0 < n_sink <= 20, "10 clients stuck behind an upstream that reads nothing, then gone: freed by the upstream timeout "
+     "(%d descriptors open after 4 s)" % n_sink, n_sink)
+finish(p5)
+sink.close()
 t.ok("AddressSanitizer" not in err and "runtime error" not in err, "no sanitizer report", err[-300:])
 
 # --- a response to HEAD is judged on its status and headers ---------------
