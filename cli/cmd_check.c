@@ -112,7 +112,11 @@ int cmd_check(int argc, char **argv)
 			continue;
 		}
 		if (!strcmp(a, "--contract")) contract = v;
-		else if (!strcmp(a, "--base-url")) base = v;
+		else if (!strcmp(a, "--base-url")) {
+			base = v;
+			if (strchr(v, '?'))
+				redactor_add_query(&red, strchr(v, '?') + 1); /* ?api_key=... */
+		}
 		else if (!strcmp(a, "--fixtures")) {
 			if (nr_fixtures == 64) { rc = usage_error("too many --fixtures (%s)", v); goto out; }
 			fixture_paths[nr_fixtures++] = v;
@@ -140,7 +144,7 @@ int cmd_check(int argc, char **argv)
 					while (*hv == ' ')
 						hv++;
 					if (redact_is_secret_name(name))
-						redactor_add(&red, hv);
+						redactor_add_field(&red, name, hv);
 				}
 			}
 			cfg.nr_headers++;

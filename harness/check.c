@@ -75,7 +75,7 @@ char *expand_env(const char *s, struct redactor *r, char *why, size_t size)
 			free(out);
 			return NULL;
 		}
-		redactor_add(r, val);
+		redactor_add_forms(r, val);
 		cap += strlen(val);
 		{
 			char *o = realloc(out, cap);

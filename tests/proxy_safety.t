@@ -318,6 +318,22 @@ t.ok(all(texts[k] for k in ("tap", "junit", "json")) and "echo-error" in texts["
 for where, text in sorted(texts.items()):
     leaked = sorted({f for f in forms if f and f in text})
     t.ok(not leaked, "no credential in any form in %s" % where, leaked)
+# errata check: the credentials it sends, in the same forms, stay out of its reports
+cfix = os.path.join(tmp, "echo-fixtures.json")
+json.dump({"cases": [{"name": "an echoing 401", "request": {"method": "GET", "path": "/echo-error/c?x=1"},
+                      "expect": {"any_error": True}}]}, open(cfix, "w"))
+ctap, cxml = os.path.join(tmp, "c.tap"), os.path.join(tmp, "c.xml")
+r = subprocess.run([ERRATA, "check", "--contract", "openai", "--base-url",
+                    "http://127.0.0.1:%d" % cap.port,
+                    "--fixtures", cfix, "--header", "Authorization: Basic " + basic,
+                    "--header", "Cookie: session_id=" + COOKIE, "--tap", ctap, "--junit", cxml],
+                   capture_output=True, text=True, timeout=60)
+ctexts = {"tap": open(ctap).read() if os.path.exists(ctap) else "", "junit": open(cxml).read() if os.path.exists(cxml) else "",
+          "stdout": r.stdout, "stderr": r.stderr}
+leaked = {k: sorted({f for f in forms if f and f in v}) for k, v in ctexts.items()}
+t.ok(ctexts["tap"] and "not allowed" in ctexts["tap"] and not any(leaked.values()),
+     "errata check: a server echoing Basic (decoded too) and a cookie leaves none of them in TAP, JUnit, "
+     "stdout or stderr", (leaked, ctexts["tap"][-600:]))
 t.ok("/echo-error/bot{token}/sendMessage" in texts["journal"] and "/echo-error/bot{token}/sendMessage" in texts["json"],
      "the journal and the report name the path by its template", texts["journal"][-600:])
 
