@@ -169,6 +169,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct field f[FRAMING_MAX_FIELDS + 1] = { { NULL, NULL } };
 	struct forward_plan p;
+	struct framing_upstream up;
 	char *s, *line, *body, *target = NULL, why[300] = "";
 	const char *upstream;
 	size_t n = 0, body_len;
@@ -200,7 +201,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		f[n++].value = colon ? colon + 1 : "";
 		line = next;
 	}
-	if (framing_plan(upstream, s, f, n, &p, why, sizeof(why))) {
+	FUZZ_ASSERT(!framing_upstream_init(&up, upstream, why, sizeof(why)), "the upstream %s refused: %s", upstream, why);
+	if (framing_plan(&up, s, f, n, &p, why, sizeof(why))) {
 		FUZZ_ASSERT(why[0], "a request refused without a reason");
 	} else {
 		check_fields(&p, f, n);
@@ -209,6 +211,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(target);
 		framing_plan_release(&p);
 	}
+	framing_upstream_release(&up);
 	free(s);
 	return 0;
 }

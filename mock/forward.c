@@ -94,17 +94,16 @@ int forward_prepare(struct mock *m, struct MHD_Connection *conn, struct request 
 	struct forward_plan p;
 
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_field, &fs);
-	if (framing_plan(upstream_url(m->up), upstream_target(rq), fs.f, fs.n, &p, why, size))
+	if (framing_plan(m->fup, upstream_target(rq), fs.f, fs.n, &p, why, size))
 		return -1;
-	if (!(rq->fw = calloc(1, sizeof(*rq->fw))) || !(rq->fw->url = strdup(p.url)) ||
-	    header_lines(rq->fw, &fs, &p)) {
+	if (!(rq->fw = calloc(1, sizeof(*rq->fw))) || header_lines(rq->fw, &fs, &p)) {
 		framing_plan_release(&p);
 		snprintf(why, size, "out of memory");
 		return -2;
 	}
+	rq->fw->url = p.url; /* taken */
 	rq->fw->body = p.body;
 	rq->fw->length = p.length;
-	framing_plan_release(&p);
 	return 0;
 }
 

@@ -155,53 +155,86 @@ static CURLU *parse(const char *url)
 	return u;
 }
 
-/* 1 when two parsed URLs have the same scheme, host and port. */
-static int same_origin(CURLU *a, CURLU *b)
+/* 1 when a parsed URL has the upstream's scheme, host and port. */
+static int same_origin(const struct framing_upstream *up, CURLU *b)
 {
+	const char *want[3] = { up->scheme, up->host, up->port };
 	static const CURLUPart part[] = { CURLUPART_SCHEME, CURLUPART_HOST, CURLUPART_PORT };
 	size_t i;
 	int same = 1;
 
 	for (i = 0; i < 3 && same; i++) {
-		char *x = NULL, *y = NULL;
+		char *y = NULL;
 
-		curl_url_get(a, part[i], &x, CURLU_DEFAULT_PORT);
 		curl_url_get(b, part[i], &y, CURLU_DEFAULT_PORT);
-		same = x && y && !strcasecmp(x, y);
-		curl_free(x);
+		same = y && !strcasecmp(want[i], y);
 		curl_free(y);
 	}
 	return same;
 }
 
-int framing_check_upstream(const char *upstream, char *why, size_t size)
+void framing_upstream_release(struct framing_upstream *u)
 {
-	CURLU *u = parse(upstream);
-	char *scheme = NULL, *host = NULL, *query = NULL, *frag = NULL;
+	free(u->origin);
+	free(u->base);
+	curl_free(u->scheme);
+	curl_free(u->host);
+	curl_free(u->port);
+	memset(u, 0, sizeof(*u));
+}
+
+/* s without its trailing slashes, as a new string. */
+static char *unslashed(const char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && s[n - 1] == '/')
+		n--;
+	return strndup(s, n);
+}
+
+int framing_upstream_init(struct framing_upstream *u, const char *url, char *why, size_t size)
+{
+	CURLU *c = parse(url);
+	char *query = NULL, *frag = NULL, *path = NULL, *origin = NULL;
 	int ok;
 
-	if (u) {
-		curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
-		curl_url_get(u, CURLUPART_HOST, &host, 0);
-		curl_url_get(u, CURLUPART_QUERY, &query, 0);
-		curl_url_get(u, CURLUPART_FRAGMENT, &frag, 0);
+	memset(u, 0, sizeof(*u));
+	if (c) {
+		curl_url_get(c, CURLUPART_SCHEME, &u->scheme, 0);
+		curl_url_get(c, CURLUPART_HOST, &u->host, 0);
+		curl_url_get(c, CURLUPART_PORT, &u->port, CURLU_DEFAULT_PORT);
+		curl_url_get(c, CURLUPART_QUERY, &query, 0);
+		curl_url_get(c, CURLUPART_FRAGMENT, &frag, 0);
+		curl_url_get(c, CURLUPART_PATH, &path, 0);
+		if (!curl_url_set(c, CURLUPART_PATH, "/", 0))
+			curl_url_get(c, CURLUPART_URL, &origin, 0);
 	}
-	ok = u && scheme && host && (!strcasecmp(scheme, "http") || !strcasecmp(scheme, "https")) &&
-	     !query && !frag;
-	curl_free(scheme);
-	curl_free(host);
+	ok = c && u->scheme && u->host && u->port && path && origin && !query && !frag &&
+	     (!strcasecmp(u->scheme, "http") || !strcasecmp(u->scheme, "https"));
+	if (ok) {
+		u->origin = unslashed(origin);
+		u->base = unslashed(path);
+		ok = u->origin && u->base;
+	}
 	curl_free(query);
 	curl_free(frag);
-	curl_url_cleanup(u);
-	if (!ok)
+	curl_free(path);
+	curl_free(origin);
+	curl_url_cleanup(c);
+	if (!ok) {
+		framing_upstream_release(u);
 		snprintf(why, size, "--upstream '%.200s' is not an http:// or https:// URL with a host "
-			 "(and no query or fragment)", upstream);
-	return ok ? 0 : -1;
+			 "(and no query or fragment)", url);
+		return -1;
+	}
+	return 0;
 }
 
 /* The path and query of the target: origin-form, or absolute-form naming
  * the upstream itself (*owned then holds them). */
-static const char *target_path(CURLU *up, const char *target, char **owned, char *why, size_t size)
+static const char *target_path(const struct framing_upstream *up, const char *target, char **owned, char *why,
+			       size_t size)
 {
 	const unsigned char *c;
 	CURLU *t;
@@ -238,46 +271,33 @@ static const char *target_path(CURLU *up, const char *target, char **owned, char
 		      "origin-form targets, or absolute ones naming its upstream", target), NULL;
 }
 
-/* The upstream's URL for a path and query: its origin and base path, as
- * curl's URL API reads the upstream, then the target's path and query,
- * read back by the URL API (setting a part would change a %2F's case). */
-static int build_url(CURLU *u, const char *target, struct forward_plan *p, char *why, size_t size)
+/* The upstream's URL for a path and query: its origin and base path as
+ * curl's URL API read them, then the target's; read back by the URL API,
+ * which must find the upstream's scheme, host and port in it. (Setting the
+ * path part instead would change the case of a %2F.) */
+static int build_url(const struct framing_upstream *up, const char *target, struct forward_plan *p, char *why,
+		     size_t size)
 {
-	char *base = NULL, *origin = NULL, *whole;
-	size_t bn, on;
+	size_t on = strlen(up->origin), bn = strlen(up->base), tn = strlen(target);
 	CURLU *w;
-	int rc;
+	int same;
 
-	if (curl_url_get(u, CURLUPART_PATH, &base, 0) || curl_url_set(u, CURLUPART_PATH, "/", 0) ||
-	    curl_url_get(u, CURLUPART_URL, &origin, 0)) {
-		curl_free(base);
-		return refuse(why, size, "%s", "the upstream URL has no origin");
-	}
-	bn = strlen(base);
-	on = strlen(origin);
-	while (bn && base[bn - 1] == '/')
-		bn--;
-	while (on && origin[on - 1] == '/')
-		on--;
-	if ((whole = malloc(on + bn + strlen(target) + 1)))
-		sprintf(whole, "%.*s%.*s%s", (int)on, origin, (int)bn, base, target);
-	curl_free(base);
-	curl_free(origin);
-	if (!whole)
+	if (!(p->url = malloc(on + bn + tn + 1)))
 		return refuse(why, size, "%s", "out of memory");
-	w = parse(whole);
-	free(whole);
-	rc = !w || curl_url_get(w, CURLUPART_URL, &p->url, 0);
+	memcpy(p->url, up->origin, on);
+	memcpy(p->url + on, up->base, bn);
+	memcpy(p->url + on + bn, target, tn + 1);
+	w = parse(p->url);
+	same = w && same_origin(up, w);
 	curl_url_cleanup(w);
-	if (rc)
-		return refuse(why, size, "the request target '%.80s' makes no URL", target);
+	if (!same)
+		return refuse(why, size, "the request target '%.80s' would leave the upstream", target);
 	return 0;
 }
 
-int framing_plan(const char *upstream, const char *target, const struct field *f, size_t n,
+int framing_plan(const struct framing_upstream *up, const char *target, const struct field *f, size_t n,
 		 struct forward_plan *p, char *why, size_t size)
 {
-	CURLU *u, *check;
 	char *owned = NULL;
 	const char *t;
 	int rc = -1;
@@ -287,18 +307,9 @@ int framing_plan(const char *upstream, const char *target, const struct field *f
 		return refuse(why, size, "more than %s header fields", "100");
 	if (plan_body(f, n, p, why, size) || plan_fields(f, n, p, why, size))
 		return -1;
-	if (!(u = parse(upstream)))
-		return refuse(why, size, "the upstream URL '%.80s' does not parse", upstream);
-	if ((t = target_path(u, target, &owned, why, size)) && !build_url(u, t, p, why, size)) {
-		/* what curl will be given must name the upstream and nothing else */
-		check = parse(p->url);
-		rc = check && same_origin(u, check) ? 0 : -1;
-		curl_url_cleanup(check);
-		if (rc)
-			refuse(why, size, "the request target '%.80s' would leave the upstream", target);
-	}
+	if ((t = target_path(up, target, &owned, why, size)))
+		rc = build_url(up, t, p, why, size);
 	free(owned);
-	curl_url_cleanup(u);
 	if (rc)
 		framing_plan_release(p);
 	return rc;
@@ -306,6 +317,6 @@ int framing_plan(const char *upstream, const char *target, const struct field *f
 
 void framing_plan_release(struct forward_plan *p)
 {
-	curl_free(p->url);
+	free(p->url);
 	p->url = NULL;
 }

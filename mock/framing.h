@@ -28,21 +28,30 @@ struct field {
 enum body_kind { BODY_NONE, BODY_LENGTH, BODY_CHUNKED };
 
 struct forward_plan {
-	char *url;                          /* the upstream's URL (curl_free) */
+	char *url;                          /* the upstream's URL */
 	enum body_kind body;
 	unsigned long long length;          /* BODY_LENGTH: its size */
 	size_t keep[FRAMING_MAX_FIELDS];    /* the fields passed on, by index */
 	size_t nr_keep;
 };
 
-/* The upstream's base URL checked once (0), or -1 with why. */
-int framing_check_upstream(const char *upstream, char *why, size_t size);
+/* The upstream as curl's URL API reads it, once. */
+struct framing_upstream {
+	char *origin;                       /* scheme://[userinfo@]host[:port] */
+	char *base;                         /* its base path, no trailing '/' */
+	char *scheme, *host, *port;         /* the port defaulted */
+};
+
+/* Read the upstream's URL (http or https, a host, no query or fragment):
+ * 0, or -1 with why. */
+int framing_upstream_init(struct framing_upstream *u, const char *url, char *why, size_t size);
+void framing_upstream_release(struct framing_upstream *u);
 
 /*
  * Plan the forwarding of a request: 0, or -1 with why (a 400 the client
  * gets; nothing is forwarded). `target` is the request target as sent.
  */
-int framing_plan(const char *upstream, const char *target, const struct field *f, size_t n,
+int framing_plan(const struct framing_upstream *up, const char *target, const struct field *f, size_t n,
 		 struct forward_plan *p, char *why, size_t size);
 void framing_plan_release(struct forward_plan *p);
 

@@ -63,6 +63,7 @@ struct mock {
 	unsigned port;
 	/* errata proxy */
 	struct upstream *up;         /* the real API; NULL: errata serve */
+	struct framing_upstream *fup; /* its URL, read once */
 	struct MHD_Daemon **daemons; /* a daemon per upstream thread (daemon is the first) */
 	unsigned nr_daemons;
 	const struct redactor *redactor; /* secrets to keep out of conformance evidence */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "framing.h"
 #include "select.h"
 #include "../model/envelope.h"
 #include "../model/ratelimit.h"
@@ -921,6 +922,10 @@ void mock_stop(struct mock *m, unsigned drain_ms)
 	if (m->up) {
 		upstream_free(m->up);
 		conformance_release(&m->conf);
+	}
+	if (m->fup) {
+		framing_upstream_release(m->fup);
+		free(m->fup);
 	}
 	scenario_unref(m->inject_sc);
 	inject_spec_release(&m->inject);

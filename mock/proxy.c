@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "framing.h"
 
 /* errata proxy: each request's state starts with its target as sent
  * (libmicrohttpd hands the handler a decoded path). */
@@ -40,6 +41,13 @@ int proxy_start(struct mock *m, const struct mock_config *cfg, char *why, size_t
 		return -1;
 	}
 	m->root = 1;
+	if (!(m->fup = calloc(1, sizeof(*m->fup))))
+		goto oom;
+	if (framing_upstream_init(m->fup, cfg->upstream->url, why, size)) {
+		free(m->fup);
+		m->fup = NULL;
+		return -1;
+	}
 	m->redactor = cfg->redactor;
 	m->report = cfg->report;
 	m->report_ctx = cfg->report_ctx;
