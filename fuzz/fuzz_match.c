@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		"anthropic-ratelimit-requests-reset", "ratelimit-remaining", "ratelimit-reset", "request-id",
 	};
 	struct header h[5 + sizeof(vendor) / sizeof(vendor[0])];
-	struct response r;
+	struct response r = { 0 };
 
 	if (size < 1)
 		return 0;
