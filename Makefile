@@ -31,6 +31,7 @@ ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) \
 LDLIBS      = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm -lpthread
 
 MODEL_SRC  := $(wildcard model/*.c)
+IMPORT_SRC := $(wildcard import/*.c)
 MOCK_SRC   := $(wildcard mock/*.c)
 HARNESS_SRC := $(wildcard harness/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
@@ -38,6 +39,7 @@ UNIT_SRC   := $(wildcard tests/unit/*.c)
 FUZZ_SRC   := $(wildcard fuzz/fuzz_*.c)
 FUZZ_NAMES := $(FUZZ_SRC:fuzz/%.c=%)
 MODEL_OBJ  := $(MODEL_SRC:%.c=$(BUILD)/%.o)
+IMPORT_OBJ := $(IMPORT_SRC:%.c=$(BUILD)/%.o)
 MOCK_OBJ   := $(MOCK_SRC:%.c=$(BUILD)/%.o)
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -54,24 +56,27 @@ $(BUILD)/%.o: %.c
 $(BUILD)/libmodel.a: $(MODEL_OBJ)
 	$(AR) rcs $@ $^
 
+$(BUILD)/libimport.a: $(IMPORT_OBJ)
+	$(AR) rcs $@ $^
+
 $(BUILD)/libmock.a: $(MOCK_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/libharness.a: $(HARNESS_OBJ)
 	$(AR) rcs $@ $^
 
-$(ERRATA): $(CLI_OBJ) $(BUILD)/libharness.a $(BUILD)/libmock.a $(BUILD)/libmodel.a
+$(ERRATA): $(CLI_OBJ) $(BUILD)/libharness.a $(BUILD)/libmock.a $(BUILD)/libimport.a $(BUILD)/libmodel.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/t/%: $(BUILD)/tests/unit/%.o $(BUILD)/libharness.a $(BUILD)/libmock.a $(BUILD)/libmodel.a
+$(BUILD)/t/%: $(BUILD)/tests/unit/%.o $(BUILD)/libharness.a $(BUILD)/libmock.a $(BUILD)/libimport.a $(BUILD)/libmodel.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
 # The fuzz targets: with driver.c (any compiler) they replay the corpus in
 # make test; with libFuzzer (clang) they search, in make fuzz.
 $(BUILD)/fuzz/%.o: ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags $(XML_PKG))
-FUZZ_LIBS = $(BUILD)/libharness.a $(BUILD)/libmock.a $(BUILD)/libmodel.a
+FUZZ_LIBS = $(BUILD)/libharness.a $(BUILD)/libmock.a $(BUILD)/libimport.a $(BUILD)/libmodel.a
 
 $(BUILD)/t/fuzz_%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/fuzz/common.o $(BUILD)/fuzz/driver.o $(FUZZ_LIBS)
 	@mkdir -p $(@D)
@@ -158,5 +163,5 @@ clean:
 
 .PHONY: all deps test test-run check tsan demo bench bench-peers bench-scale bench-import bench-client bench-proxy fuzz fuzzers valgrind soak clean
 .SECONDARY:
--include $(MODEL_OBJ:.o=.d) $(MOCK_OBJ:.o=.d) $(HARNESS_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) \
+-include $(MODEL_OBJ:.o=.d) $(IMPORT_OBJ:.o=.d) $(MOCK_OBJ:.o=.d) $(HARNESS_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) \
 	$(wildcard $(BUILD)/fuzz/*.d)

@@ -11,8 +11,8 @@
 #include "../model/contract.h"
 #include "../model/diff.h"
 #include "../model/docs.h"
-#include "../model/import.h"
-#include "../model/openapi.h"
+#include "../import/import.h"
+#include "../import/openapi.h"
 
 #define MAX_DOC (64u << 20)  /* OPENAPI_MAX_BYTES: the bound on a description */
 

@@ -3,7 +3,7 @@
  * contract it builds always loads (the importer never writes an invalid one).
  */
 #include "fuzz.h"
-#include "../model/import.h"
+#include "../import/import.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

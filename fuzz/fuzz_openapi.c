@@ -5,8 +5,8 @@
  * cannot write, so a run reads only the tree it starts in.
  */
 #include "fuzz.h"
-#include "../model/openapi.h"
-#include "../model/yaml.h"
+#include "../import/openapi.h"
+#include "../import/yaml.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

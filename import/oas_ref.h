@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <jansson.h>
 
-#include "jload.h"
+#include "../model/jload.h"
 
 struct oas_files {
 	char dir[PATH_MAX];      /* the root file's directory: no $ref leaves it */

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <jansson.h>
 
-#include "jload.h"
+#include "../model/jload.h"
 
 #define YAML_MAX_DEPTH   256
 #define YAML_MAX_ALIASES 10000

@@ -12,264 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "contract.h"
+#include "../model/contract.h"
 #include "import.h"
-#include "envelope.h"
+#include "../model/envelope.h"
 #include "import_doc.h"
-#include "utf8.h"
+#include "../model/utf8.h"
 
-/* --- rules -------------------------------------------------------------------------- */
-
-static int in_list(int v, const int *list, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (list[i] == v)
-			return 1;
-	return 0;
-}
-
-/* Is `status` in the document's status table (any status, when it has none)? */
-static int listed(const struct doc *d, int status)
-{
-	return !d->nr_statuses || import_status_meaning(d, status) != NULL;
-}
-
-/*
- * A status for a code the document gives none, from the words of its code
- * and description by the HTTP conventions named in each reason. Only
- * statuses in the document's status table are chosen when it has one.
- */
-static int guess_status(const struct doc *d, const struct icode *c, const char **why)
-{
-	static const struct {
-		const char *words;  /* any of these, '|' separated, in the code or text */
-		int status, alt;    /* alt: when status is not listed */
-		const char *why;
-	} rules[] = {
-		{ "NOT_FOUND|does not exist|not found", 404, 0, "\"not found\" is 404" },
-		{ "TOKEN|JWT|KEY_REVOKED|UNAUTHORIZED|UNAUTHENTICATED|SESSION|authentication|credential", 401, 0,
-		  "invalid or missing authentication is 401" },
-		{ "SCOPE|PERMISSION|FORBIDDEN|permissions", 403, 0, "missing permission is 403" },
-		{ "EXPIRED|GONE", 410, 404, "an expired resource is gone: 410, or 404 when the page lists no 410" },
-		{ "ALREADY|EXISTS|CONFLICT|DUPLICATE|already", 409, 0, "a state conflict is 409" },
-		{ "TOO_LARGE|too large|exceeds maximum size", 413, 0, "a payload too large is 413" },
-		{ "CONCURREN|RATE_LIMIT|TOO_MANY", 429, 0, "too many requests is 429" },
-		{ "QUOTA|PAYMENT|CREDITS|SPENDING|BILLING", 402, 403,
-		  "a refusal for payment is 402, or 403 when the page lists no 402" },
-		{ "UNSUPPORTED", 415, 400, "an unsupported format is 415, or 400 when the page lists no 415" },
-		{ "INVALID|MISSING|MALFORMED|BAD_REQUEST", 400, 0, "an invalid or missing parameter is 400" },
-		{ "TIMEOUT", 504, 0, "a timeout is 504" },
-		{ "UNAVAILABLE", 503, 0, "unavailable is 503" },
-	};
-	char hay[1024], word[128];
-	size_t r;
-
-	snprintf(hay, sizeof(hay), "%s %s", c->code, c->description ? c->description : "");
-	for (r = 0; r < sizeof(rules) / sizeof(rules[0]); r++) {
-		const char *w = rules[r].words;
-		int hit = 0;
-
-		while (*w && !hit) {
-			size_t n = strcspn(w, "|");
-
-			snprintf(word, sizeof(word), "%.*s", (int)n, w);
-			/* upper-case words are matched in the code, case-insensitively
-			 * (invalid_request); the others in the description */
-			if (isupper((unsigned char)word[0]) ? strcasestr(c->code, word) != NULL
-							    : strstr(hay + strlen(c->code), word) != NULL)
-				hit = 1;
-			w += n + (w[n] == '|');
-		}
-		if (!hit)
-			continue;
-		if (listed(d, rules[r].status)) {
-			*why = rules[r].why;
-			return rules[r].status;
-		}
-		if (rules[r].alt && listed(d, rules[r].alt)) {
-			*why = rules[r].why;
-			return rules[r].alt;
-		}
-	}
-	if (listed(d, 422)) {
-		*why = "no rule names a status; a request that was understood but cannot be processed is 422";
-		return 422;
-	}
-	*why = "no rule names a status; 400 is the general client error";
-	return 400;
-}
-
-static int guess_role(const char *code, int status)
-{
-	char up[160];
-	size_t i;
-
-	for (i = 0; code[i] && i < sizeof(up) - 1; i++)
-		up[i] = (char)toupper((unsigned char)code[i]);
-	up[i] = '\0';
-#define HAS(w) (strstr(up, (w)) != NULL)
-	if (HAS("IDEMPOTEN") && (HAS("REUSE") || HAS("MISMATCH") || HAS("CONFLICT")))
-		return ROLE_IDEMPOTENCY_CONFLICT;
-	switch (status) {
-	case 401:
-		return HAS("REQUIRED") || HAS("MISSING") || HAS("UNAUTHORIZED") || HAS("UNAUTHENTICATED")
-		       ? ROLE_AUTH_REQUIRED : ROLE_AUTH_INVALID;
-	case 402: return HAS("QUOTA") || HAS("SPEND") ? ROLE_QUOTA : ROLE_INSUFFICIENT_CREDITS;
-	case 403:
-		if (HAS("QUOTA"))
-			return ROLE_QUOTA;
-		return HAS("PAYMENT") || HAS("CREDIT") ? ROLE_INSUFFICIENT_CREDITS : ROLE_FORBIDDEN;
-	case 404: case 410: return ROLE_NOT_FOUND;
-	case 409: return ROLE_CONFLICT;
-	case 413: return ROLE_PAYLOAD_TOO_LARGE;
-	case 425: return ROLE_NOT_READY;
-	case 429:
-		if (HAS("CONCURREN"))
-			return ROLE_CONCURRENCY_LIMITED;
-		if (HAS("QUOTA"))
-			return ROLE_QUOTA;
-		return HAS("QUEUE") || HAS("CAPACITY") ? ROLE_CAPACITY : ROLE_RATE_LIMITED;
-	case 500: return ROLE_INTERNAL;
-	case 502: return ROLE_UPSTREAM;
-	case 503:
-		if (HAS("CONFIG"))
-			return ROLE_MISCONFIGURED;
-		if (HAS("CAPACITY"))
-			return ROLE_CAPACITY;
-		if (HAS("TIMEOUT"))
-			return ROLE_TIMEOUT;
-		return HAS("UPSTREAM") || HAS("STORAGE") ? ROLE_UPSTREAM : ROLE_UNAVAILABLE;
-	case 504: return ROLE_TIMEOUT;
-	default: return status >= 500 ? ROLE_INTERNAL : ROLE_VALIDATION;
-	}
-#undef HAS
-}
-
-/* The role a status table's line describes, for status-only entries. */
-static int status_role(int status, const char *meaning)
-{
-	if (status == 429 && meaning && (import_has_word(meaning, "quota")))
-		return ROLE_QUOTA;
-	return guess_role("", status);
-}
-
-static int same_role_family(int a, int b)
-{
-	int auth_a = a == ROLE_AUTH_REQUIRED || a == ROLE_AUTH_INVALID;
-	int auth_b = b == ROLE_AUTH_REQUIRED || b == ROLE_AUTH_INVALID;
-
-	return a == b || (auth_a && auth_b);
-}
-
-/*
- * Retry safety from a Resolution cell: retry when it says to retry as it is
- * ("Retry; ...", "Retry with ..."), to back off, or to wait and then retry;
- * not when the caller must change or check something first ("Check ... and
- * retry"). A 4xx other than 408, 425 and 429 is never retried.
- */
-static int retry_from_resolution(const char *res, int status, const char **why)
-{
-	int transient4xx = status == 408 || status == 425 || status == 429;
-
-	if (status < 500 && !transient4xx) {
-		*why = "client error (4xx); the resolution asks for a changed request";
-		return 0;
-	}
-	if (!strncasecmp(res, "retry", 5)) {
-		*why = "the resolution begins with \"Retry\"";
-		return 1;
-	}
-	if (import_has_word(res, "backoff") || import_has_word(res, "back off")) {
-		*why = "the resolution asks for backoff";
-		return 1;
-	}
-	if (!strncasecmp(res, "wait", 4) && import_has_word(res, "retry")) {
-		*why = "the resolution asks to wait, then retry";
-		return 1;
-	}
-	*why = "the resolution asks for a change before any retry";
-	return 0;
-}
-
-static const int conventional[] = { 408, 425, 429, 500, 502, 503, 504, 529 };  /* 529: overloaded (Anthropic) */
-
-/*
- * Retry guidance in prose: bullets that begin "Retry" name the statuses to
- * retry (a "5xx" stands for the document's 5xx statuses). Returns the count
- * of statuses found, 0 when the page gives none.
- */
-static size_t retry_guidance(struct doc *d, int *out, size_t cap)
-{
-	size_t i, n = 0, k;
-
-	for (i = 0; i < d->nr_lines; i++) {
-		const char *l = d->lines[i], *p;
-
-		while (*l && !isalpha((unsigned char)*l))
-			l++;
-		if (strncasecmp(l, "retry ", 6))
-			continue;
-		for (p = l; *p; p++) {
-			int st;
-
-			if (!isdigit((unsigned char)p[0]) || (p > l && isalnum((unsigned char)p[-1])))
-				continue;
-			if (p[1] == 'x' && p[2] == 'x') {
-				for (k = 0; k < d->nr_statuses; k++)
-					if (d->statuses[k].status / 100 == p[0] - '0' && n < cap &&
-					    !in_list(d->statuses[k].status, out, n))
-						out[n++] = d->statuses[k].status;
-				continue;
-			}
-			st = atoi(p);
-			if (st >= 400 && st <= 599 && isdigit((unsigned char)p[2]) && n < cap && !in_list(st, out, n))
-				out[n++] = st;
-			while (isdigit((unsigned char)p[1]))
-				p++;
-		}
-	}
-	return n;
-}
-
-/* "INVALID_URL" -> "Invalid URL." */
-static char *message_from_code(const char *code)
-{
-	char *out = malloc(strlen(code) * 2 + 2), *o = out;
-	const char *p = code;
-	int first = 1;
-
-	if (!out)
-		return NULL;
-	while (*p) {
-		size_t n = strcspn(p, "_-. ");
-		char word[128];
-		size_t k;
-
-		snprintf(word, sizeof(word), "%.*s", (int)(n < 127 ? n : 127), p);
-		if (*word) {
-			int acronym = import_acronym_at(word) && strlen(word) <= 5;
-
-			if (!first)
-				*o++ = ' ';
-			for (k = 0; word[k]; k++)
-				*o++ = acronym ? (char)toupper((unsigned char)word[k]) :
-				       (first && !k) ? (char)toupper((unsigned char)word[k]) :
-				       (char)tolower((unsigned char)word[k]);
-			first = 0;
-		}
-		p += n;
-		if (*p)
-			p++;
-	}
-	*o++ = '.';
-	*o = '\0';
-	return out;
-}
-
-/* Codes the prose names: "Expect codes like FORBIDDEN, INVALID_URL ...",
- * "can fail with INSUFFICIENT_CREDITS or ...". */
 /* --- the envelope ------------------------------------------------------------------ */
 
 /* Replace the example's code, message and status by placeholders. */
@@ -707,7 +455,7 @@ static void fill_codes(struct doc *d)
 			ic->message = NULL;
 		}
 		if (!ic->status) {
-			ic->status = guess_status(d, ic, &why);
+			ic->status = import_guess_status(d, ic, &why);
 			import_infer(ic, "status", "the page gives no status for this code; %s", why);
 		}
 		if (!ic->message && ic->description) {
@@ -719,11 +467,11 @@ static void fill_codes(struct doc *d)
 			ic->description = NULL;
 		}
 		if (!ic->message) {
-			ic->message = message_from_code(ic->code);
+			ic->message = import_message_from_code(ic->code);
 			import_infer(ic, "message", "the page names this code without a message; errata words one from the code");
 		}
 		if (!ic->role_col)
-			ic->role = guess_role(ic->code, ic->status);
+			ic->role = import_guess_role(ic->code, ic->status);
 	}
 	/* a second name must name nothing else */
 	for (i = 0; i < d->nr_codes; i++) {
@@ -738,14 +486,14 @@ static void fill_codes(struct doc *d)
 	}
 	/* a listed status no code covers in its sense gets a status-only entry */
 	for (k = 0; k < d->nr_statuses; k++) {
-		int st = d->statuses[k].status, role = status_role(st, d->statuses[k].meaning), have = 0;
+		int st = d->statuses[k].status, role = import_status_role(st, d->statuses[k].meaning), have = 0;
 		char name[16];
 		struct icode *ic;
 
 		if (st < 400)
 			continue;
 		for (i = 0; i < d->nr_codes; i++)
-			have |= d->codes[i].status == st && same_role_family(d->codes[i].role, role);
+			have |= d->codes[i].status == st && import_same_role_family(d->codes[i].role, role);
 		snprintf(name, sizeof(name), "HTTP_%d", st);
 		if (have || import_find_code(d, name) || !(ic = import_add_code(d, name)))
 			continue;
@@ -779,7 +527,7 @@ static int cmp_int(const void *a, const void *b)
 /* Retry safety of every code, and the statuses the policy lists. */
 static void decide_retry(struct doc *d, struct retry_policy *rp)
 {
-	const size_t nconv = sizeof(conventional) / sizeof(conventional[0]);
+	const size_t nconv = IMPORT_NR_CONVENTIONAL;
 	const char *why;
 	size_t i, k;
 
@@ -788,12 +536,12 @@ static void decide_retry(struct doc *d, struct retry_policy *rp)
 	for (i = 0; i < d->nr_codes; i++)  /* a code's own text said (a layout's retry advice) */
 		rp->by_code |= d->codes[i].retry >= 0;
 	if (!rp->by_code) {
-		rp->n = retry_guidance(d, rp->statuses, 16);
+		rp->n = import_retry_guidance(d, rp->statuses, 16);
 		rp->guided = rp->n > 0;
 		for (k = 0; !rp->guided && k < nconv; k++)
 			for (i = 0; i < d->nr_codes; i++)
-				if (d->codes[i].status == conventional[k] && !in_list(conventional[k], rp->statuses, rp->n)) {
-					rp->statuses[rp->n++] = conventional[k];
+				if (d->codes[i].status == import_conventional[k] && !import_in_list(import_conventional[k], rp->statuses, rp->n)) {
+					rp->statuses[rp->n++] = import_conventional[k];
 					break;
 				}
 	}
@@ -803,14 +551,14 @@ static void decide_retry(struct doc *d, struct retry_policy *rp)
 		if (ic->retry >= 0)
 			continue;
 		if (ic->resolution) {
-			ic->retry = retry_from_resolution(ic->resolution, ic->status, &why);
+			ic->retry = import_retry_from_resolution(ic->resolution, ic->status, &why);
 			import_infer(ic, "retryable", "%s", why);
 		} else if (rp->by_code) {
-			ic->retry = in_list(ic->status, conventional, nconv);
+			ic->retry = import_in_list(ic->status, import_conventional, nconv);
 			import_infer(ic, "retryable", "the page gives no retry safety for this code; %d is %s by HTTP convention",
 				     ic->status, ic->retry ? "transient" : "not cured by retrying");
 		} else {
-			ic->retry = in_list(ic->status, rp->statuses, rp->n);
+			ic->retry = import_in_list(ic->status, rp->statuses, rp->n);
 			import_infer(ic, "retryable", rp->guided ? "the page's retry guidance %s %d" :
 				     "the page gives no retry guidance; %s %d by HTTP convention",
 				     ic->retry ? "retries" : "does not retry", ic->status);
@@ -831,7 +579,7 @@ static void decide_retry(struct doc *d, struct retry_policy *rp)
 	if (rp->by_code) {
 		rp->n = 0;
 		for (i = 0; i < d->nr_codes; i++)
-			if (d->codes[i].retry == 1 && !in_list(d->codes[i].status, rp->statuses, rp->n) && rp->n < 16)
+			if (d->codes[i].retry == 1 && !import_in_list(d->codes[i].status, rp->statuses, rp->n) && rp->n < 16)
 				rp->statuses[rp->n++] = d->codes[i].status;
 		qsort(rp->statuses, rp->n, sizeof(int), cmp_int);
 	}
@@ -1022,212 +770,5 @@ json_t *import_build(struct doc *d, const char *source, const char *id_arg)
 		apply_settings(d, c);
 	free(id);
 	free(title);
-	return c;
-}
-
-struct doc *import_doc_new(char *text)
-{
-	struct doc *d = calloc(1, sizeof(*d));
-
-	if (!d) {
-		free(text);
-		return NULL;
-	}
-	d->text = text;
-	d->examples = json_array();
-	d->warnings = json_array();
-	d->notes = json_array();
-	d->found = json_array();
-	if (!d->text || !d->examples || !d->warnings || !d->notes || !d->found || import_split_lines(d)) {
-		import_doc_free(d);
-		return NULL;
-	}
-	return d;
-}
-
-void import_doc_free(struct doc *d)
-{
-	size_t i;
-
-	if (!d)
-		return;
-	for (i = 0; i < d->nr_codes; i++) {
-		struct icode *ic = &d->codes[i];
-
-		if (ic->description == ic->message)
-			ic->description = NULL;
-		free(ic->code); free(ic->name); free(ic->message); free(ic->description);
-		free(ic->domain); free(ic->category); free(ic->resolution); free(ic->type);
-		json_decref(ic->details); json_decref(ic->extra); json_decref(ic->inferred);
-		json_decref(ic->why);
-		json_decref(ic->body_code);
-	}
-	for (i = 0; i < d->nr_statuses; i++)
-		free(d->statuses[i].meaning);
-	json_decref(d->examples);
-	json_decref(d->warnings);
-	json_decref(d->notes);
-	json_decref(d->found);
-	json_decref(d->envelope);
-	json_decref(d->settings);
-	free(d->text); free(d->linebuf); free(d->lines); free(d->offs); free(d->src_line);
-	free(d);
-}
-
-static int named_like_status(const char *code)
-{
-	return strlen(code) == 3 && strspn(code, "0123456789") == 3 && code[0] >= '1' && code[0] <= '5';
-}
-
-/* How far the result can be trusted, and the doubts that make it not credible. */
-static json_t *judge(const struct doc *d)
-{
-	size_t i, n = 0, st_inf = 0, retry_inf = 0, so = 0, like_status = 0, at422 = 0;
-	json_t *doubts = json_array(), *out;
-	const char *level;
-	char *summary;
-
-	for (i = 0; i < d->nr_codes; i++) {
-		const struct icode *ic = &d->codes[i];
-
-		if (ic->status_only) {
-			so++;
-			continue;
-		}
-		n++;
-		st_inf += json_object_get(ic->inferred, "status") != NULL;
-		retry_inf += json_object_get(ic->inferred, "retryable") != NULL;
-		like_status += named_like_status(ic->code);
-		at422 += ic->status == 422 && json_object_get(ic->inferred, "status");
-	}
-	if (like_status)
-		json_array_append_new(doubts, json_sprintf("%zu of %zu codes are named like HTTP statuses: the page's statuses were read as codes",
-							   like_status, n));
-	if (n >= 3 && at422 == n)
-		json_array_append_new(doubts, json_sprintf("every code's status is an inferred 422"));
-	if (d->candidates > d->nr_read)
-		json_array_append_new(doubts, json_sprintf("the page shows %zu error entries; %zu were read", d->candidates, d->nr_read));
-	level = json_array_size(doubts) ? "not credible" : !n ? "low" :
-		!st_inf && !json_array_size(d->warnings) ? "high" : st_inf * 2 <= n ? "medium" : "low";
-	summary = import_printf("%zu codes (%zu with a stated status, %zu inferred), %zu status-only entries, "
-				"%zu retry values inferred, %zu warnings", n, n - st_inf, st_inf, so, retry_inf,
-				json_array_size(d->warnings) + json_array_size(d->notes));
-	out = json_pack("{s:s,s:s,s:o,s:b}", "level", level, "summary", summary ? summary : "",
-			"doubts", doubts, "credible", !json_array_size(doubts));
-	free(summary);
-	return out;
-}
-
-/* The importer's last check: what it built must load like any contract
- * (a settings block or a description can state what lint refuses). On
- * failure *c is released and err says why. Returns 0 or -1. */
-int import_verify(json_t **c, struct load_error *err)
-{
-	struct load_error le;
-	struct contract *loaded;
-	char *text, msg[300];
-
-	if (!*c)
-		return -1;
-	text = json_dumps(*c, JSON_COMPACT);
-	loaded = text ? contract_load_buffer(text, strlen(text), "(import)", &le) : NULL;
-	free(text);
-	if (loaded) {
-		contract_free(loaded);
-		return 0;
-	}
-	load_error_format(&le, msg, sizeof(msg));
-	if (err)
-		snprintf(err->text, sizeof(err->text), "the contract built from it does not load (%.200s)", msg);
-	json_decref(*c);
-	*c = NULL;
-	return -1;
-}
-
-void import_report(struct doc *d, json_t *report)
-{
-	json_t *w = json_array(), *ex = json_object();
-	size_t i;
-
-	if (!report) {
-		json_decref(w);
-		json_decref(ex);
-		return;
-	}
-	json_array_extend(w, d->warnings);
-	json_array_extend(w, d->notes);
-	for (i = 0; i < d->nr_codes; i++) {
-		const struct icode *ic = &d->codes[i];
-
-		json_object_set_new(ex, ic->code, json_pack("{s:O*,s:O*}", "found", ic->why, "inferred", ic->inferred));
-	}
-	json_object_set_new(report, "warnings", w);
-	json_object_set(report, "found", d->found);
-	json_object_set_new(report, "explain", ex);
-	json_object_set_new(report, "confidence", judge(d));
-}
-
-/* An HTML page (not Markdown with a tag in it): it opens with a doctype or
- * <html>, or holds a table or several block tags. */
-static int is_html(const char *s)
-{
-	const char *p = s + strspn(s, " \t\r\n");
-
-	if (!strncasecmp(p, "<!doctype html", 14) || !strncasecmp(p, "<html", 5))
-		return 1;
-	return strcasestr(s, "<table") || strcasestr(s, "<tr>") ||
-	       (strcasestr(s, "<p>") && (strcasestr(s, "<h1") || strcasestr(s, "<h2") || strcasestr(s, "<li")));
-}
-
-json_t *contract_import(const char *text, size_t len, const char *source,
-			const char *id, json_t *report, struct load_error *err)
-{
-	struct doc *d;
-	json_t *c = NULL;
-	char *copy, *clean;
-	size_t bad = 0, *map = NULL, nr_map = 0;
-
-	if (err) {
-		memset(err, 0, sizeof(*err));
-		snprintf(err->source, sizeof(err->source), "%s", source);
-	}
-	if (memchr(text, '\0', len)) {
-		if (err)
-			snprintf(err->text, sizeof(err->text), "the document holds NUL bytes; it is not text");
-		return NULL;
-	}
-	/* `text` need not end in a NUL or be UTF-8: work on a copy that is both */
-	copy = strndup(text, len);
-	clean = copy ? utf8_sanitize(copy, &bad) : NULL;
-	free(copy);
-	if (clean) {
-		char *plain = is_html(clean) ? import_html_to_text(clean, strlen(clean), &map, &nr_map) :
-			      import_markdown_to_text(clean, strlen(clean), &map, &nr_map);
-
-		free(clean);
-		clean = plain;
-	}
-	if (!(d = import_doc_new(clean))) {
-		free(map);
-		if (err)
-			snprintf(err->text, sizeof(err->text), "out of memory");
-		return NULL;
-	}
-	d->src_line = map;
-	d->nr_src_line = nr_map;
-	if (bad)
-		import_note(d, "%zu bytes are not UTF-8; each is read as U+FFFD", bad);
-	import_read_tables(d);
-	import_read_layouts(d);
-	import_read_examples(d);
-	c = import_build(d, source, id);
-	if (c) {
-		import_verify(&c, err);
-	} else if (err)
-		snprintf(err->text, sizeof(err->text),
-			 "no error codes found: %zu tables, %zu JSON examples and no entry led by a status or a code (the 'read:' lines say what each was)",
-			 d->nr_seen_tables, json_array_size(d->examples));
-	import_report(d, report);
-	import_doc_free(d);
 	return c;
 }

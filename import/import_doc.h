@@ -6,7 +6,7 @@
  */
 #include <jansson.h>
 
-#include "jload.h"
+#include "../model/jload.h"
 
 #define MAX_CODES 512
 #define MAX_CELLS 12
@@ -119,5 +119,22 @@ void import_read_prose_codes(struct doc *d);
 void import_read_layouts(struct doc *d);
 int import_retry_advice(const char *s);
 int import_section_status(const struct doc *d, size_t table_line);
+
+/* --- rules.c: what fills a value the document leaves out --- */
+int import_in_list(int v, const int *list, size_t n);
+/* A status for a code the document gives none (the reason into *why), or 0. */
+int import_guess_status(const struct doc *d, const struct icode *c, const char **why);
+/* A role (enum role) from a code's words and status, or -1. */
+int import_guess_role(const char *code, int status);
+int import_status_role(int status, const char *meaning);
+int import_same_role_family(int a, int b);
+/* Retry safety from a resolution's words: 1, 0, or -1 when they say nothing. */
+int import_retry_from_resolution(const char *res, int status, const char **why);
+/* The statuses commonly retried; prose bullets "Retry ..." naming others. */
+extern const int import_conventional[];
+#define IMPORT_NR_CONVENTIONAL 8
+size_t import_retry_guidance(struct doc *d, int *out, size_t cap);
+/* "INVALID_URL" -> "Invalid URL." (a new string) */
+char *import_message_from_code(const char *code);
 
 #endif

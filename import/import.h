@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <jansson.h>
 
-#include "jload.h"
+#include "../model/jload.h"
 
 /*
  * Build a contract from the document `text`. `source` is recorded in the

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <jansson.h>
 
-#include "jload.h"
+#include "../model/jload.h"
 
 #define OPENAPI_MAX_BYTES ((size_t)64 << 20)
 

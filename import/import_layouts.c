@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "import_doc.h"
-#include "utf8.h"
+#include "../model/utf8.h"
 
 /* Retry advice in prose: 1 retry, 0 do not, -1 nothing said. */
 int import_retry_advice(const char *s)

@@ -57,4 +57,9 @@ struct oas {
  * message member cannot be one. Each schema is tried once. */
 void oas_consider_schema(struct oas *o, json_t *schema, const char *file, const char *where);
 
+/* openapi_patch.c: set what the description states on the contract built;
+ * drop the type member from an envelope whose errors carry none. */
+void oas_patch(struct oas *o, json_t *c);
+void oas_drop_untyped(struct oas *o);
+
 #endif

@@ -1,0 +1,145 @@
+/*
+ * errata contract import, the JSON a page shows: its error examples, the
+ * code in an example (or an RFC 9457 problem), the members that hold a
+ * message or a status, and codes named in prose.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../model/contract.h"
+#include "import_doc.h"
+#include "../model/utf8.h"
+
+void import_read_examples(struct doc *d)
+{
+	size_t i, len = strlen(d->text);
+
+	for (i = 0; i < d->nr_lines; i++) {
+		const char *l = d->lines[i];
+		size_t lead = strspn(l, " \t"), off = d->offs[i] + lead, end, k;
+		json_error_t jerr;
+		json_t *v;
+
+		if (l[lead] != '{')
+			continue;
+		v = json_loadb(d->text + off, len - off, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &jerr);
+		if (!v)
+			continue;
+		if (!json_is_object(v) || !json_object_size(v)) {
+			json_decref(v);
+			continue;
+		}
+		for (k = 0; k < json_array_size(d->examples); k++)
+			if (json_equal(json_array_get(d->examples, k), v))
+				break;
+		if (k < json_array_size(d->examples))
+			import_warn(d, "the page prints the same JSON example twice (line %zu)", i + 1);
+		json_array_append_new(d->examples, v);
+		end = off + (size_t)jerr.position;
+		while (i + 1 < d->nr_lines && d->offs[i + 1] < end)
+			i++;
+	}
+}
+
+/* The object holding the code in an example, and the code: a "code" member
+ * at any depth, or a problem type URI ("type"). */
+json_t *import_example_error(json_t *v, const char **code)
+{
+	const char *key;
+	json_t *m, *hit;
+
+	if (!json_is_object(v))
+		return NULL;
+	m = json_object_get(v, "code");
+	if (json_is_string(m)) {
+		*code = json_string_value(m);
+		return v;
+	}
+	json_object_foreach(v, key, m)
+		if ((hit = import_example_error(m, code)))
+			return hit;
+	return NULL;
+}
+
+int import_is_problem(json_t *v)
+{
+	return json_is_string(json_object_get(v, "type")) && json_object_get(v, "title") &&
+	       !json_object_get(v, "code");
+}
+
+/* A problem example's code: its type URI's last segment. */
+const char *import_problem_code(json_t *v)
+{
+	const char *t = json_string_value(json_object_get(v, "type")), *slash = strrchr(t, '/');
+
+	return slash && slash[1] ? slash + 1 : NULL;
+}
+
+/* Does every example's error object have member `key`? Those that only some
+ * examples show are a code's extra members. */
+int import_in_every_example(json_t *examples, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(examples); i++) {
+		json_t *ex = json_array_get(examples, i), *err;
+		const char *code;
+
+		if ((err = import_example_error(ex, &code)) && !json_object_get(err, key))
+			return 0;
+	}
+	return 1;
+}
+
+int import_is_message_key(const char *k)
+{
+	return !strcmp(k, "message") || !strcmp(k, "detail") || !strcmp(k, "error") ||
+	       !strcmp(k, "title") || !strcmp(k, "description") || !strcmp(k, "msg") ||
+	       !strcmp(k, "error_description");
+}
+
+int import_is_status_key(const char *k)
+{
+	return !strcmp(k, "status") || !strcmp(k, "http") || !strcmp(k, "status_code") ||
+	       !strcmp(k, "statusCode") || !strcmp(k, "http_status");
+}
+
+
+void import_read_prose_codes(struct doc *d)
+{
+	static const char *const skip[] = {
+		"POST", "PATCH", "DELETE", "HEAD", "OPTIONS", "JSON", "HTTP", "HTTPS", "NOTE", "TODO", NULL
+	};
+	size_t i, k;
+
+	for (i = 0; i < d->nr_lines; i++) {
+		const char *l = d->lines[i], *p = l;
+
+		if (!strstr(l, "code") && !strstr(l, "fail with"))
+			continue;
+		while (*p) {
+			size_t n;
+			char word[128];
+
+			if (!isupper((unsigned char)*p) || (p > l && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))) {
+				p++;
+				continue;
+			}
+			n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+			if (n >= 4 && n < sizeof(word) && !islower((unsigned char)p[n]) && p[n - 1] != '_') {
+				snprintf(word, sizeof(word), "%.*s", (int)n, p);
+				for (k = 0; skip[k] && strcmp(skip[k], word); k++)
+					;
+				if (!skip[k] && !import_find_code(d, word)) {
+					struct icode *c = import_add_code(d, word);
+
+					(void)c;
+				}
+			}
+			p += n ? n : 1;
+		}
+	}
+}
