@@ -71,6 +71,26 @@ static json_t *code_in_render(const char *tmpl, const char *code)
 	return out;
 }
 
+int envelope_has_placeholder(json_t *t)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	if (json_is_string(t))
+		return envelope_placeholder(json_string_value(t)) != PH_NONE;
+	if (json_is_object(t)) {
+		json_object_foreach(t, key, v)
+			if (!strcmp(key, ENVELOPE_EXTRA_KEY) || envelope_has_placeholder(v))
+				return 1;
+	} else if (json_is_array(t)) {
+		json_array_foreach(t, i, v)
+			if (envelope_has_placeholder(v))
+				return 1;
+	}
+	return 0;
+}
+
 int envelope_scan(json_t *tmpl, struct jpath *path, struct envelope_info *info,
 		  char *why, size_t whysize)
 {
@@ -114,6 +134,11 @@ int envelope_scan(json_t *tmpl, struct jpath *path, struct envelope_info *info,
 		return 0;
 	case JSON_ARRAY:
 		json_array_foreach(tmpl, i, v) {
+			if (i && envelope_has_placeholder(v)) {
+				snprintf(why, whysize, "an array of errors holds its placeholders in its first element only: "
+					 "each error of a body is read by it (element %zu has some)", i);
+				return -1;
+			}
 			jpath_index(path, i);
 			if (envelope_scan(v, path, info, why, whysize))
 				return -1;

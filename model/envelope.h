@@ -47,6 +47,12 @@ enum placeholder {
 /* Classify a template string. */
 enum placeholder envelope_placeholder(const char *s);
 
+/* 1 when the template holds a placeholder anywhere. An array that does is
+ * an array of errors: its first element holds the placeholders (lint
+ * refuses them elsewhere), and each error of a body is read by it. */
+int envelope_has_placeholder(json_t *t);
+#define ENVELOPE_ARRAY_MAX 64   /* errors of an array read, at most */
+
 /*
  * For a PH_CODE_IN template string: the code inside `s`, which must read
  * `tmpl` with {{code}} replaced by a non-empty code. Returns a new string to

@@ -146,6 +146,7 @@ struct found {
 	int code_missing; /* the member holding the code is absent */
 	int type_missing; /* the member holding the type is absent */
 	int wide_codes;   /* format 2: a code may be an integer or null */
+	int secondary;    /* in a later error of an array: its shape only */
 	const char *type, *request_id; /* borrowed from the body */
 	json_t *status, *extras;
 	json_t *messages[8];
@@ -203,6 +204,31 @@ static void code_seen(struct found *f, json_t *code, const char *path, struct ma
 }
 
 static void walk(json_t *tmpl, json_t *body, char *path, size_t cap,
+		 struct match_result *m, struct found *f);
+
+/* An array of errors ({"errors": [{"code": ...}]}): each element is read
+ * by the template's element at its place (the last one past the end); the
+ * first error gives the code, message and type, the others their shape. */
+static void walk_array(json_t *tmpl, json_t *body, char *path, size_t cap, struct match_result *m, struct found *f)
+{
+	size_t len = strlen(path), i, n = json_array_size(tmpl);
+	int was = f->secondary;
+
+	if (!json_is_array(body) || !json_array_size(body)) {
+		match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL, "%s: expected an array of errors, got %s", len ? path : "body",
+			  json_is_array(body) ? "an empty array" : type_name(body));
+		return;
+	}
+	for (i = 0; i < json_array_size(body) && i < ENVELOPE_ARRAY_MAX; i++) {
+		snprintf(path + len, cap - len, "[%zu]", i);
+		f->secondary = was || i > 0;
+		walk(json_array_get(tmpl, i < n ? i : n - 1), json_array_get(body, i), path, cap, m, f);
+		path[len] = '\0';
+	}
+	f->secondary = was;
+}
+
+static void walk(json_t *tmpl, json_t *body, char *path, size_t cap,
 		 struct match_result *m, struct found *f)
 {
 	size_t len = strlen(path), i;
@@ -217,17 +243,17 @@ static void walk(json_t *tmpl, json_t *body, char *path, size_t cap,
 		case PH_CODE:
 			ok = json_is_string(body) ||
 			     (f->wide_codes && (json_is_integer(body) || json_is_null(body)));
-			if (ok)
+			if (ok && !f->secondary)
 				code_seen(f, json_incref(body), path, m);
 			break;
 		case PH_TYPE:
 			ok = json_is_string(body);
-			if (ok)
+			if (ok && !f->secondary)
 				f->type = json_string_value(body);
 			break;
 		case PH_REQUEST_ID: case PH_REQUEST_ID_OPT:
 			ok = json_is_string(body);
-			if (ok)
+			if (ok && !f->secondary)
 				f->request_id = json_string_value(body);
 			break;
 		case PH_CODE_IN:
@@ -239,7 +265,8 @@ static void walk(json_t *tmpl, json_t *body, char *path, size_t cap,
 				char *in = envelope_code_in(json_string_value(tmpl), json_string_value(body));
 
 				if (in) {
-					code_seen(f, json_string(in), path, m);
+					if (!f->secondary)
+						code_seen(f, json_string(in), path, m);
 					free(in);
 					break;
 				}
@@ -255,10 +282,10 @@ static void walk(json_t *tmpl, json_t *body, char *path, size_t cap,
 			break;
 		case PH_MESSAGE:
 			ok = json_is_string(body);
-			if (ok && f->nr_messages < 8)
+			if (ok && f->nr_messages < 8 && !f->secondary)
 				f->messages[f->nr_messages++] = body;
 			break;
-		case PH_STATUS: ok = json_is_integer(body); if (ok) f->status = body; break;
+		case PH_STATUS: ok = json_is_integer(body); if (ok && !f->secondary) f->status = body; break;
 		case PH_DETAIL: ok = json_is_string(body); break;
 		case PH_DETAILS: case PH_DETAILS_OPT: ok = json_is_object(body); break;
 		default: goto constant;
@@ -281,7 +308,8 @@ static void walk(json_t *tmpl, json_t *body, char *path, size_t cap,
 			json_t *bv;
 
 			if (!strcmp(key, ENVELOPE_EXTRA_KEY)) {
-				f->extras = body;
+				if (!f->secondary)
+					f->extras = body;
 				continue;
 			}
 			snprintf(path + len, cap - len, "%s%s", len ? "." : "", key);
@@ -290,10 +318,12 @@ static void walk(json_t *tmpl, json_t *body, char *path, size_t cap,
 				enum placeholder ph = json_is_string(tv) ?
 					envelope_placeholder(json_string_value(tv)) : PH_NONE;
 
-				if (ph == PH_CODE || ph == PH_CODE_IN)
+				if ((ph == PH_CODE || ph == PH_CODE_IN) && !f->secondary)
 					f->code_missing = 1; /* a status-only entry's: judged below */
-				else if (ph == PH_TYPE)
+				else if (ph == PH_TYPE && !f->secondary)
 					f->type_missing = 1; /* the same */
+				else if (ph == PH_CODE || ph == PH_CODE_IN || ph == PH_TYPE)
+					match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL, "%s: missing", path);
 				else if (ph != PH_DETAILS_OPT && ph != PH_REQUEST_ID_OPT)
 					match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL,
 						  "%s: missing", path);
@@ -302,6 +332,10 @@ static void walk(json_t *tmpl, json_t *body, char *path, size_t cap,
 			}
 			path[len] = '\0';
 		}
+		return;
+	}
+	if (json_is_array(tmpl) && envelope_has_placeholder(tmpl)) {
+		walk_array(tmpl, body, path, cap, m, f);
 		return;
 	}
 constant:

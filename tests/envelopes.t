@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""An envelope that is an array of errors ({"errors": [{"code", "message",
+"detail"}]}, as OCI registries send): it lints, errata serve renders it,
+errata check reads the code out of it (the mock's own output passes, each
+broken body fails envelope.shape), and it round-trips through contract docs
+(Markdown and HTML) and contract import. Lint refuses placeholders outside
+the first element, which the matcher could not read."""
+import json, os, subprocess, sys, tempfile, threading
+from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+from errata_test import Tap, ERRATA, start, stop  # noqa: E402
+
+t = Tap()
+tmp = tempfile.mkdtemp(prefix="errata-env-")
+REG = "tests/data/registry.json"
+
+r = subprocess.run([ERRATA, "contract", "lint", REG], capture_output=True, text=True)
+t.ok(r.returncode == 0, "the array envelope lints", r.stdout + r.stderr)
+
+p, port = start("--contracts", REG)
+out = subprocess.run(["curl", "-s", "-H", "X-Errata-Error: BLOB_UNKNOWN", "http://127.0.0.1:%d/registry/v2/x/blobs/y" % port],
+                     capture_output=True, text=True).stdout
+t.ok(json.loads(out) == {"errors": [{"code": "BLOB_UNKNOWN", "message": "blob unknown to registry", "detail": None}]},
+     "errata serve renders it", out)
+r = subprocess.run([ERRATA, "check", "--contract", REG, "--base-url", "http://127.0.0.1:%d/registry" % port,
+                    "--all-codes", "--tap", "-"], capture_output=True, text=True, timeout=60)
+t.ok(r.returncode == 0 and "not ok" not in r.stdout and r.stdout.count("ok 4 - envelope.shape\n") == 4 and
+     r.stdout.count("ok 1 - expect") == 4,
+     "errata check passes errata serve's own output for every code, naming each", r.stdout[-400:] + r.stderr[-400:])
+stop(p)
+
+# a server whose bodies are right and wrong in the ways a registry can be
+BODIES = {
+    "/good-two": (404, {"errors": [{"code": "MANIFEST_UNKNOWN", "message": "manifest unknown", "detail": None},
+                                   {"code": "BLOB_UNKNOWN", "message": "blob unknown to registry", "detail": None}]}),
+    "/empty": (404, {"errors": []}),
+    "/object": (404, {"errors": {"code": "MANIFEST_UNKNOWN", "message": "manifest unknown", "detail": None}}),
+    "/number": (404, {"errors": [{"code": 7, "message": "manifest unknown", "detail": None}]}),
+    "/second-broken": (404, {"errors": [{"code": "MANIFEST_UNKNOWN", "message": "manifest unknown", "detail": None},
+                                        {"message": "no code here", "detail": None}]}),
+    "/unknown": (404, {"errors": [{"code": "NOPE", "message": "manifest unknown", "detail": None}]}),
+}
+
+
+class H(BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+    def do_GET(self):
+        st, body = BODIES[self.path]
+        data = json.dumps(body).encode()
+        self.send_response(st)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("X-Request-Id", "r1")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
+threading.Thread(target=srv.serve_forever, daemon=True).start()
+for path, want_fail in (("/good-two", None), ("/empty", "envelope.shape"), ("/object", "envelope.shape"),
+                        ("/number", "envelope.shape"), ("/second-broken", "envelope.shape"),
+                        ("/unknown", "code.documented")):
+    fx = os.path.join(tmp, "f.json")
+    json.dump({"cases": [{"name": path, "request": {"method": "GET", "path": path},
+                          "expect": {"code": "MANIFEST_UNKNOWN"} if path == "/good-two" else {"any_error": True}}]},
+              open(fx, "w"))
+    r = subprocess.run([ERRATA, "check", "--contract", REG, "--base-url", "http://127.0.0.1:%d" % srv.server_port,
+                        "--fixtures", fx, "--tap", "-"], capture_output=True, text=True, timeout=60)
+    fails = sorted({ln.split(" - ")[1].split(" ")[0] for ln in r.stdout.splitlines() if ln.startswith("    not ok")})
+    if want_fail is None:
+        t.ok(r.returncode == 0 and not fails and "ok 1 - expect" in r.stdout,
+             "two errors in the array: the first one's code is read, the second's shape checked", r.stdout[-500:])
+    else:
+        t.ok(r.returncode == 1 and want_fail in fails, "%s: fails %s" % (path, want_fail), (fails, r.stdout[-500:]))
+srv.shutdown()
+
+for fmt in ("md", "html"):
+    doc = os.path.join(tmp, "registry." + fmt)
+    d = subprocess.run([ERRATA, "contract", "docs", REG, "--format", fmt], capture_output=True, text=True)
+    open(doc, "w").write(d.stdout)
+    back = os.path.join(tmp, "back-%s.json" % fmt)
+    r = subprocess.run([ERRATA, "contract", "import", doc, "--id", "registry", "-o", back], capture_output=True, text=True)
+    a, b = json.load(open(REG)), (json.load(open(back)) if os.path.exists(back) else {})
+    t.ok(r.returncode == 0 and b.get("envelope") == a["envelope"] and
+         [(c["code"], c["status"], c["retryable"]) for c in b.get("codes", [])] ==
+         [(c["code"], c["status"], c["retryable"]) for c in a["codes"]],
+         "contract docs --format %s, then import: the same envelope and codes" % fmt, r.stderr[-300:])
+
+bad = json.load(open(REG))
+bad["envelope"]["error"] = {"errors": [{"code": "X"}, {"code": "{{code}}", "message": "{{message}}"}]}
+bpath = os.path.join(tmp, "bad.json")
+json.dump(bad, open(bpath, "w"), indent=2)
+r = subprocess.run([ERRATA, "contract", "lint", bpath], capture_output=True, text=True)
+t.ok(r.returncode == 1 and "first element only" in r.stderr and bpath + ":" in r.stderr,
+     "lint refuses placeholders past an array's first element, with file:line:col", r.stderr)
+t.done()
