@@ -39,9 +39,11 @@ int parse_rate(const char *v, double *per_second);
 /* --- reports.c: the report options of check and client --- */
 #include "../harness/report.h"
 #include "../harness/baseline.h"
+#include "../harness/formats.h"
 
 struct report_opts {
-	const char *tap, *junit, *html, *json, *name;
+	const char *file[REPORT_MAX_FORMATS]; /* by row of report_formats */
+	const char *name;
 	int tap_version;
 };
 
@@ -51,8 +53,11 @@ void report_opts_init(struct report_opts *o);
  * -1 after a usage error was printed. */
 int report_option(struct report_opts *o, const char *a, const char *v, const char *cmd);
 
-/* The report options' names, for opt_in(). */
-#define REPORT_OPTIONS "--tap", "--junit", "--html", "--json", "--name", "--tap-version"
+/* 1 when `a` is a report option (it takes a value). */
+int report_takes(const char *a);
+
+/* The usage text, its "@formats" line replaced by a line per format. */
+void report_usage(FILE *out, const char *usage);
 
 /* Write every report asked for (TAP to stdout when none), then each failing
  * check as a line on stderr. 0, or -1 when a report could not be written. */

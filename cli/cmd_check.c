@@ -18,8 +18,8 @@
 
 static const char usage[] =
 	"usage: errata check --contract ID|FILE --base-url URL [--fixtures PATH]... [--all-codes]\n"
-	"                    [--header 'Name: value']... [--tap FILE|-] [--tap-version 13|14]\n"
-	"                    [--junit FILE] [--html FILE] [--name NAME] [--jobs N] [--timeout S]\n"
+	"                    [--header 'Name: value']... [--FORMAT FILE]... [--tap-version 13|14]\n"
+	"                    [--name NAME] [--jobs N] [--timeout S]\n"
 	"                    [--deadline S] [--rate N/s|m|h] [--shard I/N] [--selector] [--burst]\n"
 	"\n"
 	"  --contract ID|FILE   a bundled contract id, or a contract file\n"
@@ -29,11 +29,8 @@ static const char usage[] =
 	"  --all-codes          ask for every documented code with X-Errata-Error and verify each\n"
 	"  --header 'N: v'      sent with every request; ${VAR} takes the value from the\n"
 	"                       environment, and such values are redacted everywhere\n"
-	"  --tap FILE|-         TAP (default: stdout when no other report is asked for)\n"
+	"@formats\n"
 	"  --tap-version 13|14  the TAP version declared (default 14; 13 for Debian 12's prove)\n"
-	"  --junit FILE         JUnit XML\n"
-	"  --html FILE          one self-contained HTML page: each case's request, response\n"
-	"                       and verdicts\n"
 	"  --name NAME          the suite's name in the reports (default: '<id> at <host>')\n"
 	"  --jobs N             cases run in parallel (default 4)\n"
 	"  --timeout S          seconds per request (default 10)\n"
@@ -49,7 +46,7 @@ static const char usage[] =
 	"printed on stderr as one line, whatever reports are written.\n";
 
 static const char *const valued[] = { "--contract", "--base-url", "--fixtures", "--header", "--jobs",
-				      "--timeout", "--deadline", "--rate", "--shard", REPORT_OPTIONS, NULL };
+				      "--timeout", "--deadline", "--rate", "--shard", NULL };
 
 #define usage_error(...) usage_fail("check", __VA_ARGS__)
 
@@ -90,14 +87,14 @@ int cmd_check(int argc, char **argv)
 		int r;
 
 		if (is_help(a)) {
-			fputs(usage, stdout);
+			report_usage(stdout, usage);
 			rc = 0;
 			goto out;
 		}
 		if (!strcmp(a, "--all-codes")) { all_codes = 1; continue; }
 		if (!strcmp(a, "--selector")) { cfg.selector = 1; continue; }
 		if (!strcmp(a, "--burst")) { cfg.burst = 1; continue; }
-		if (!opt_in(a, valued)) {
+		if (!opt_in(a, valued) && !report_takes(a)) {
 			rc = usage_error(a[0] == '-' ? "unknown option '%s'" : "'%s' is not an option", a);
 			goto out;
 		}

@@ -18,7 +18,7 @@
 static const char usage[] =
 	"usage: errata client --contract ID|FILE [--scenario NAME|=NAME|FILE]... [--operation 'METHOD /path']...\n"
 	"                     [--jobs N] [--timeout S] [--host-url] [--list]\n"
-	"                     [--tap FILE|-] [--tap-version 13|14] [--junit FILE] [--html FILE] [--json FILE]\n"
+	"                     [--FORMAT FILE]... [--tap-version 13|14]\n"
 	"                     [--baseline FILE] [--write-baseline FILE] [--name NAME] -- COMMAND [ARGS...]\n"
 	"\n"
 	"Runs COMMAND once per scenario against an isolated mock, with ERRATA_BASE_URL,\n"
@@ -41,13 +41,11 @@ static const char usage[] =
 	"                        long enough for a correct client: 30 s plus twice its wait, 90 s\n"
 	"                        for a backoff)\n"
 	"  --list                print the suite and exit\n"
-	"  --tap FILE|-          TAP (default: stdout when no other report is asked for)\n"
+	"@formats\n"
 	"  --tap-version 13|14   the TAP version declared (default 14; 13 for Debian 12's prove)\n"
-	"  --junit FILE          JUnit XML\n"
-	"  --html FILE           one self-contained HTML page: each scenario's attempts on a\n"
-	"                        time axis, the Retry-After windows shaded, and the verdicts\n"
-	"  --json FILE           every check of every scenario with its evidence, passes too:\n"
-	"                        attempt times, gaps, keys, statuses, the request headers sent\n"
+	"                        (the HTML report draws each scenario's attempts on a time axis,\n"
+	"                        the Retry-After windows shaded; the JSON one has every check's\n"
+	"                        evidence: attempt times, gaps, keys, statuses, headers sent)\n"
 	"  --write-baseline FILE the run's failing checks, as a baseline\n"
 	"  --baseline FILE       failures it lists are known: reported (TAP TODO, JUnit skipped),\n"
 	"                        not failing the run; new ones fail it; fixed ones are printed\n"
@@ -59,7 +57,7 @@ static const char usage[] =
 	"check could not run; 2 usage.\n";
 
 static const char *const valued[] = { "--contract", "--scenario", "--jobs", "--timeout", "--operation",
-				      "--baseline", "--write-baseline", REPORT_OPTIONS, NULL };
+				      "--baseline", "--write-baseline", NULL };
 
 /* The command as one line, redacted (its credentials never shown), cut on a
  * character. NULL when out of memory. */
@@ -149,14 +147,14 @@ static int client_parse(int argc, char **argv, struct client_args *a, struct cli
 			break;
 		}
 		if (is_help(o)) {
-			fputs(usage, stdout);
+			report_usage(stdout, usage);
 			return 0;
 		}
 		if (!strcmp(o, "--list") || !strcmp(o, "--host-url")) {
 			*(o[2] == 'l' ? &a->list : &cfg->root_url) = 1;
 			continue;
 		}
-		if (!opt_in(o, valued))
+		if (!opt_in(o, valued) && !report_takes(o))
 			return usage_fail("client", o[0] == '-' ? "unknown option '%s'" :
 					  "'%s' is not an option (the client command goes after --)", o);
 		if (!v)

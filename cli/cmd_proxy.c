@@ -23,7 +23,7 @@ static const char usage[] =
 	"                    [--upstream-ca FILE] [--insecure] [--upstream-timeout S] [--connect-timeout S]\n"
 	"                    [--inject SPEC] [--scenarios FILE] [--journal-size N] [--threads N]\n"
 	"                    [--admin-token-file FILE] [--admin-host NAME]...\n"
-	"                    [--tap FILE] [--junit FILE] [--json FILE] [--name NAME] [--tap-version 13|14]\n"
+	"                    [--FORMAT FILE]... [--name NAME] [--tap-version 13|14]\n"
 	"\n"
 	"Sit in front of a real API: pass its traffic through unchanged, inject its\n"
 	"documented errors on demand, and judge every error it returns.\n"
@@ -44,16 +44,17 @@ static const char usage[] =
 	"  --scenarios FILE    scenarios to load; a step {\"upstream\": true} passes the request on\n"
 	"  --journal-size N, --threads N, --port-file FILE, --admin-token-file FILE,\n"
 	"  --admin-host NAME   as for errata serve\n"
-	"  --tap, --junit, --json FILE  the conformance reports, written when the proxy\n"
-	"                      stops (TAP on stdout when none is named); --name, --tap-version\n"
+	"The conformance reports, written when the proxy stops (TAP on stdout when none\n"
+	"is named; --name, --tap-version as for errata check):\n"
+	"@formats\n"
 	"\n"
 	"Ask for an error with 'X-Errata-Error: CODE', 'Prefer: code=CODE|STATUS',\n"
 	"'?__error=CODE', or pin a scenario with X-Errata-Scenario or /__s/<id>/...\n"
-	"The findings so far: GET /__errata/report[?format=tap|junit]. Exit status: 0,\n"
+	"The findings so far: GET /__errata/report[?format=FORMAT]. Exit status: 0,\n"
 	"or 1 when an upstream error broke the contract or the upstream failed.\n";
 
 static const char *const valued[] = { "--upstream", "--contract", "--upstream-ca", "--upstream-timeout",
-				      "--connect-timeout", "--inject", REPORT_OPTIONS, NULL };
+				      "--connect-timeout", "--inject", NULL };
 
 struct proxy_ctx {
 	const struct contract *contract;
@@ -63,28 +64,27 @@ struct proxy_ctx {
 	const char *upstream_shown;  /* redacted */
 };
 
-/* GET /__errata/report: the findings through errata check's writers. */
-static char *render(void *ctx, json_t *report, const char *format, size_t *len, const char **type)
+/* GET /__errata/report: the findings through the report writers. */
+static char *render(void *ctx, json_t *report, const char *format, size_t *len, const char **type,
+		    char *why, size_t size)
 {
 	struct proxy_ctx *px = ctx;
+	const struct report_format *rf = report_format_find(format);
 	struct passive_run p;
-	char *buf = NULL;
+	char *buf = NULL, names[100];
 	FILE *f;
 
+	if (!rf) {
+		report_formats_list(names, sizeof(names));
+		snprintf(why, size, "format is one of %s", names);
+		return NULL;
+	}
 	if (passive_run_build(&p, px->contract, report, &px->red) || !(f = open_memstream(&buf, len))) {
 		passive_run_release(&p);
 		return NULL;
 	}
-	if (!strcmp(format, "tap")) {
-		report_tap(f, &p.run, &px->meta);
-		*type = "text/plain; charset=utf-8";
-	} else if (!strcmp(format, "junit")) {
-		report_junit(f, &p.run, &px->meta);
-		*type = "application/xml";
-	} else {
-		report_json(f, &p.run, "proxy", px->meta.name, NULL);
-		*type = "application/json";
-	}
+	rf->write(f, &p.run, &px->meta);
+	*type = rf->media_type;
 	fclose(f);
 	passive_run_release(&p);
 	return buf;
@@ -249,7 +249,7 @@ int cmd_proxy(int argc, char **argv)
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (is_help(a)) {
-			fputs(usage, stdout);
+			report_usage(stdout, usage);
 			rc = 0;
 			goto out;
 		}
@@ -261,7 +261,7 @@ int cmd_proxy(int argc, char **argv)
 			rc = usage_fail("proxy", "the proxy speaks for one API: --contract ID|FILE");
 			goto out;
 		}
-		if (!opt_in(a, valued) && !opt_in(a, serve_valued)) {
+		if (!opt_in(a, valued) && !opt_in(a, serve_valued) && !report_takes(a)) {
 			rc = usage_fail("proxy", a[0] == '-' ? "unknown option '%s'" : "'%s' is not an option", a);
 			goto out;
 		}

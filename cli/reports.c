@@ -1,7 +1,8 @@
 /*
- * The report options errata check and errata client share (--tap, --junit,
- * --html, --tap-version, --name), and writing what they ask for: the
- * reports, then each failing check as a line on stderr for the CI log.
+ * The report options errata check, client and proxy share (one per row of
+ * harness/formats.c, --tap-version, --name), their lines in the usage
+ * texts, and writing what they ask for: the reports, then each failing
+ * check as a line on stderr for the CI log.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,12 +16,17 @@ void report_opts_init(struct report_opts *o)
 	o->tap_version = 14;
 }
 
+int report_takes(const char *a)
+{
+	return report_format_option(a) || !strcmp(a, "--name") || !strcmp(a, "--tap-version");
+}
+
 int report_option(struct report_opts *o, const char *a, const char *v, const char *cmd)
 {
-	if (!strcmp(a, "--tap")) o->tap = v;
-	else if (!strcmp(a, "--junit")) o->junit = v;
-	else if (!strcmp(a, "--html")) o->html = v;
-	else if (!strcmp(a, "--json")) o->json = v;
+	const struct report_format *f = report_format_option(a);
+
+	if (f)
+		o->file[f - report_formats] = v;
 	else if (!strcmp(a, "--name")) {
 		if (!*v || strlen(v) > 200 || strpbrk(v, "\r\n"))
 			return usage_fail(cmd, "--name is 1 to 200 bytes on one line"), -1;
@@ -36,6 +42,19 @@ int report_option(struct report_opts *o, const char *a, const char *v, const cha
 }
 
 typedef void (*writer)(FILE *, const struct check_run *, const struct report_meta *);
+
+void report_usage(FILE *out, const char *usage)
+{
+	const char *at = strstr(usage, "@formats\n");
+
+	if (!at) {
+		fputs(usage, out);
+		return;
+	}
+	fwrite(usage, 1, (size_t)(at - usage), out);
+	report_formats_usage(out);
+	fputs(at + 9, out);
+}
 
 static int write_one(const char *file, writer w, const struct check_run *run,
 		     const struct report_meta *meta, const char *cmd)
@@ -54,31 +73,23 @@ static int write_one(const char *file, writer w, const struct check_run *run,
 	return 0;
 }
 
-static void json_writer(FILE *out, const struct check_run *run, const struct report_meta *meta)
-{
-	char buf[300];
-
-	report_json(out, run, meta->tool, meta->name ? meta->name : report_default_name(buf, sizeof(buf), run, meta),
-		    meta->command);
-}
-
 int report_write_all(const struct report_opts *o, const struct check_run *run,
 		     struct report_meta *meta)
 {
 	int bad = 0;
 
+	const struct report_format *f;
+	int any = 0;
+
 	meta->name = o->name;
 	meta->tap_version = o->tap_version;
-	if (!o->tap && !o->junit && !o->html && !o->json)
-		bad |= write_one("-", report_tap, run, meta, meta->tool);
-	if (o->tap)
-		bad |= write_one(o->tap, report_tap, run, meta, meta->tool);
-	if (o->junit)
-		bad |= write_one(o->junit, report_junit, run, meta, meta->tool);
-	if (o->html)
-		bad |= write_one(o->html, report_html, run, meta, meta->tool);
-	if (o->json)
-		bad |= write_one(o->json, json_writer, run, meta, meta->tool);
+	for (f = report_formats; f->name; f++)
+		if (o->file[f - report_formats]) {
+			bad |= write_one(o->file[f - report_formats], f->write, run, meta, meta->tool);
+			any = 1;
+		}
+	if (!any) /* the first format, on stdout */
+		bad |= write_one("-", report_formats[0].write, run, meta, meta->tool);
 	report_failures(stderr, run, meta);
 	return bad ? -1 : 0;
 }

@@ -225,7 +225,7 @@ static enum MHD_Result add_scenario(struct mock *m, struct MHD_Connection *conn,
 	}
 	json_decref(parse);
 	free(built);
-	if (!m->up && scenario_has_upstream(sc)) {
+	if (!mock_forwards(m) && scenario_has_upstream(sc)) {
 		scenario_unref(sc);
 		suite_scenario_free(spec);
 		return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "invalid-scenario", "Invalid scenario",
@@ -349,20 +349,19 @@ static enum MHD_Result report_reply(struct mock *m, struct MHD_Connection *conn)
 	enum MHD_Result ret;
 	const char *type = "application/json";
 	size_t len = 0;
-	char *text;
+	char *text, why[200] = "";
 
-	if (!m->up)
+	if (!mock_forwards(m))
 		return mock_problem(m, conn, MHD_HTTP_NOT_FOUND, "not-a-proxy", "No report",
 				    "errata serve judges no upstream; the report is errata proxy's", NULL);
-	if (format && strcmp(format, "json") && strcmp(format, "tap") && strcmp(format, "junit"))
-		return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "malformed-query", "Malformed query",
-				    "format is json, tap or junit", NULL);
 	if (!(report = mock_proxy_report(m)))
 		return MHD_NO;
 	if (!m->report) /* no writers given: the findings as they are */
 		return mock_reply_json(conn, MHD_HTTP_OK, "application/json", report);
-	text = m->report(m->report_ctx, report, format ? format : "json", &len, &type);
+	text = m->report(m->report_ctx, report, format ? format : "json", &len, &type, why, sizeof(why));
 	json_decref(report);
+	if (!text && why[0])
+		return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "malformed-query", "Malformed query", why, NULL);
 	if (!text)
 		return mock_problem(m, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out-of-memory", "Out of memory",
 				    "the report could not be written", NULL);

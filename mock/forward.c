@@ -443,41 +443,19 @@ void forward_end(struct mock *m, struct MHD_Connection *conn, struct request *rq
 	}
 	sv.upstream = upstream;
 	sv.conformance = summary[0] ? summary : NULL;
-	record_ex(m, conn, rq->method ? rq->method : "", rq->url ? rq->url : "", &m->mounts[0], cc,
-		  rq->upstream_status, rq, &sv);
+	decide(m, rq, &m->mounts[0], cc, rq->upstream_status, &sv);
+	conclude(m, conn, rq, rq->method ? rq->method : "", rq->url ? rq->url : "");
 }
 
-int forward_route(struct mock *m, struct MHD_Connection *conn, const char *url, const char *method,
-		  struct request *rq)
+int stage_choose_forward(struct pass *p)
 {
-	const struct contract *c = m->mounts[0].c;
-	const struct contract_code *cc = NULL;
-	const char *prefer = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Prefer");
-	struct scenario *sc;
-	char why[200];
-
-	if (!strncmp(url, "/__errata", 9) && (url[9] == '/' || !url[9]))
-		return 0;
-	if (!strncmp(url, "/__s/", 5) ||
-	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Errata-Error") ||
-	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Errata-Scenario") ||
-	    MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "__error"))
-		return 0;
-	if (prefer && (select_code(c, NULL, prefer, NULL, &cc, why, sizeof(why)) != SELECT_OK || cc))
-		return 0;
-	if ((sc = scenarios_match(&m->scenarios, c, method, url))) {
-		scenario_unref(sc);
-		return 0;
-	}
-	if (m->inject_sc) {
-		int k = inject_pick(&m->inject, atomic_fetch_add(&m->inject_n, 1));
-
-		if (k >= 0) {
-			rq->inject = k;
-			return 0;
-		}
-	}
-	return 1;
+	if (p->sc || p->asked)
+		return GO_ON;
+	if (p->dry)
+		p->forward = 1;
+	else
+		p->ret = forward_step(p->m, p->conn, p->url, p->method, p->rq);
+	return DECIDED;
 }
 
 /* The injection's scenario: one step per code or fault named. */

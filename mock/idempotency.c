@@ -25,9 +25,8 @@ int applies_idempotency(const struct contract *c, const char *method)
 }
 
 /* A replay of a stored response. */
-static enum MHD_Result replay(struct mock *m, struct MHD_Connection *conn, const char *method,
-			      const char *url, const struct mount *mt, const struct scenario *sc,
-			      const struct request *rq, struct idem_reply *stored)
+static enum MHD_Result replay(struct mock *m, struct MHD_Connection *conn, const struct mount *mt,
+			      const struct scenario *sc, struct request *rq, struct idem_reply *stored)
 {
 	struct reply rp;
 	struct served sv = { sc ? sc->id : NULL, NULL, -1, 1, 0, NULL, NULL, 0, NULL, NULL };
@@ -47,7 +46,7 @@ static enum MHD_Result replay(struct mock *m, struct MHD_Connection *conn, const
 		if (mt->codes[i].len == stored->body_len &&
 		    !memcmp(mt->codes[i].body, stored->body, stored->body_len))
 			seen = mt->codes[i].cc;
-	record_ex(m, conn, method, url, mt, seen, stored->status, rq, &sv);
+	decide(m, rq, mt, seen, stored->status, &sv);
 	idem_reply_release(stored);
 	return ret;
 }
@@ -60,13 +59,12 @@ static enum MHD_Result replay(struct mock *m, struct MHD_Connection *conn, const
  */
 int idempotency_stage(struct mock *m, struct MHD_Connection *conn, const char *method,
 		       const char *url, const struct mount *mt, const struct scenario *sc,
-		       const char *key, void **req_cls, enum MHD_Result *ret)
+		       const char *key, struct request *rq, enum MHD_Result *ret)
 {
-	struct request *rq = *req_cls;
 	struct idem_reply stored;
 	const struct contract_code *conflict;
 	uint64_t fp = journal_hash(JOURNAL_HASH_INIT, method, strlen(method) + 1);
-	uint64_t body = rq && rq != NO_BODY ? rq->body_hash : JOURNAL_HASH_INIT;
+	uint64_t body = rq->body_hash;
 	char *scoped = malloc(mt->id_len + strlen(key) + 2);
 
 	fp = journal_hash(fp, url, strlen(url) + 1);
@@ -79,29 +77,21 @@ int idempotency_stage(struct mock *m, struct MHD_Connection *conn, const char *m
 	switch (idem_begin(&m->idem, scoped, fp, mock_now_us(m),
 			   (int64_t)mt->c->idempotency_ttl * 1000000, &stored)) {
 	case IDEM_NEW:
-		if (!(rq = ensure_request(req_cls))) {
-			idem_abort(&m->idem, scoped);
-			free(scoped);
-			*ret = MHD_NO;
-			return 1;
-		}
-		rq->m = m;
 		rq->idem_key = scoped;
 		return 0;
 	case IDEM_REPLAY:
 		free(scoped);
-		*ret = replay(m, conn, method, url, mt, sc, rq, &stored);
+		*ret = replay(m, conn, mt, sc, rq, &stored);
 		return 1;
 	case IDEM_IN_FLIGHT:
 		free(scoped);
 		conflict = mt->c->idempotency_conflict ? contract_find(mt->c, mt->c->idempotency_conflict) : NULL;
 		if (conflict && conflict->status == 409) {
-			*ret = serve_code(m, conn, method, url, mt, conflict, -1, 0, rq);
+			*ret = serve_code(m, conn, mt, conflict, -1, 0, rq);
 			return 1;
 		}
-		record(m, conn, method, url, mt, NULL, 409, rq);
-		*ret = mock_problem(m, conn, MHD_HTTP_CONFLICT, "idempotency-key-in-use", "Idempotency-Key in use",
-				    "a request with this key is still being processed", NULL);
+		*ret = refuse(m, conn, rq, mt, MHD_HTTP_CONFLICT, "idempotency-key-in-use", "Idempotency-Key in use",
+			      NULL, "a request with this key is still being processed");
 		return 1;
 	case IDEM_CONFLICT:
 		break;
@@ -109,12 +99,11 @@ int idempotency_stage(struct mock *m, struct MHD_Connection *conn, const char *m
 	free(scoped);
 	conflict = mt->c->idempotency_conflict ? contract_find(mt->c, mt->c->idempotency_conflict) : NULL;
 	if (conflict) {
-		*ret = serve_code(m, conn, method, url, mt, conflict, -1, 0, rq);
+		*ret = serve_code(m, conn, mt, conflict, -1, 0, rq);
 		return 1;
 	}
-	record(m, conn, method, url, mt, NULL, 422, rq);
-	*ret = mock_problem(m, conn, 422, "idempotency-key-reused", "Idempotency-Key reused",
-			    "this key was used with a different request", NULL);
+	*ret = refuse(m, conn, rq, mt, 422, "idempotency-key-reused", "Idempotency-Key reused", NULL,
+		      "this key was used with a different request");
 	return 1;
 }
 

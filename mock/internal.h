@@ -36,7 +36,12 @@ struct mount {
 	char policy[96];             /* RateLimit-Policy, or "" */
 };
 
+struct pass;
+struct request;
+typedef int (*stage_fn)(struct pass *p);
+
 #define MOCK_IDLE_TIMEOUT_S 60     /* an idle connection is closed */
+#define BODY_MAX (1 << 20)         /* request bodies above this get 413 */
 
 struct mock {
 	struct MHD_Daemon *daemon;
@@ -50,6 +55,14 @@ struct mock {
 	int rate_limited;            /* the limiter is on */
 	unsigned max_concurrent;
 	int root;                    /* the one contract also answers at / */
+	int prefix_mounts;           /* contracts answer under /<id>/ (errata serve) */
+	const stage_fn *stages;      /* the request path: serve_stages, or errata proxy's */
+	/* errata proxy's hook on a request's first call: 1 with *ret when it took
+	 * the request (forwarded as it streams, or refused) */
+	int (*first_call)(struct mock *m, struct MHD_Connection *conn, const char *url, const char *method,
+			  struct request *rq, enum MHD_Result *ret);
+	void (*kick)(struct mock *m);   /* wake the threads that run the daemons, after a resume */
+	int keep_bodies;             /* every request keeps its body (an upstream step sends it) */
 	atomic_int active;           /* API requests in flight */
 	struct timer timer;
 	atomic_int stopping;
@@ -70,13 +83,41 @@ struct mock {
 	struct conformance conf;
 	struct inject_spec inject;
 	struct scenario *inject_sc;  /* one step per choice; NULL: no injection */
-	atomic_uint_least64_t inject_n, injected, forwarded, upstream_failed;
+	atomic_uint_least64_t inject_n, answered, forwarded, upstream_failed;
 	char *(*report)(void *ctx, json_t *conformance, const char *format, size_t *len,
-			const char **type);
+			const char **type, char *why, size_t size);
 	void *report_ctx;
 };
 
 int64_t mock_now_us(const struct mock *m);
+
+/* What a response was, beyond its code and status, for the journal. */
+struct served {
+	const char *scenario, *fault;
+	int step, replayed;
+	long long delay_ms;
+	const char *retry_after;     /* the Retry-After sent, or NULL */
+	const char *wait;            /* "header: value", the wait rule that applied, or NULL */
+	int64_t t_us;                /* when the request came (0: now) */
+	const char *upstream;        /* proxy: "forwarded", or why the upstream failed */
+	const char *conformance;     /* proxy: the checks an upstream error failed */
+};
+
+/*
+ * What was decided for a request and what was served, filled as the
+ * stages decide; conclude() writes it to the journal, once, when the
+ * answer is settled (the mock's reply queued, or the upstream's relayed).
+ */
+struct decision {
+	int decided, journaled;
+	const struct mount *mt;
+	const struct contract_code *cc;
+	int status;                  /* 0: a transport fault, no status */
+	int64_t t_us;                /* when it was settled */
+	struct served sv;            /* its strings point below, or live as long as the request */
+	char retry_after[64], wait[160];
+	char *upstream, *conformance; /* errata proxy's (owned) */
+};
 
 /* Per-request state, hung on MHD's req_cls and freed when the request ends. */
 enum phase { PH_NEW, PH_WAITING, PH_READY, PH_CLOSE };
@@ -114,28 +155,12 @@ struct request {
 	int body_timeout;            /* the connection's timeout is the body's */
 	int64_t arrived_us;
 	char *url, *method;          /* for the journal, when the request ends */
+	const char *path;            /* the path below a /__s/ pin (libmicrohttpd's memory) */
 	struct forwarding *fw;       /* what goes upstream, once planned */
+	struct decision d;
 };
 
-/*
- * req_cls of a request without a body: nothing to allocate. (Answering on
- * the first callback would make libmicrohttpd close the connection.)
- */
-extern const char no_body_marker;
-#define NO_BODY ((struct request *)(uintptr_t)&no_body_marker)
 
-
-/* What a response was, beyond its code and status, for the journal. */
-struct served {
-	const char *scenario, *fault;
-	int step, replayed;
-	long long delay_ms;
-	const char *retry_after;     /* the Retry-After sent, or NULL */
-	const char *wait;            /* "header: value", the wait rule that applied, or NULL */
-	int64_t t_us;                /* when the request came (0: now) */
-	const char *upstream;        /* proxy: "forwarded", or why the upstream failed */
-	const char *conformance;     /* proxy: the checks an upstream error failed */
-};
 
 /* --- vendor.c --- */
 
@@ -158,13 +183,59 @@ void reply_splice_request_id(const struct contract *c, struct reply *rp);
  * NULL when none does. */
 const char *reply_wait(const struct contract *c, const struct reply *rp, char *buf, size_t size);
 
-/* Journal a request (sv may be NULL for a plain response). */
-void record_ex(struct mock *m, struct MHD_Connection *conn, const char *method,
-	       const char *url, const struct mount *mt, const struct contract_code *cc,
-	       int status, const struct request *rq, const struct served *sv);
-void record(struct mock *m, struct MHD_Connection *conn, const char *method,
-	    const char *url, const struct mount *mt, const struct contract_code *cc,
-	    int status, const struct request *rq);
+/* --- stages.c: the request path --- */
+
+/* Note what was decided and served (sv may be NULL: a plain response). */
+void decide(struct mock *m, struct request *rq, const struct mount *mt, const struct contract_code *cc,
+	    int status, const struct served *sv);
+/* Write the decision to the journal: the one writer, once per request. */
+void conclude(struct mock *m, struct MHD_Connection *conn, struct request *rq, const char *method,
+	      const char *url);
+/* A refusal by the mock itself: the problem sent and the decision noted. */
+enum MHD_Result refuse(struct mock *m, struct MHD_Connection *conn, struct request *rq, const struct mount *mt,
+		       unsigned status, const char *slug, const char *title, json_t *valid, const char *fmt, ...)
+	__attribute__((format(printf, 9, 10)));
+/* Run a request through the mock's stages, from its mount on. */
+enum MHD_Result stages_run(struct mock *m, struct MHD_Connection *conn, const char *url, const char *method,
+			   struct request *rq);
+
+/* One run of the stages over a request: what they chose so far. */
+struct pass {
+	struct mock *m;
+	struct MHD_Connection *conn;
+	struct request *rq;
+	const char *method, *url, *below, *pin;
+	const struct mount *mt;
+	const struct contract_code *cc;  /* a selector's code (NULL: success) */
+	int asked;                       /* a selector asked for cc */
+	struct scenario *sc;             /* a scenario's (a reference) */
+	long long ask;                   /* X-Errata-Retry-After, or -1 */
+	int ask_date;
+	long step_index;                 /* --inject's step, or -1 */
+	int dry;                         /* only look: no reply, no state changed */
+	int forward;                     /* a dry pass found the upstream would answer */
+	enum MHD_Result ret;             /* the reply, once a stage decided */
+};
+
+enum { GO_ON = 0, DECIDED = 1 };
+
+/* The stages; a mock runs the NULL-terminated table m->stages. */
+int stage_admit_body(struct pass *p);
+int stage_admit_key(struct pass *p);
+int stage_admit_concurrency(struct pass *p);
+int stage_admit_rate(struct pass *p);
+int stage_choose_injected(struct pass *p);
+int stage_choose_scenario(struct pass *p);
+int stage_choose_selector(struct pass *p);
+int stage_idempotency(struct pass *p);
+extern const stage_fn serve_stages[];
+void pass_init(struct pass *p, struct mock *m, struct MHD_Connection *conn, struct request *rq,
+	       const char *method, const char *url);
+/* The request's mount and path below it (0), or -1 when none serves it. */
+int stages_mount(struct pass *p, const char *path);
+/* The path after a /__s/<id> pin (the id into pin), the url when there is
+ * none, NULL when the pin is malformed. */
+const char *stages_pin(const char *url, char *pin, size_t size);
 
 /* mock.c: a daemon serving the mock on `port` (a pool of `pool` threads,
  * 0: none, or none of its own when flags say so); `reuse` shares the port. */
@@ -173,10 +244,16 @@ struct MHD_Daemon *mock_daemon_start(struct mock *m, const struct mock_config *c
 
 /* --- proxy.c: errata proxy's state --- */
 
-/* libmicrohttpd's URI callback: a request's state with its target as sent. */
-void *proxy_on_uri(void *cls, const char *uri, struct MHD_Connection *conn);
+/* errata proxy's stages: errata serve's with "forward" after the choices,
+ * and no Idempotency-Key stage (the real API keeps its keys). */
+extern const stage_fn proxy_stages[];
 /* Conformance and --inject; 0, or -1 with why. */
 int proxy_start(struct mock *m, const struct mock_config *cfg, char *why, size_t size);
+/* Stop errata proxy's transfers; release its parts (nothing for errata serve). */
+void proxy_stop(struct mock *m);
+void proxy_release(struct mock *m);
+/* 1 when the mock has a real API to pass requests to (errata proxy). */
+int mock_forwards(const struct mock *m);
 /* A daemon per upstream thread on one port, and the threads. */
 int proxy_daemons(struct mock *m, const struct mock_config *cfg, unsigned flags,
 		  struct sockaddr_storage *ss, unsigned threads, char *why, size_t size);
@@ -208,10 +285,9 @@ enum MHD_Result forward_step(struct mock *m, struct MHD_Connection *conn, const 
 /* The request is over: stop its transfer, judge, journal. */
 void forward_end(struct mock *m, struct MHD_Connection *conn, struct request *rq,
 		 enum MHD_RequestTerminationCode toe);
-/* 1 when the request goes straight to the upstream (no selector, pin,
- * matching scenario or injection); sets rq->inject when one is chosen. */
-int forward_route(struct mock *m, struct MHD_Connection *conn, const char *url, const char *method,
-		  struct request *rq);
+/* The choose stage errata proxy adds: nothing asked of the mock, the
+ * upstream answers (a dry pass only says so). */
+int stage_choose_forward(struct pass *p);
 
 /* The scenario --inject serves from (a step per choice); NULL with why. */
 struct scenario *forward_inject_scenario(struct mock *m, char *why, size_t size);
@@ -228,10 +304,8 @@ int applies_idempotency(const struct contract *c, const char *method);
  */
 int idempotency_stage(struct mock *m, struct MHD_Connection *conn, const char *method,
 		      const char *url, const struct mount *mt, const struct scenario *sc,
-		      const char *key, void **req_cls, enum MHD_Result *ret);
+		      const char *key, struct request *rq, enum MHD_Result *ret);
 
-/* The request's state, allocated on first need (NULL: out of memory). */
-struct request *ensure_request(void **req_cls);
 
 /* --- respond.c --- */
 
@@ -273,9 +347,8 @@ void build_code(struct mock *m, const struct mount *mt, const struct contract_co
 		long long ask, int ask_date, const struct request *rq, struct reply *rp);
 
 /* Build, send, store for the request's Idempotency-Key, and journal. */
-enum MHD_Result serve_code(struct mock *m, struct MHD_Connection *conn, const char *method,
-			   const char *url, const struct mount *mt, const struct contract_code *cc,
-			   long long ask, int ask_date, struct request *rq);
+enum MHD_Result serve_code(struct mock *m, struct MHD_Connection *conn, const struct mount *mt,
+			   const struct contract_code *cc, long long ask, int ask_date, struct request *rq);
 
 /* Store a response under the request's Idempotency-Key, if it has one and
  * the response is not a retryable error (cc: the code served, or NULL). */
@@ -284,7 +357,7 @@ void idem_store_reply(struct mock *m, struct request *rq, const struct reply *rp
 
 /* Serve the request's scenario step now (its delay is over). */
 enum MHD_Result deliver_step(struct mock *m, struct MHD_Connection *conn, const char *method,
-			     const char *url, struct request *rq, void **req_cls);
+			     const char *url, struct request *rq);
 
 /* Timer callback: resume a suspended request's connection. */
 void resume_cb(void *arg);

@@ -34,10 +34,11 @@ struct mock_config {
 	const struct upstream_config *upstream;
 	const char *inject;          /* --inject's spec, or NULL */
 	const struct redactor *redactor; /* secrets kept out of conformance evidence */
-	/* GET /__errata/report?format=tap|junit|json: the text of the report
-	 * (malloc'd, *type its media type), or NULL; the JSON report without it */
+	/* GET /__errata/report?format=NAME: the text of the report (malloc'd,
+	 * *type its media type), or NULL with why (a format it does not write)
+	 * or without (out of memory); the findings as JSON without it */
 	char *(*report)(void *ctx, json_t *conformance, const char *format, size_t *len,
-			const char **type);
+			const char **type, char *why, size_t size);
 	void *report_ctx;
 };
 

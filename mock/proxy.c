@@ -12,25 +12,79 @@
 #include "internal.h"
 #include "framing.h"
 
-/* errata proxy: each request's state starts with its target as sent
- * (libmicrohttpd hands the handler a decoded path). */
-void *proxy_on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
-{
-	struct request *rq = calloc(1, sizeof(*rq));
+const stage_fn proxy_stages[] = {
+	stage_admit_body, stage_admit_concurrency, stage_admit_rate,
+	stage_choose_injected, stage_choose_scenario, stage_choose_selector, stage_choose_forward, NULL
+};
 
-	(void)conn;
-	if (!rq)
-		return NULL;
-	rq->m = cls;
-	rq->fresh = 1;
-	rq->inject = -1;
-	rq->body_hash = JOURNAL_HASH_INIT;
-	rq->raw_uri = strdup(uri ? uri : "/");
-	if (!rq->raw_uri) {
-		free(rq);
-		return NULL;
+/*
+ * A request's first call, before its body: plan what would go upstream
+ * (a request that could be read two ways, or would leave the upstream, is
+ * refused here), then look through the stages without deciding anything
+ * (a dry pass): when nothing is asked of the mock and --inject picks
+ * nothing, the request streams to the upstream as its body comes.
+ */
+static int first_call(struct mock *m, struct MHD_Connection *conn, const char *url, const char *method,
+		      struct request *rq, enum MHD_Result *ret)
+{
+	struct pass p;
+	const stage_fn *s;
+	char pin[64], why[300];
+	const char *path;
+	int bad, k;
+
+	if ((bad = forward_prepare(m, conn, rq, why, sizeof(why)))) {
+		*ret = bad == -2 ? MHD_NO : refuse(m, conn, rq, NULL, MHD_HTTP_BAD_REQUEST, "bad-request",
+						   "Bad request", NULL, "%s", why);
+		return 1;
 	}
-	return rq;
+	if ((!strncmp(url, "/__errata", 9) && (url[9] == '/' || !url[9])) ||
+	    !(path = stages_pin(url, pin, sizeof(pin))) || pin[0])
+		return 0; /* the admin API, or a pinned scenario: the mock answers first */
+	pass_init(&p, m, conn, rq, method, path);
+	p.dry = 1;
+	if (stages_mount(&p, path))
+		return 0;
+	for (s = m->stages; *s && (*s)(&p) == GO_ON; s++)
+		;
+	scenario_unref(p.sc);
+	if (!p.forward)
+		return 0;
+	if (m->inject_sc && (k = inject_pick(&m->inject, atomic_fetch_add(&m->inject_n, 1))) >= 0) {
+		rq->inject = k;
+		return 0;
+	}
+	rq->forward = 1;
+	*ret = forward_begin(m, conn, url, method, rq);
+	return 1;
+}
+
+static void kick(struct mock *m)
+{
+	upstream_kick(m->up);
+}
+
+int mock_forwards(const struct mock *m)
+{
+	return m->up != NULL;
+}
+
+void proxy_stop(struct mock *m)
+{
+	if (m->up)
+		upstream_stop(m->up);
+}
+
+void proxy_release(struct mock *m)
+{
+	if (m->up) {
+		upstream_free(m->up);
+		conformance_release(&m->conf);
+	}
+	if (m->fup) {
+		framing_upstream_release(m->fup);
+		free(m->fup);
+	}
 }
 
 /* errata proxy's parts: the upstream, conformance, the injection. */
@@ -41,6 +95,11 @@ int proxy_start(struct mock *m, const struct mock_config *cfg, char *why, size_t
 		return -1;
 	}
 	m->root = 1;
+	m->prefix_mounts = 0; /* every path is the upstream's */
+	m->stages = proxy_stages;
+	m->first_call = first_call;
+	m->kick = kick;
+	m->keep_bodies = 1;
 	if (!(m->fup = calloc(1, sizeof(*m->fup))))
 		goto oom;
 	if (framing_upstream_init(m->fup, cfg->upstream->url, why, size)) {
@@ -69,7 +128,7 @@ json_t *mock_proxy_report(struct mock *m)
 	if (!m->up)
 		return NULL;
 	return json_pack("{sI sI sI so* so}", "forwarded", (json_int_t)atomic_load(&m->forwarded),
-			 "injected", (json_int_t)atomic_load(&m->injected),
+			 "injected", (json_int_t)atomic_load(&m->answered),
 			 "upstream_failed", (json_int_t)atomic_load(&m->upstream_failed),
 			 "inject_seed", m->inject_sc ? json_sprintf("%llu", (unsigned long long)m->inject.seed) : NULL,
 			 "conformance", conformance_json(&m->conf));

@@ -117,7 +117,7 @@ static void reply_ratelimit(const struct mount *mt, const struct request *rq, st
 	const struct contract *c = mt->c;
 	const char *name = c->rate_limit_policy ? c->rate_limit_policy : "default";
 
-	if (rq && rq != NO_BODY && rq->rl_on) {
+	if (rq && rq->rl_on) {
 		reply_headerf(rp, "RateLimit-Policy", "\"%s\";q=%d;w=%d", name,
 			      rq->m->limiter.quota, rq->m->limiter.window);
 		if (cc && (cc->role == ROLE_RATE_LIMITED || cc->role == ROLE_CONCURRENCY_LIMITED))
@@ -344,8 +344,8 @@ static void resume_from_timer(struct request *rq)
 	struct mock *m = rq->m; /* rq may be gone as soon as the connection resumes */
 
 	MHD_resume_connection(rq->conn);
-	if (m && m->up)
-		upstream_kick(m->up);
+	if (m && m->kick)
+		m->kick(m);
 }
 
 void resume_cb(void *arg)
@@ -393,7 +393,7 @@ void idem_store_reply(struct mock *m, struct request *rq, const struct reply *rp
 	struct idem_reply ir = { 0 };
 	unsigned i;
 
-	if (!rq || rq == NO_BODY || !rq->idem_key)
+	if (!rq || !rq->idem_key)
 		return;
 	/*
 	 * A retryable error says the request was not processed: nothing is
@@ -421,7 +421,7 @@ void idem_store_reply(struct mock *m, struct request *rq, const struct reply *rp
 
 /* Serve a scenario step now (its delay, if any, is over). */
 enum MHD_Result deliver_step(struct mock *m, struct MHD_Connection *conn, const char *method,
-				    const char *url, struct request *rq, void **req_cls)
+				    const char *url, struct request *rq)
 {
 	const struct step *st = rq->step;
 	struct served sv = { rq->sc->id, fault_name(st->fault), (int)rq->step_index, 0, rq->delay_ms, NULL, NULL, 0, NULL, NULL };
@@ -430,7 +430,7 @@ enum MHD_Result deliver_step(struct mock *m, struct MHD_Connection *conn, const 
 
 	char wait[300];
 
-	if (st->upstream && m->up) /* "503 twice, then the real API" */
+	if (st->upstream) /* "503 twice, then the real API" (only errata proxy takes such a step) */
 		return forward_step(m, conn, url, method, rq);
 
 	build_step(m, rq->mt, st, rq, &rp);
@@ -442,12 +442,12 @@ enum MHD_Result deliver_step(struct mock *m, struct MHD_Connection *conn, const 
 	case FAULT_MALFORMED_RESPONSE_CHUNK:
 	case FAULT_RANDOM_DATA_THEN_CLOSE:
 	case FAULT_TRUNCATED_BODY:
-		record_ex(m, conn, method, url, rq->mt, st->code, 0, rq, &sv);
+		decide(m, rq, rq->mt, st->code, 0, &sv);
 		ret = transport_fault(conn, st, &rp, rq->sc, 0);
 		reply_release(&rp);
 		return ret;
 	case FAULT_HANG:
-		record_ex(m, conn, method, url, rq->mt, st->code, 0, rq, &sv);
+		decide(m, rq, rq->mt, st->code, 0, &sv);
 		reply_release(&rp);
 		if (atomic_load(&m->stopping))
 			return MHD_NO;
@@ -459,7 +459,7 @@ enum MHD_Result deliver_step(struct mock *m, struct MHD_Connection *conn, const 
 	case FAULT_DRIBBLE: {
 		long long slices = st->fault_ms / 100 > 0 ? st->fault_ms / 100 : 1;
 
-		record_ex(m, conn, method, url, rq->mt, st->code, st->status, rq, &sv);
+		decide(m, rq, rq->mt, st->code, st->status, &sv);
 		rq->raw = raw_response(&rp, rp.len, rp.len, &rq->raw_len);
 		reply_release(&rp);
 		if (!rq->raw || atomic_load(&m->stopping))
@@ -474,18 +474,16 @@ enum MHD_Result deliver_step(struct mock *m, struct MHD_Connection *conn, const 
 	default:
 		break;
 	}
-	(void)req_cls;
 	ret = send_reply(conn, &rp, 0);
 	idem_store_reply(m, rq, &rp, st->code && st->code->status == st->status ? st->code : NULL);
-	record_ex(m, conn, method, url, rq->mt, st->code, st->status, rq, &sv);
+	decide(m, rq, rq->mt, st->code, st->status, &sv);
 	reply_release(&rp);
 	return ret;
 }
 
 /* Serve a documented code (or success), storing it for an Idempotency-Key. */
-enum MHD_Result serve_code(struct mock *m, struct MHD_Connection *conn, const char *method,
-				  const char *url, const struct mount *mt, const struct contract_code *cc,
-				  long long ask, int ask_date, struct request *rq)
+enum MHD_Result serve_code(struct mock *m, struct MHD_Connection *conn, const struct mount *mt,
+			   const struct contract_code *cc, long long ask, int ask_date, struct request *rq)
 {
 	struct reply rp;
 	enum MHD_Result ret;
@@ -498,7 +496,7 @@ enum MHD_Result serve_code(struct mock *m, struct MHD_Connection *conn, const ch
 	sv.wait = reply_wait(mt->c, &rp, wait, sizeof(wait));
 	ret = send_reply(conn, &rp, 0);
 	idem_store_reply(m, rq, &rp, cc);
-	record_ex(m, conn, method, url, mt, cc, rp.status, rq, &sv);
+	decide(m, rq, mt, cc, rp.status, &sv);
 	reply_release(&rp);
 	return ret;
 }

@@ -81,7 +81,7 @@ static void family(struct mock *m, const struct header_family *f, const struct r
 
 	if (!f->on_all && !is_rate_limit(cc))
 		return;
-	if (rq && rq != NO_BODY && rq->rl_on) {
+	if (rq && rq->rl_on) {
 		limit = m->limiter.quota;
 		remaining = is_rate_limit(cc) ? 0 : rq->rl_remaining;
 		reset = is_rate_limit(cc) && rq->rl_reset <= 0 ? (reset_after > 0 ? reset_after : 1) : rq->rl_reset;

@@ -112,7 +112,7 @@ int verdict_spec_take(struct mock *m, json_t *def, json_t **parse, struct suite_
 			*valid = suite_names(&s);
 		} else if ((*spec = suite_scenario_dup(found))) {
 			*parse = json_pack("{sO* ss so sO*}", "id", json_object_get(def, "id"), "contract", c->id,
-					   "steps", m->up ? upstream_steps(found->steps) : json_incref(found->steps),
+					   "steps", mock_forwards(m) ? upstream_steps(found->steps) : json_incref(found->steps),
 					   "match", json_object_get(def, "match"));
 		}
 	} else {
@@ -163,7 +163,7 @@ json_t *verdict_spec_json(const struct mock *m, const struct scenario *sc)
 	const struct suite_scenario *sp = sc->spec;
 	char base[200];
 
-	if (m->up) /* errata proxy: one contract, at the root */
+	if (!m->prefix_mounts) /* errata proxy: one contract, at the root */
 		snprintf(base, sizeof(base), "/__s/%s", sc->id);
 	else
 		snprintf(base, sizeof(base), "/__s/%s/%s", sc->id, sc->contract->id);
