@@ -311,36 +311,30 @@ static void send_req(struct check_run *run, struct case_result *cr, const struct
 	}
 }
 
-/* The contract's checks on an error response. */
+struct judging_case {
+	const struct check_config *cfg;
+	struct case_result *cr;
+};
+
+static void add_verdict(void *ctx, const char *check, enum verdict vd, const char *text, const struct violation *v)
+{
+	static const enum outcome as[] = { [VERDICT_PASS] = OUT_PASS, [VERDICT_FAIL] = OUT_FAIL,
+					   [VERDICT_WARN] = OUT_WARN, [VERDICT_SKIP] = OUT_SKIP };
+	struct judging_case *j = ctx;
+
+	(void)v;
+	case_result_add(j->cr, check, as[vd], j->cfg->redactor, "%s", text);
+}
+
+/* The contract's checks on an error response: the one check loop. */
 static void judge(const struct check_config *cfg, struct case_result *cr, const struct http_response *h,
 		  struct match_result *m)
 {
+	struct judging_case j = { cfg, cr };
 	struct response r;
-	size_t i;
 
 	http_as_response(h, &r);
-	match_result_init(m);
-	contract_match(cfg->contract, &r, time(NULL), m);
-	for (i = 0; check_ids[i]; i++) {
-		const struct violation *v;
-		const char *why;
-		enum verdict vd = check_verdict(cfg->contract, &r, m, check_ids[i], &v, &why);
-
-		switch (vd) {
-		case VERDICT_SKIP:
-			case_result_add(cr, check_ids[i], OUT_SKIP, cfg->redactor, "%s", why);
-			break;
-		case VERDICT_PASS:
-			case_result_add(cr, check_ids[i], OUT_PASS, cfg->redactor, "%s", check_describe(check_ids[i]));
-			break;
-		case VERDICT_WARN:
-			case_result_add(cr, check_ids[i], OUT_WARN, cfg->redactor, "%s", v->text);
-			break;
-		case VERDICT_FAIL:
-			case_result_add(cr, check_ids[i], OUT_FAIL, cfg->redactor, "%s", v->text);
-			break;
-		}
-	}
+	judge_response(cfg->contract, &r, time(NULL), m, add_verdict, &j);
 }
 
 /* A 2xx that carries a documented error (an {"ok": false} API): its body

@@ -143,53 +143,65 @@ static void add_summary(char *summary, size_t size, const char *id)
 	snprintf(summary + n, size - n, "%s%s", n ? ", " : "", id);
 }
 
+/* One judged response's verdicts, counted into its group. */
+struct observing {
+	struct conformance *cf;
+	struct conform_group *g;
+	const struct redactor *const *red;
+	size_t nr_red, i;
+	char fails[400], warns[400];
+};
+
+static void count_verdict(void *ctx, const char *check, enum verdict vd, const char *text,
+			  const struct violation *v)
+{
+	struct observing *o = ctx;
+	size_t i = o->i++;
+
+	(void)text;
+	if (vd == VERDICT_FAIL)
+		add_summary(o->fails, sizeof(o->fails), check);
+	else if (vd == VERDICT_WARN)
+		add_summary(o->warns, sizeof(o->warns), check);
+	if (!o->g)
+		return;
+	o->g->n[4 * i + (vd == VERDICT_PASS ? 0 : vd == VERDICT_FAIL ? 1 : vd == VERDICT_WARN ? 2 : 3)]++;
+	if ((vd == VERDICT_FAIL || vd == VERDICT_WARN) && v && !o->g->message[i])
+		o->g->message[i] = scrub(o->red, o->nr_red, v->text, strlen(v->text), MESSAGE_MAX);
+}
+
 const struct contract_code *conformance_observe(struct conformance *cf, const struct contract *c, const char *method,
 			 const char *route, const struct response *r,
 			 const struct redactor *const *red, size_t nr_red, char *summary, size_t size)
 {
+	struct observing o = { cf, NULL, red, nr_red, 0, "", "" };
 	struct match_result m;
 	const struct contract_code *cc;
-	char fails[400] = "", warns[400] = "";
 	char *code;
-	struct conform_group *g;
-	size_t i;
 
 	match_result_init(&m);
 	contract_match(c, r, time(NULL), &m);
 	code = scrub(red, nr_red, m.code ? m.code->code : m.code_seen ? m.code_seen : "",
 		     m.code ? strlen(m.code->code) : m.code_seen ? strlen(m.code_seen) : 0, 200);
+	match_result_release(&m);
 	pthread_mutex_lock(&cf->lock);
 	cf->observed++;
-	g = code ? group_get(cf, method, route, r->status, code) : NULL;
-	if (g)
-		g->count++;
-	for (i = 0; i < cf->nr_checks; i++) {
-		const struct violation *v = NULL;
-		const char *why;
-		enum verdict vd = check_verdict(c, r, &m, check_ids[i], &v, &why);
-
-		if (vd == VERDICT_FAIL)
-			add_summary(fails, sizeof(fails), check_ids[i]);
-		else if (vd == VERDICT_WARN)
-			add_summary(warns, sizeof(warns), check_ids[i]);
-		if (!g)
-			continue;
-		g->n[4 * i + (vd == VERDICT_PASS ? 0 : vd == VERDICT_FAIL ? 1 : vd == VERDICT_WARN ? 2 : 3)]++;
-		if ((vd == VERDICT_FAIL || vd == VERDICT_WARN) && v && !g->message[i])
-			g->message[i] = scrub(red, nr_red, v->text, strlen(v->text), MESSAGE_MAX);
-	}
-	if (fails[0])
+	o.g = code ? group_get(cf, method, route, r->status, code) : NULL;
+	if (o.g)
+		o.g->count++;
+	judge_response(c, r, time(NULL), &m, count_verdict, &o);
+	if (o.fails[0])
 		cf->violating++;
-	if (g && (!g->example || (fails[0] && !g->example_bad))) {
-		json_decref(g->example);
-		g->example = example_json(r, red, nr_red);
-		g->example_bad = fails[0] != '\0';
+	if (o.g && (!o.g->example || (o.fails[0] && !o.g->example_bad))) {
+		json_decref(o.g->example);
+		o.g->example = example_json(r, red, nr_red);
+		o.g->example_bad = o.fails[0] != '\0';
 	}
 	pthread_mutex_unlock(&cf->lock);
-	if (fails[0])
-		snprintf(summary, size, "fail: %s%s%s", fails, warns[0] ? "; warn: " : "", warns);
-	else if (warns[0])
-		snprintf(summary, size, "warn: %s", warns);
+	if (o.fails[0])
+		snprintf(summary, size, "fail: %s%s%s", o.fails, o.warns[0] ? "; warn: " : "", o.warns);
+	else if (o.warns[0])
+		snprintf(summary, size, "warn: %s", o.warns);
 	else
 		snprintf(summary, size, "pass");
 	free(code);

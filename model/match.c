@@ -657,3 +657,19 @@ enum verdict check_verdict(const struct contract *c, const struct response *r,
 		return VERDICT_PASS;
 	return v->severity == SEV_WARN ? VERDICT_WARN : VERDICT_FAIL;
 }
+
+void judge_response(const struct contract *c, const struct response *r, time_t now, struct match_result *m,
+		    judge_fn each, void *ctx)
+{
+	size_t i;
+
+	match_result_init(m);
+	contract_match(c, r, now, m);
+	for (i = 0; check_ids[i]; i++) {
+		const struct violation *v;
+		const char *why;
+		enum verdict vd = check_verdict(c, r, m, check_ids[i], &v, &why);
+
+		each(ctx, check_ids[i], vd, vd == VERDICT_SKIP ? why : v ? v->text : check_describe(check_ids[i]), v);
+	}
+}

@@ -115,4 +115,17 @@ enum verdict check_verdict(const struct contract *c, const struct response *r,
 			   const struct match_result *m, const char *check,
 			   const struct violation **v, const char **why);
 
+/*
+ * The one check loop: match the response against the contract (into m,
+ * initialised here; the caller releases it), then hand each check's
+ * verdict to `each` with its text: the violation's message, why it was
+ * skipped, or what it checked. errata check and errata proxy judge
+ * through it; a new check is a row of check_ids and its rule in
+ * contract_match() and check_verdict().
+ */
+typedef void (*judge_fn)(void *ctx, const char *check, enum verdict vd, const char *text,
+			 const struct violation *v);
+void judge_response(const struct contract *c, const struct response *r, time_t now, struct match_result *m,
+		    judge_fn each, void *ctx);
+
 #endif
