@@ -32,4 +32,11 @@ int contract_has_status(const int *list, size_t nr, int status);
 int contract_check_codes(struct jload *ld, struct contract *c);
 int contract_check_identities(struct jload *ld, struct contract *c);
 
+/* contract_code.c: one code of the codes array; contract.c's helpers it uses. */
+struct envelope_info;
+int contract_load_code(struct jload *ld, struct contract *c, json_t *obj, struct contract_code *cc,
+		       const struct envelope_info *env, const int *ra_statuses, size_t nr_ra, int ra_retryable_only);
+int contract_path_exists(json_t *root, const char *path);
+int contract_check_status(struct jload *ld, json_t *v, int error_only);
+
 #endif

@@ -228,74 +228,81 @@ static void walk_array(json_t *tmpl, json_t *body, char *path, size_t cap, struc
 	f->secondary = was;
 }
 
+/* A placeholder of the template: what the body holds in its place. */
+static void walk_placeholder(json_t *tmpl, json_t *body, const char *path, struct match_result *m, struct found *f)
+{
+	enum placeholder ph = envelope_placeholder(json_string_value(tmpl));
+	int ok = 1;
+
+	switch (ph) {
+	case PH_CODE:
+		ok = json_is_string(body) ||
+		     (f->wide_codes && (json_is_integer(body) || json_is_null(body)));
+		if (ok && !f->secondary)
+			code_seen(f, json_incref(body), path, m);
+		break;
+	case PH_TYPE:
+		ok = json_is_string(body);
+		if (ok && !f->secondary)
+			f->type = json_string_value(body);
+		break;
+	case PH_REQUEST_ID: case PH_REQUEST_ID_OPT:
+		ok = json_is_string(body);
+		if (ok && !f->secondary)
+			f->request_id = json_string_value(body);
+		break;
+	case PH_CODE_IN:
+		if (!json_is_string(body)) {
+			ok = 0;
+			break;
+		}
+		{
+			char *in = envelope_code_in(json_string_value(tmpl), json_string_value(body));
+
+			if (in) {
+				if (!f->secondary)
+					code_seen(f, json_string(in), path, m);
+				free(in);
+				break;
+			}
+		}
+		{
+			char *got = excerpt(body);
+
+			match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL,
+				  "%s: expected \"%s\" with a code in place of {{code}}, got %s",
+				  path, json_string_value(tmpl), got ? got : "?");
+			free(got);
+		}
+		break;
+	case PH_MESSAGE:
+		ok = json_is_string(body);
+		if (ok && f->nr_messages < 8 && !f->secondary)
+			f->messages[f->nr_messages++] = body;
+		break;
+	case PH_STATUS: ok = json_is_integer(body); if (ok && !f->secondary) f->status = body; break;
+	case PH_DETAIL: ok = json_is_string(body); break;
+	case PH_DETAILS: case PH_DETAILS_OPT: ok = json_is_object(body); break;
+	default: break;
+	}
+	if (!ok)
+		match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL, "%s: expected %s, got %s",
+			  path, ph == PH_CODE && f->wide_codes ? "a code (a string, an integer or null)" :
+			  ph == PH_STATUS ? "an integer" :
+			  ph == PH_DETAILS || ph == PH_DETAILS_OPT ? "an object" : "a string",
+			  type_name(body));
+}
+
 static void walk(json_t *tmpl, json_t *body, char *path, size_t cap,
 		 struct match_result *m, struct found *f)
 {
-	size_t len = strlen(path), i;
+	size_t len = strlen(path);
 	const char *key;
 	json_t *tv;
+	enum placeholder ph = json_is_string(tmpl) ? envelope_placeholder(json_string_value(tmpl)) : PH_NONE;
 
-	if (json_is_string(tmpl)) {
-		enum placeholder ph = envelope_placeholder(json_string_value(tmpl));
-		int ok = 1;
-
-		switch (ph) {
-		case PH_CODE:
-			ok = json_is_string(body) ||
-			     (f->wide_codes && (json_is_integer(body) || json_is_null(body)));
-			if (ok && !f->secondary)
-				code_seen(f, json_incref(body), path, m);
-			break;
-		case PH_TYPE:
-			ok = json_is_string(body);
-			if (ok && !f->secondary)
-				f->type = json_string_value(body);
-			break;
-		case PH_REQUEST_ID: case PH_REQUEST_ID_OPT:
-			ok = json_is_string(body);
-			if (ok && !f->secondary)
-				f->request_id = json_string_value(body);
-			break;
-		case PH_CODE_IN:
-			if (!json_is_string(body)) {
-				ok = 0;
-				break;
-			}
-			{
-				char *in = envelope_code_in(json_string_value(tmpl), json_string_value(body));
-
-				if (in) {
-					if (!f->secondary)
-						code_seen(f, json_string(in), path, m);
-					free(in);
-					break;
-				}
-			}
-			{
-				char *got = excerpt(body);
-
-				match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL,
-					  "%s: expected \"%s\" with a code in place of {{code}}, got %s",
-					  path, json_string_value(tmpl), got ? got : "?");
-				free(got);
-			}
-			break;
-		case PH_MESSAGE:
-			ok = json_is_string(body);
-			if (ok && f->nr_messages < 8 && !f->secondary)
-				f->messages[f->nr_messages++] = body;
-			break;
-		case PH_STATUS: ok = json_is_integer(body); if (ok && !f->secondary) f->status = body; break;
-		case PH_DETAIL: ok = json_is_string(body); break;
-		case PH_DETAILS: case PH_DETAILS_OPT: ok = json_is_object(body); break;
-		default: goto constant;
-		}
-		if (!ok)
-			match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL, "%s: expected %s, got %s",
-				  path, ph == PH_CODE && f->wide_codes ? "a code (a string, an integer or null)" :
-				  ph == PH_STATUS ? "an integer" :
-				  ph == PH_DETAILS || ph == PH_DETAILS_OPT ? "an object" : "a string",
-				  type_name(body));
+	if (ph != PH_NONE && ph != PH_UNKNOWN) {
+		walk_placeholder(tmpl, body, path, m, f);
 		return;
 	}
 	if (json_is_object(tmpl)) {
@@ -315,16 +322,16 @@ static void walk(json_t *tmpl, json_t *body, char *path, size_t cap,
 			snprintf(path + len, cap - len, "%s%s", len ? "." : "", key);
 			bv = json_object_get(body, key);
 			if (!bv) {
-				enum placeholder ph = json_is_string(tv) ?
+				enum placeholder want = json_is_string(tv) ?
 					envelope_placeholder(json_string_value(tv)) : PH_NONE;
 
-				if ((ph == PH_CODE || ph == PH_CODE_IN) && !f->secondary)
+				if ((want == PH_CODE || want == PH_CODE_IN) && !f->secondary)
 					f->code_missing = 1; /* a status-only entry's: judged below */
-				else if (ph == PH_TYPE && !f->secondary)
+				else if (want == PH_TYPE && !f->secondary)
 					f->type_missing = 1; /* the same */
-				else if (ph == PH_CODE || ph == PH_CODE_IN || ph == PH_TYPE)
+				else if (want == PH_CODE || want == PH_CODE_IN || want == PH_TYPE)
 					match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL, "%s: missing", path);
-				else if (ph != PH_DETAILS_OPT && ph != PH_REQUEST_ID_OPT)
+				else if (want != PH_DETAILS_OPT && want != PH_REQUEST_ID_OPT)
 					match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL,
 						  "%s: missing", path);
 			} else {
@@ -338,8 +345,7 @@ static void walk(json_t *tmpl, json_t *body, char *path, size_t cap,
 		walk_array(tmpl, body, path, cap, m, f);
 		return;
 	}
-constant:
-	if (!json_equal(tmpl, body)) {
+	if (!json_equal(tmpl, body)) { /* a constant */
 		char *want = excerpt(tmpl), *got = excerpt(body);
 
 		match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL, "%s: expected %s, got %s",
@@ -347,7 +353,6 @@ constant:
 		free(want);
 		free(got);
 	}
-	(void)i;
 }
 
 /* The media type of a Content-Type value matches, parameters ignored. */
