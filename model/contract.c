@@ -303,20 +303,12 @@ static int load_policy(struct jload *ld, struct contract *c, json_t *root)
 	return ld->failed ? -1 : 0;
 }
 
-static int load_root(struct jload *ld, struct contract *c)
+/* The contract's own fields: format, id, title, source, media type, messages. */
+static int load_identity(struct jload *ld, struct contract *c, json_t *root)
 {
-	json_t *root = c->root, *v, *hdr, *ra, *codes;
-	struct envelope_info env;
-	int ra_statuses[16];
-	size_t nr_ra = 0, i;
-	int ra_retryable_only;
+	json_t *v = json_object_get(root, "errata");
 	const char *messages;
 
-	if (!json_is_object(root))
-		return jload_fail(ld, 0, "a contract must be a JSON object");
-	if (jload_keys(ld, root, "the contract", top_keys))
-		return -1;
-	v = json_object_get(root, "errata");
 	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > CONTRACT_FORMAT) {
 		jpath_key(&ld->path, "errata");
 		return jload_fail(ld, 0, "unsupported contract format (\"errata\" must be 1 to %d)", CONTRACT_FORMAT);
@@ -343,24 +335,31 @@ static int load_root(struct jload *ld, struct contract *c)
 		return jload_fail(ld, 0, "messages must be \"default\" or \"fixed\", not '%s'", messages);
 	}
 	c->messages_fixed = !strcmp(messages, "fixed");
+	return 0;
+}
 
-	if (load_envelope(ld, c, root, &env))
-		return -1;
+/* Which codes carry Retry-After, from the headers' retry_after. */
+struct ra_rule {
+	int statuses[16];
+	size_t nr;
+	int retryable_only;
+};
 
-	hdr = jload_enter(ld, root, "headers", headers_keys);
-	if (!hdr)
-		return -1;
-	if (contract_load_request_id(ld, c, hdr))
+static int load_headers(struct jload *ld, struct contract *c, json_t *root, struct ra_rule *ra_rule)
+{
+	json_t *hdr = jload_enter(ld, root, "headers", headers_keys), *ra, *v;
+
+	if (!hdr || contract_load_request_id(ld, c, hdr))
 		return -1;
 	if (c->has_request_id && !c->request_id_header) {
 		jpath_key(&ld->path, "request_id");
 		return jload_fail(ld, 0, "the envelope holds \"{{request_id}}\" but no request id header is named");
 	}
 	ra = jload_enter(ld, hdr, "retry_after", retry_after_keys);
-	if (!ra || get_statuses(ld, ra, "statuses", ra_statuses, 16, &nr_ra) ||
+	if (!ra || get_statuses(ld, ra, "statuses", ra_rule->statuses, 16, &ra_rule->nr) ||
 	    contract_load_retry_after_ext(ld, c, ra))
 		return -1;
-	ra_retryable_only = jload_bool(ld, ra, "retryable_only", 1);
+	ra_rule->retryable_only = jload_bool(ld, ra, "retryable_only", 1);
 	v = json_object_get(ra, "default_seconds");
 	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > INT_MAX) {
 		jpath_key(&ld->path, "default_seconds");
@@ -373,11 +372,15 @@ static int load_root(struct jload *ld, struct contract *c)
 	if (contract_load_headers_ext(ld, c, hdr))
 		return -1;
 	jpath_pop(&ld->path);
+	return 0;
+}
 
-	if (load_policy(ld, c, root))
-		return -1;
+static int load_codes(struct jload *ld, struct contract *c, json_t *root, const struct envelope_info *env,
+		      const struct ra_rule *ra)
+{
+	json_t *codes = json_object_get(root, "codes"), *v;
+	size_t i;
 
-	codes = json_object_get(root, "codes");
 	jpath_key(&ld->path, "codes");
 	if (!json_is_array(codes) || !json_array_size(codes))
 		return jload_fail(ld, 0, "'codes' must be a non-empty array");
@@ -388,17 +391,24 @@ static int load_root(struct jload *ld, struct contract *c)
 	json_array_foreach(codes, i, v) {
 		jpath_index(&ld->path, i);
 		c->codes[i].index = i;
-		if (contract_load_code(ld, c, v, &c->codes[i], &env, ra_statuses, nr_ra,
-			      ra_retryable_only))
+		if (contract_load_code(ld, c, v, &c->codes[i], env, ra->statuses, ra->nr, ra->retryable_only))
 			return -1;
 		if (!c->codes[i].status_only)
 			c->nr_documented++;
 		jpath_pop(&ld->path);
 	}
 	jpath_pop(&ld->path);
+	return 0;
+}
 
-	c->inconsistencies = json_object_get(root, "inconsistencies");
-	if (c->inconsistencies) {
+/* What the document said of itself: its inconsistencies and inferred values. */
+static int load_notes(struct jload *ld, struct contract *c, json_t *root)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	if ((c->inconsistencies = json_object_get(root, "inconsistencies"))) {
 		jpath_key(&ld->path, "inconsistencies");
 		if (!json_is_array(c->inconsistencies))
 			return jload_fail(ld, 0, "'inconsistencies' must be an array of strings");
@@ -410,24 +420,35 @@ static int load_root(struct jload *ld, struct contract *c)
 		}
 		jpath_pop(&ld->path);
 	}
-
-	c->inferred = json_object_get(root, "inferred");
-	if (c->inferred) {
-		const char *key;
-
-		jpath_key(&ld->path, "inferred");
-		if (!json_is_object(c->inferred))
-			return jload_fail(ld, 0, "'inferred' must be an object of path: reason");
-		json_object_foreach(c->inferred, key, v) {
-			jpath_key(&ld->path, key);
-			if (!json_is_string(v) || !json_string_length(v))
-				return jload_fail(ld, 0, "the reason for inferred '%s' must be a non-empty string", key);
-			if (!contract_path_exists(root, key))
-				return jload_fail(ld, 1, "inferred '%s' names nothing in the contract", key);
-			jpath_pop(&ld->path);
-		}
+	if (!(c->inferred = json_object_get(root, "inferred")))
+		return 0;
+	jpath_key(&ld->path, "inferred");
+	if (!json_is_object(c->inferred))
+		return jload_fail(ld, 0, "'inferred' must be an object of path: reason");
+	json_object_foreach(c->inferred, key, v) {
+		jpath_key(&ld->path, key);
+		if (!json_is_string(v) || !json_string_length(v))
+			return jload_fail(ld, 0, "the reason for inferred '%s' must be a non-empty string", key);
+		if (!contract_path_exists(root, key))
+			return jload_fail(ld, 1, "inferred '%s' names nothing in the contract", key);
 		jpath_pop(&ld->path);
 	}
+	jpath_pop(&ld->path);
+	return 0;
+}
+
+static int load_root(struct jload *ld, struct contract *c)
+{
+	json_t *root = c->root;
+	struct envelope_info env;
+	struct ra_rule ra = { { 0 }, 0, 1 };
+
+	if (!json_is_object(root))
+		return jload_fail(ld, 0, "a contract must be a JSON object");
+	if (jload_keys(ld, root, "the contract", top_keys) || load_identity(ld, c, root) ||
+	    load_envelope(ld, c, root, &env) || load_headers(ld, c, root, &ra) || load_policy(ld, c, root) ||
+	    load_codes(ld, c, root, &env, &ra) || load_notes(ld, c, root))
+		return -1;
 	if (contract_check_codes(ld, c) || contract_check_identities(ld, c) ||
 	    contract_load_operations(ld, c, root))
 		return -1;
