@@ -139,30 +139,145 @@ static void settings(FILE *f, const struct contract *c, int html)
 	free(s);
 }
 
-char *contract_docs(const struct contract *c, int html)
+/* The reference table's optional columns: those some code fills. */
+struct columns {
+	int name, domain, category, type, body_code, ra;
+};
+
+static void reference_head(FILE *f, const struct columns *k, int html)
 {
-	char *buf = NULL, st[16];
-	size_t size = 0, i;
+	const char *cells[12];
+	int n = 0;
+
+	cells[n++] = "Code";
+	cells[n++] = "Status";
+	if (k->name)
+		cells[n++] = "Name";
+	if (k->domain)
+		cells[n++] = "Domain";
+	if (k->category)
+		cells[n++] = "Category";
+	if (k->type)
+		cells[n++] = "Body type";
+	if (k->body_code)
+		cells[n++] = "Body code";
+	cells[n++] = "Retry?";
+	if (k->ra)
+		cells[n++] = "Retry-After";
+	cells[n++] = "Role";
+	cells[n++] = "Default message";
+	row(f, cells, n, 1, html);
+}
+
+static void reference_row(FILE *f, const struct contract_code *cc, const struct columns *k, int html)
+{
+	const char *cells[12];
+	char st[16], *bc = cc->body_code ? json_dumps(cc->body_code, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+	int n = 0;
+
+	snprintf(st, sizeof(st), "%d", cc->status);
+	cells[n++] = cc->code;
+	cells[n++] = st;
+	if (k->name)
+		cells[n++] = cc->name ? cc->name : "";
+	if (k->domain)
+		cells[n++] = cc->domain ? cc->domain : "";
+	if (k->category)
+		cells[n++] = cc->category ? cc->category : "";
+	if (k->type)
+		cells[n++] = cc->type ? cc->type : "";
+	if (k->body_code)
+		cells[n++] = bc ? bc : "";
+	cells[n++] = cc->retryable ? "Yes" : "No";
+	if (k->ra)
+		cells[n++] = cc->retry_after ? "Yes" : "No";
+	cells[n++] = role_name(cc->role);
+	cells[n++] = cc->message;
+	row(f, cells, n, 0, html);
+	free(bc);
+}
+
+static void reference(FILE *f, const struct contract *c, int html)
+{
+	struct columns k = { 0 };
+	size_t i;
+
+	for (i = 0; i < c->nr_codes; i++) {
+		k.name |= c->codes[i].name != NULL;
+		k.domain |= c->codes[i].domain != NULL;
+		k.category |= c->codes[i].category != NULL;
+		k.type |= c->codes[i].type != NULL;
+		k.body_code |= c->codes[i].body_code != NULL;
+		k.ra |= c->codes[i].retry_after != ra_default(c, &c->codes[i]);
+	}
+	heading(f, 2, "Reference", html);
+	if (html)
+		fputs("<table>\n", f);
+	reference_head(f, &k, html);
+	for (i = 0; i < c->nr_codes; i++)
+		reference_row(f, &c->codes[i], &k, html);
+	fputs(html ? "</table>\n" : "\n", f);
+}
+
+static void bullet(FILE *f, const char *code, const char *key, const char *text_, int html)
+{
+	fputs(html ? "<li><code>" : "- `", f);
+	if (code) {
+		text(f, code, html);
+		fputs(html ? "</code> " : "` ", f);
+		text(f, key, html);
+		fputs(": ", f);
+	} else {
+		text(f, key, html);
+		fputs(html ? "</code>: " : "`: ", f);
+	}
+	text(f, text_, html);
+	fputs(html ? "</li>\n" : "\n", f);
+}
+
+/* What the source document did not state, and where it contradicts itself. */
+static void notes(FILE *f, const struct contract *c, int html)
+{
+	int inferred = c->inferred && json_object_size(c->inferred);
 	const char *key;
 	json_t *v;
-	int has_name = 0, has_domain = 0, has_category = 0, n, inferred = 0;
-	int has_type = 0, has_body_code = 0, has_ra = 0;
-	FILE *f = open_memstream(&buf, &size);
-	const struct contract_code *first = NULL;
+	size_t i;
 
-	if (!f)
-		return NULL;
-	for (i = 0; i < c->nr_codes; i++) {
-		has_name |= c->codes[i].name != NULL;
-		has_domain |= c->codes[i].domain != NULL;
-		has_category |= c->codes[i].category != NULL;
-		if (!first && !c->codes[i].status_only)
-			first = &c->codes[i];
+	for (i = 0; i < c->nr_codes; i++)
 		inferred |= c->codes[i].inferred != NULL;
-		has_type |= c->codes[i].type != NULL;
-		has_body_code |= c->codes[i].body_code != NULL;
-		has_ra |= c->codes[i].retry_after != ra_default(c, &c->codes[i]);
+	if (inferred) {
+		heading(f, 2, "Not stated by the source document", html);
+		fputs(html ? "<ul>\n" : "", f);
+		if (c->inferred)
+			json_object_foreach(c->inferred, key, v)
+				bullet(f, NULL, key, json_string_value(v), html);
+		for (i = 0; i < c->nr_codes; i++)
+			if (c->codes[i].inferred)
+				json_object_foreach(c->codes[i].inferred, key, v)
+					bullet(f, c->codes[i].code, key, json_string_value(v), html);
+		fputs(html ? "</ul>\n" : "\n", f);
 	}
+	if (c->inconsistencies && json_array_size(c->inconsistencies)) {
+		heading(f, 2, "Inconsistencies in the source document", html);
+		fputs(html ? "<ul>\n" : "", f);
+		json_array_foreach(c->inconsistencies, i, v) {
+			fputs(html ? "<li>" : "- ", f);
+			text(f, json_string_value(v), html);
+			fputs(html ? "</li>\n" : "\n", f);
+		}
+		fputs(html ? "</ul>\n" : "\n", f);
+	}
+}
+
+/* The title, the media type, and the envelope with its examples. */
+static void envelope_part(FILE *f, const struct contract *c, int html)
+{
+	const struct contract_code *first = NULL;
+	size_t i;
+
+	for (i = 0; i < c->nr_codes && !first; i++)
+		if (!c->codes[i].status_only)
+			first = &c->codes[i];
 	if (!first)
 		first = &c->codes[0];
 	if (html) {
@@ -171,16 +286,12 @@ char *contract_docs(const struct contract *c, int html)
 		fputs("</title>\n</head>\n<body>\n", f);
 	}
 	heading(f, 1, c->title, html);
-	if (html)
-		fputs("<p>", f);
-	fputs("Every error response is ", f);
-	fputs(html ? "<code>" : "`", f);
+	fputs(html ? "<p>Every error response is <code>" : "Every error response is `", f);
 	text(f, c->content_type, html);
 	fputs(html ? "</code>" : "`", f);
 	fprintf(f, ". This page is rendered from the errata contract '%s' (source: ", c->id);
 	text(f, c->source, html);
 	fputs(html ? ").</p>\n" : ").\n\n", f);
-
 	heading(f, 2, "Error envelope", html);
 	example(f, c, first, html);
 	for (i = 0; i < c->nr_codes; i++) {
@@ -197,100 +308,20 @@ char *contract_docs(const struct contract *c, int html)
 	}
 	if (!html)
 		fputc('\n', f);
+}
 
-	heading(f, 2, "Reference", html);
-	if (html)
-		fputs("<table>\n", f);
-	{
-		const char *cells[12];
+char *contract_docs(const struct contract *c, int html)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
 
-		n = 0;
-		cells[n++] = "Code";
-		cells[n++] = "Status";
-		if (has_name)
-			cells[n++] = "Name";
-		if (has_domain)
-			cells[n++] = "Domain";
-		if (has_category)
-			cells[n++] = "Category";
-		if (has_type)
-			cells[n++] = "Body type";
-		if (has_body_code)
-			cells[n++] = "Body code";
-		cells[n++] = "Retry?";
-		if (has_ra)
-			cells[n++] = "Retry-After";
-		cells[n++] = "Role";
-		cells[n++] = "Default message";
-		row(f, cells, n, 1, html);
-	}
-	for (i = 0; i < c->nr_codes; i++) {
-		const struct contract_code *cc = &c->codes[i];
-		const char *cells[12];
-		char *bc = cc->body_code ? json_dumps(cc->body_code, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
-
-		snprintf(st, sizeof(st), "%d", cc->status);
-		n = 0;
-		cells[n++] = cc->code;
-		cells[n++] = st;
-		if (has_name)
-			cells[n++] = cc->name ? cc->name : "";
-		if (has_domain)
-			cells[n++] = cc->domain ? cc->domain : "";
-		if (has_category)
-			cells[n++] = cc->category ? cc->category : "";
-		if (has_type)
-			cells[n++] = cc->type ? cc->type : "";
-		if (has_body_code)
-			cells[n++] = bc ? bc : "";
-		cells[n++] = cc->retryable ? "Yes" : "No";
-		if (has_ra)
-			cells[n++] = cc->retry_after ? "Yes" : "No";
-		cells[n++] = role_name(cc->role);
-		cells[n++] = cc->message;
-		row(f, cells, n, 0, html);
-		free(bc);
-	}
-	if (html)
-		fputs("</table>\n", f);
-	else
-		fputc('\n', f);
-
+	if (!f)
+		return NULL;
+	envelope_part(f, c, html);
+	reference(f, c, html);
 	settings(f, c, html);
-	if (inferred || (c->inferred && json_object_size(c->inferred))) {
-		heading(f, 2, "Not stated by the source document", html);
-		fputs(html ? "<ul>\n" : "", f);
-		if (c->inferred)
-			json_object_foreach(c->inferred, key, v) {
-				fputs(html ? "<li><code>" : "- `", f);
-				text(f, key, html);
-				fputs(html ? "</code>: " : "`: ", f);
-				text(f, json_string_value(v), html);
-				fputs(html ? "</li>\n" : "\n", f);
-			}
-		for (i = 0; i < c->nr_codes; i++)
-			if (c->codes[i].inferred)
-				json_object_foreach(c->codes[i].inferred, key, v) {
-					fputs(html ? "<li><code>" : "- `", f);
-					text(f, c->codes[i].code, html);
-					fputs(html ? "</code> " : "` ", f);
-					text(f, key, html);
-					fputs(": ", f);
-					text(f, json_string_value(v), html);
-					fputs(html ? "</li>\n" : "\n", f);
-				}
-		fputs(html ? "</ul>\n" : "\n", f);
-	}
-	if (c->inconsistencies && json_array_size(c->inconsistencies)) {
-		heading(f, 2, "Inconsistencies in the source document", html);
-		fputs(html ? "<ul>\n" : "", f);
-		json_array_foreach(c->inconsistencies, i, v) {
-			fputs(html ? "<li>" : "- ", f);
-			text(f, json_string_value(v), html);
-			fputs(html ? "</li>\n" : "\n", f);
-		}
-		fputs(html ? "</ul>\n" : "\n", f);
-	}
+	notes(f, c, html);
 	if (html)
 		fputs("</body>\n</html>\n", f);
 	if (fclose(f)) {
