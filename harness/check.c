@@ -445,128 +445,116 @@ static void random_key(char *out, size_t size)
 		 b[13], b[14], b[15]);
 }
 
-static void run_case(struct check_run *run, struct case_result *cr)
+/* An idempotency case: the same key and body twice (a replay), then the
+ * key with another body (a conflict). */
+static void run_idempotency(struct check_run *run, struct case_result *cr, struct http_request *req)
 {
 	const struct check_config *cfg = &run->cfg;
 	const struct fixture_case *fc = cr->fc;
-	const struct contract_code *want = fixture_expected_code(fc, cfg->contract);
-	char *headers[64], selector[200] = "", *url = url_for(cfg, fc->path), *rp;
-	struct http_request req = { fc->method, url, NULL, 0, fc->body, fc->body ? strlen(fc->body) : 0,
-				    cfg->timeout_ms };
+	struct http_response h, h2, h3;
+	struct match_result m;
+	const struct contract_code *conflict = cfg->contract->idempotency_conflict ?
+		contract_find(cfg->contract, cfg->contract->idempotency_conflict) : NULL;
+
+	if (!cfg->contract->idempotency_header) {
+		case_result_add(cr, CHECK_IDEMPOTENCY_REPLAY, OUT_SKIP, cfg->redactor, "the contract names no idempotency header");
+		return;
+	}
+	send_req(run, cr, req, 0, &h, 1);
+	if (h.outcome != HTTP_DONE) {
+		error_all(cr, cfg, &h);
+		http_response_release(&h);
+		return;
+	}
+	send_req(run, cr, req, 0, &h2, 1);
+	req->body = fc->other_body;
+	req->body_len = strlen(fc->other_body);
+	send_req(run, cr, req, conflict ? conflict->status : 422, &h3, 1);
+	json_object_set_new(cr->evidence, "first", response_json(cfg, &h));
+	json_object_set_new(cr->evidence, "repeat", response_json(cfg, &h2));
+	json_object_set_new(cr->evidence, "other_body", response_json(cfg, &h3));
+	if (h2.outcome != HTTP_DONE)
+		case_result_add(cr, CHECK_IDEMPOTENCY_REPLAY, OUT_ERROR, cfg->redactor, "the repeat failed: %s", h2.error);
+	else if (h2.status != h.status || h2.body_len != h.body_len || memcmp(h2.body, h.body, h.body_len))
+		case_result_add(cr, CHECK_IDEMPOTENCY_REPLAY, OUT_FAIL, cfg->redactor,
+		    "the same key and body gave %d then %d with %s bodies", h.status, h2.status,
+		    h2.body_len == h.body_len && !memcmp(h2.body, h.body, h.body_len) ? "equal" : "different");
+	else
+		case_result_add(cr, CHECK_IDEMPOTENCY_REPLAY, OUT_PASS, cfg->redactor,
+		    "the same key and body replayed %d and the same body", h.status);
+	if (h3.outcome != HTTP_DONE) {
+		case_result_add(cr, CHECK_IDEMPOTENCY_CONFLICT, OUT_ERROR, cfg->redactor, "the reuse failed: %s", h3.error);
+	} else {
+		struct response r3;
+
+		http_as_response(&h3, &r3);
+		match_result_init(&m);
+		contract_match(cfg->contract, &r3, time(NULL), &m);
+		if (conflict ? (m.code == conflict && h3.status == conflict->status) : h3.status == 422)
+			case_result_add(cr, CHECK_IDEMPOTENCY_CONFLICT, OUT_PASS, cfg->redactor,
+			    "the key reused with another body was refused with %s", conflict ? conflict->code : "422");
+		else
+			case_result_add(cr, CHECK_IDEMPOTENCY_CONFLICT, OUT_FAIL, cfg->redactor,
+			    "the key reused with another body got %d%s%s, not %s", h3.status,
+			    m.code_seen ? " " : "", m.code_seen ? m.code_seen : "",
+			    conflict ? conflict->code : "422");
+		match_result_release(&m);
+	}
+	http_response_release(&h);
+	http_response_release(&h2);
+	http_response_release(&h3);
+}
+
+/* A burst: requests until the contract's limit code comes back. */
+static void run_burst(struct check_run *run, struct case_result *cr, struct http_request *req)
+{
+	const struct check_config *cfg = &run->cfg;
+	const struct fixture_case *fc = cr->fc;
 	struct http_response h;
 	struct match_result m;
-	size_t nr, i;
-	double t0 = now_s();
+	long long k;
+	int limited = 0;
 
-	if (want && (fc->kind == CASE_CODE || (cfg->selector && fc->kind == CASE_PLAIN)))
-		snprintf(selector, sizeof(selector), "X-Errata-Error: %s", want->code);
-	nr = merge_headers(cfg, fc, headers, 60, selector[0] ? selector : NULL, cfg->redactor);
-	if (fc->kind == CASE_IDEMPOTENCY && cfg->contract->idempotency_header) {
-		char key[80], line[200];
-
-		random_key(key, sizeof(key));
-		snprintf(line, sizeof(line), "%s: %s", cfg->contract->idempotency_header, key);
-		headers[nr++] = strdup(line);
-	}
-	req.headers = (const char *const *)headers;
-	req.nr_headers = nr;
-	rp = repro(cfg, fc->method, url ? url : "", headers, nr, fc->body);
-	cr->evidence = json_pack("{ss}", "request", rp ? rp : "");
-	free(rp);
-
-	if (fc->kind == CASE_BURST && !cfg->burst) {
-		case_result_add(cr, CHECK_BURST_LIMITED, OUT_SKIP, cfg->redactor, "a burst spends quota; run with --burst");
-		goto out;
-	}
-	if (fc->kind == CASE_IDEMPOTENCY) {
-		struct http_response h2, h3;
-		const struct contract_code *conflict = cfg->contract->idempotency_conflict ?
-			contract_find(cfg->contract, cfg->contract->idempotency_conflict) : NULL;
-
-		if (!cfg->contract->idempotency_header) {
-			case_result_add(cr, CHECK_IDEMPOTENCY_REPLAY, OUT_SKIP, cfg->redactor, "the contract names no idempotency header");
-			goto out;
-		}
-		send_req(run, cr, &req, 0, &h, 1);
+	for (k = 0; k < fc->count && !limited; k++) {
+		perform(run, req, &h); /* --rate holds for bursts too */
 		if (h.outcome != HTTP_DONE) {
 			error_all(cr, cfg, &h);
 			http_response_release(&h);
-			goto out;
+			return;
 		}
-		send_req(run, cr, &req, 0, &h2, 1);
-		req.body = fc->other_body;
-		req.body_len = strlen(fc->other_body);
-		send_req(run, cr, &req, conflict ? conflict->status : 422, &h3, 1);
-		json_object_set_new(cr->evidence, "first", response_json(cfg, &h));
-		json_object_set_new(cr->evidence, "repeat", response_json(cfg, &h2));
-		json_object_set_new(cr->evidence, "other_body", response_json(cfg, &h3));
-		if (h2.outcome != HTTP_DONE)
-			case_result_add(cr, CHECK_IDEMPOTENCY_REPLAY, OUT_ERROR, cfg->redactor, "the repeat failed: %s", h2.error);
-		else if (h2.status != h.status || h2.body_len != h.body_len || memcmp(h2.body, h.body, h.body_len))
-			case_result_add(cr, CHECK_IDEMPOTENCY_REPLAY, OUT_FAIL, cfg->redactor,
-			    "the same key and body gave %d then %d with %s bodies", h.status, h2.status,
-			    h2.body_len == h.body_len && !memcmp(h2.body, h.body, h.body_len) ? "equal" : "different");
-		else
-			case_result_add(cr, CHECK_IDEMPOTENCY_REPLAY, OUT_PASS, cfg->redactor,
-			    "the same key and body replayed %d and the same body", h.status);
-		if (h3.outcome != HTTP_DONE) {
-			case_result_add(cr, CHECK_IDEMPOTENCY_CONFLICT, OUT_ERROR, cfg->redactor, "the reuse failed: %s", h3.error);
-		} else {
-			struct response r3;
+		if (h.status >= 400 || error_in_success(cfg, &h)) {
+			struct response r;
 
-			http_as_response(&h3, &r3);
+			http_as_response(&h, &r);
 			match_result_init(&m);
-			contract_match(cfg->contract, &r3, time(NULL), &m);
-			if (conflict ? (m.code == conflict && h3.status == conflict->status) : h3.status == 422)
-				case_result_add(cr, CHECK_IDEMPOTENCY_CONFLICT, OUT_PASS, cfg->redactor,
-				    "the key reused with another body was refused with %s", conflict ? conflict->code : "422");
-			else
-				case_result_add(cr, CHECK_IDEMPOTENCY_CONFLICT, OUT_FAIL, cfg->redactor,
-				    "the key reused with another body got %d%s%s, not %s", h3.status,
-				    m.code_seen ? " " : "", m.code_seen ? m.code_seen : "",
-				    conflict ? conflict->code : "422");
+			contract_match(cfg->contract, &r, time(NULL), &m);
+			if (m.code && m.code->role == fc->role) {
+				limited = 1;
+				json_object_set_new(cr->evidence, "response", response_json(cfg, &h));
+				case_result_add(cr, CHECK_BURST_LIMITED, OUT_PASS, cfg->redactor,
+				    "limited after %lld requests with %s", k + 1, m.code->code);
+				match_result_release(&m);
+				judge(cfg, cr, &h, &m);
+			}
 			match_result_release(&m);
 		}
 		http_response_release(&h);
-		http_response_release(&h2);
-		http_response_release(&h3);
-		goto out;
 	}
-	if (fc->kind == CASE_BURST) {
-		long long k;
-		int limited = 0;
+	if (!limited)
+		case_result_add(cr, CHECK_BURST_LIMITED, OUT_FAIL, cfg->redactor,
+		    "%lld requests in a burst were never limited with a %s error", fc->count, role_name(fc->role));
+}
 
-		for (k = 0; k < fc->count && !limited; k++) {
-			perform(run, &req, &h); /* --rate holds for bursts too */
-			if (h.outcome != HTTP_DONE) {
-				error_all(cr, cfg, &h);
-				http_response_release(&h);
-				goto out;
-			}
-			if (h.status >= 400 || error_in_success(cfg, &h)) {
-				struct response r;
+/* One request, its expectation first in the report, then the checks. */
+static void run_plain(struct check_run *run, struct case_result *cr, struct http_request *req,
+		      const struct contract_code *want)
+{
+	const struct check_config *cfg = &run->cfg;
+	const struct fixture_case *fc = cr->fc;
+	struct http_response h;
+	struct match_result m;
 
-				http_as_response(&h, &r);
-				match_result_init(&m);
-				contract_match(cfg->contract, &r, time(NULL), &m);
-				if (m.code && m.code->role == fc->role) {
-					limited = 1;
-					json_object_set_new(cr->evidence, "response", response_json(cfg, &h));
-					case_result_add(cr, CHECK_BURST_LIMITED, OUT_PASS, cfg->redactor,
-					    "limited after %lld requests with %s", k + 1, m.code->code);
-					match_result_release(&m);
-					judge(cfg, cr, &h, &m);
-				}
-				match_result_release(&m);
-			}
-			http_response_release(&h);
-		}
-		if (!limited)
-			case_result_add(cr, CHECK_BURST_LIMITED, OUT_FAIL, cfg->redactor,
-			    "%lld requests in a burst were never limited with a %s error", fc->count, role_name(fc->role));
-		goto out;
-	}
-	send_req(run, cr, &req, want ? want->status : 0, &h, 1);
+	send_req(run, cr, req, want ? want->status : 0, &h, 1);
 	if (h.outcome != HTTP_DONE) {
 		error_all(cr, cfg, &h);
 	} else {
@@ -591,7 +579,42 @@ static void run_case(struct check_run *run, struct case_result *cr)
 		match_result_release(&m);
 	}
 	http_response_release(&h);
-out:
+}
+
+static void run_case(struct check_run *run, struct case_result *cr)
+{
+	const struct check_config *cfg = &run->cfg;
+	const struct fixture_case *fc = cr->fc;
+	const struct contract_code *want = fixture_expected_code(fc, cfg->contract);
+	char *headers[64], selector[200] = "", *url = url_for(cfg, fc->path), *rp;
+	struct http_request req = { fc->method, url, NULL, 0, fc->body, fc->body ? strlen(fc->body) : 0,
+				    cfg->timeout_ms };
+	size_t nr, i;
+	double t0 = now_s();
+
+	if (want && (fc->kind == CASE_CODE || (cfg->selector && fc->kind == CASE_PLAIN)))
+		snprintf(selector, sizeof(selector), "X-Errata-Error: %s", want->code);
+	nr = merge_headers(cfg, fc, headers, 60, selector[0] ? selector : NULL, cfg->redactor);
+	if (fc->kind == CASE_IDEMPOTENCY && cfg->contract->idempotency_header) {
+		char key[80], line[200];
+
+		random_key(key, sizeof(key));
+		snprintf(line, sizeof(line), "%s: %s", cfg->contract->idempotency_header, key);
+		headers[nr++] = strdup(line);
+	}
+	req.headers = (const char *const *)headers;
+	req.nr_headers = nr;
+	rp = repro(cfg, fc->method, url ? url : "", headers, nr, fc->body);
+	cr->evidence = json_pack("{ss}", "request", rp ? rp : "");
+	free(rp);
+	if (fc->kind == CASE_BURST && !cfg->burst)
+		case_result_add(cr, CHECK_BURST_LIMITED, OUT_SKIP, cfg->redactor, "a burst spends quota; run with --burst");
+	else if (fc->kind == CASE_IDEMPOTENCY)
+		run_idempotency(run, cr, &req);
+	else if (fc->kind == CASE_BURST)
+		run_burst(run, cr, &req);
+	else
+		run_plain(run, cr, &req, want);
 	json_object_set_new(cr->evidence, "backoffs", json_integer(cr->backoffs));
 	cr->seconds = now_s() - t0;
 	for (i = 0; i < nr; i++)
