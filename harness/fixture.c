@@ -76,37 +76,13 @@ static char *body_text(json_t *v)
 	return json_is_string(v) ? strdup(json_string_value(v)) : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
-static int load_case(struct jload *ld, json_t *o, const struct contract *c,
-		     struct fixture_case *fc, const char *file)
+/* A case's request: method, path, headers (null removes the run's), body. */
+static int load_request(struct jload *ld, json_t *o, struct fixture_case *fc)
 {
-	json_t *req, *exp, *h, *v;
-	const char *kind, *method, *path, *key, *code, *role;
-	char src[600];
-	int line = 0, col = 0;
-	long long n;
+	json_t *req = jload_enter(ld, o, "request", request_keys), *h, *v;
+	const char *method, *path, *key;
 
-	if (!json_is_object(o))
-		return jload_fail(ld, 0, "each case must be an object");
-	if (jload_keys(ld, o, "a case", case_keys))
-		return -1;
-	jsonpos_find(ld->text, ld->len, &ld->path, 0, &line, &col);
-	snprintf(src, sizeof(src), "%s:%d", file, line);
-	fc->source = strdup(src);
-	fc->name = strdup(jload_string(ld, o, "name", 0) ? jload_string(ld, o, "name", 0) : "");
-	kind = jload_string(ld, o, "kind", 0);
-	if (ld->failed)
-		return -1;
-	if (!kind || !strcmp(kind, "plain"))
-		fc->kind = CASE_PLAIN;
-	else if (!strcmp(kind, "idempotency"))
-		fc->kind = CASE_IDEMPOTENCY;
-	else if (!strcmp(kind, "burst"))
-		fc->kind = CASE_BURST;
-	else {
-		jpath_key(&ld->path, "kind");
-		return jload_fail(ld, 0, "kind must be plain, idempotency or burst, not '%s'", kind);
-	}
-	if (!(req = jload_enter(ld, o, "request", request_keys)))
+	if (!req)
 		return -1;
 	method = jload_string(ld, req, "method", 0);
 	path = jload_string(ld, req, "path", 0);
@@ -147,16 +123,16 @@ static int load_case(struct jload *ld, json_t *o, const struct contract *c,
 	if ((v = json_object_get(req, "body")))
 		fc->body = body_text(v);
 	jpath_pop(&ld->path);
-	if ((v = json_object_get(o, "other_body")))
-		fc->other_body = body_text(v);
-	if (fc->kind == CASE_IDEMPOTENCY && (!fc->body || !fc->other_body)) {
-		return jload_fail(ld, 0, "an idempotency case needs request.body and a different other_body");
-	}
-	if (jload_int(ld, o, "count", 2, 10000, 30, &n))
-		return -1;
-	fc->count = n;
+	return 0;
+}
 
-	exp = json_object_get(o, "expect");
+/* A case's expectation: exactly one of a code, a role or any error. */
+static int load_expect(struct jload *ld, json_t *o, const struct contract *c, struct fixture_case *fc)
+{
+	json_t *exp = json_object_get(o, "expect");
+	const char *code, *role;
+	long long n;
+
 	if (!exp) {
 		if (fc->kind != CASE_IDEMPOTENCY)
 			return jload_fail(ld, 0, "a %s case needs an expect", fc->kind == CASE_BURST ? "burst" : "plain");
@@ -189,6 +165,46 @@ static int load_case(struct jload *ld, json_t *o, const struct contract *c,
 	}
 	jpath_pop(&ld->path);
 	return 0;
+}
+
+static int load_case(struct jload *ld, json_t *o, const struct contract *c,
+		     struct fixture_case *fc, const char *file)
+{
+	static const char *const kinds[] = { [CASE_PLAIN] = "plain", [CASE_IDEMPOTENCY] = "idempotency",
+					     [CASE_BURST] = "burst" };
+	const char *kind;
+	char src[600];
+	int line = 0, col = 0;
+	long long n;
+	json_t *v;
+
+	if (!json_is_object(o))
+		return jload_fail(ld, 0, "each case must be an object");
+	if (jload_keys(ld, o, "a case", case_keys))
+		return -1;
+	jsonpos_find(ld->text, ld->len, &ld->path, 0, &line, &col);
+	snprintf(src, sizeof(src), "%s:%d", file, line);
+	fc->source = strdup(src);
+	fc->name = strdup(jload_string(ld, o, "name", 0) ? jload_string(ld, o, "name", 0) : "");
+	kind = jload_string(ld, o, "kind", 0);
+	if (ld->failed)
+		return -1;
+	for (fc->kind = CASE_PLAIN; kind && strcmp(kinds[fc->kind], kind) && fc->kind < CASE_BURST; fc->kind++)
+		;
+	if (kind && strcmp(kinds[fc->kind], kind)) {
+		jpath_key(&ld->path, "kind");
+		return jload_fail(ld, 0, "kind must be plain, idempotency or burst, not '%s'", kind);
+	}
+	if (load_request(ld, o, fc))
+		return -1;
+	if ((v = json_object_get(o, "other_body")))
+		fc->other_body = body_text(v);
+	if (fc->kind == CASE_IDEMPOTENCY && (!fc->body || !fc->other_body))
+		return jload_fail(ld, 0, "an idempotency case needs request.body and a different other_body");
+	if (jload_int(ld, o, "count", 2, 10000, 30, &n))
+		return -1;
+	fc->count = n;
+	return load_expect(ld, o, c, fc);
 }
 
 #define FIXTURE_MAX (4 << 20)
