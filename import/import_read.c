@@ -245,13 +245,81 @@ static void replace(char **dst, const char *v)
 }
 
 /* A pipe table starting at header line i; returns the first line after it. */
+/* The row's code (its Code cell; a problem type URI's last segment), or NULL. */
+static struct icode *row_code(struct doc *d, size_t i, char **cells, const enum col *cols, int ncols, int status)
+{
+	struct icode *c = NULL;
+	int k;
+
+	for (k = 0; k < ncols; k++)
+		if (cols[k] == COL_CODE) {
+			const char *code = cells[k], *slash = strrchr(code, '/');
+
+			if (slash && slash[1])  /* a problem type URI: its last segment */
+				code = slash + 1;
+			if (!import_valid_code(code)) {
+				import_note(d, "line %zu: '%.60s' is not a code; the row is not read", import_line(d, i), cells[k]);
+				return NULL;
+			}
+			c = import_add_code(d, code);
+			if (c && !strncmp(code, "HTTP_", 5) && parse_status(code + 5) && status == parse_status(code + 5))
+				c->status_only = 1;  /* errata's name for a status-only entry */
+		}
+	return c;
+}
+
+/* One cell of a code's row into the code. */
+static void read_cell(struct doc *d, size_t i, struct icode *c, enum col col, const char *v, int status)
+{
+	switch (col) {
+	case COL_STATUS:
+		if (!status)
+			import_note(d, "line %zu: '%s' is not an HTTP status", import_line(d, i), v);
+		break;
+	case COL_DOMAIN: if (*v) replace(&c->domain, v); break;
+	case COL_RETRY:
+		c->retry = parse_yes_no(v);
+		if (c->retry < 0)
+			import_note(d, "line %zu: retry '%s' is neither Yes nor No", import_line(d, i), v);
+		break;
+	case COL_MESSAGE: if (*v) replace(&c->message, v); break;
+	case COL_NAME: if (*v && strcmp(v, c->code)) replace(&c->name, v); break;
+	case COL_DESCRIPTION: if (*v) replace(&c->description, v); break;
+	case COL_RESOLUTION: if (*v) replace(&c->resolution, v); break;
+	case COL_CATEGORY:
+		if (*v) {
+			replace(&c->category, v);
+			c->category_col = 1;
+		}
+		break;
+	case COL_BODY_TYPE: if (*v) replace(&c->type, v); break;
+	case COL_BODY_CODE:
+		if (*v) {
+			json_decref(c->body_code);
+			if (!(c->body_code = json_loads(v, JSON_DECODE_ANY, NULL)))
+				import_note(d, "line %zu: body code '%s' is not JSON", import_line(d, i), v);
+		}
+		break;
+	case COL_ROLE:
+		if (role_parse(v) >= 0) {
+			c->role = role_parse(v);
+			c->role_col = 1;
+		} else if (*v) {
+			import_note(d, "line %zu: role '%s' is not one errata knows; it is guessed", import_line(d, i), v);
+		}
+		break;
+	case COL_RETRY_AFTER:
+		c->retry_after = parse_yes_no(v) + 1;  /* 0 unknown, 1 no, 2 yes */
+		break;
+	default: break;
+	}
+}
+
 static size_t read_pipe_table(struct doc *d, size_t i, enum col *cols, int ncols)
 {
 	char buf[2048], *cells[MAX_CELLS], *category = heading_before(d, i);
 	size_t start = i, rows = 0;
-	int k;
-
-	int has_status_col = 0;
+	int k, has_status_col = 0;
 
 	for (k = 0; k < ncols; k++) {
 		has_status_col |= cols[k] == COL_STATUS;
@@ -260,9 +328,8 @@ static size_t read_pipe_table(struct doc *d, size_t i, enum col *cols, int ncols
 		d->has_resolution_col |= cols[k] == COL_RESOLUTION;
 	}
 	for (i++; i < d->nr_lines && strchr(d->lines[i], '|'); i++) {
-		int n = cells_of(d->lines[i], buf, sizeof(buf), cells);
-		struct icode *c = NULL;
-		int status = 0;
+		int n = cells_of(d->lines[i], buf, sizeof(buf), cells), status = 0;
+		struct icode *c;
 
 		if (is_separator_row(cells, n))
 			continue;
@@ -278,76 +345,14 @@ static size_t read_pipe_table(struct doc *d, size_t i, enum col *cols, int ncols
 			import_note(d, "line %zu: status %d is not an error status; the row is not read", import_line(d, i), status);
 			continue;
 		}
-		for (k = 0; k < ncols; k++)
-			if (cols[k] == COL_CODE) {
-				const char *code = cells[k], *slash = strrchr(code, '/');
-
-				if (slash && slash[1])  /* a problem type URI: its last segment */
-					code = slash + 1;
-				if (!import_valid_code(code)) {
-					import_note(d, "line %zu: '%.60s' is not a code; the row is not read", import_line(d, i), cells[k]);
-					break;
-				}
-				if (!strncmp(code, "HTTP_", 5) && parse_status(code + 5) && status == parse_status(code + 5)) {
-					c = import_add_code(d, code);  /* errata's name for a status-only entry */
-					if (c)
-						c->status_only = 1;
-				} else {
-					c = import_add_code(d, code);
-				}
-			}
-		if (!c)
+		if (!(c = row_code(d, i, cells, cols, ncols, status)))
 			continue;
 		rows++;
 		if (!status && !has_status_col && (status = import_section_status(d, start)))
 			import_explain(c, "a table with no status column; the text above it gives %d for its rows", status);
 		c->status = status;
-		for (k = 0; k < ncols; k++) {
-			const char *v = cells[k];
-
-			switch (cols[k]) {
-			case COL_STATUS:
-				if (!status)
-					import_note(d, "line %zu: '%s' is not an HTTP status", import_line(d, i), v);
-				break;
-			case COL_DOMAIN: if (*v) replace(&c->domain, v); break;
-			case COL_RETRY:
-				c->retry = parse_yes_no(v);
-				if (c->retry < 0)
-					import_note(d, "line %zu: retry '%s' is neither Yes nor No", import_line(d, i), v);
-				break;
-			case COL_MESSAGE: if (*v) replace(&c->message, v); break;
-			case COL_NAME: if (*v && strcmp(v, c->code)) replace(&c->name, v); break;
-			case COL_DESCRIPTION: if (*v) replace(&c->description, v); break;
-			case COL_RESOLUTION: if (*v) replace(&c->resolution, v); break;
-			case COL_CATEGORY:
-				if (*v) {
-					replace(&c->category, v);
-					c->category_col = 1;
-				}
-				break;
-			case COL_BODY_TYPE: if (*v) replace(&c->type, v); break;
-			case COL_BODY_CODE:
-				if (*v) {
-					json_decref(c->body_code);
-					if (!(c->body_code = json_loads(v, JSON_DECODE_ANY, NULL)))
-						import_note(d, "line %zu: body code '%s' is not JSON", import_line(d, i), v);
-				}
-				break;
-			case COL_ROLE:
-				if (role_parse(v) >= 0) {
-					c->role = role_parse(v);
-					c->role_col = 1;
-				} else if (*v) {
-					import_note(d, "line %zu: role '%s' is not one errata knows; it is guessed", import_line(d, i), v);
-				}
-				break;
-			case COL_RETRY_AFTER:
-				c->retry_after = parse_yes_no(v) + 1;  /* 0 unknown, 1 no, 2 yes */
-				break;
-			default: break;
-			}
-		}
+		for (k = 0; k < ncols; k++)
+			read_cell(d, i, c, cols[k], cells[k], status);
 		if (category && !c->category)
 			c->category = strdup(category);
 	}
