@@ -2,7 +2,8 @@
 #define ERRATA_CMD_H
 /*
  * Subcommands of bin/errata. Each takes the arguments after its own name
- * and returns the process exit status.
+ * and returns the process exit status. cli/ is the top floor: it may use
+ * every room (harness, mock, import, model); none uses it.
  */
 int cmd_contract(int argc, char **argv);
 int cmd_serve(int argc, char **argv);

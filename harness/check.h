@@ -1,6 +1,10 @@
 #ifndef ERRATA_CHECK_H
 #define ERRATA_CHECK_H
 /*
+ * harness/ runs things and reports on them, over mock/ and model/: errata
+ * check (this engine), errata client (client.c), errata proxy's findings
+ * (passive.c), and the report formats (formats.c), one result model for all.
+ *
  * errata check's engine: run fixture cases against a target and judge each
  * response against the contract. Three outcomes per check (munit's): pass,
  * fail (the target broke the contract), error (it could not be tested);

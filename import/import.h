@@ -1,6 +1,10 @@
 #ifndef ERRATA_IMPORT_H
 #define ERRATA_IMPORT_H
 /*
+ * import/ is errata contract import's room, over model/ alone and used by
+ * the CLI alone: pages (Markdown through md4c, HTML through libxml2, text)
+ * and OpenAPI descriptions (YAML through libyaml) to contracts.
+ *
  * Import: read an API's error reference as its docs present it (Markdown,
  * the plain text a docs page copies as, or HTML) and write a contract.
  *

@@ -3,7 +3,11 @@
 /*
  * errata serve: the mock server. It mounts each contract at /<id>/ and
  * replays any documented error on demand, byte-exact; /__errata/ is its
- * admin API. The harness embeds it; it never includes a harness header.
+ * admin API. errata proxy is the same server with another stage table and
+ * an upstream (proxy.c, framing.c, forward.c, upstream.c, transfer.c).
+ *
+ * mock/ uses model/ only; the harness and the CLI embed it, and it never
+ * includes a harness header.
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -4,6 +4,9 @@
  * The contract model: one API's documented errors, loaded from a JSON file
  * (format: contracts/README.md) and validated strictly. The mock renders
  * responses from it and the harness matches responses against it.
+ *
+ * model/ is the ground floor: the contract and its judgement, over jansson
+ * alone. Every other room (import, mock, harness, cli) uses it; it uses none.
  */
 #include <stddef.h>
 #include <jansson.h>
