@@ -65,11 +65,12 @@ struct proxy_ctx {
 };
 
 /* GET /__errata/report: the findings through the report writers. */
-static char *render(void *ctx, json_t *report, const char *format, size_t *len, const char **type,
+static char *render(void *ctx, struct mock *m, const char *format, size_t *len, const char **type,
 		    char *why, size_t size)
 {
 	struct proxy_ctx *px = ctx;
 	const struct report_format *rf = report_format_find(format);
+	struct proxy_findings pf;
 	struct passive_run p;
 	char *buf = NULL, names[100];
 	FILE *f;
@@ -79,7 +80,8 @@ static char *render(void *ctx, json_t *report, const char *format, size_t *len, 
 		snprintf(why, size, "format is one of %s", names);
 		return NULL;
 	}
-	if (passive_run_build(&p, px->contract, report, &px->red) || !(f = open_memstream(&buf, len))) {
+	if (mock_proxy_findings(m, &pf) || passive_run_build(&p, px->contract, &pf, &px->red) ||
+	    !(f = open_memstream(&buf, len))) {
 		passive_run_release(&p);
 		return NULL;
 	}
@@ -207,25 +209,19 @@ static char *seeded(const char *spec)
 
 static int finish(struct mock *m, struct proxy_ctx *px, const struct report_opts *ro)
 {
-	json_t *report = mock_proxy_report(m);
+	struct proxy_findings f;
 	struct passive_run p;
 	int rc;
 
-	if (!report || passive_run_build(&p, px->contract, report, &px->red)) {
+	if (mock_proxy_findings(m, &f) || passive_run_build(&p, px->contract, &f, &px->red)) {
 		fprintf(stderr, "errata proxy: out of memory writing the reports\n");
-		json_decref(report);
 		return 1;
 	}
 	rc = report_write_all(ro, &p.run, &px->meta) ? 1 : p.run.failed || p.run.errors ? 1 : 0;
-	fprintf(stderr, "errata proxy: %lld forwarded, %lld injected, %lld upstream failures; "
-		"%lld upstream error responses judged, %lld broke the contract\n",
-		(long long)json_integer_value(json_object_get(report, "forwarded")),
-		(long long)json_integer_value(json_object_get(report, "injected")),
-		(long long)json_integer_value(json_object_get(report, "upstream_failed")),
-		(long long)json_integer_value(json_object_get(json_object_get(report, "conformance"), "observed")),
-		(long long)json_integer_value(json_object_get(json_object_get(report, "conformance"), "violating")));
+	fprintf(stderr, "errata proxy: %llu forwarded, %llu injected, %llu upstream failures; "
+		"%llu upstream error responses judged, %llu broke the contract\n",
+		f.forwarded, f.injected, f.upstream_failed, f.observed, f.violating);
 	passive_run_release(&p);
-	json_decref(report);
 	return rc;
 }
 

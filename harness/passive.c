@@ -1,33 +1,28 @@
 /*
- * errata proxy's conformance as a check run (passive.h).
+ * errata proxy's conformance as a check run (passive.h), read from the
+ * proxy's findings in C: its counters and its groups (conformance_each).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "passive.h"
+#include "../mock/conform.h"
 #include "../model/match.h"
 
 #define CHECK_UPSTREAM_ANSWERED "upstream.answered"
 #define CHECK_OBSERVED          "conformance.observed"
 
-/* The static id of a check named in the report, or NULL. */
-static const char *known_id(const char *id)
-{
-	size_t i;
-
-	for (i = 0; id && check_ids[i]; i++)
-		if (!strcmp(check_ids[i], id))
-			return check_ids[i];
-	return NULL;
-}
-
 static struct case_result *new_case(struct passive_run *p, const char *name, const char *method,
 				    const char *path)
 {
-	struct fixture_case *fc = &p->cases[p->nr];
-	struct case_result *cr = &p->run.results[p->nr];
+	struct fixture_case *fc;
+	struct case_result *cr;
 
+	if (p->nr == p->cap)
+		return NULL; /* groups past those counted: in the next report */
+	fc = &p->cases[p->nr];
+	cr = &p->run.results[p->nr];
 	memset(fc, 0, sizeof(*fc));
 	memset(cr, 0, sizeof(*cr));
 	fc->name = strdup(name);
@@ -41,54 +36,48 @@ static struct case_result *new_case(struct passive_run *p, const char *name, con
 	return fc->name && fc->source && fc->method && fc->path ? cr : NULL;
 }
 
-static void group_case(struct passive_run *p, json_t *g, struct redactor *red)
+struct building {
+	struct passive_run *p;
+	struct redactor *red;
+};
+
+/* One group of judged responses: a case, a check per contract check. */
+static void group_case(void *ctx, const struct conform_view *g)
 {
-	const char *method = json_string_value(json_object_get(g, "method"));
-	const char *route = json_string_value(json_object_get(g, "route"));
-	const char *code = json_string_value(json_object_get(g, "code"));
-	json_int_t count = json_integer_value(json_object_get(g, "count"));
-	int status = (int)json_integer_value(json_object_get(g, "status"));
+	struct building *bd = ctx;
+	struct redactor *red = bd->red;
+	long long count = (long long)g->count;
 	char name[600];
 	struct case_result *cr;
-	json_t *ck;
 	size_t i;
 
-	snprintf(name, sizeof(name), "%s %s: %d%s%s (%lld response%s)", method ? method : "?",
-		 route ? route : "?", status, code && *code ? " " : "", code ? code : "",
-		 (long long)count, count == 1 ? "" : "s");
-	if (!(cr = new_case(p, name, method ? method : "", route ? route : "")))
+	snprintf(name, sizeof(name), "%s %s: %d%s%s (%lld response%s)", g->method, g->route, g->status,
+		 *g->code ? " " : "", g->code, count, count == 1 ? "" : "s");
+	if (!(cr = new_case(bd->p, name, g->method, g->route)))
 		return;
-	json_array_foreach(json_object_get(g, "checks"), i, ck) {
-		const char *id = known_id(json_string_value(json_object_get(ck, "id")));
-		const char *msg = json_string_value(json_object_get(ck, "message"));
-		json_int_t pass = json_integer_value(json_object_get(ck, "pass"));
-		json_int_t fail = json_integer_value(json_object_get(ck, "fail"));
-		json_int_t warn = json_integer_value(json_object_get(ck, "warn"));
+	for (i = 0; check_ids[i]; i++) {
+		const char *msg = g->message[i];
+		long long pass = (long long)g->n[4 * i], fail = (long long)g->n[4 * i + 1];
+		long long warn = (long long)g->n[4 * i + 2];
 
-		if (!id)
-			continue;
 		if (fail)
-			case_result_add(cr, id, OUT_FAIL, red, "failed on %lld of %lld: %s", (long long)fail,
-					(long long)count, msg ? msg : "");
+			case_result_add(cr, check_ids[i], OUT_FAIL, red, "failed on %lld of %lld: %s", fail, count,
+					msg ? msg : "");
 		else if (warn)
-			case_result_add(cr, id, OUT_WARN, red, "warned on %lld of %lld: %s", (long long)warn,
-					(long long)count, msg ? msg : "");
+			case_result_add(cr, check_ids[i], OUT_WARN, red, "warned on %lld of %lld: %s", warn, count,
+					msg ? msg : "");
 		else if (pass)
-			case_result_add(cr, id, OUT_PASS, red, "%s (%lld of %lld)", check_describe(id),
-					(long long)pass, (long long)count);
+			case_result_add(cr, check_ids[i], OUT_PASS, red, "%s (%lld of %lld)", check_describe(check_ids[i]),
+					pass, count);
 		else
-			case_result_add(cr, id, OUT_SKIP, red, "does not apply to these responses");
+			case_result_add(cr, check_ids[i], OUT_SKIP, red, "does not apply to these responses");
 	}
-	cr->evidence = json_pack("{sO*}", "example", json_object_get(g, "example"));
+	cr->evidence = json_pack("{sO*}", "example", g->example);
 }
 
-static void health_case(struct passive_run *p, json_t *report, struct redactor *red)
+static void health_case(struct passive_run *p, const struct proxy_findings *f, struct redactor *red)
 {
-	json_int_t fwd = json_integer_value(json_object_get(report, "forwarded"));
-	json_int_t bad = json_integer_value(json_object_get(report, "upstream_failed"));
-	json_t *conf = json_object_get(report, "conformance");
-	json_int_t seen = json_integer_value(json_object_get(conf, "observed"));
-	json_int_t unjudged = json_integer_value(json_object_get(conf, "unjudged"));
+	long long fwd = (long long)f->forwarded, bad = (long long)f->upstream_failed;
 	struct case_result *cr = new_case(p, "the upstream", "*", "*");
 
 	if (!cr)
@@ -98,33 +87,41 @@ static void health_case(struct passive_run *p, json_t *report, struct redactor *
 	else if (bad)
 		case_result_add(cr, CHECK_UPSTREAM_ANSWERED, OUT_ERROR, red,
 				"%lld of %lld forwarded requests got no answer from the upstream (the journal "
-				"says why): their error responses could not be judged", (long long)bad, (long long)fwd);
+				"says why): their error responses could not be judged", bad, fwd);
 	else
 		case_result_add(cr, CHECK_UPSTREAM_ANSWERED, OUT_PASS, red, "the upstream answered all %lld forwarded requests",
-				(long long)fwd);
-	if (!seen)
+				fwd);
+	if (!f->observed)
 		case_result_add(cr, CHECK_OBSERVED, OUT_SKIP, red, "no error response came from the upstream%s: "
-				"nothing was judged", unjudged ? " that could be read (compressed bodies)" : "");
+				"nothing was judged", f->unjudged ? " that could be read (compressed bodies)" : "");
 	else
-		case_result_add(cr, CHECK_OBSERVED, OUT_PASS, red, "%lld error responses judged%s", (long long)seen,
-				unjudged ? " (more were compressed and not judged)" : "");
+		case_result_add(cr, CHECK_OBSERVED, OUT_PASS, red, "%lld error responses judged%s", (long long)f->observed,
+				f->unjudged ? " (more were compressed and not judged)" : "");
 }
 
-int passive_run_build(struct passive_run *p, const struct contract *c, json_t *report,
+static void count_group(void *ctx, const struct conform_view *g)
+{
+	(void)g;
+	(*(size_t *)ctx)++;
+}
+
+int passive_run_build(struct passive_run *p, const struct contract *c, const struct proxy_findings *f,
 		      struct redactor *red)
 {
-	json_t *groups = json_object_get(json_object_get(report, "conformance"), "groups"), *g;
-	size_t i, n = json_array_size(groups) + 1, k;
+	struct building bd = { p, red };
+	size_t i, n = 1, k;
 
 	memset(p, 0, sizeof(*p));
 	pthread_mutex_init(&p->run.lock, NULL);
 	p->run.cfg.contract = c;
 	p->run.cfg.redactor = red;
+	conformance_each(f->conformance, count_group, &n);
+	n += 8; /* groups added since they were counted */
 	if (!(p->cases = calloc(n, sizeof(*p->cases))) || !(p->run.results = calloc(n, sizeof(*p->run.results))))
 		return -1;
-	health_case(p, report, red);
-	json_array_foreach(groups, i, g)
-		group_case(p, g, red);
+	p->cap = n;
+	health_case(p, f, red);
+	conformance_each(f->conformance, group_case, &bd);
 	for (i = 0; i < p->nr; i++)
 		for (k = 0; k < p->run.results[i].nr; k++) {
 			p->run.results[i].checks[k].known = 0;

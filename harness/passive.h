@@ -10,15 +10,17 @@
 #include <jansson.h>
 
 #include "check.h"
+#include "../mock/mock.h"
 
 struct passive_run {
 	struct check_run run;
 	struct fixture_case *cases;
-	size_t nr;
+	size_t nr, cap;
 };
 
-/* Build from mock_proxy_report()'s JSON. 0, or -1 when out of memory. */
-int passive_run_build(struct passive_run *p, const struct contract *c, json_t *report,
+/* Build from the proxy's findings, read in C (no JSON between).
+ * 0, or -1 when out of memory. */
+int passive_run_build(struct passive_run *p, const struct contract *c, const struct proxy_findings *f,
 		      struct redactor *red);
 void passive_run_release(struct passive_run *p);
 

@@ -354,12 +354,12 @@ static enum MHD_Result report_reply(struct mock *m, struct MHD_Connection *conn)
 	if (!mock_forwards(m))
 		return mock_problem(m, conn, MHD_HTTP_NOT_FOUND, "not-a-proxy", "No report",
 				    "errata serve judges no upstream; the report is errata proxy's", NULL);
-	if (!(report = mock_proxy_report(m)))
-		return MHD_NO;
-	if (!m->report) /* no writers given: the findings as they are */
+	if (!m->report) { /* no writers given: the findings as they are */
+		if (!(report = mock_proxy_report(m)))
+			return MHD_NO;
 		return mock_reply_json(conn, MHD_HTTP_OK, "application/json", report);
-	text = m->report(m->report_ctx, report, format ? format : "json", &len, &type, why, sizeof(why));
-	json_decref(report);
+	}
+	text = m->report(m->report_ctx, m, format ? format : "json", &len, &type, why, sizeof(why));
 	if (!text && why[0])
 		return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "malformed-query", "Malformed query", why, NULL);
 	if (!text)

@@ -217,6 +217,21 @@ void conformance_unjudged(struct conformance *cf)
 	pthread_mutex_unlock(&cf->lock);
 }
 
+void conformance_each(struct conformance *cf, void (*fn)(void *ctx, const struct conform_view *g), void *ctx)
+{
+	size_t i;
+
+	pthread_mutex_lock(&cf->lock);
+	for (i = 0; i < cf->nr; i++) {
+		const struct conform_group *g = cf->g[i];
+		struct conform_view v = { g->method, g->route, g->code, g->status, g->count, g->n, g->message,
+					  g->example };
+
+		fn(ctx, &v);
+	}
+	pthread_mutex_unlock(&cf->lock);
+}
+
 json_t *conformance_json(struct conformance *cf)
 {
 	json_t *groups = json_array(), *out;

@@ -44,8 +44,21 @@ const struct contract_code *conformance_observe(struct conformance *cf, const st
 /* An error response that could not be judged (a compressed body). */
 void conformance_unjudged(struct conformance *cf);
 
+/* One group as the report writers read it (under the lock: copy what you keep). */
+struct conform_view {
+	const char *method, *route, *code;
+	int status;
+	unsigned long long count;
+	const unsigned long long *n;  /* per check of check_ids: pass, fail, warn, skip */
+	char *const *message;         /* per check: the first failure or warning, or NULL */
+	json_t *example;              /* borrowed */
+};
+
+/* Each group, in order, under the conformance's lock. */
+void conformance_each(struct conformance *cf, void (*fn)(void *ctx, const struct conform_view *g), void *ctx);
+
 /*
- * The groups as JSON (new reference):
+ * The groups as JSON (new reference), for the admin API:
  * {observed, violating, unjudged, groups: [{method, route, status, code,
  *  count, checks: [{id, pass, fail, warn, skip, message}], example}]}
  */

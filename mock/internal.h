@@ -84,7 +84,7 @@ struct mock {
 	struct inject_spec inject;
 	struct scenario *inject_sc;  /* one step per choice; NULL: no injection */
 	atomic_uint_least64_t inject_n, answered, forwarded, upstream_failed;
-	char *(*report)(void *ctx, json_t *conformance, const char *format, size_t *len,
+	char *(*report)(void *ctx, struct mock *m, const char *format, size_t *len,
 			const char **type, char *why, size_t size);
 	void *report_ctx;
 };

@@ -19,6 +19,8 @@
 #include "../model/redact.h"
 #include "upstream.h"
 
+struct mock;
+
 struct mock_config {
 	struct contract **contracts; /* borrowed; must outlive the mock */
 	size_t nr_contracts;
@@ -41,7 +43,7 @@ struct mock_config {
 	/* GET /__errata/report?format=NAME: the text of the report (malloc'd,
 	 * *type its media type), or NULL with why (a format it does not write)
 	 * or without (out of memory); the findings as JSON without it */
-	char *(*report)(void *ctx, json_t *conformance, const char *format, size_t *len,
+	char *(*report)(void *ctx, struct mock *m, const char *format, size_t *len,
 			const char **type, char *why, size_t size);
 	void *report_ctx;
 };
@@ -75,5 +77,16 @@ void mock_stop(struct mock *m, unsigned drain_ms);
 
 /* 1 when `host` is a loopback address (127.0.0.0/8, ::1, localhost). */
 int mock_is_loopback(const char *host);
+
+/* errata proxy's findings, as the report writers read them. */
+struct conformance;
+struct proxy_findings {
+	unsigned long long forwarded, injected, upstream_failed;
+	unsigned long long observed, violating, unjudged;
+	struct conformance *conformance;   /* its groups: conformance_each() */
+};
+
+/* 0, or -1 when the mock is not errata proxy. */
+int mock_proxy_findings(struct mock *m, struct proxy_findings *out);
 
 #endif

@@ -123,6 +123,22 @@ oom:
 	return -1;
 }
 
+int mock_proxy_findings(struct mock *m, struct proxy_findings *out)
+{
+	if (!m->up)
+		return -1;
+	out->forwarded = atomic_load(&m->forwarded);
+	out->injected = atomic_load(&m->answered);
+	out->upstream_failed = atomic_load(&m->upstream_failed);
+	pthread_mutex_lock(&m->conf.lock);
+	out->observed = m->conf.observed;
+	out->violating = m->conf.violating;
+	out->unjudged = m->conf.unjudged;
+	pthread_mutex_unlock(&m->conf.lock);
+	out->conformance = &m->conf;
+	return 0;
+}
+
 json_t *mock_proxy_report(struct mock *m)
 {
 	if (!m->up)
