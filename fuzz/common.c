@@ -4,7 +4,8 @@
 #include "fuzz.h"
 
 static const char *const ids[] = {
-	"breezeblue", "breezeblue-v1", "segmenter", "genapi", "studio", "ledger"
+	"breezeblue", "breezeblue-v1", "segmenter", "genapi", "studio", "ledger",
+	"tests/data/registry.json", /* an array of errors */
 };
 
 struct contract **fuzz_contracts(size_t *n)
