@@ -53,7 +53,7 @@ def raw(port, data, wait=5):
             if b"\r\n\r\n" in got:
                 head = got.split(b"\r\n\r\n")[0].decode("latin-1")
                 m = re.search(r"(?im)^content-length:\s*(\d+)", head)
-                if m and len(got) >= len(head) + 4 + int(m.group(1)):
+                if data.startswith(b"HEAD ") or (m and len(got) >= len(head) + 4 + int(m.group(1))):
                     break
     except socket.timeout:
         pass
@@ -171,74 +171,81 @@ t.ok(rc == 0, "the proxy exits 0: the client's errors and the refusals are not t
      (out[-400:], err[-400:]))
 
 # --- a client that declares a body and goes away --------------------------
-cap.clear()
-p2, port2 = proxy("--contract", "openai", "--upstream-timeout", "2", upstream="http://127.0.0.1:%d" % cap.port)
-socks = []
-for i in range(20):
-    s = socket.create_connection(("127.0.0.1", port2))
-    s.sendall(b"POST /v1/files HTTP/1.1\r\nHost: a\r\nContent-Length: 1000000\r\n\r\n" + b"x" * (1000 if i % 2 else 200000))
-    socks.append(s)
-time.sleep(0.5 * SCALE)
-for s in socks:
-    s.close()
+# (descriptors are counted against timeouts of a few seconds: under valgrind,
+# which slows errata twentyfold, they would say nothing)
+if SCALE <= 5:
+    cap.clear()
+    p2, port2 = proxy("--contract", "openai", "--upstream-timeout", "2", upstream="http://127.0.0.1:%d" % cap.port)
+    socks = []
+    for i in range(20):
+        s = socket.create_connection(("127.0.0.1", port2))
+        s.sendall(b"POST /v1/files HTTP/1.1\r\nHost: a\r\nContent-Length: 1000000\r\n\r\n" + b"x" * (1000 if i % 2 else 200000))
+        socks.append(s)
+    time.sleep(0.5 * SCALE)
+    for s in socks:
+        s.close()
 
 
-def fds(pid):
-    try:
-        return len(os.listdir("/proc/%d/fd" % pid))
-    except OSError:
-        return -1
+    def fds(pid):
+        try:
+            return len(os.listdir("/proc/%d/fd" % pid))
+        except OSError:
+            return -1
 
 
-end = time.time() + 5 * SCALE
-while time.time() < end and fds(p2.pid) > 20:
-    time.sleep(0.1)
-n_closed = fds(p2.pid)
-stalled = []
-for i in range(10):
-    s = socket.create_connection(("127.0.0.1", port2))
-    s.sendall(b"POST /v1/files HTTP/1.1\r\nHost: a\r\nContent-Length: 1000000\r\n\r\n" + b"x" * 1000)
-    stalled.append(s)
-time.sleep(4 * SCALE)
-n_stalled = fds(p2.pid)
-answered = []
-for s in stalled:
-    s.settimeout(1)
-    try:
-        answered.append(s.recv(100)[:12])
-    except OSError:
-        answered.append(b"")
-    s.close()
-t.ok(0 < n_closed <= 20, "20 clients that declare 1 MB, send 1 KB or 200 KB and close: their descriptors are freed at once "
-     "(%d open after)" % n_closed, n_closed)
-t.ok(0 < n_stalled <= 20, "10 that stall mid-body are ended by the body timeout (--upstream-timeout 2): "
-     "%d descriptors open after 4 s" % n_stalled, (n_stalled, answered))
-rc, out, err = finish(p2)
-# an upstream that takes the connection and reads nothing: the request body
-# backs up, the client's connection waits suspended; its close must still end it
-sink = socket.socket()
-sink.bind(("127.0.0.1", 0))
-sink.listen(64)
-p5, port5 = proxy("--contract", "openai", "--upstream-timeout", "2", upstream="http://127.0.0.1:%d" % sink.getsockname()[1])
-socks = []
-for i in range(10):
-    s = socket.create_connection(("127.0.0.1", port5))
-    s.setblocking(False)
-    try:
-        s.send(b"POST /v1/files HTTP/1.1\r\nHost: a\r\nContent-Length: 10000000\r\n\r\n" + b"x" * 3000000)
-    except BlockingIOError:
-        pass
-    socks.append(s)
-time.sleep(0.5)
-for s in socks:
-    s.close()
-time.sleep(4 * SCALE)
-n_sink = fds(p5.pid)
-t.ok(0 < n_sink <= 20, "10 clients stuck behind an upstream that reads nothing, then gone: freed by the upstream timeout "
-     "(%d descriptors open after 4 s)" % n_sink, n_sink)
-finish(p5)
-sink.close()
-t.ok("AddressSanitizer" not in err and "runtime error" not in err, "no sanitizer report", err[-300:])
+    end = time.time() + 5 * SCALE
+    while time.time() < end and fds(p2.pid) > 20:
+        time.sleep(0.1)
+    n_closed = fds(p2.pid)
+    stalled = []
+    for i in range(10):
+        s = socket.create_connection(("127.0.0.1", port2))
+        s.sendall(b"POST /v1/files HTTP/1.1\r\nHost: a\r\nContent-Length: 1000000\r\n\r\n" + b"x" * 1000)
+        stalled.append(s)
+    time.sleep(4 * SCALE)
+    n_stalled = fds(p2.pid)
+    answered = []
+    for s in stalled:
+        s.settimeout(1)
+        try:
+            answered.append(s.recv(100)[:12])
+        except OSError:
+            answered.append(b"")
+        s.close()
+    t.ok(0 < n_closed <= 20, "20 clients that declare 1 MB, send 1 KB or 200 KB and close: their descriptors are freed at once "
+         "(%d open after)" % n_closed, n_closed)
+    t.ok(0 < n_stalled <= 20, "10 that stall mid-body are ended by the body timeout (--upstream-timeout 2): "
+         "%d descriptors open after 4 s" % n_stalled, (n_stalled, answered))
+    rc, out, err = finish(p2)
+    # an upstream that takes the connection and reads nothing: the request body
+    # backs up, the client's connection waits suspended; its close must still end it
+    sink = socket.socket()
+    sink.bind(("127.0.0.1", 0))
+    sink.listen(64)
+    p5, port5 = proxy("--contract", "openai", "--upstream-timeout", "2", upstream="http://127.0.0.1:%d" % sink.getsockname()[1])
+    socks = []
+    for i in range(10):
+        s = socket.create_connection(("127.0.0.1", port5))
+        s.setblocking(False)
+        try:
+            s.send(b"POST /v1/files HTTP/1.1\r\nHost: a\r\nContent-Length: 10000000\r\n\r\n" + b"x" * 3000000)
+        except BlockingIOError:
+            pass
+        socks.append(s)
+    time.sleep(0.5)
+    for s in socks:
+        s.close()
+    time.sleep(4 * SCALE)
+    n_sink = fds(p5.pid)
+    t.ok(0 < n_sink <= 20, "10 clients stuck behind an upstream that reads nothing, then gone: freed by the upstream timeout "
+         "(%d descriptors open after 4 s)" % n_sink, n_sink)
+    finish(p5)
+    sink.close()
+    t.ok("AddressSanitizer" not in err and "runtime error" not in err, "no sanitizer report", err[-300:])
+else:
+    for what in ("clients gone mid-body are freed at once", "stalled bodies end at the body timeout",
+                 "clients behind an upstream that reads nothing are freed", "no sanitizer report"):
+        t.skip(what, "descriptor counts against a 2 s timeout mean nothing at ERRATA_TIMEOUT_SCALE %g" % SCALE)
 
 # --- a response to HEAD is judged on its status and headers ---------------
 hjson = os.path.join(tmp, "head.json")
