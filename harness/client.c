@@ -125,6 +125,16 @@ struct long_watch {
 	double first;   /* the first response's monotonic time, or 0 */
 };
 
+/* How many of the scenario's requests the mock has journaled (-1: unknown). */
+static long journaled(struct mock *m)
+{
+	struct mock_exchanges ex;
+	long n = mock_exchanges(m, "s", &ex) ? -1 : (long)ex.n;
+
+	mock_exchanges_release(&ex);
+	return n;
+}
+
 static int long_wait_seen(void *arg)
 {
 	struct long_watch *w = arg;
@@ -134,22 +144,11 @@ static int long_wait_seen(void *arg)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = (double)ts.tv_sec + ts.tv_nsec / 1e9;
 	if (!w->first) {
-		json_t *j = mock_journal(w->m, "s");
-
-		if (json_array_size(json_object_get(j, "entries")))
+		if (journaled(w->m) > 0)
 			w->first = now;
-		json_decref(j);
 		return 0;
 	}
-	if (now - w->first < VERDICT_LONG_WAIT_WATCH_S)
-		return 0;
-	{
-		json_t *j = mock_journal(w->m, "s");
-		int one = json_array_size(json_object_get(j, "entries")) == 1;
-
-		json_decref(j);
-		return one;
-	}
+	return now - w->first >= VERDICT_LONG_WAIT_WATCH_S && journaled(w->m) == 1;
 }
 
 static void run_one(const struct client_job *job, const struct suite_scenario *sc, struct case_result *cr)
@@ -166,7 +165,9 @@ static void run_one(const struct client_job *job, const struct suite_scenario *s
 	struct client_env env;
 	struct verdicts v;
 	char why[300], *def_text;
-	json_t *def, *journal;
+	json_t *def;
+	struct mock_exchanges ex;
+	int got;
 	struct mock *m;
 	size_t i;
 
@@ -194,13 +195,13 @@ static void run_one(const struct client_job *job, const struct suite_scenario *s
 		proc_run_watch(cfg->command, env.v, timeout_s, sc->expect == EXPECT_LONG_WAIT ? long_wait_seen : NULL,
 			       &w, &p);
 	}
-	journal = mock_journal(m, "s");
+	got = !mock_exchanges(m, "s", &ex);
 	end = (struct client_end){ 1, p.exited, p.exit_code, p.signaled, p.signal, p.timed_out, p.stopped,
 				   p.seconds, p.output, p.output_len, p.tail, p.tail_len };
 	cr->seconds = p.seconds;
 	if (p.spawn_failed) {
 		case_result_add(cr, "client.run", OUT_ERROR, red, "%s", p.output ? p.output : "cannot run the client");
-	} else if (!verdict_judge(&v, cfg->contract, sc, json_object_get(journal, "entries"), &end, timeout_s, red)) {
+	} else if (got && !verdict_judge(&v, cfg->contract, sc, ex.x, ex.n, &end, timeout_s, red)) {
 		for (i = 0; i < v.nr; i++)
 			case_result_add(cr, v.v[i].id, v.v[i].outcome, NULL, "%s", v.v[i].message ? v.v[i].message : "");
 		cr->evidence = run_evidence(sc, &v, &p, timeout_s, red);
@@ -208,7 +209,7 @@ static void run_one(const struct client_job *job, const struct suite_scenario *s
 	} else {
 		case_result_add(cr, "client.run", OUT_ERROR, red, "out of memory");
 	}
-	json_decref(journal);
+	mock_exchanges_release(&ex);
 	proc_result_release(&p);
 	mock_stop(m, 0);
 }

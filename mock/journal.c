@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "journal.h"
+#include "../model/exchange.h"
 #include "../model/redact.h"
 #include "../model/utf8.h"
 
@@ -320,4 +321,54 @@ size_t journal_clear(struct journal *j)
 	from = next > j->capacity ? next - j->capacity : 1;
 	from = from < was ? was : from;
 	return (size_t)(next - from);
+}
+
+static const char *blob_next(const char **p)
+{
+	const char *s = *p;
+
+	*p += strlen(s) + 1;
+	return s;
+}
+
+static const char *or_null(const char *s)
+{
+	return *s ? s : NULL;
+}
+
+struct exchange *journal_exchanges(const struct journal_view *v, size_t *n)
+{
+	size_t i, k, pairs = 0;
+	struct exchange *x;
+	const char **h;
+
+	*n = 0;
+	for (i = 0; i < v->n; i++)
+		pairs += v->e[i]->nr_headers;
+	if (!v->n || !(x = malloc(v->n * sizeof(*x) + 2 * pairs * sizeof(*h) + 1)))
+		return NULL;
+	h = (const char **)(x + v->n);
+	for (i = 0; i < v->n; i++) {
+		const struct journal_entry *e = v->e[i];
+		const char *p = e->blob, *f[JOURNAL_FIXED];
+
+		for (k = 0; k < JOURNAL_FIXED; k++)
+			f[k] = blob_next(&p);
+		x[i].t_us = e->t_us;
+		x[i].wall = (double)e->wall.tv_sec + (double)(e->wall.tv_nsec / 1000000) / 1000.0;
+		x[i].method = f[0];
+		x[i].path = f[1];
+		x[i].idempotency_key = or_null(f[4]);
+		x[i].fault = or_null(f[6]);
+		x[i].retry_after = or_null(f[7]);
+		x[i].wait = or_null(f[8]);
+		x[i].body_hash = e->body_hash;
+		x[i].status = e->status;
+		x[i].headers = h;
+		x[i].nr_headers = e->nr_headers;
+		for (k = 0; k < 2 * e->nr_headers; k++)
+			*h++ = blob_next(&p);
+	}
+	*n = v->n;
+	return x;
 }

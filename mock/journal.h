@@ -130,6 +130,12 @@ struct journal_view {
 int journal_view(struct journal *j, uint64_t since, size_t limit, const char *scenario,
 		 struct journal_view *v);
 
+/* The view's entries as exchanges (model/exchange.h), borrowing their
+ * strings: valid while the view is held. One block to free(); NULL when
+ * out of memory (or when the view is empty: *n is 0 then). */
+struct exchange;
+struct exchange *journal_exchanges(const struct journal_view *v, size_t *n);
+
 /*
  * The view as JSON, {capacity, size, next_seq, entries: [...]}, up to `max`
  * bytes per call into out: the bytes written; 0 at the end, -1 when out of

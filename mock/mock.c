@@ -429,6 +429,30 @@ fail:
 	return NULL;
 }
 
+int mock_exchanges(struct mock *m, const char *scenario, struct mock_exchanges *out)
+{
+	struct journal_view *v = calloc(1, sizeof(*v));
+
+	memset(out, 0, sizeof(*out));
+	if (!v || journal_view(&m->journal, 0, 0, scenario, v)) {
+		free(v);
+		return -1;
+	}
+	out->view = v;
+	out->x = journal_exchanges(v, &out->n);
+	return v->n && !out->x ? -1 : 0;
+}
+
+void mock_exchanges_release(struct mock_exchanges *ex)
+{
+	free(ex->x);
+	if (ex->view) {
+		journal_view_release(ex->view);
+		free(ex->view);
+	}
+	memset(ex, 0, sizeof(*ex));
+}
+
 json_t *mock_journal(struct mock *m, const char *scenario)
 {
 	return journal_dump(&m->journal, 0, 0, scenario);

@@ -63,6 +63,17 @@ int mock_load_scenarios(struct mock *m, const char *text, size_t len, const char
 /* The journal's entries (of `scenario`, when not NULL) as JSON (new reference). */
 json_t *mock_journal(struct mock *m, const char *scenario);
 
+/* The exchanges the journal holds for a scenario, in C (model/exchange.h),
+ * held until mock_exchanges_release(); x is NULL when there are none. */
+struct exchange;
+struct mock_exchanges {
+	struct exchange *x;
+	size_t n;
+	void *view;
+};
+int mock_exchanges(struct mock *m, const char *scenario, struct mock_exchanges *out);
+void mock_exchanges_release(struct mock_exchanges *ex);
+
 /* errata proxy's findings: {forwarded, injected, upstream_failed,
  * inject_seed, conformance: {observed, violating, unjudged, groups}}
  * (new reference; NULL for errata serve). */

@@ -216,9 +216,10 @@ enum MHD_Result verdict_outcome(struct mock *m, struct MHD_Connection *conn, str
 
 enum MHD_Result verdict_reply(struct mock *m, struct MHD_Connection *conn, struct scenario *sc)
 {
+	struct mock_exchanges ex;
 	struct verdicts v;
 	struct client_end end = { 0 };
-	json_t *journal, *endj = atomic_load(&sc->end), *out, *checks;
+	json_t *endj = atomic_load(&sc->end), *out, *checks;
 	const char *output = json_string_value(json_object_get(endj, "output"));
 	size_t i, failed = 0, passed = 0;
 
@@ -235,13 +236,12 @@ enum MHD_Result verdict_reply(struct mock *m, struct MHD_Connection *conn, struc
 		end.output = output;
 		end.output_len = output ? strlen(output) : 0;
 	}
-	journal = journal_dump(&m->journal, 0, 0, sc->id);
-	if (!journal || verdict_judge(&v, sc->contract, sc->spec, json_object_get(journal, "entries"), &end,
-				      sc->spec->timeout_s, NULL)) {
-		json_decref(journal);
+	if (mock_exchanges(m, sc->id, &ex) ||
+	    verdict_judge(&v, sc->contract, sc->spec, ex.x, ex.n, &end, sc->spec->timeout_s, NULL)) {
+		mock_exchanges_release(&ex);
 		return MHD_NO;
 	}
-	json_decref(journal);
+	mock_exchanges_release(&ex);
 	for (i = 0; i < v.nr; i++) {
 		failed += v.v[i].outcome == OUT_FAIL || v.v[i].outcome == OUT_ERROR;
 		passed += v.v[i].outcome == OUT_PASS || v.v[i].outcome == OUT_WARN;

@@ -11,6 +11,9 @@
 #include <time.h>
 
 #include "verdict.h"
+#include "exchange.h"
+#include "redact.h"
+#include "utf8.h"
 #include "match.h"
 #include "retry_after.h"
 
@@ -80,96 +83,74 @@ json_t *verdicts_json(const struct verdicts *v)
 struct attempt {
 	double t;              /* seconds since the first attempt (server clock) */
 	double wall;           /* epoch seconds, ms precision */
-	const char *key, *body_hash, *fault, *method;
+	const char *key, *fault, *method;
 	const char *retry_after; /* the Retry-After the mock served, or NULL */
 	const char *wait;        /* "header: value" of the wait rule the mock's reply applied */
-	int key_escaped;       /* the journal wrote the key's bytes escaped */
+	uint64_t body_hash;
 	int status;
 };
 
-static double iso_to_epoch(const char *s)
+static void attempt_read(struct attempt *a, const struct exchange *x)
 {
-	struct tm tm = { 0 };
-	int ms = 0;
-
-	if (!s || sscanf(s, "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-			 &tm.tm_min, &tm.tm_sec, &ms) != 7)
-		return 0;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	return (double)timegm(&tm) + ms / 1000.0;
-}
-
-static const char *str(json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
-/* An attempt read from its journal entry. */
-static void attempt_read(struct attempt *a, json_t *e)
-{
-	json_t *esc = json_object_get(e, "escaped"), *member;
-	size_t k;
-
 	memset(a, 0, sizeof(*a));
-	a->wall = iso_to_epoch(str(e, "time"));
-	a->t = (double)json_integer_value(json_object_get(e, "t_us")) / 1e6;
-	a->key = str(e, "idempotency_key");
-	a->retry_after = str(e, "retry_after");
-	a->wait = str(e, "wait");
-	a->body_hash = str(e, "body_hash");
-	a->fault = str(e, "fault");
-	a->method = str(e, "method");
-	a->status = (int)json_integer_value(json_object_get(e, "status"));
-	json_array_foreach(esc, k, member)
-		a->key_escaped |= json_is_string(member) && !strcmp(json_string_value(member), "idempotency_key");
+	a->wall = x->wall;
+	a->t = (double)x->t_us / 1e6;
+	a->key = x->idempotency_key;
+	a->retry_after = x->retry_after;
+	a->wait = x->wait;
+	a->body_hash = x->body_hash;
+	a->fault = x->fault;
+	a->method = x->method;
+	a->status = x->status;
 }
 
-/* The journal's [name, value] pairs, each value scrubbed of the known
- * secrets too (the journal already hides secret headers by name). */
-static json_t *headers_json(json_t *pairs, const struct redactor *red)
+/* A string for the evidence: valid UTF-8, whatever the client sent. */
+static json_t *text(const char *s)
 {
-	json_t *out = json_array(), *pair;
+	char *u = s ? utf8_sanitize(s, NULL) : NULL;
+	json_t *v = u ? json_string(u) : json_null();
+
+	free(u);
+	return v;
+}
+
+static json_t *headers_json(const struct exchange *x, const struct redactor *red)
+{
+	json_t *out = json_array();
 	size_t i;
 
-	json_array_foreach(pairs, i, pair) {
-		const char *name = json_string_value(json_array_get(pair, 0)),
-			   *value = json_string_value(json_array_get(pair, 1));
-		char *safe = value ? redact_evidence(red, value, strlen(value), 1024) : NULL;
+	for (i = 0; i + 1 < 2 * x->nr_headers; i += 2) {
+		char *safe = redact_evidence(red, x->headers[i + 1], strlen(x->headers[i + 1]), 1024);
 
-		if (name && safe)
-			json_array_append_new(out, json_pack("[ss]", name, safe));
+		if (safe)
+			json_array_append_new(out, json_pack("[oo]", text(x->headers[i]), text(safe)));
 		free(safe);
 	}
 	return out;
 }
 
-/*
- * An attempt as evidence: its time, status, key, the wait it was told and
- * the request headers the client sent (as journaled: credentials already
- * redacted). "wait_s" is how long after this attempt the client was asked
- * to wait: the delay-seconds, or the HTTP-date less the attempt's time.
- */
-static json_t *attempt_json(const struct attempt *a, double t, json_t *entry, double prev_t,
+static json_t *attempt_json(const struct attempt *a, double t, const struct exchange *x, double prev_t,
 			    const struct redactor *red)
 {
-	json_t *o = json_pack("{sf si ss* ss* ss* ss* ss* ss*}", "t_s", t, "status", a->status, "method", a->method,
-			      "path", str(entry, "path"),
-			      "idempotency_key", a->key, "fault", a->fault, "body_hash", a->body_hash,
-			      "retry_after", a->retry_after);
+	char hash[32];
+	json_t *o = json_pack("{sf si so so so so}", "t_s", t, "status", a->status, "method", text(a->method),
+			      "path", text(x->path), "idempotency_key", text(a->key), "fault", text(a->fault));
 	struct retry_after ra;
 
 	if (!o)
 		return NULL;
+	snprintf(hash, sizeof(hash), "fnv1a64:%016llx", (unsigned long long)a->body_hash);
+	json_object_set_new(o, "body_hash", json_string(hash));
+	json_object_set_new(o, "retry_after", text(a->retry_after));
 	if (prev_t >= 0)
 		json_object_set_new(o, "gap_s", json_real(t - prev_t));
 	if (a->wait)
-		json_object_set_new(o, "wait", json_string(a->wait));
+		json_object_set_new(o, "wait", text(a->wait));
 	if (a->retry_after && !retry_after_parse(a->retry_after, (time_t)a->wall, &ra, NULL))
 		json_object_set_new(o, "wait_s", json_real(ra.is_date ? (double)ra.date - a->wall :
 							  (double)ra.seconds));
-	if (json_object_get(entry, "headers"))
-		json_object_set_new(o, "request_headers", headers_json(json_object_get(entry, "headers"), red));
+	if (x->nr_headers)
+		json_object_set_new(o, "request_headers", headers_json(x, red));
 	return o;
 }
 
@@ -471,9 +452,8 @@ static void judge(const struct judging *j)
 	end_verdict("client.no-crash", !crashed, "the client %s", crashed ? ended(p) : p->exited ?
 		    "exited normally" : ended(p));
 	for (i = 1; i < j->n; i++) {
-		same_key &= a[i].key && a[0].key && !strcmp(a[i].key, a[0].key) &&
-			    a[i].key_escaped == a[0].key_escaped;
-		same_body &= a[i].body_hash && a[0].body_hash && !strcmp(a[i].body_hash, a[0].body_hash);
+		same_key &= a[i].key && a[0].key && !strcmp(a[i].key, a[0].key);
+		same_body &= a[i].body_hash == a[0].body_hash;
 	}
 	switch (j->sc->expect) {
 	case EXPECT_RETRY: judge_retry(j, same_key, same_body); break;
@@ -493,12 +473,12 @@ static void judge(const struct judging *j)
 }
 
 int verdict_judge(struct verdicts *out, const struct contract *c, const struct suite_scenario *sc,
-		  json_t *entries, const struct client_end *end, double timeout_s, const struct redactor *red)
+		  const struct exchange *x, size_t nr, const struct client_end *end, double timeout_s,
+		  const struct redactor *red)
 {
 	struct attempt *a = calloc(VERDICT_MAX_ATTEMPTS, sizeof(*a));
-	struct judging j = { out, c, sc, end, a, 0, timeout_s, red, json_array_size(entries) };
+	struct judging j = { out, c, sc, end, a, 0, timeout_s, red, nr };
 	double t0 = 0;
-	json_t *e;
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
@@ -507,16 +487,16 @@ int verdict_judge(struct verdicts *out, const struct contract *c, const struct s
 		free(a);
 		return -1;
 	}
-	json_array_foreach(entries, i, e) {
+	for (i = 0; i < nr; i++) {
 		if (j.n == VERDICT_MAX_ATTEMPTS) {
 			out->attempts_cut = 1;
 			break;
 		}
-		attempt_read(&a[j.n], e);
+		attempt_read(&a[j.n], &x[i]);
 		if (!j.n)
 			t0 = a[0].t;
 		a[j.n].t -= t0;
-		json_array_append_new(out->attempts, attempt_json(&a[j.n], a[j.n].t, e, j.n ? a[j.n - 1].t : -1, red));
+		json_array_append_new(out->attempts, attempt_json(&a[j.n], a[j.n].t, &x[i], j.n ? a[j.n - 1].t : -1, red));
 		j.n++;
 	}
 	judge(&j);

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "contract.h"
+#include "exchange.h"
 #include "redact.h"
 #include "suite.h"
 
@@ -55,13 +56,14 @@ struct verdicts {
 #define VERDICT_LONG_WAIT_WATCH_S 5.0
 
 /*
- * Judge scenario `sc` of contract c from `entries` (the journal entries of
- * its requests, oldest first, as the mock writes them) and the client's
+ * Judge scenario `sc` of contract c from its exchanges x[0..nr) (its
+ * requests, oldest first, as the mock journaled them) and the client's
  * end. Messages and evidence are redacted with `red` (may be NULL).
  * Returns 0, or -1 when out of memory.
  */
 int verdict_judge(struct verdicts *out, const struct contract *c, const struct suite_scenario *sc,
-		  json_t *entries, const struct client_end *end, double timeout_s, const struct redactor *red);
+		  const struct exchange *x, size_t nr, const struct client_end *end, double timeout_s,
+		  const struct redactor *red);
 void verdicts_release(struct verdicts *v);
 
 /* The checks as JSON: [{"id", "outcome", "message"}] (new reference). */
