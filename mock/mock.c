@@ -453,11 +453,6 @@ void mock_exchanges_release(struct mock_exchanges *ex)
 	memset(ex, 0, sizeof(*ex));
 }
 
-json_t *mock_journal(struct mock *m, const char *scenario)
-{
-	return journal_dump(&m->journal, 0, 0, scenario);
-}
-
 unsigned mock_port(const struct mock *m)
 {
 	return m->port;

@@ -60,9 +60,6 @@ struct mock *mock_start(const struct mock_config *cfg, char *why, size_t size);
 int mock_load_scenarios(struct mock *m, const char *text, size_t len, const char *source,
 			struct load_error *err);
 
-/* The journal's entries (of `scenario`, when not NULL) as JSON (new reference). */
-json_t *mock_journal(struct mock *m, const char *scenario);
-
 /* The exchanges the journal holds for a scenario, in C (model/exchange.h),
  * held until mock_exchanges_release(); x is NULL when there are none. */
 struct exchange;
