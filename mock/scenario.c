@@ -129,6 +129,51 @@ static const char gateway_page[] =
 	"<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n"
 	"<center><h1>%d %s</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n";
 
+/* A step's headers: token names, one-line string values, a bounded number. */
+static int parse_step_headers(struct jload *ld, json_t *v, struct step *st)
+{
+	const char *key;
+	json_t *hv;
+
+	jpath_key(&ld->path, "headers");
+	if (!json_is_object(v))
+		return jload_fail(ld, 0, "headers must be an object of name: value");
+	if (json_object_size(v) > STEP_MAX_HEADERS)
+		return jload_fail(ld, 0, "a step may set at most %d headers (%zu given)", STEP_MAX_HEADERS,
+				  json_object_size(v));
+	json_object_foreach(v, key, hv) {
+		jpath_key(&ld->path, key);
+		if (!*key || strpbrk(key, " :\r\n\t") || !json_is_string(hv) ||
+		    strpbrk(json_string_value(hv), "\r\n"))
+			return jload_fail(ld, 1, "header '%s' needs a token name and a one-line string value", key);
+		jpath_pop(&ld->path);
+	}
+	jpath_pop(&ld->path);
+	st->headers = json_incref(v);
+	return 0;
+}
+
+/* "upstream": true, and none of what the mock would send instead. */
+static int parse_upstream(struct jload *ld, json_t *obj, json_t *v, struct step *st)
+{
+	size_t i;
+	static const char *const only_mock[] = { "error", "status", "body", "headers", "retry_after",
+						 "reset_after", "fault", "duration_ms", NULL };
+
+	jpath_key(&ld->path, "upstream");
+	if (!json_is_true(v))
+		return jload_fail(ld, 0, "upstream is true (the request goes to the real API) or absent");
+	jpath_pop(&ld->path);
+	for (i = 0; only_mock[i]; i++)
+		if (json_object_get(obj, only_mock[i])) {
+			jpath_key(&ld->path, only_mock[i]);
+			return jload_fail(ld, 0, "an upstream step passes the request to the real API; "
+					  "'%s' says what the mock sends instead (keep repeat and delay)", only_mock[i]);
+		}
+	st->upstream = 1;
+	return 0;
+}
+
 static int parse_step(struct jload *ld, json_t *obj, const struct contract *c, struct step *st)
 {
 	const char *error, *fault;
@@ -140,22 +185,8 @@ static int parse_step(struct jload *ld, json_t *obj, const struct contract *c, s
 		return jload_fail(ld, 0, "each step must be an object");
 	if (jload_keys(ld, obj, "a step", step_keys))
 		return -1;
-	if ((v = json_object_get(obj, "upstream"))) {
-		static const char *const only_mock[] = { "error", "status", "body", "headers", "retry_after",
-							 "reset_after", "fault", "duration_ms", NULL };
-
-		jpath_key(&ld->path, "upstream");
-		if (!json_is_true(v))
-			return jload_fail(ld, 0, "upstream is true (the request goes to the real API) or absent");
-		jpath_pop(&ld->path);
-		for (i = 0; only_mock[i]; i++)
-			if (json_object_get(obj, only_mock[i])) {
-				jpath_key(&ld->path, only_mock[i]);
-				return jload_fail(ld, 0, "an upstream step passes the request to the real API; "
-						  "'%s' says what the mock sends instead (keep repeat and delay)", only_mock[i]);
-			}
-		st->upstream = 1;
-	}
+	if ((v = json_object_get(obj, "upstream")) && parse_upstream(ld, obj, v, st))
+		return -1;
 	error = jload_string(ld, obj, "error", 0);
 	fault = jload_string(ld, obj, "fault", 0);
 	if (ld->failed)
@@ -190,26 +221,8 @@ static int parse_step(struct jload *ld, json_t *obj, const struct contract *c, s
 		return -1;
 	if (parse_delay(ld, obj, st))
 		return -1;
-	if ((v = json_object_get(obj, "headers"))) {
-		const char *key;
-		json_t *hv;
-
-		jpath_key(&ld->path, "headers");
-		if (!json_is_object(v))
-			return jload_fail(ld, 0, "headers must be an object of name: value");
-		if (json_object_size(v) > STEP_MAX_HEADERS)
-			return jload_fail(ld, 0, "a step may set at most %d headers (%zu given)", STEP_MAX_HEADERS,
-					  json_object_size(v));
-		json_object_foreach(v, key, hv) {
-			jpath_key(&ld->path, key);
-			if (!*key || strpbrk(key, " :\r\n\t") || !json_is_string(hv) ||
-			    strpbrk(json_string_value(hv), "\r\n"))
-				return jload_fail(ld, 1, "header '%s' needs a token name and a one-line string value", key);
-			jpath_pop(&ld->path);
-		}
-		jpath_pop(&ld->path);
-		st->headers = json_incref(v);
-	}
+	if ((v = json_object_get(obj, "headers")) && parse_step_headers(ld, v, st))
+		return -1;
 	v = json_object_get(obj, "body");
 	if (v)
 		st->body = json_is_string(v) ? strdup(json_string_value(v)) :

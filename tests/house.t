@@ -23,7 +23,7 @@ for f in files:
             while j > 0 and not re.match(r"[A-Za-z_]", lines[j]):
                 j -= 1
             m = re.search(r"(\w+)\s*\(", lines[j])
-            start, name = i, m.group(1) if m else "?"
+            start, name = j, m.group(1) if m else "?"  # counted from its signature
         elif line.startswith("}") and start is not None:
             if i - start + 1 > 100:
                 long_funcs.append((f, name, i - start + 1))
