@@ -9,7 +9,7 @@ import atexit, base64, json, os, re, select, signal, socket, subprocess, sys, te
 import urllib.parse, urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from errata_test import Tap, ERRATA, SCALE  # noqa: E402
+from errata_test import Tap, start_proxy, ERRATA, SCALE  # noqa: E402
 from capture_upstream import Capture  # noqa: E402
 
 t = Tap()
@@ -19,17 +19,8 @@ atexit.register(lambda: [p.kill() for p in STARTED if p.poll() is None])
 
 
 def proxy(*args, upstream):
-    p = subprocess.Popen([ERRATA, "proxy", "--listen", "127.0.0.1:0", "--upstream", upstream, *args],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    STARTED.append(p)
-    ready, _, _ = select.select([p.stderr], [], [], 10 * SCALE)
-    line = p.stderr.readline() if ready else ""
-    m = re.match(r"listening on http://127\.0\.0\.1:(\d+)", line.strip())
-    if not m:
-        p.kill()
-        print("Bail out! errata proxy did not start: %r" % line)
-        sys.exit(1)
-    return p, int(m.group(1))
+    p, port, _ = start_proxy(*args, upstream=upstream)
+    return p, port
 
 
 def finish(p, timeout=10):

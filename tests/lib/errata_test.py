@@ -1,6 +1,6 @@
 """Shared helpers for the Python tests: a TAP writer and a real errata serve
 started on port 0 (readiness is its 'listening on' line, never a sleep)."""
-import http.client, json, os, re, select, signal, subprocess, sys
+import atexit, http.client, json, os, re, select, signal, subprocess, sys
 
 ERRATA = os.environ.get("ERRATA", "bin/errata")
 # make valgrind runs errata about 20 times slower: waits for it scale with this
@@ -167,3 +167,23 @@ def needs_retry_after(c, e):
         return e["retry_after"]
     ra = c["headers"]["retry_after"]
     return e["status"] in ra["statuses"] and (e["retryable"] or not ra["retryable_only"])
+
+
+PROXIES = []
+atexit.register(lambda: [p.kill() for p in PROXIES if p.poll() is None])
+
+
+def start_proxy(*args, upstream):
+    """errata proxy on port 0 in front of `upstream`: (process, port, the
+    --inject seed it printed or None); bails out when it does not start."""
+    p = subprocess.Popen([ERRATA, "proxy", "--listen", "127.0.0.1:0", "--upstream", upstream, *args],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    PROXIES.append(p)
+    ready, _, _ = select.select([p.stderr], [], [], 10 * SCALE)
+    line = p.stderr.readline() if ready else ""
+    m = re.match(r"listening on http://127\.0\.0\.1:(\d+), forwarding to (\S+?)(, injecting (\S+))?$", line.strip())
+    if not m:
+        p.kill()
+        print("Bail out! errata proxy did not start: %r" % line)
+        sys.exit(1)
+    return p, int(m.group(1)), m.group(4)
