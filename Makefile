@@ -92,10 +92,18 @@ deps:
 	@scripts/deps
 
 # The tests run the binary named by $ERRATA; unit tests are TAP programs.
+# They wait (timeouts, Retry-After, clients starting) more than they
+# compute: TEST_JOBS files at once, twice the cores by default, each on its
+# own ports (port 0) and temp dirs. The longest start first.
+NPROC      := $(shell nproc 2>/dev/null || echo 2)
+TEST_JOBS  ?= $(shell echo $$(($(NPROC) * 2)))
+SLOW_TESTS := tests/demo.t tests/client.t tests/apis.t tests/sdks.t
 test-run: $(ERRATA) $(UNIT_BIN) $(FUZZ_DRV)
-	ERRATA=$(abspath $(ERRATA)) FUZZ_DRIVERS=$(abspath $(BUILD)/t) prove -f $(TESTS)
+	ERRATA=$(abspath $(ERRATA)) FUZZ_DRIVERS=$(abspath $(BUILD)/t) \
+		prove -j$(TEST_JOBS) -f $(SLOW_TESTS) $(filter-out $(SLOW_TESTS),$(TESTS))
 
 test: deps
+	@$(MAKE) --no-print-directory -j$(NPROC) $(ERRATA) $(UNIT_BIN) $(FUZZ_DRV)
 	@$(MAKE) --no-print-directory test-run
 
 check: deps

@@ -4,6 +4,7 @@
  * perform, and the verdicts drawn from the mock's journal.
  */
 #include <math.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,9 @@ struct client_job {
 	pthread_mutex_t lock;
 	struct timespec t0;
 	long cores;
+	long starting;             /* clients between spawn and first request */
+	pthread_cond_t started;
+	size_t *order;             /* scenarios, longest expected first */
 };
 
 unsigned client_default_jobs(size_t nr_scenarios)
@@ -46,28 +50,46 @@ unsigned client_default_jobs(size_t nr_scenarios)
 }
 
 /*
- * Hold a client's start while the machine's run queue is longer than
- * twice its cores: clients that compute (a Node SDK's start-up) then take
- * turns, while clients that wait (nearly all of a scenario) do not count.
- * Bounded: after 5 s it starts anyway.
+ * Clients start a few at a time. A client is starting from its spawn until
+ * its first request reaches its mock, it ends, or START_BOUND_S pass; at
+ * most one per core starts at once. Start-ups that compute (an interpreter,
+ * a version manager's shim forking its helpers, a Node SDK's imports) then
+ * take turns instead of stretching each other past the waits being judged,
+ * while clients that wait (nearly all of a scenario) hold no slot.
  */
-static void admit(long cores)
+#define START_BOUND_S 2.0
+
+struct start_slot {
+	struct client_job *job;
+	atomic_int held;
+};
+
+static void start_leave(void *arg);
+
+static void start_enter(struct start_slot *s)
 {
-	int i;
+	struct client_job *job = s->job;
 
-	for (i = 0; i < 250; i++) {
-		FILE *f = fopen("/proc/loadavg", "r");
-		int running = 0;
+	pthread_mutex_lock(&job->lock);
+	while (job->starting >= job->cores)
+		pthread_cond_wait(&job->started, &job->lock);
+	job->starting++;
+	atomic_store(&s->held, 1);
+	pthread_mutex_unlock(&job->lock);
+}
 
-		if (!f)
-			return;
-		if (fscanf(f, "%*s %*s %*s %d/", &running) != 1)
-			running = 0;
-		fclose(f);
-		if (running <= 2 * cores)
-			return;
-		usleep(20000);
-	}
+/* The mock's first_request hook, and the end of a run: once only. */
+static void start_leave(void *arg)
+{
+	struct start_slot *s = arg;
+	struct client_job *job = s->job;
+
+	if (!atomic_exchange(&s->held, 0))
+		return;
+	pthread_mutex_lock(&job->lock);
+	job->starting--;
+	pthread_cond_signal(&job->started);
+	pthread_mutex_unlock(&job->lock);
 }
 
 /* The client's environment: the base URL and the operation to perform. */
@@ -118,10 +140,14 @@ static json_t *run_evidence(const struct suite_scenario *sc, struct verdicts *v,
 	return ev;
 }
 
-/* A long wait has been watched long enough: the first response is
- * VERDICT_LONG_WAIT_WATCH_S old and there is no second request. */
-struct long_watch {
+/* What the run's watcher looks at: the start slot, held until the bound,
+ * and a long wait watched long enough (the first response is
+ * VERDICT_LONG_WAIT_WATCH_S old and there is no second request). */
+struct run_watch {
 	struct mock *m;
+	struct start_slot *slot;
+	int long_wait;
+	double spawned;
 	double first;   /* the first response's monotonic time, or 0 */
 };
 
@@ -135,14 +161,25 @@ static long journaled(struct mock *m)
 	return n;
 }
 
-static int long_wait_seen(void *arg)
+static double monotonic_s(void)
 {
-	struct long_watch *w = arg;
 	struct timespec ts;
-	double now;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int run_watched(void *arg)
+{
+	struct run_watch *w = arg;
+	double now = monotonic_s();
+
+	if (!w->spawned)
+		w->spawned = now;
+	if (now - w->spawned >= START_BOUND_S)
+		start_leave(w->slot);
+	if (!w->long_wait)
+		return 0;
 	if (!w->first) {
 		if (journaled(w->m) > 0)
 			w->first = now;
@@ -151,12 +188,15 @@ static int long_wait_seen(void *arg)
 	return now - w->first >= VERDICT_LONG_WAIT_WATCH_S && journaled(w->m) == 1;
 }
 
-static void run_one(const struct client_job *job, const struct suite_scenario *sc, struct case_result *cr)
+/* One scenario, its start slot held by the caller (and given up here). */
+static void run_one(struct client_job *job, struct start_slot *slot, const struct suite_scenario *sc,
+		    struct case_result *cr)
 {
 	const struct client_config *cfg = job->cfg;
 	struct contract *contracts[1] = { cfg->contract };
 	struct mock_config mc = { .contracts = contracts, .nr_contracts = 1, .host = "127.0.0.1",
-				  .journal_size = 1024, .threads = 1, .root = cfg->root_url };
+				  .journal_size = 1024, .threads = 1, .root = cfg->root_url,
+				  .first_request = start_leave, .first_request_ctx = slot };
 	const struct redactor *red = cfg->redactor;
 	double timeout_s = cfg->timeout_s > 0 ? cfg->timeout_s : sc->timeout_s;
 	struct load_error err;
@@ -173,6 +213,7 @@ static void run_one(const struct client_job *job, const struct suite_scenario *s
 
 	m = mock_start(&mc, why, sizeof(why));
 	if (!m) {
+		start_leave(slot);
 		case_result_add(cr, "client.run", OUT_ERROR, red, "cannot start the mock: %s", why);
 		return;
 	}
@@ -182,19 +223,19 @@ static void run_one(const struct client_job *job, const struct suite_scenario *s
 	if (!def_text || mock_load_scenarios(m, def_text, strlen(def_text), sc->name, &err)) {
 		load_error_format(&err, why, sizeof(why));
 		case_result_add(cr, "client.run", OUT_ERROR, red, "the scenario does not load: %s", why);
+		start_leave(slot);
 		free(def_text);
 		mock_stop(m, 0);
 		return;
 	}
 	free(def_text);
 	client_env(&env, cfg, sc, mock_port(m));
-	admit(job->cores);
 	{
-		struct long_watch w = { m, 0 };
+		struct run_watch w = { m, slot, sc->expect == EXPECT_LONG_WAIT, 0, 0 };
 
-		proc_run_watch(cfg->command, env.v, timeout_s, sc->expect == EXPECT_LONG_WAIT ? long_wait_seen : NULL,
-			       &w, &p);
+		proc_run_watch(cfg->command, env.v, timeout_s, run_watched, &w, &p);
 	}
+	start_leave(slot);
 	got = !mock_exchanges(m, "s", &ex);
 	end = (struct client_end){ 1, p.exited, p.exit_code, p.signaled, p.signal, p.timed_out, p.stopped,
 				   p.seconds, p.output, p.output_len, p.tail, p.tail_len };
@@ -219,14 +260,19 @@ static void *client_worker(void *arg)
 	struct client_job *job = arg;
 
 	for (;;) {
+		struct start_slot slot = { job, 0 };
 		size_t i;
 
+		start_enter(&slot); /* first the slot, then the next scenario: in order */
 		pthread_mutex_lock(&job->lock);
 		i = job->next++;
 		pthread_mutex_unlock(&job->lock);
-		if (i >= job->run->nr)
+		if (i >= job->run->nr) {
+			start_leave(&slot);
 			break;
-		run_one(job, &job->suite->v[i], &job->run->results[i]);
+		}
+		i = job->order[i];
+		run_one(job, &slot, &job->suite->v[i], &job->run->results[i]);
 		if (job->cfg->progress) { /* a terminal only: "12/52 scenarios, 8.3 s, last: ..." */
 			struct timespec now;
 			const char *last = job->suite->v[i].name;
@@ -242,11 +288,39 @@ static void *client_worker(void *arg)
 	return NULL;
 }
 
+/* The scenarios, longest expected first (stable): the suite then ends
+ * near its longest scenario, the short ones run in its shadow. */
+static size_t *longest_first(const struct suite *suite)
+{
+	size_t *order = malloc((suite->nr ? suite->nr : 1) * sizeof(*order));
+	double *len = malloc((suite->nr ? suite->nr : 1) * sizeof(*len));
+	size_t i, j;
+
+	if (!order || !len) {
+		free(order);
+		free(len);
+		return NULL;
+	}
+	for (i = 0; i < suite->nr; i++) {
+		double l = suite_expected_s(&suite->v[i]);
+
+		for (j = i; j > 0 && len[j - 1] < l; j--) {
+			len[j] = len[j - 1];
+			order[j] = order[j - 1];
+		}
+		len[j] = l;
+		order[j] = i;
+	}
+	free(len);
+	return order;
+}
+
 int client_run(struct check_run *run, const struct client_config *cfg,
 	       const struct suite *suite, struct fixtures *cases)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	struct client_job job = { run, cfg, suite, 0, 0, PTHREAD_MUTEX_INITIALIZER, { 0, 0 }, cores > 0 ? cores : 1 };
+	struct client_job job = { run, cfg, suite, 0, 0, PTHREAD_MUTEX_INITIALIZER, { 0, 0 }, cores > 0 ? cores : 1,
+				  0, PTHREAD_COND_INITIALIZER, NULL };
 	pthread_t threads[JOBS_MAX];
 	unsigned jobs = cfg->jobs ? cfg->jobs : 1, t, started = 0;
 	struct timespec t0, t1;
@@ -261,8 +335,11 @@ int client_run(struct check_run *run, const struct client_config *cfg,
 	fixtures_init(cases);
 	run->results = calloc(suite->nr ? suite->nr : 1, sizeof(*run->results));
 	cases->v = calloc(suite->nr ? suite->nr : 1, sizeof(*cases->v));
-	if (!run->results || !cases->v)
+	job.order = longest_first(suite);
+	if (!run->results || !cases->v || !job.order) {
+		free(job.order);
 		return -1;
+	}
 	cases->nr = cases->alloc = suite->nr;
 	for (i = 0; i < suite->nr; i++) {
 		cases->v[i].name = strdup(suite->v[i].name);
@@ -292,5 +369,7 @@ int client_run(struct check_run *run, const struct client_config *cfg,
 			case OUT_WARN: run->warnings++; run->passed++; break;
 			}
 	pthread_mutex_destroy(&job.lock);
+	pthread_cond_destroy(&job.started);
+	free(job.order);
 	return 0;
 }

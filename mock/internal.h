@@ -87,6 +87,9 @@ struct mock {
 	char *(*report)(void *ctx, struct mock *m, const char *format, size_t *len,
 			const char **type, char *why, size_t size);
 	void *report_ctx;
+	void (*first_request)(void *ctx);
+	void *first_request_ctx;
+	atomic_flag heard;           /* the first request has arrived */
 };
 
 int64_t mock_now_us(const struct mock *m);

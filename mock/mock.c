@@ -175,6 +175,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	rq->fresh = 1;
 	rq->inject = -1;
 	rq->body_hash = JOURNAL_HASH_INIT;
+	if (m->first_request && !atomic_flag_test_and_set(&m->heard))
+		m->first_request(m->first_request_ctx);
 	if (m->first_call && !(rq->raw_uri = strdup(uri ? uri : "/"))) {
 		free(rq);
 		return NULL;
@@ -365,6 +367,9 @@ struct mock *mock_start(const struct mock_config *cfg, char *why, size_t size)
 	}
 	m->max_concurrent = cfg->max_concurrent;
 	m->root = cfg->root;
+	m->first_request = cfg->first_request;
+	m->first_request_ctx = cfg->first_request_ctx;
+	atomic_flag_clear(&m->heard);
 	m->prefix_mounts = 1;
 	m->stages = serve_stages;
 	m->rate_limited = cfg->rate_quota > 0;

@@ -46,6 +46,10 @@ struct mock_config {
 	char *(*report)(void *ctx, struct mock *m, const char *format, size_t *len,
 			const char **type, char *why, size_t size);
 	void *report_ctx;
+	/* called once, on a server thread, as the first request's head arrives
+	 * (errata client: the client's start-up is over) */
+	void (*first_request)(void *ctx);
+	void *first_request_ctx;
 };
 
 struct mock;

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "suite.h"
+#include "verdict.h"
 
 static const char *const expect_names[] = { "retry", "no_retry", "backoff", "fault", "long_wait" };
 
@@ -170,6 +171,30 @@ static double timeout_for(enum suite_expect e, const json_t *steps)
 	case EXPECT_RETRY: return 30 + 2 * wait;
 	default: return 30;
 	}
+}
+
+double suite_expected_s(const struct suite_scenario *sc)
+{
+	double s = sc->expect == EXPECT_LONG_WAIT ? VERDICT_LONG_WAIT_WATCH_S : 0;
+	size_t i;
+	json_t *step;
+
+	json_array_foreach(sc->steps, i, step) {
+		json_t *ra = json_object_get(step, "retry_after");
+		json_t *delay = json_object_get(step, "delay_ms");
+
+		if (json_is_object(ra)) { /* a date's whole seconds: up to one more */
+			ra = json_object_get(ra, "date");
+			s += 1;
+		}
+		if (json_is_integer(ra) && sc->expect != EXPECT_LONG_WAIT)
+			s += (double)json_integer_value(ra);
+		if (json_is_integer(delay))
+			s += (double)json_integer_value(delay) / 1000;
+	}
+	if (sc->expect == EXPECT_BACKOFF || sc->expect == EXPECT_FAULT)
+		s += 3; /* the client's own schedule: a few growing waits */
+	return s;
 }
 
 struct gen {

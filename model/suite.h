@@ -53,6 +53,10 @@ struct suite {
 	size_t nr, alloc;
 };
 
+/* The seconds a correct client's run is expected to take, its waits told
+ * and watched: the order a suite starts its scenarios in (longest first). */
+double suite_expected_s(const struct suite_scenario *sc);
+
 void suite_init(struct suite *s);
 void suite_release(struct suite *s);
 

@@ -4,12 +4,14 @@ implies a set of failing (scenario, check) pairs, asserted exactly; the
 deliberately correct client passes everything; each deliberately wrong one
 fails exactly where its one flaw shows. So every check fails when it should
 and passes when it should."""
-import json, os, re, subprocess, sys
+import concurrent.futures, json, os, re, subprocess, sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from errata_test import Tap, ERRATA, subtest_points  # noqa: E402
 
 t = Tap()
+# the suites wait (Retry-After, backoff) far more than they compute: a few at once
+pool = concurrent.futures.ThreadPoolExecutor(3)
 C = "tests/data/client.json"
 RETRY = ["retry SLOW_DOWN", "retry SLOW_DOWN (HTTP-date)", "retry BAD_GATEWAY"]
 FAULTS = ["fault CONNECTION_RESET_BY_PEER", "fault EMPTY_RESPONSE", "fault TRUNCATED_BODY", "fault GATEWAY_HTML"]
@@ -17,6 +19,10 @@ BACKOFF = "backoff BAD_GATEWAY without Retry-After"
 
 
 def run(cmd, timeout=8, contract=C):
+    return pool.submit(run_now, cmd, timeout, contract)
+
+
+def run_now(cmd, timeout, contract):
     r = subprocess.run([ERRATA, "client", "--contract", contract, "--jobs", "4", "--timeout", str(timeout), "--tap", "-", "--", *cmd],
                        capture_output=True, text=True, timeout=600)
     return r, subtest_points(r.stdout, "clienttest")[0]
@@ -66,24 +72,27 @@ KEYLESS = "/tmp/errata-client-keyless-%d.json" % os.getpid()
 doc = json.load(open(C))
 doc["policy"]["retry"]["post_requires_idempotency_key"] = False
 json.dump(doc, open(KEYLESS, "w"))
-for name, cmd, spec in [
-        ("keyless allowed: curl --retry", ["examples/clients/curl.sh"],
-         {"no retry CAPACITY": ["no-retry.one-attempt", "client.exit"]}),
-        ("keyless allowed: plain urllib", ["examples/clients/python_urllib.py"],
-         {s: ["retry.attempted", "client.exit"] for s in RETRY})]:
-    r, fails = run(cmd, contract=KEYLESS)
+keyless = [(name, cmd, spec, run(cmd, contract=KEYLESS)) for name, cmd, spec in [
+    ("keyless allowed: curl --retry", ["examples/clients/curl.sh"],
+     {"no retry CAPACITY": ["no-retry.one-attempt", "client.exit"]}),
+    ("keyless allowed: plain urllib", ["examples/clients/python_urllib.py"],
+     {s: ["retry.attempted", "client.exit"] for s in RETRY})]]
+runs = [(name, cmd, spec, run(cmd)) for name, cmd, spec in clients]
+forever = run(py + ["--mode", "retries-forever"], timeout=4)
+for name, cmd, spec, done in keyless:
+    r, fails = done.result()
     want = pairs(spec)
     t.ok(fails == want, "%s: fails exactly %d checks" % (name, len(want)),
          "unexpected: %s\nmissing: %s" % (sorted(fails - want), sorted(want - fails)))
 os.unlink(KEYLESS)
-for name, cmd, spec in clients:
-    r, fails = run(cmd)
+for name, cmd, spec, done in runs:
+    r, fails = done.result()
     want = pairs(spec)
     t.ok(fails == want and r.returncode == (1 if want else 0),
          "%s: %s" % (name, "fails exactly %d checks, as its behaviour implies" % len(want) if want else "passes every check"),
          "unexpected: %s\nmissing: %s\n%s" % (sorted(fails - want), sorted(want - fails), r.stderr[-300:]))
 
-r, fails = run(py + ["--mode", "retries-forever"], timeout=4)
+r, fails = forever.result()
 t.ok(("backoff BAD_GATEWAY without Retry-After", "backoff.bounded") in fails and
      all((s, "client.no-crash") in fails for s in FAULTS) and ("retry SLOW_DOWN", "retry.waited") in fails,
      "retries forever: unbounded (killed at the timeout), never waiting", sorted(fails))

@@ -102,8 +102,9 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(b'{"ok":false,')
             self.wfile.flush()
+            # linger 0: the close that ends this connection sends a reset
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.connection.close()
+            self.close_connection = True
             return
         if mode == "garbage":
             return self.send(500, os.urandom(300), "application/octet-stream")
