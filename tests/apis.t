@@ -7,10 +7,10 @@ limiter, serves 529 and 200 errors; errata check fails each format-2 rule
 when a server breaks it (through a proxy that mutates the mock's replies);
 errata client judges wait rules, retry hints and retry-after-ms."""
 import json, os, re, subprocess, sys, threading, time, urllib.request
-from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
+from http.server import BaseHTTPRequestHandler
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from errata_test import Tap, ERRATA, start, stop, Client, subtest_points  # noqa: E402
+from errata_test import Tap, ERRATA, Server, start, stop, Client, subtest_points  # noqa: E402
 
 t = Tap()
 APIS = ["openai", "anthropic", "stripe", "github", "digitalocean"]
@@ -203,7 +203,7 @@ class Proxy(BaseHTTPRequestHandler):
     do_POST = do_GET
 
 
-proxy = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+proxy = Server(("127.0.0.1", 0), Proxy)
 threading.Thread(target=proxy.serve_forever, daemon=True).start()
 pport = proxy.server_address[1]
 

@@ -6,10 +6,10 @@ broken body fails envelope.shape), and it round-trips through contract docs
 (Markdown and HTML) and contract import. Lint refuses placeholders outside
 the first element, which the matcher could not read."""
 import json, os, subprocess, sys, tempfile, threading
-from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
+from http.server import BaseHTTPRequestHandler
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from errata_test import Tap, ERRATA, start, stop  # noqa: E402
+from errata_test import Tap, ERRATA, Server, start, stop  # noqa: E402
 
 t = Tap()
 tmp = tempfile.mkdtemp(prefix="errata-env-")
@@ -58,7 +58,7 @@ class H(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
+srv = Server(("127.0.0.1", 0), H)
 threading.Thread(target=srv.serve_forever, daemon=True).start()
 for path, want_fail in (("/good-two", None), ("/empty", "envelope.shape"), ("/object", "envelope.shape"),
                         ("/number", "envelope.shape"), ("/second-broken", "envelope.shape"),

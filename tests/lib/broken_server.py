@@ -4,10 +4,10 @@ the first path segment: /<mode>/<contract>/... It answers X-Errata-Error like
 errata serve, so `errata check --all-codes` can be pointed at each break.
 Prints its port on stdout once listening."""
 import json, os, socket, struct, sys, threading, time
-from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
+from http.server import BaseHTTPRequestHandler
 
 sys.path.insert(0, os.path.dirname(__file__))
-from errata_test import render, compact, needs_retry_after  # noqa: E402
+from errata_test import Server, render, compact, needs_retry_after  # noqa: E402
 
 CONTRACTS = {}
 for name in os.listdir("contracts"):
@@ -173,7 +173,6 @@ class Handler(BaseHTTPRequestHandler):
         self.send(status, compact(body), c["content_type"], headers)
 
 
-srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-srv.daemon_threads = True
+srv = Server(("127.0.0.1", 0), Handler)
 print(srv.server_address[1], flush=True)
 srv.serve_forever()

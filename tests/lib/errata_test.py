@@ -1,6 +1,7 @@
 """Shared helpers for the Python tests: a TAP writer and a real errata serve
 started on port 0 (readiness is its 'listening on' line, never a sleep)."""
 import atexit, http.client, json, os, re, select, signal, subprocess, sys
+from http.server import ThreadingHTTPServer
 
 ERRATA = os.environ.get("ERRATA", "bin/errata")
 # make valgrind runs errata about 20 times slower: waits for it scale with this
@@ -32,6 +33,14 @@ class Tap:
     def done(self):
         print("1..%d" % self.n)
         sys.exit(1 if self.failed else 0)
+
+
+class Server(ThreadingHTTPServer):
+    """A test's HTTP server: a thread per connection, and a listen queue long
+    enough for a parallel run (the default of 5 drops connections, which a
+    client sees as a connect timeout)."""
+    daemon_threads = True
+    request_queue_size = 1024
 
 
 def start(*args):

@@ -14,8 +14,11 @@
 
 Prints its port on stdout once listening; with a certificate and key as
 arguments it speaks TLS."""
-import hashlib, json, socket, ssl, sys, time, urllib.parse
-from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
+import hashlib, json, os, socket, ssl, sys, time, urllib.parse
+from http.server import BaseHTTPRequestHandler
+
+sys.path.insert(0, os.path.dirname(__file__))
+from errata_test import Server  # noqa: E402
 
 
 class H(BaseHTTPRequestHandler):
@@ -138,14 +141,13 @@ class H(BaseHTTPRequestHandler):
         self.end_headers()
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
+class Quiet(Server):
 
     def handle_error(self, request, client_address):
         pass  # a client the proxy cut off (the tests do it on purpose)
 
 
-s = Server(("127.0.0.1", 0), H)
+s = Quiet(("127.0.0.1", 0), H)
 if len(sys.argv) == 3:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(sys.argv[1], sys.argv[2])
