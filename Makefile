@@ -24,6 +24,7 @@ BUILD      ?= build
 ERRATA     ?= bin/errata
 CFLAGS     ?= -O2 -g
 SAN        ?=
+NPROC      := $(shell nproc 2>/dev/null || echo 2)
 WARN       := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
               -Wpointer-arith -Wformat=2 -Wno-format-nonliteral -Wundef
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) \
@@ -95,18 +96,22 @@ deps:
 # They wait (timeouts, Retry-After, clients starting) more than they
 # compute: TEST_JOBS files at once, twice the cores by default, each on its
 # own ports (port 0) and temp dirs. The longest start first.
-NPROC      := $(shell nproc 2>/dev/null || echo 2)
 TEST_JOBS  ?= $(shell echo $$(($(NPROC) * 2)))
 SLOW_TESTS := tests/demo.t tests/client.t tests/apis.t tests/sdks.t
-test-run: $(ERRATA) $(UNIT_BIN) $(FUZZ_DRV)
+test-bins: $(ERRATA) $(UNIT_BIN) $(FUZZ_DRV)
+
+test-run: test-bins
 	ERRATA=$(abspath $(ERRATA)) FUZZ_DRIVERS=$(abspath $(BUILD)/t) \
 		prove -j$(TEST_JOBS) -f $(SLOW_TESTS) $(filter-out $(SLOW_TESTS),$(TESTS))
 
 test: deps
-	@$(MAKE) --no-print-directory -j$(NPROC) $(ERRATA) $(UNIT_BIN) $(FUZZ_DRV)
+	@$(MAKE) --no-print-directory -j$(NPROC) test-bins
 	@$(MAKE) --no-print-directory test-run
 
 check: deps
+	@$(MAKE) --no-print-directory -j$(NPROC) BUILD=build/asan ERRATA=build/asan/errata \
+		CFLAGS='-O1 -g -fno-omit-frame-pointer' SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' \
+		test-bins
 	@ERRATA_SANITIZED=1 $(MAKE) --no-print-directory BUILD=build/asan ERRATA=build/asan/errata \
 		CFLAGS='-O1 -g -fno-omit-frame-pointer' \
 		SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' test-run
@@ -136,13 +141,13 @@ FUZZ_SECONDS ?= 60
 FUZZ_SEED ?=
 fuzz: deps
 	@scripts/deps scripts/fuzz-packages
-	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang CFLAGS='-O1 -g -fno-omit-frame-pointer' \
+	@$(MAKE) --no-print-directory -j$(NPROC) BUILD=build/fuzz CC=clang CFLAGS='-O1 -g -fno-omit-frame-pointer' \
 		SAN='-fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=all' fuzzers
 	@FUZZ_SEED=$(FUZZ_SEED) scripts/fuzz $(FUZZ_SECONDS) build/fuzz/fuzzers
 
 valgrind: deps
 	@scripts/deps scripts/valgrind-packages
-	@$(MAKE) --no-print-directory BUILD=build/vg ERRATA=build/vg/errata CFLAGS='-O1 -g' build/vg/errata
+	@$(MAKE) --no-print-directory -j$(NPROC) BUILD=build/vg ERRATA=build/vg/errata CFLAGS='-O1 -g' build/vg/errata
 	@scripts/valgrind build/vg/errata
 
 bench-import: $(ERRATA)
@@ -169,7 +174,7 @@ soak: deps
 clean:
 	rm -rf build bin
 
-.PHONY: all deps test test-run check tsan demo bench bench-peers bench-scale bench-import bench-client bench-proxy fuzz fuzzers valgrind soak clean
+.PHONY: all deps test test-bins test-run check tsan demo bench bench-peers bench-scale bench-import bench-client bench-proxy fuzz fuzzers valgrind soak clean
 .SECONDARY:
 -include $(MODEL_OBJ:.o=.d) $(IMPORT_OBJ:.o=.d) $(MOCK_OBJ:.o=.d) $(HARNESS_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) \
 	$(wildcard $(BUILD)/fuzz/*.d)
