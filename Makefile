@@ -162,6 +162,7 @@ bench-client: deps
 
 bench-proxy: deps
 	@scripts/deps scripts/bench-packages
+	@scripts/deps scripts/bench-proxy-packages
 	@$(MAKE) --no-print-directory $(ERRATA)
 	@bench/proxy
 
