@@ -26,7 +26,7 @@ static const char usage[] =
 	"                      TOKEN works too, but shows the token in ps)\n"
 	"  --admin-host NAME   a Host name the admin API also answers to (repeatable);\n"
 	"                      it answers to loopback and the bound address\n"
-	"  --threads N         worker threads (default: one per core)\n"
+	"  --threads N         worker threads (default: two per core)\n"
 	"  --scenarios FILE    scenarios to load at start-up (one object or an array)\n"
 	"  --rate-limit N/s    a token bucket per API key (or client address): over it,\n"
 	"                      the contract's rate-limit code with a truthful Retry-After\n"
