@@ -25,8 +25,8 @@ struct client_config {
 };
 
 /* The default jobs: scenarios wait far more than they compute, so many
- * run at once; clients that do compute are held back at their start by
- * the machine's run queue (see client_run). */
+ * run at once; their clients start one per core at a time, until each
+ * one's first request (see client.c). */
 unsigned client_default_jobs(size_t nr_scenarios);
 
 /* Run every scenario; the results go into a check_run (release it with
