@@ -140,6 +140,17 @@ for args, what in [(["--contract", C], "give the client command after --"),
                    (["--", "true"], "--contract is required")]:
     r = subprocess.run([ERRATA, "client", *args], capture_output=True, text=True)
     t.ok(r.returncode == 2 and what in r.stderr, "usage: %s -> exit 2" % " ".join(args), r.stderr[-200:])
+# the scenarios start longest first, whatever order they are asked in (one job: one after another)
+order = os.path.join(os.environ.get("TMPDIR", "/tmp"), "errata-client-order-%d" % os.getpid())
+LONG = "long wait SLOW_DOWN (Retry-After: 120)"
+r = subprocess.run([ERRATA, "client", "--contract", C, "--jobs", "1", "--scenario", "no retry NOT_FOUND", "--scenario",
+                    "retry SLOW_DOWN", "--scenario", LONG, "--tap", "/dev/null", "--", "sh", "-c",
+                    'echo "$ERRATA_SCENARIO" >> "$0"', order], capture_output=True, text=True, timeout=60)
+got = open(order).read().splitlines() if os.path.exists(order) else []
+if os.path.exists(order):
+    os.unlink(order)
+t.ok(got == [LONG, "retry SLOW_DOWN", "no retry NOT_FOUND"],
+     "scenarios start longest expected first: the long wait, a 3 s Retry-After, then one attempt", got)
 r = subprocess.run([ERRATA, "client", "--contract", C, "--scenario", "no retry NOT_FOUND", "--tap", "-", "--",
                     "/nonexistent/client"], capture_output=True, text=True)
 t.ok(r.returncode == 1 and "not ok 1 - client.run" in r.stdout and "cannot run" in r.stdout, "a command that cannot run: an error, exit 1", r.stdout[-300:])
