@@ -31,6 +31,7 @@ ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) \
               $(shell $(PKG_CONFIG) --cflags $(PKGS))
 LDLIBS      = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm -lpthread
 
+CODEC_SRC  := $(wildcard codec/*.c)
 MODEL_SRC  := $(wildcard model/*.c)
 IMPORT_SRC := $(wildcard import/*.c)
 MOCK_SRC   := $(wildcard mock/*.c)
@@ -39,6 +40,7 @@ CLI_SRC    := $(wildcard cli/*.c)
 UNIT_SRC   := $(wildcard tests/unit/*.c)
 FUZZ_SRC   := $(wildcard fuzz/fuzz_*.c)
 FUZZ_NAMES := $(FUZZ_SRC:fuzz/%.c=%)
+CODEC_OBJ  := $(CODEC_SRC:%.c=$(BUILD)/%.o)
 MODEL_OBJ  := $(MODEL_SRC:%.c=$(BUILD)/%.o)
 IMPORT_OBJ := $(IMPORT_SRC:%.c=$(BUILD)/%.o)
 MOCK_OBJ   := $(MOCK_SRC:%.c=$(BUILD)/%.o)
@@ -57,6 +59,9 @@ $(BUILD)/%.o: %.c
 $(BUILD)/libmodel.a: $(MODEL_OBJ)
 	$(AR) rcs $@ $^
 
+$(BUILD)/libcodec.a: $(CODEC_OBJ)
+	$(AR) rcs $@ $^
+
 $(BUILD)/libimport.a: $(IMPORT_OBJ)
 	$(AR) rcs $@ $^
 
@@ -66,18 +71,18 @@ $(BUILD)/libmock.a: $(MOCK_OBJ)
 $(BUILD)/libharness.a: $(HARNESS_OBJ)
 	$(AR) rcs $@ $^
 
-$(ERRATA): $(CLI_OBJ) $(BUILD)/libharness.a $(BUILD)/libmock.a $(BUILD)/libimport.a $(BUILD)/libmodel.a
+$(ERRATA): $(CLI_OBJ) $(BUILD)/libharness.a $(BUILD)/libmock.a $(BUILD)/libimport.a $(BUILD)/libmodel.a $(BUILD)/libcodec.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/t/%: $(BUILD)/tests/unit/%.o $(BUILD)/libharness.a $(BUILD)/libmock.a $(BUILD)/libimport.a $(BUILD)/libmodel.a
+$(BUILD)/t/%: $(BUILD)/tests/unit/%.o $(BUILD)/libharness.a $(BUILD)/libmock.a $(BUILD)/libimport.a $(BUILD)/libmodel.a $(BUILD)/libcodec.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
 # The fuzz targets: with driver.c (any compiler) they replay the corpus in
 # make test; with libFuzzer (clang) they search, in make fuzz.
 $(BUILD)/fuzz/%.o: ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags $(XML_PKG))
-FUZZ_LIBS = $(BUILD)/libharness.a $(BUILD)/libmock.a $(BUILD)/libimport.a $(BUILD)/libmodel.a
+FUZZ_LIBS = $(BUILD)/libharness.a $(BUILD)/libmock.a $(BUILD)/libimport.a $(BUILD)/libmodel.a $(BUILD)/libcodec.a
 
 $(BUILD)/t/fuzz_%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/fuzz/common.o $(BUILD)/fuzz/driver.o $(FUZZ_LIBS)
 	@mkdir -p $(@D)

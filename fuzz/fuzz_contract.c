@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_t *doc = envelope_render_id(c, cc, NULL, cc->status, "req-1");
 		char *body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
 		struct header h[4 + CONTRACT_MAX_FAMILIES * FAMILY_MAX_HEADERS] = { { "Content-Type", c->content_type } };
-		struct response r = { cc->status, h, 1, body, body ? strlen(body) : 0, 0 };
+		struct response r = { cc->status, h, 1, body, body ? strlen(body) : 0, 0, NULL, NULL };
 		struct match_result m;
 		size_t f, k;
 

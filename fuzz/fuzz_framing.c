@@ -112,7 +112,7 @@ static void check_wire(const struct forward_plan *p, const struct field *f, cons
 	char *w = NULL, num[32];
 	size_t wl = 0, i;
 
-	if (p->body == BODY_LENGTH && p->length > body_len)
+	if (p->body == FRAMED_LENGTH && p->length > body_len)
 		return; /* libmicrohttpd would wait for the rest */
 	put(&w, &wl, "POST ", 5);
 	put(&w, &wl, target, strlen(target));
@@ -123,11 +123,11 @@ static void check_wire(const struct forward_plan *p, const struct field *f, cons
 		put(&w, &wl, f[p->keep[i]].value, strlen(f[p->keep[i]].value));
 		put(&w, &wl, "\r\n", 2);
 	}
-	if (p->body == BODY_LENGTH) {
+	if (p->body == FRAMED_LENGTH) {
 		i = (size_t)snprintf(num, sizeof(num), "Content-Length: %llu\r\n\r\n", p->length);
 		put(&w, &wl, num, i);
 		put(&w, &wl, body, (size_t)p->length);
-	} else if (p->body == BODY_CHUNKED) {
+	} else if (p->body == FRAMED_CHUNKED) {
 		put(&w, &wl, "Transfer-Encoding: chunked\r\n\r\n", 30);
 		if (body_len) {
 			i = (size_t)snprintf(num, sizeof(num), "%zx\r\n", body_len);
@@ -153,7 +153,7 @@ static void check_fields(const struct forward_plan *p, const struct field *f, si
 		cl |= !strcasecmp(f[i].name, "Content-Length");
 	}
 	FUZZ_ASSERT(!(te && cl), "Content-Length with Transfer-Encoding accepted");
-	FUZZ_ASSERT(te ? p->body == BODY_CHUNKED : cl ? p->body == BODY_LENGTH : p->body == BODY_NONE,
+	FUZZ_ASSERT(te ? p->body == FRAMED_CHUNKED : cl ? p->body == FRAMED_LENGTH : p->body == FRAMED_NONE,
 		    "the body framed otherwise than the client framed it");
 	for (i = 0; i < p->nr_keep; i++) {
 		const struct field *k = &f[p->keep[i]];

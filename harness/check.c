@@ -334,6 +334,8 @@ static void judge(const struct check_config *cfg, struct case_result *cr, const 
 	struct response r;
 
 	http_as_response(h, &r);
+	r.method = cr->fc->method; /* the operation it hit names its codes */
+	r.path = cr->fc->path;
 	judge_response(cfg->contract, &r, time(NULL), m, add_verdict, &j);
 }
 

@@ -278,4 +278,5 @@ void http_as_response(const struct http_response *h, struct response *r)
 	r->body = h->body;
 	r->body_len = h->body_len;
 	r->head_only = h->head;
+	r->method = r->path = NULL;
 }

@@ -158,11 +158,11 @@ static int start(struct mock *m, struct MHD_Connection *conn, const char *method
 	tr.url = fw->url;
 	tr.headers = (const char *const *)fw->lines;
 	tr.nr_headers = fw->nr_lines;
-	tr.has_body = fw->body != BODY_NONE;
+	tr.has_body = fw->body != FRAMED_NONE;
 	if (!streamed)
 		tr.body_size = tr.has_body ? (long long)rq->admin_len : -1;
 	else
-		tr.body_size = fw->body == BODY_LENGTH ? (long long)fw->length : -1;
+		tr.body_size = fw->body == FRAMED_LENGTH ? (long long)fw->length : -1;
 	tr.wake = wake_cb;
 	tr.arg = rq;
 	if (!(rq->xfer = transfer_new(m->up, &tr)))
@@ -290,7 +290,7 @@ enum MHD_Result forward_begin(struct mock *m, struct MHD_Connection *conn, const
 		transfer_unref(rq->xfer);
 		rq->xfer = NULL;
 	}
-	if (rq->fw && rq->fw->body != BODY_NONE) { /* a body that stalls ends the request */
+	if (rq->fw && rq->fw->body != FRAMED_NONE) { /* a body that stalls ends the request */
 		long s = (upstream_timeout_ms(m->up) + 999) / 1000;
 
 		MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, (unsigned)(s > 0 ? s : 1));
@@ -373,7 +373,8 @@ static const struct contract_code *judge(struct mock *m, struct MHD_Connection *
 	struct header hv[UPSTREAM_MAX_HEADERS];
 	struct redactor own;
 	const struct redactor *red[2] = { &own, m->redactor };
-	struct response r = { rq->upstream_status, hv, n, cap ? cap : "", cap_len, !strcmp(rq->method, "HEAD") };
+	struct response r = { rq->upstream_status, hv, n, cap ? cap : "", cap_len, !strcmp(rq->method, "HEAD"),
+			      rq->method, rq->url };
 	const struct contract_code *cc;
 	char route[256], masked[512];
 

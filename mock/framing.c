@@ -99,7 +99,7 @@ static int plan_body(const struct field *f, size_t n, struct forward_plan *p, ch
 	if (cl && te)
 		return refuse(why, size, "%s", "the request has both Content-Length and Transfer-Encoding "
 			      "(RFC 9112 section 6.3): its body could be read two ways");
-	p->body = BODY_NONE;
+	p->body = FRAMED_NONE;
 	if (te) {
 		size_t k = strlen(te);
 
@@ -108,14 +108,14 @@ static int plan_body(const struct field *f, size_t n, struct forward_plan *p, ch
 		if (k != 7 || strncasecmp(te, "chunked", 7))
 			return refuse(why, size, "Transfer-Encoding '%.60s' is not 'chunked', the one coding "
 				      "the proxy passes on", te);
-		p->body = BODY_CHUNKED;
+		p->body = FRAMED_CHUNKED;
 	} else if (cl) {
 		char *end;
 
 		if (!*cl || strspn(cl, "0123456789") != strlen(cl) || strlen(cl) > 18)
 			return refuse(why, size, "Content-Length '%.40s' is not a length", cl);
 		p->length = strtoull(cl, &end, 10);
-		p->body = BODY_LENGTH;
+		p->body = FRAMED_LENGTH;
 	}
 	return 0;
 }

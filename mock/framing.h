@@ -25,12 +25,12 @@ struct field {
 	const char *name, *value;
 };
 
-enum body_kind { BODY_NONE, BODY_LENGTH, BODY_CHUNKED };
+enum framing_body { FRAMED_NONE, FRAMED_LENGTH, FRAMED_CHUNKED };
 
 struct forward_plan {
 	char *url;                          /* the upstream's URL */
-	enum body_kind body;
-	unsigned long long length;          /* BODY_LENGTH: its size */
+	enum framing_body body;
+	unsigned long long length;          /* FRAMED_LENGTH: its size */
 	size_t keep[FRAMING_MAX_FIELDS];    /* the fields passed on, by index */
 	size_t nr_keep;
 };

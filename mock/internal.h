@@ -266,7 +266,7 @@ int proxy_daemons(struct mock *m, const struct mock_config *cfg, unsigned flags,
 /* What goes upstream: framing_plan's decision, in the form curl takes. */
 struct forwarding {
 	char *url;
-	int body;                    /* enum body_kind */
+	int body;                    /* enum framing_body */
 	unsigned long long length;
 	char *lines[100];            /* "Name: value" (FRAMING_MAX_FIELDS) */
 	size_t nr_lines;

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "../model/envelope.h"
 #include "internal.h"
 #include "../model/retry_after.h"
 
@@ -148,6 +149,17 @@ static time_t date_from_now(long long seconds)
 	return ts.tv_sec + (ts.tv_nsec > 0) + (time_t)seconds;
 }
 
+/* The headers the contract requires on a code, with its values. */
+static void reply_code_headers(struct reply *rp, const struct contract_code *cc)
+{
+	const char *key;
+	json_t *v;
+
+	if (cc && cc->headers)
+		json_object_foreach(cc->headers, key, v)
+			reply_header(rp, key, json_string_value(v));
+}
+
 /* A documented code's response; `ask` overrides Retry-After (seconds < 0: none asked). */
 void build_code(struct mock *m, const struct mount *mt, const struct contract_code *cc,
 		       long long ask_seconds, int ask_date, const struct request *rq, struct reply *rp)
@@ -162,8 +174,10 @@ void build_code(struct mock *m, const struct mount *mt, const struct contract_co
 	rp->body = pc ? pc->body : mt->success;
 	rp->len = pc ? pc->len : mt->success_len;
 	rp->body_persistent = 1;
-	reply_header(rp, MHD_HTTP_HEADER_CONTENT_TYPE, c->content_type);
+	if (!cc || cc->body != BODY_NONE)
+		reply_header(rp, MHD_HTTP_HEADER_CONTENT_TYPE, cc && cc->body == BODY_ANY ? ENVELOPE_FREE_TYPE : c->content_type);
 	reply_request_id(m, c, rp);
+	reply_code_headers(rp, cc);
 	if (cc && cc->retry_after) {
 		if (ask_seconds >= 0 && ask_date) {
 			char date[HTTP_DATE_SIZE];
@@ -198,6 +212,8 @@ static void build_step(struct mock *m, const struct mount *mt, const struct step
 		     st->fault == FAULT_WRONG_CONTENT_TYPE ? "text/plain" : c->content_type);
 	if (st->fault != FAULT_GATEWAY_HTML)
 		reply_request_id(m, c, rp);
+	if (st->fault != FAULT_GATEWAY_HTML && st->code && st->code->status == st->status)
+		reply_code_headers(rp, st->code);
 	switch (st->ra_mode) {
 	case RA_CONTRACT:
 		if (st->code && st->code->retry_after)

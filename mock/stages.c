@@ -407,9 +407,14 @@ static void own_code(struct pass *p, const char *err, const char *prefer, const 
 	json_t *op;
 	const struct contract_code *own;
 
-	if (!p->cc || !select_status_only(err, prefer, q))
+	if (!p->cc || (!p->mt->c->wire_twins && !select_status_only(err, prefer, q)))
 		return;
 	op = contract_operation(p->mt->c, p->method, p->below);
+	if (op && !select_status_only(err, prefer, q)) { /* a code: the operation's own status for it */
+		if (json_array_size(json_object_get(op, "codes")) && (own = contract_operation_own(p->mt->c, op, p->cc)))
+			p->cc = own;
+		return;
+	}
 	own = op ? contract_operation_code(p->mt->c, op, p->cc->status) : NULL;
 	if (own)
 		p->cc = own;

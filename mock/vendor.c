@@ -34,10 +34,11 @@ static const char *store(struct reply *rp, const char *fmt, ...)
 }
 
 /* The body's "{{request_id}}" was rendered as the example id: put the
- * header's value in its place, in a body made for this response. */
+ * header's value in its place, in a body made for this response. The id is
+ * the same text in a JSON string and in an XML element. */
 void reply_splice_request_id(const struct contract *c, struct reply *rp)
 {
-	static const char mark[] = "\"" ENVELOPE_EXAMPLE_ID "\"";
+	static const char mark[] = ENVELOPE_EXAMPLE_ID;
 	const char *rid = c->request_id_header ? reply_value(rp, c->request_id_header) : NULL;
 	const char *at;
 	size_t pre, rlen, post;
@@ -47,15 +48,15 @@ void reply_splice_request_id(const struct contract *c, struct reply *rp)
 	at = memmem(rp->body, rp->len, mark, sizeof(mark) - 1);
 	if (!at)
 		return;
-	pre = (size_t)(at - rp->body) + 1;
+	pre = (size_t)(at - rp->body);
 	rlen = strlen(rid);
-	post = rp->len - pre - (sizeof(mark) - 3);
+	post = rp->len - pre - (sizeof(mark) - 1);
 	rp->owned = malloc(pre + rlen + post + 1);
 	if (!rp->owned)
 		return; /* the example id stays: a mismatch errata check reports */
 	memcpy(rp->owned, rp->body, pre);
 	memcpy(rp->owned + pre, rid, rlen);
-	memcpy(rp->owned + pre + rlen, at + sizeof(mark) - 2, post);
+	memcpy(rp->owned + pre + rlen, at + sizeof(mark) - 1, post);
 	rp->owned[pre + rlen + post] = '\0';
 	rp->body = rp->owned;
 	rp->len = pre + rlen + post;
@@ -144,7 +145,7 @@ void reply_vendor(struct mock *m, const struct mount *mt, const struct request *
 const char *reply_wait(const struct contract *c, const struct reply *rp, char *buf, size_t size)
 {
 	struct header h[REPLY_MAX_HEADERS];
-	struct response r = { rp->status, h, rp->nr, NULL, 0, 0 };
+	struct response r = { rp->status, h, rp->nr, NULL, 0, 0, NULL, NULL };
 	const char *name;
 	double seconds;
 	unsigned i;

@@ -140,7 +140,8 @@ static const struct jkey top_keys[] = {
 	{ "codes", JREQUIRED }, { "operations", JOPTIONAL }, { NULL, 0 }
 };
 static const struct jkey envelope_keys[] = {
-	{ "error", JREQUIRED }, { "success", JREQUIRED }, { NULL, 0 }
+	{ "error", JREQUIRED }, { "success", JREQUIRED }, { "kind", JOPTIONAL },
+	{ "array", JOPTIONAL }, { NULL, 0 }
 };
 static const struct jkey headers_keys[] = {
 	{ "request_id", JREQUIRED }, { "retry_after", JREQUIRED },
@@ -205,6 +206,8 @@ static int load_envelope(struct jload *ld, struct contract *c, json_t *root,
 	jpath_pop(&ld->path);
 	c->error_envelope = tmpl;
 	c->success_envelope = json_object_get(env, "success");
+	if (contract_load_envelope_kind(ld, c, env, tmpl))
+		return -1;
 	jpath_pop(&ld->path);
 	return 0;
 }
@@ -472,6 +475,8 @@ struct contract *contract_load_buffer(const char *text, size_t len,
 		return NULL;
 	}
 	c = calloc(1, sizeof(*c));
+	if (c)
+		c->kind = &body_json;
 	if (!c || !(c->path = strdup(source))) {
 		free(c);
 		if (err) {

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "../codec/body.h"
 #include "jload.h"
 
 /* The newest format this build reads; format 1 contracts keep loading. */
@@ -68,6 +69,17 @@ struct contract_code {
 	json_t *body_code;       /* what "{{code}}" carries when not the code: null,
 				  * an integer or another string; NULL: the code */
 	const char *type;        /* rendered at "{{type}}", or NULL */
+	int body;                /* enum body_rule: what body this error carries */
+	json_t *headers;         /* object: header -> the value the mock sends; a
+				  * response must carry each (any value), or NULL */
+	json_t *forbidden;       /* array of headers a response must not carry, or NULL */
+};
+
+/* What body an error carries (format 2, "body" of a code). */
+enum body_rule {
+	BODY_ENVELOPE,           /* the envelope (the default) */
+	BODY_NONE,               /* none: judged on status and headers */
+	BODY_ANY                 /* any body the server likes: not judged */
 };
 
 /* The limiter fields a vendor rate-limit header can carry (format 2). */
@@ -151,6 +163,8 @@ struct contract {
 	json_t *operations;      /* format 2: [{method, path, statuses, codes}], or NULL */
 	size_t nr_operations;
 	int secret_paths;        /* an operation's path names a credential: {token} */
+	int wire_twins;          /* two entries carry one code (the operation tells
+				  * which status is its): see contract_operation_own() */
 	json_t *inferred;        /* object: contract field path -> reason */
 	/* format 2 */
 	int format;              /* the "errata" version the file declares */
@@ -169,6 +183,10 @@ struct contract {
 	int has_code;            /* the envelope holds "{{code}}" (format 2 may not:
 				  * entries are then told apart by status and message) */
 	int has_request_id;      /* the envelope holds "{{request_id}}" */
+	const struct body_kind *kind; /* how the envelope travels: JSON, XML */
+	int array_all;           /* an array of errors: every element's code is
+				  * read, and the response is retryable only when
+				  * each is; else the first element's code rules */
 };
 
 /*
@@ -224,6 +242,11 @@ struct redactor;
 int contract_mask_path(const struct contract *c, const char *method, const char *path, char *out, size_t size,
 		       struct redactor *r);
 const struct contract_code *contract_operation_code(const struct contract *c, json_t *op, int status);
+/* The entry of operation `op` that carries cc's code on the wire: cc when
+ * the operation lists it, else one listed with the same code at the status
+ * this operation gives it (BLOB_UNKNOWN at 400 on a manifest PUT), or NULL. */
+const struct contract_code *contract_operation_own(const struct contract *c, json_t *op,
+						   const struct contract_code *cc);
 
 /*
  * Every documented entry whose body would carry this code value (a string,

@@ -42,7 +42,7 @@ int contract_needs_v2(struct jload *ld, const struct contract *c, json_t *obj, c
 }
 
 /* A header name: an RFC 9110 token. */
-static int header_name_valid(const char *s)
+int contract_header_name_valid(const char *s)
 {
 	static const char tchar[] = "!#$%&'*+-.^_`|~";
 
@@ -59,7 +59,7 @@ static const char *header_member(struct jload *ld, json_t *obj, const char *key,
 {
 	const char *h = jload_string(ld, obj, key, nullable);
 
-	if (h && !header_name_valid(h)) {
+	if (h && !contract_header_name_valid(h)) {
 		jpath_key(&ld->path, key);
 		jload_fail(ld, 0, "'%s' is not a header name", h);
 		return NULL;
@@ -168,7 +168,7 @@ static int load_family(struct jload *ld, struct header_family *f, json_t *obj)
 		int field = json_is_string(v) ? limit_field_parse(json_string_value(v)) : -1;
 
 		jpath_key(&ld->path, key);
-		if (!header_name_valid(key))
+		if (!contract_header_name_valid(key))
 			return jload_fail(ld, 1, "'%s' is not a header name", key);
 		if (field < 0)
 			return jload_fail(ld, 0, "header '%s' names no limiter field (limit, remaining, used, "

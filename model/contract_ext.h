@@ -24,6 +24,14 @@ int contract_load_operations(struct jload *ld, struct contract *c, json_t *root)
 /* Rules across the whole contract, checked once the codes are loaded. */
 int contract_check_ext(struct jload *ld, const struct contract *c);
 
+/* A header name: an RFC 9110 token. */
+int contract_header_name_valid(const char *s);
+
+/* contract_body.c: envelope.kind and envelope.array; a code's body rule,
+ * required and forbidden headers. */
+int contract_load_envelope_kind(struct jload *ld, struct contract *c, json_t *env, json_t *tmpl);
+int contract_load_code_body(struct jload *ld, const struct contract *c, json_t *obj, struct contract_code *cc);
+
 /* Is `status` among the nr statuses of list? */
 int contract_has_status(const int *list, size_t nr, int status);
 

@@ -47,6 +47,10 @@ static int load_op(struct jload *ld, const struct contract *c, json_t *op)
 		jpath_key(&ld->path, "path");
 		return jload_fail(ld, 0, "path '%.80s' is not a path template (a '/' first, no space, query or fragment)", p);
 	}
+	if (strstr(p, "+}") && strstr(strstr(p, "+}") + 2, "+}")) {
+		jpath_key(&ld->path, "path");
+		return jload_fail(ld, 0, "path '%.80s' has more than one greedy {name+} parameter", p);
+	}
 	jpath_key(&ld->path, "statuses");
 	if (!json_is_array(json_object_get(op, "statuses")))
 		return jload_fail(ld, 0, "'statuses' must be an array of HTTP statuses");
@@ -89,6 +93,33 @@ static int template_has_secret(const char *t)
 	return 0;
 }
 
+/* 1 when two entries carry one code on the wire (at different statuses:
+ * the operation tells which). A set of wire codes, O(codes). */
+static int wire_twins(const struct contract *c)
+{
+	json_t *seen = json_object();
+	char key[64];
+	const char *k;
+	size_t i;
+	int twins = 0;
+
+	for (i = 0; i < c->nr_codes && seen && !twins; i++) {
+		const struct contract_code *cc = &c->codes[i];
+
+		if (cc->status_only)
+			continue;
+		k = cc->code;
+		if (cc->body_code && json_is_integer(cc->body_code))
+			snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT, json_integer_value(cc->body_code)), k = key;
+		else if (cc->body_code)
+			k = json_is_string(cc->body_code) ? json_string_value(cc->body_code) : "\x01null";
+		twins = json_object_get(seen, k) != NULL;
+		json_object_set_new(seen, k, json_true());
+	}
+	json_decref(seen);
+	return twins;
+}
+
 int contract_load_operations(struct jload *ld, struct contract *c, json_t *root)
 {
 	json_t *ops = json_object_get(root, "operations");
@@ -110,14 +141,17 @@ int contract_load_operations(struct jload *ld, struct contract *c, json_t *root)
 	jpath_pop(&ld->path);
 	c->operations = ops;
 	c->nr_operations = json_array_size(ops);
+	c->wire_twins = wire_twins(c);
 	for (i = 0; i < c->nr_operations && !c->secret_paths; i++)
 		c->secret_paths = template_has_secret(json_string_value(json_object_get(json_array_get(ops, i), "path")));
 	return 0;
 }
 
 /* Does `path` (no query) match the template ("/v1/widgets/{id}"): each
- * "{name}" one non-empty segment, every other byte the same? */
-static int path_matches(const char *tmpl, const char *path)
+ * "{name}" one non-empty segment, "{name+}" one or more (an OCI repository
+ * "library/ubuntu", an S3 key "a/b.txt": AWS's greedy label), every other
+ * byte the same? `depth` bounds the greedy labels' backtracking. */
+static int path_matches_at(const char *tmpl, const char *path, int depth)
 {
 	while (*tmpl && *path) {
 		if (*tmpl == '{') {
@@ -126,6 +160,16 @@ static int path_matches(const char *tmpl, const char *path)
 
 			if (!close || !seg)
 				return 0;
+			if (close[-1] == '+' && depth < 1) {
+				/* the shortest extent that lets the rest match */
+				for (;;) {
+					if (path_matches_at(close + 1, path + seg, depth + 1))
+						return 1;
+					if (path[seg] != '/' || !path[seg + 1] || path[seg + 1] == '/')
+						return 0;
+					seg += 1 + strcspn(path + seg + 1, "/");
+				}
+			}
 			tmpl = close + 1;
 			path += seg;
 			continue;
@@ -134,6 +178,11 @@ static int path_matches(const char *tmpl, const char *path)
 			return 0;
 	}
 	return !*tmpl && (!*path || (*path == '/' && !path[1]));
+}
+
+static int path_matches(const char *tmpl, const char *path)
+{
+	return path_matches_at(tmpl, path, 0);
 }
 
 json_t *contract_operation(const struct contract *c, const char *method, const char *path)
@@ -166,6 +215,43 @@ const struct contract_code *contract_operation_code(const struct contract *c, js
 		if (cc && cc->status == status)
 			return cc;
 	}
+	return NULL;
+}
+
+/* What an entry's code looks like in a body: body_code, else the code. */
+static int same_wire(const struct contract_code *a, const struct contract_code *b)
+{
+	json_t *wa = a->body_code, *wb = b->body_code;
+
+	if (wa || wb) {
+		if (wa && wb)
+			return json_equal(wa, wb);
+		return json_is_string(wa ? wa : wb) && !strcmp(json_string_value(wa ? wa : wb), wa ? b->code : a->code);
+	}
+	return !strcmp(a->code, b->code);
+}
+
+static int op_lists(json_t *op, const struct contract_code *cc)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(op, "codes"), i, v)
+		if (!strcmp(json_string_value(v), cc->code))
+			return 1;
+	return 0;
+}
+
+const struct contract_code *contract_operation_own(const struct contract *c, json_t *op,
+						   const struct contract_code *cc)
+{
+	size_t i;
+
+	if (op_lists(op, cc))
+		return cc;
+	for (i = 0; i < c->nr_codes; i++)
+		if (!c->codes[i].status_only && same_wire(&c->codes[i], cc) && op_lists(op, &c->codes[i]))
+			return &c->codes[i];
 	return NULL;
 }
 

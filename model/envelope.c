@@ -14,10 +14,10 @@ enum placeholder envelope_placeholder(const char *s)
 		const char *text;
 		enum placeholder ph;
 	} table[] = {
-		{ "{{code}}", PH_CODE }, { "{{message}}", PH_MESSAGE },
+		{ "{{code}}", PH_CODE }, { "{{message}}", PH_MESSAGE }, { "{{message?}}", PH_MESSAGE_OPT },
 		{ "{{status}}", PH_STATUS }, { "{{details}}", PH_DETAILS },
 		{ "{{detail}}", PH_DETAIL },
-		{ "{{details?}}", PH_DETAILS_OPT }, { "{{type}}", PH_TYPE },
+		{ "{{details?}}", PH_DETAILS_OPT }, { "{{any?}}", PH_ANY_OPT }, { "{{type}}", PH_TYPE },
 		{ "{{request_id}}", PH_REQUEST_ID }, { "{{request_id?}}", PH_REQUEST_ID_OPT },
 	};
 	size_t i;
@@ -102,14 +102,14 @@ int envelope_scan(json_t *tmpl, struct jpath *path, struct envelope_info *info,
 	case JSON_STRING:
 		switch (envelope_placeholder(json_string_value(tmpl))) {
 		case PH_CODE: case PH_CODE_IN: info->codes++; break;
-		case PH_MESSAGE: info->messages++; break;
+		case PH_MESSAGE: case PH_MESSAGE_OPT: info->messages++; break;
 		case PH_STATUS: info->statuses++; break;
-		case PH_DETAILS: case PH_DETAILS_OPT: info->details++; break;
+		case PH_DETAILS: case PH_DETAILS_OPT: case PH_ANY_OPT: info->details++; break;
 		case PH_TYPE: info->types++; break;
 		case PH_REQUEST_ID: case PH_REQUEST_ID_OPT: info->request_ids++; break;
 		case PH_NONE: case PH_DETAIL: break;
 		case PH_UNKNOWN:
-			snprintf(why, whysize, "unknown placeholder '%s' (known: {{code}}, also inside a string, {{message}}, {{status}}, {{detail}}, {{details}}, {{details?}}, {{type}}, {{request_id}}, {{request_id?}}, and the member \"{{extra}}\": null)",
+			snprintf(why, whysize, "unknown placeholder '%s' (known: {{code}}, also inside a string, {{message}}, {{message?}}, {{status}}, {{detail}}, {{details}}, {{details?}}, {{any?}}, {{type}}, {{request_id}}, {{request_id?}}, and the member \"{{extra}}\": null)",
 				 json_string_value(tmpl));
 			return -1;
 		}
@@ -162,7 +162,7 @@ struct fill {
  * a string. */
 static int left_out(const struct contract_code *code, enum placeholder ph)
 {
-	if (ph == PH_DETAILS_OPT)
+	if (ph == PH_DETAILS_OPT || ph == PH_ANY_OPT)
 		return !code->details;
 	if (ph == PH_CODE || ph == PH_CODE_IN || ph == PH_TYPE)
 		return code->status_only || (ph == PH_CODE_IN && code->body_code &&
@@ -197,12 +197,13 @@ static json_t *render(json_t *tmpl, const struct fill *fl)
 		case PH_CODE_IN: return render_code_in(json_string_value(tmpl), code);
 		case PH_TYPE: return json_string(code->type ? code->type : "");
 		case PH_REQUEST_ID: case PH_REQUEST_ID_OPT: return json_string(fl->request_id);
-		case PH_MESSAGE: return json_string(message);
+		case PH_MESSAGE: case PH_MESSAGE_OPT: return json_string(message);
 		case PH_STATUS: return json_integer(status);
 		case PH_DETAIL:
 			return json_string(code->description ? code->description : message);
 		case PH_DETAILS:
 		case PH_DETAILS_OPT:
+		case PH_ANY_OPT:
 			return code->details ? json_deep_copy(code->details) : json_object();
 		default: return json_incref(tmpl);
 		}
@@ -247,8 +248,19 @@ json_t *envelope_render(const struct contract *c, const struct contract_code *co
 char *envelope_render_text(const struct contract *c, const struct contract_code *code,
 			   const char *message, int status)
 {
-	json_t *body = envelope_render(c, code, message, status);
-	char *text = json_dumps(body, JSON_COMPACT);
+	json_t *body;
+	char *text;
+
+	if (code->body == BODY_NONE)
+		return strdup("");
+	if (code->body == BODY_ANY) { /* what a router in front of the API sends */
+		text = malloc(strlen(code->message) + 2);
+		if (text)
+			sprintf(text, "%s\n", code->message);
+		return text;
+	}
+	body = envelope_render(c, code, message, status);
+	text = body ? (c->kind ? c->kind : &body_json)->dump(body) : NULL;
 
 	json_decref(body);
 	return text;

@@ -9,11 +9,14 @@
  *   "x{{code}}y"   a string holding the code between constant text (an
  *                  RFC 9457 type URI: "https://example.com/probs/{{code}}")
  *   "{{message}}"  a string, the code's default message
+ *   "{{message?}}" the same, but a response may leave the member out
  *   "{{status}}"   an integer, the HTTP status
  *   "{{detail}}"   a string that may vary per occurrence (RFC 9457 detail);
  *                  renders the code's description, or else its message
  *   "{{details}}"  an object, the code's details or {}
  *   "{{details?}}" the same, but the member is omitted when the code has none
+ *   "{{any?}}"     any JSON value, or absent (OCI's "arbitrary JSON data");
+ *                  renders the code's details, else is left out
  *   "{{extra}}": null   a member that splices in the code's extra members
  *   "{{type}}"     a string, the code's type (format 2)
  *   "{{request_id}}" a string equal to the request id header (format 2)
@@ -32,10 +35,12 @@ enum placeholder {
 	PH_CODE,
 	PH_CODE_IN,       /* {{code}} between constant text */
 	PH_MESSAGE,
+	PH_MESSAGE_OPT,   /* {{message?}}: a response may leave the member out */
 	PH_STATUS,
 	PH_DETAIL,
 	PH_DETAILS,
 	PH_DETAILS_OPT,
+	PH_ANY_OPT,       /* {{any?}}: any JSON value, or absent (OCI's detail) */
 	PH_TYPE,
 	PH_REQUEST_ID,
 	PH_REQUEST_ID_OPT,
@@ -87,7 +92,10 @@ json_t *envelope_render(const struct contract *c, const struct contract_code *co
 json_t *envelope_render_id(const struct contract *c, const struct contract_code *code,
 			   const char *message, int status, const char *request_id);
 
-/* The same, serialised compactly. Returns a string to free(). */
+/* The same, written in the contract's body kind (compact JSON, or XML);
+ * "" for a code without a body, the message as plain text for a code whose
+ * body is free (ENVELOPE_FREE_TYPE). Returns a string to free(). */
+#define ENVELOPE_FREE_TYPE "text/plain; charset=utf-8"
 char *envelope_render_text(const struct contract *c, const struct contract_code *code,
 			   const char *message, int status);
 

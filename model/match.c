@@ -23,7 +23,7 @@ static const struct {
 	const char *id, *text;
 } checks[] = {
 	{ CHECK_STATUS, "the HTTP status is the one the contract gives the code returned" },
-	{ CHECK_ENVELOPE_JSON, "the body parses as JSON" },
+	{ CHECK_ENVELOPE_JSON, "the body parses as JSON, where the envelope is JSON" },
 	{ CHECK_ENVELOPE_SHAPE, "the body has the envelope's keys, types and constants" },
 	{ CHECK_ENVELOPE_STATUS, "the envelope's status field equals the HTTP status" },
 	{ CHECK_CODE_DOCUMENTED, "the code is documented in the contract" },
@@ -39,6 +39,10 @@ static const struct {
 	{ CHECK_RETRY_HINT, "the retry hint header is true or false (a warning when it contradicts the documentation)" },
 	{ CHECK_RETRY_AFTER_MS, "the retry-after-ms header is a number of milliseconds" },
 	{ CHECK_WAIT_INFO, "a rate limit tells the client how long to wait, by the contract's wait rules" },
+	{ CHECK_ENVELOPE_XML, "the body parses as XML, where the envelope is XML" },
+	{ CHECK_HEADERS_REQUIRED, "the headers the contract requires on this code are present" },
+	{ CHECK_HEADERS_FORBIDDEN, "the headers the contract forbids on this code are absent" },
+	{ CHECK_CODE_OPERATION, "the code is one the operation the request hit documents" },
 };
 
 const char *const check_ids[] = {
@@ -46,7 +50,8 @@ const char *const check_ids[] = {
 	CHECK_CODE_DOCUMENTED, CHECK_MESSAGE_FIXED, CHECK_CONTENT_TYPE,
 	CHECK_RETRY_AFTER_PRESENT, CHECK_RETRY_AFTER_VALID, CHECK_RETRY_AFTER_MISREAD,
 	CHECK_REQUEST_ID, CHECK_RATELIMIT, CHECK_REQUEST_ID_BODY, CHECK_RATELIMIT_FAMILY,
-	CHECK_RETRY_HINT, CHECK_RETRY_AFTER_MS, CHECK_WAIT_INFO, NULL
+	CHECK_RETRY_HINT, CHECK_RETRY_AFTER_MS, CHECK_WAIT_INFO, CHECK_ENVELOPE_XML,
+	CHECK_HEADERS_REQUIRED, CHECK_HEADERS_FORBIDDEN, CHECK_CODE_OPERATION, NULL
 };
 
 const char *check_describe(const char *id)
@@ -146,12 +151,51 @@ struct found {
 	int code_missing; /* the member holding the code is absent */
 	int type_missing; /* the member holding the type is absent */
 	int wide_codes;   /* format 2: a code may be an integer or null */
-	int secondary;    /* in a later error of an array: its shape only */
+	int secondary;    /* in a later error of an array: its shape, and its code */
+	int text_values;  /* XML: every value is text, and one element may stand
+			   * where a list would repeat it */
+	json_t *more[ENVELOPE_ARRAY_MAX]; /* owned: the codes of the later errors */
+	json_t *status_text;              /* owned: an XML status read as a number */
+	size_t nr_more;
 	const char *type, *request_id; /* borrowed from the body */
 	json_t *status, *extras;
 	json_t *messages[8];
 	size_t nr_messages;
 };
+
+/* "429" as 429 (a new reference), or NULL. */
+static json_t *text_integer(json_t *s)
+{
+	const char *t = json_string_value(s);
+	char *end;
+	long long v;
+
+	if (!*t || strlen(t) > 18 || strspn(t, "0123456789-") != strlen(t))
+		return NULL;
+	v = strtoll(t, &end, 10);
+	return *end ? NULL : json_integer(v);
+}
+
+/* A constant of the template as XML text carries it: "false", "0". */
+static int text_equal(json_t *tmpl, json_t *body)
+{
+	char *t;
+	int eq;
+
+	if (!json_is_string(body) || json_is_object(tmpl) || json_is_array(tmpl))
+		return 0;
+	if (json_is_null(tmpl))
+		return !json_string_length(body);
+	t = json_dumps(tmpl, JSON_ENCODE_ANY);
+	if (!t)
+		return 0;
+	if (json_is_string(tmpl))
+		eq = !strcmp(json_string_value(tmpl), json_string_value(body));
+	else
+		eq = !strcmp(t, json_string_value(body));
+	free(t);
+	return eq;
+}
 
 /* A short excerpt of a JSON value for a message; owned by the caller. */
 static char *excerpt(const json_t *v)
@@ -214,6 +258,10 @@ static void walk_array(json_t *tmpl, json_t *body, char *path, size_t cap, struc
 	size_t len = strlen(path), i, n = json_array_size(tmpl);
 	int was = f->secondary;
 
+	if (f->text_values && json_is_object(body)) { /* <Errors><Error>..</Error></Errors> */
+		walk(json_array_get(tmpl, 0), body, path, cap, m, f);
+		return;
+	}
 	if (!json_is_array(body) || !json_array_size(body)) {
 		match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL, "%s: expected an array of errors, got %s", len ? path : "body",
 			  json_is_array(body) ? "an empty array" : type_name(body));
@@ -240,6 +288,8 @@ static void walk_placeholder(json_t *tmpl, json_t *body, const char *path, struc
 		     (f->wide_codes && (json_is_integer(body) || json_is_null(body)));
 		if (ok && !f->secondary)
 			code_seen(f, json_incref(body), path, m);
+		else if (ok && f->nr_more < ENVELOPE_ARRAY_MAX)
+			f->more[f->nr_more++] = json_incref(body);
 		break;
 	case PH_TYPE:
 		ok = json_is_string(body);
@@ -275,14 +325,21 @@ static void walk_placeholder(json_t *tmpl, json_t *body, const char *path, struc
 			free(got);
 		}
 		break;
-	case PH_MESSAGE:
+	case PH_MESSAGE: case PH_MESSAGE_OPT:
 		ok = json_is_string(body);
 		if (ok && f->nr_messages < 8 && !f->secondary)
 			f->messages[f->nr_messages++] = body;
 		break;
-	case PH_STATUS: ok = json_is_integer(body); if (ok && !f->secondary) f->status = body; break;
+	case PH_STATUS:
+		if (f->text_values && json_is_string(body) && (f->status_text = text_integer(body)))
+			body = f->status_text;
+		ok = json_is_integer(body);
+		if (ok && !f->secondary)
+			f->status = body;
+		break;
 	case PH_DETAIL: ok = json_is_string(body); break;
 	case PH_DETAILS: case PH_DETAILS_OPT: ok = json_is_object(body); break;
+	case PH_ANY_OPT: break;
 	default: break;
 	}
 	if (!ok)
@@ -331,7 +388,8 @@ static void walk(json_t *tmpl, json_t *body, char *path, size_t cap,
 					f->type_missing = 1; /* the same */
 				else if (want == PH_CODE || want == PH_CODE_IN || want == PH_TYPE)
 					match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL, "%s: missing", path);
-				else if (want != PH_DETAILS_OPT && want != PH_REQUEST_ID_OPT)
+				else if (want != PH_DETAILS_OPT && want != PH_REQUEST_ID_OPT && want != PH_MESSAGE_OPT &&
+					 want != PH_ANY_OPT)
 					match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL,
 						  "%s: missing", path);
 			} else {
@@ -345,7 +403,7 @@ static void walk(json_t *tmpl, json_t *body, char *path, size_t cap,
 		walk_array(tmpl, body, path, cap, m, f);
 		return;
 	}
-	if (!json_equal(tmpl, body)) { /* a constant */
+	if (!json_equal(tmpl, body) && !(f->text_values && text_equal(tmpl, body))) { /* a constant */
 		char *want = excerpt(tmpl), *got = excerpt(body);
 
 		match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL, "%s: expected %s, got %s",
@@ -414,8 +472,8 @@ static const struct contract_code *identify(const struct contract *c, const stru
 	const struct contract_code *cc = NULL, *so = NULL;
 	size_t i;
 
-	for (i = 0; i < c->nr_codes; i++)
-		if (c->codes[i].status_only && c->codes[i].status == r->status)
+	for (i = 0; i < c->nr_codes; i++) /* a free body's entry names no envelope */
+		if (c->codes[i].status_only && c->codes[i].status == r->status && c->codes[i].body == BODY_ENVELOPE)
 			so = &c->codes[i];
 	if (!c->has_code)
 		return identify_by_message(c, r->status, f->nr_messages ? json_string_value(f->messages[0]) : NULL);
@@ -484,20 +542,30 @@ static int unique_status(const struct contract *c, const struct contract_code *c
 	return 1;
 }
 
-size_t contract_match(const struct contract *c, const struct response *r,
-		      time_t now, struct match_result *m)
+/* The code's extra members, each present with its type. */
+static void match_extras(const struct contract_code *cc, const struct found *f, struct match_result *m)
 {
-	const char *ct = response_header(r, "Content-Type");
-	const struct contract_code *cc = NULL;
-	struct found f = { 0 };
-	json_error_t jerr;
-	json_t *body;
-	char path[256] = "";
-	size_t i;
+	const char *key;
+	json_t *want;
 
-	if (!ct || !media_type_is(ct, c->content_type))
-		match_add(m, CHECK_CONTENT_TYPE, SEV_FAIL, "expected %s, got %s",
-			  c->content_type, ct ? ct : "no Content-Type");
+	json_object_foreach(cc->extra, key, want) {
+		json_t *got = f->extras ? json_object_get(f->extras, key) : NULL;
+
+		if (!got)
+			match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL, "%s: %s carries '%s'; missing",
+				  cc->code, cc->code, key);
+		else if (json_typeof(got) != json_typeof(want) &&
+			 !(json_is_boolean(got) && json_is_boolean(want)) && !f->text_values)
+			match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL, "%s: '%s' should be %s, got %s",
+				  cc->code, key, type_name(want), type_name(got));
+	}
+}
+
+/* The headers every error carries: the request id, RateLimit fields. */
+static void match_common_headers(const struct contract *c, const struct response *r, struct match_result *m)
+{
+	const char *why;
+	const char *pol = response_header(r, "RateLimit-Policy"), *rl = response_header(r, "RateLimit");
 
 	if (c->request_id_header) {
 		const char *rid = response_header(r, c->request_id_header);
@@ -505,176 +573,151 @@ size_t contract_match(const struct contract *c, const struct response *r,
 		if (rid ? !*rid : !c->request_id_optional)
 			match_add(m, CHECK_REQUEST_ID, SEV_FAIL, "no %s header", c->request_id_header);
 	}
+	if (pol && ratelimit_check(pol, 1, &why))
+		match_add(m, CHECK_RATELIMIT, SEV_FAIL, "RateLimit-Policy '%.*s': %s", CUT(pol, 80), why);
+	if (rl && ratelimit_check(rl, 0, &why))
+		match_add(m, CHECK_RATELIMIT, SEV_FAIL, "RateLimit '%.*s': %s", CUT(rl, 80), why);
+}
 
-	{
-		const char *why;
-		const char *pol = response_header(r, "RateLimit-Policy"), *rl = response_header(r, "RateLimit");
+/* What follows from the entry judged: its headers, Retry-After, the vendor's. */
+static size_t match_entry_headers(const struct contract *c, const struct contract_code *cc,
+				  const struct response *r, time_t now, struct match_result *m)
+{
+	check_retry_after(c, cc, r, now, m);
+	match_code_headers(cc, r, m);
+	match_vendor_headers(c, cc, r, now, m);
+	return m->failures;
+}
 
-		if (pol && ratelimit_check(pol, 1, &why))
-			match_add(m, CHECK_RATELIMIT, SEV_FAIL, "RateLimit-Policy '%.*s': %s", CUT(pol, 80), why);
-		if (rl && ratelimit_check(rl, 0, &why))
-			match_add(m, CHECK_RATELIMIT, SEV_FAIL, "RateLimit '%.*s': %s", CUT(rl, 80), why);
+/* With every code of an array read, the response is retryable only when
+ * each error is: the first that is not rules. */
+static const struct contract_code *match_all_codes(const struct contract *c, const struct response *r,
+						   const struct contract_code *cc, struct found *f,
+						   struct match_result *m)
+{
+	size_t i;
+
+	for (i = 0; i < f->nr_more; i++) {
+		const struct contract_code *o = contract_identify(c, f->more[i], NULL, r->status);
+		char *got = o ? NULL : excerpt(f->more[i]);
+
+		if (!o && !json_is_null(f->more[i]))
+			match_add(m, CHECK_CODE_DOCUMENTED, SEV_FAIL, "error %zu: %s is not a documented code of %s",
+				  i + 2, got ? got : "?", c->id);
+		free(got);
+		if (o && cc && cc->retryable && !o->retryable)
+			cc = o;
 	}
-	if (r->head_only) { /* no body: the code is the status's, when only one has it */
-		cc = contract_find_status(c, r->status);
-		m->code = cc && unique_status(c, cc) ? cc : NULL;
-		check_retry_after(c, m->code, r, now, m);
-		match_vendor_headers(c, m->code, r, now, m);
-		return m->failures;
-	}
-	body = json_loadb(r->body ? r->body : "", r->body_len, 0, &jerr);
-	if (!body) {
-		match_add(m, CHECK_ENVELOPE_JSON, SEV_FAIL, "the body is not JSON (%s at byte %d)",
-			  jerr.text, jerr.position);
-		check_retry_after(c, NULL, r, now, m);
-		match_vendor_headers(c, NULL, r, now, m);
-		return m->failures;
-	}
+	return cc;
+}
+
+/* The body, walked and read: the entry it names, and what must agree with it. */
+static void match_body(const struct contract *c, const struct response *r, json_t *body, struct found *f,
+		       struct match_result *m)
+{
+	const struct contract_code *cc;
+	char path[256] = "";
+	size_t i;
+
 	m->parsed = 1;
-	f.wide_codes = c->format >= 2;
-	walk(c->error_envelope, body, path, sizeof(path), m, &f);
-
-	cc = identify(c, r, &f, m);
+	f->wide_codes = c->format >= 2;
+	f->text_values = c->kind == &body_xml;
+	walk(c->error_envelope, body, path, sizeof(path), m, f);
+	cc = identify(c, r, f, m);
+	match_operation(c, r, &cc, m);
+	if (c->array_all)
+		cc = match_all_codes(c, r, cc, f, m);
 	m->code = cc;
-	if (f.type_missing && !(cc && cc->status_only))
+	if (f->type_missing && !(cc && cc->status_only))
 		match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL, "the type member is missing");
 	if (cc && r->status != cc->status)
 		match_add(m, CHECK_STATUS, SEV_FAIL, "%s is documented as %d, got %d",
 			  cc->code, cc->status, r->status);
-	if (f.status && json_integer_value(f.status) != r->status)
+	if (f->status && json_integer_value(f->status) != r->status)
 		match_add(m, CHECK_ENVELOPE_STATUS, SEV_FAIL,
 			  "the envelope says %" JSON_INTEGER_FORMAT ", the HTTP status is %d",
-			  json_integer_value(f.status), r->status);
+			  json_integer_value(f->status), r->status);
 	if (cc && c->messages_fixed)
-		for (i = 0; i < f.nr_messages; i++)
-			if (strcmp(json_string_value(f.messages[i]), cc->message))
+		for (i = 0; i < f->nr_messages; i++)
+			if (strcmp(json_string_value(f->messages[i]), cc->message))
 				match_add(m, CHECK_MESSAGE_FIXED, SEV_FAIL,
 					  "expected \"%s\", got \"%.*s\"", cc->message,
-					  CUT(json_string_value(f.messages[i]), 80));
-	if (cc && cc->extra) {
-		const char *key;
-		json_t *want;
-
-		json_object_foreach(cc->extra, key, want) {
-			json_t *got = f.extras ? json_object_get(f.extras, key) : NULL;
-
-			if (!got)
-				match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL, "%s: %s carries '%s'; missing",
-					  cc->code, cc->code, key);
-			else if (json_typeof(got) != json_typeof(want) &&
-				 !(json_is_boolean(got) && json_is_boolean(want)))
-				match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL, "%s: '%s' should be %s, got %s",
-					  cc->code, key, type_name(want), type_name(got));
-		}
-	}
-	check_retry_after(c, cc, r, now, m);
+					  CUT(json_string_value(f->messages[i]), 80));
+	if (cc && cc->extra)
+		match_extras(cc, f, m);
 	if (c->has_request_id && c->request_id_header) {
 		const char *hv = response_header(r, c->request_id_header);
 
-		if (f.request_id && hv && strcmp(f.request_id, hv))
+		if (f->request_id && hv && strcmp(f->request_id, hv))
 			match_add(m, CHECK_REQUEST_ID_BODY, SEV_FAIL, "the body's request id '%.*s' is not the %s header's '%.*s'",
-				  CUT(f.request_id, 80), c->request_id_header, CUT(hv, 80));
-		else if (f.request_id && !hv)
+				  CUT(f->request_id, 80), c->request_id_header, CUT(hv, 80));
+		else if (f->request_id && !hv)
 			match_add(m, CHECK_REQUEST_ID_BODY, SEV_FAIL, "the body carries request id '%.*s' but no %s header came",
-				  CUT(f.request_id, 80), c->request_id_header);
+				  CUT(f->request_id, 80), c->request_id_header);
 	}
-	match_vendor_headers(c, cc, r, now, m);
+}
+
+/* A response judged as an entry without an envelope: status and headers. */
+static size_t match_free(const struct contract *c, const struct contract_code *cc, const struct response *r,
+			 time_t now, struct match_result *m)
+{
+	size_t i, kept = 0;
+
+	/* what the envelope's walk said no longer counts: keep the rest */
+	for (i = 0; i < m->nr; i++) {
+		const char *id = m->v[i].check;
+
+		if (!strcmp(id, CHECK_REQUEST_ID) || !strcmp(id, CHECK_RATELIMIT)) {
+			m->v[kept++] = m->v[i];
+			continue;
+		}
+		if (m->v[i].severity == SEV_FAIL)
+			m->failures--;
+		free(m->v[i].text);
+	}
+	m->nr = kept;
+	free(m->code_seen);
+	m->code_seen = NULL;
+	m->parsed = 0;
+	m->body_rule = cc->body;
+	m->code = cc;
+	return match_entry_headers(c, cc, r, now, m);
+}
+
+size_t contract_match(const struct contract *c, const struct response *r,
+		      time_t now, struct match_result *m)
+{
+	const char *ct = response_header(r, "Content-Type");
+	const struct contract_code *cc;
+	struct found f = { 0 };
+	char why[200];
+	json_t *body;
+	size_t i;
+
+	match_common_headers(c, r, m);
+	if (!r->head_only && (cc = match_free_body(c, r, BODY_NONE)))
+		return match_free(c, cc, r, now, m);
+	if (!ct || !media_type_is(ct, c->content_type))
+		match_add(m, CHECK_CONTENT_TYPE, SEV_FAIL, "expected %s, got %s",
+			  c->content_type, ct ? ct : "no Content-Type");
+	if (r->head_only) { /* no body: the code is the status's, when only one has it */
+		cc = contract_find_status(c, r->status);
+		m->code = cc && unique_status(c, cc) ? cc : NULL;
+		return match_entry_headers(c, m->code, r, now, m);
+	}
+	body = c->kind->parse(r->body, r->body_len, why, sizeof(why));
+	if (body)
+		match_body(c, r, body, &f, m);
+	else
+		match_add(m, c->kind->check, SEV_FAIL, "%s", why);
 	json_decref(f.code);
+	json_decref(f.status_text);
+	for (i = 0; i < f.nr_more; i++)
+		json_decref(f.more[i]);
 	json_decref(body);
-	return m->failures;
-}
-
-static int template_has(json_t *t, enum placeholder ph)
-{
-	const char *key;
-	json_t *v;
-	size_t i;
-
-	if (json_is_string(t))
-		return envelope_placeholder(json_string_value(t)) == ph;
-	if (json_is_object(t)) {
-		json_object_foreach(t, key, v)
-			if (template_has(v, ph))
-				return 1;
-	} else if (json_is_array(t)) {
-		json_array_foreach(t, i, v)
-			if (template_has(v, ph))
-				return 1;
-	}
-	return 0;
-}
-
-enum verdict check_verdict(const struct contract *c, const struct response *r,
-			   const struct match_result *m, const char *check,
-			   const struct violation **vp, const char **why)
-{
-	const struct violation *v = match_find(m, check);
-	const char *ra = response_header(r, "Retry-After");
-
-	if (vp)
-		*vp = v;
-	*why = NULL;
-	if (r->head_only && (!strcmp(check, CHECK_ENVELOPE_JSON) || !strcmp(check, CHECK_ENVELOPE_SHAPE) ||
-			     !strcmp(check, CHECK_ENVELOPE_STATUS) || !strcmp(check, CHECK_CODE_DOCUMENTED) ||
-			     !strcmp(check, CHECK_MESSAGE_FIXED) || !strcmp(check, CHECK_REQUEST_ID_BODY)))
-		*why = "a response to HEAD has no body";
-	else if (!strcmp(check, CHECK_STATUS) && !m->code)
-		*why = "no documented code to judge the status by";
-	else if ((!strcmp(check, CHECK_ENVELOPE_SHAPE)) && !m->parsed)
-		*why = "the body is not JSON";
-	else if (!strcmp(check, CHECK_ENVELOPE_STATUS) &&
-		 (!m->parsed || !template_has(c->error_envelope, PH_STATUS)))
-		*why = m->parsed ? "the envelope has no status field" : "the body is not JSON";
-	else if (!strcmp(check, CHECK_CODE_DOCUMENTED) && !m->code_seen)
-		*why = "no code in the body";
-	else if (!strcmp(check, CHECK_MESSAGE_FIXED) && (!c->messages_fixed || !m->code))
-		*why = c->messages_fixed ? "no documented code" : "the contract's messages may vary";
-	else if (!strcmp(check, CHECK_RETRY_AFTER_PRESENT) && (!m->code || !m->code->retry_after))
-		*why = m->code ? "the contract requires no Retry-After for this code" : "no documented code";
-	else if ((!strcmp(check, CHECK_RETRY_AFTER_VALID) || !strcmp(check, CHECK_RETRY_AFTER_MISREAD)) &&
-		 (!ra || (!strcmp(check, CHECK_RETRY_AFTER_MISREAD) && match_find(m, CHECK_RETRY_AFTER_VALID))))
-		*why = ra ? "Retry-After is malformed" : "no Retry-After";
-	else if (!strcmp(check, CHECK_REQUEST_ID) && !c->request_id_header)
-		*why = "the contract names no request id header";
-	else if (!strcmp(check, CHECK_REQUEST_ID) && c->request_id_optional &&
-		 !response_header(r, c->request_id_header))
-		*why = "no request id header, which the contract says some responses leave out";
-	else if (!strcmp(check, CHECK_RATELIMIT) && !response_header(r, "RateLimit") &&
-		 !response_header(r, "RateLimit-Policy"))
-		*why = "no RateLimit fields";
-	else if (!strcmp(check, CHECK_REQUEST_ID_BODY) && (!c->has_request_id || !m->parsed))
-		*why = c->has_request_id ? "the body is not JSON" : "the envelope carries no request id";
-	else if (!strcmp(check, CHECK_RATELIMIT_FAMILY) && !c->nr_families)
-		*why = "the contract names no vendor rate-limit headers";
-	else if (!strcmp(check, CHECK_RETRY_HINT) &&
-		 (!c->retry_hint_header || !response_header(r, c->retry_hint_header)))
-		*why = c->retry_hint_header ? "no retry hint header" : "the contract names no retry hint";
-	else if (!strcmp(check, CHECK_RETRY_AFTER_MS) &&
-		 (!c->retry_after_ms_header || !response_header(r, c->retry_after_ms_header)))
-		*why = c->retry_after_ms_header ? "no retry-after-ms header" : "the contract names no retry-after-ms";
-	else if (!strcmp(check, CHECK_WAIT_INFO) && !v &&
-		 (!c->nr_wait || !m->code || (m->code->role != ROLE_RATE_LIMITED &&
-					      m->code->role != ROLE_CONCURRENCY_LIMITED)))
-		*why = c->nr_wait ? "not a rate limit" : "the contract states no wait rules";
-	if (*why)
-		return VERDICT_SKIP;
-	if (!v)
-		return VERDICT_PASS;
-	return v->severity == SEV_WARN ? VERDICT_WARN : VERDICT_FAIL;
-}
-
-void judge_response(const struct contract *c, const struct response *r, time_t now, struct match_result *m,
-		    judge_fn each, void *ctx)
-{
-	size_t i;
-
-	match_result_init(m);
-	contract_match(c, r, now, m);
-	for (i = 0; check_ids[i]; i++) {
-		const struct violation *v;
-		const char *why;
-		enum verdict vd = check_verdict(c, r, m, check_ids[i], &v, &why);
-
-		each(ctx, check_ids[i], vd, vd == VERDICT_SKIP ? why : v ? v->text : check_describe(check_ids[i]), v);
-	}
+	/* a status whose body the document leaves free: a body that reads as
+	 * the envelope's kind is judged as such, anything else as that entry */
+	if (!m->parsed && (cc = match_free_body(c, r, BODY_ANY)))
+		return match_free(c, cc, r, now, m);
+	return match_entry_headers(c, m->code, r, now, m);
 }

@@ -27,6 +27,10 @@
 #define CHECK_RETRY_HINT          "retry-hint"
 #define CHECK_RETRY_AFTER_MS      "retry-after-ms"
 #define CHECK_WAIT_INFO           "wait.info"
+#define CHECK_ENVELOPE_XML        "envelope.xml"
+#define CHECK_HEADERS_REQUIRED    "headers.required"
+#define CHECK_HEADERS_FORBIDDEN   "headers.forbidden"
+#define CHECK_CODE_OPERATION      "code.operation"
 
 /* One line saying what the check verifies, or NULL for an unknown id. */
 const char *check_describe(const char *id);
@@ -46,6 +50,7 @@ struct response {
 	const char *body;
 	size_t body_len;
 	int head_only;          /* a response to HEAD: status and headers, no body to judge */
+	const char *method, *path; /* the request, when known: its operation's codes apply */
 };
 
 /* The value of header `name` (case-insensitive), or NULL. */
@@ -65,7 +70,11 @@ struct match_result {
 	size_t failures;        /* violations with SEV_FAIL */
 	const struct contract_code *code; /* the entry the response was judged as, or NULL */
 	char *code_seen;        /* the code string in the body, or NULL (owned) */
-	int parsed;             /* the body was JSON */
+	int parsed;             /* the body parsed as the envelope's kind */
+	int body_rule;          /* BODY_NONE or BODY_ANY: the entry judged carries no
+				 * envelope, so the body was not judged */
+	const char *operation;  /* "PUT /v2/{name+}/manifests/{reference}": the
+				 * operation the request hit, or NULL (borrowed) */
 };
 
 void match_result_init(struct match_result *m);
@@ -85,6 +94,18 @@ const struct violation *match_find(const struct match_result *m, const char *che
  */
 size_t contract_match(const struct contract *c, const struct response *r,
 		      time_t now, struct match_result *out);
+
+/* match_rules.c: a code's required and forbidden headers; the operation
+ * the request hit, which may name the entry (*cc) the body's code is. */
+void match_code_headers(const struct contract_code *cc, const struct response *r, struct match_result *m);
+void match_operation(const struct contract *c, const struct response *r, const struct contract_code **cc,
+		     struct match_result *m);
+/* The entry of r's status whose body is free (BODY_ANY) or absent (BODY_NONE,
+ * for an empty body), or NULL: such a response is judged on status and
+ * headers. */
+const struct contract_code *match_free_body(const struct contract *c, const struct response *r, int rule);
+/* The verdict's reason to skip one of the checks above, or NULL. */
+const char *match_rules_skip(const struct contract *c, const struct match_result *m, const char *check);
 
 /* Judge the vendor headers of format 2 (families, hints, retry-after-ms,
  * wait rules); called by contract_match(). */

@@ -10,7 +10,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from errata_test import Tap  # noqa: E402
 
 t = Tap()
-files = sorted(f for f in glob.glob("*/*.[ch]") if f.split("/")[0] in ("model", "mock", "harness", "import", "cli"))
+files = sorted(f for f in glob.glob("*/*.[ch]") if f.split("/")[0] in ("codec", "model", "mock", "harness", "import", "cli"))
 long_files, long_funcs = [], []
 for f in files:
     lines = open(f, errors="replace").read().split("\n")
@@ -37,6 +37,8 @@ t.ok(not bad, "model/ includes none of libyaml, libxml2, md4c, libmicrohttpd, li
 bad = [f for f in glob.glob("import/*.[ch]") + glob.glob("model/*.[ch]")
        if re.search(r'#include\s*"\.\./(mock|harness|cli)/', open(f).read())]
 t.ok(not bad, "import/ and model/ include nothing of the rooms above them", bad)
+bad = [f for f in glob.glob("codec/*.[ch]") if re.search(r'#include\s*"\.\./', open(f).read())]
+t.ok(not bad, "codec/ (body kinds: JSON, XML) includes nothing of errata's rooms", bad)
 bad = [f for f in glob.glob("mock/*.[ch]") if re.search(r'#include\s*"\.\./(harness|cli|import)/', open(f).read())]
 t.ok(not bad, "mock/ includes nothing of harness/, cli/ or import/", bad)
 bad = [f for f in glob.glob("harness/*.[ch]") if re.search(r'#include\s*"\.\./(cli|import)/', open(f).read())]

@@ -91,7 +91,7 @@ static void judge(const struct contract *c, struct resp *r, struct match_result 
 {
 	char *text = r->raw ? NULL : json_dumps(r->body, JSON_COMPACT);
 	const char *body = r->raw ? r->raw : text;
-	struct response resp = { r->status, r->h, r->nr, body, strlen(body), 0 };
+	struct response resp = { r->status, r->h, r->nr, body, strlen(body), 0, NULL, NULL };
 
 	match_result_init(m);
 	contract_match(c, &resp, NOW, m);
@@ -411,7 +411,7 @@ static void test_fixed_messages(struct tap *t)
 	struct match_result m;
 	const char *good = "{\"type\":\"about:blank\",\"title\":\"Not here.\",\"status\":404,\"code\":\"NOPE\"}";
 	const char *bad = "{\"type\":\"about:blank\",\"title\":\"Gone.\",\"status\":404,\"code\":\"NOPE\"}";
-	struct response r = { 404, h, 1, good, strlen(good), 0 };
+	struct response r = { 404, h, 1, good, strlen(good), 0, NULL, NULL };
 	char why[300];
 	const char *want[] = { CHECK_MESSAGE_FIXED, NULL }, *none[] = { NULL };
 
