@@ -57,19 +57,19 @@ $(BUILD)/%.o: %.c
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/libmodel.a: $(MODEL_OBJ)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/libcodec.a: $(CODEC_OBJ)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/libimport.a: $(IMPORT_OBJ)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/libmock.a: $(MOCK_OBJ)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/libharness.a: $(HARNESS_OBJ)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(ERRATA): $(CLI_OBJ) $(BUILD)/libharness.a $(BUILD)/libmock.a $(BUILD)/libimport.a $(BUILD)/libmodel.a $(BUILD)/libcodec.a
 	@mkdir -p $(@D)

@@ -170,6 +170,8 @@ static char *xml_dump(json_t *tree)
 	int len = 0;
 
 	pthread_once(&once, init);
+	if (json_is_object(tree) && !json_object_size(tree))
+		return strdup(""); /* no root element: no document */
 	if (!json_is_object(tree) || json_object_size(tree) != 1)
 		return NULL;
 	doc = xmlNewDoc((const xmlChar *)"1.0");

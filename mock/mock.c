@@ -122,7 +122,6 @@ enum MHD_Result mock_problem(struct mock *m, struct MHD_Connection *conn, unsign
 static int prepare(struct mount *mt, struct contract *c)
 {
 	size_t i;
-	json_t *ok;
 
 	mt->c = c;
 	mt->id_len = strlen(c->id);
@@ -136,8 +135,7 @@ static int prepare(struct mount *mt, struct contract *c)
 			return -1;
 		mt->codes[i].len = strlen(mt->codes[i].body);
 	}
-	ok = c->success_envelope;
-	mt->success = json_dumps(ok, JSON_COMPACT | JSON_ENCODE_ANY);
+	mt->success = envelope_success_text(c);
 	if (!mt->success)
 		return -1;
 	mt->success_len = strlen(mt->success);

@@ -237,7 +237,7 @@ static int parse_step(struct jload *ld, json_t *obj, const struct contract *c, s
 	} else if (st->code)
 		st->body = envelope_render_text(c, st->code, NULL, st->code->status);
 	else
-		st->body = json_dumps(c->success_envelope, JSON_COMPACT | JSON_ENCODE_ANY);
+		st->body = envelope_success_text(c);
 	if (!st->body)
 		return jload_fail(ld, 0, "out of memory");
 	st->body_len = strlen(st->body);

@@ -265,3 +265,8 @@ char *envelope_render_text(const struct contract *c, const struct contract_code 
 	json_decref(body);
 	return text;
 }
+
+char *envelope_success_text(const struct contract *c)
+{
+	return (c->kind ? c->kind : &body_json)->dump(c->success_envelope);
+}

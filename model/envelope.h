@@ -99,4 +99,8 @@ json_t *envelope_render_id(const struct contract *c, const struct contract_code 
 char *envelope_render_text(const struct contract *c, const struct contract_code *code,
 			   const char *message, int status);
 
+/* The success body, in the contract's body kind (XML's {} is no body: S3's
+ * PUT answers 200 with none). Returns a string to free(). */
+char *envelope_success_text(const struct contract *c);
+
 #endif
