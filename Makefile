@@ -102,7 +102,7 @@ deps:
 # compute: TEST_JOBS files at once, twice the cores by default, each on its
 # own ports (port 0) and temp dirs. The longest start first.
 TEST_JOBS  ?= $(shell echo $$(($(NPROC) * 2)))
-SLOW_TESTS := tests/demo.t tests/client.t tests/apis.t tests/sdks.t
+SLOW_TESTS := tests/demo.t tests/skopeo.t tests/client.t tests/apis.t tests/sdks.t tests/s3_clients.t
 test-bins: $(ERRATA) $(UNIT_BIN) $(FUZZ_DRV)
 
 test-run: test-bins

@@ -17,7 +17,7 @@
 
 static const char usage[] =
 	"usage: errata client --contract ID|FILE [--scenario NAME|=NAME|FILE]... [--operation 'METHOD /path']...\n"
-	"                     [--jobs N] [--timeout S] [--host-url] [--list]\n"
+	"                     [--jobs N] [--timeout S] [--host-url] [--long-waits] [--list]\n"
 	"                     [--FORMAT FILE]... [--tap-version 13|14]\n"
 	"                     [--baseline FILE] [--write-baseline FILE] [--name NAME] -- COMMAND [ARGS...]\n"
 	"\n"
@@ -40,6 +40,8 @@ static const char usage[] =
 	"  --timeout S           seconds each client run may take (default: each scenario's own,\n"
 	"                        long enough for a correct client: 30 s plus twice its wait, 90 s\n"
 	"                        for a backoff)\n"
+	"  --long-waits          also each long wait with Retry-After: 75, watched 80 s: catches\n"
+	"                        a client that caps Retry-After at 60 s (the default watch is 5 s)\n"
 	"  --list                print the suite and exit\n"
 	"@formats\n"
 	"  --tap-version 13|14   the TAP version declared (default 14; 13 for Debian 12's prove)\n"
@@ -86,7 +88,7 @@ struct client_args {
 	size_t nr_names, nr_files;
 	struct suite_op ops[64];
 	size_t nr_ops;
-	int list, cmd_at, jobs_given;
+	int list, cmd_at, jobs_given, long_waits;
 };
 
 /* One valued option of client's own; 0, or 2 after a usage error. */
@@ -150,8 +152,8 @@ static int client_parse(int argc, char **argv, struct client_args *a, struct cli
 			report_usage(stdout, usage);
 			return 0;
 		}
-		if (!strcmp(o, "--list") || !strcmp(o, "--host-url")) {
-			*(o[2] == 'l' ? &a->list : &cfg->root_url) = 1;
+		if (!strcmp(o, "--list") || !strcmp(o, "--host-url") || !strcmp(o, "--long-waits")) {
+			*(!strcmp(o, "--list") ? &a->list : !strcmp(o, "--host-url") ? &cfg->root_url : &a->long_waits) = 1;
 			continue;
 		}
 		if (!opt_in(o, valued) && !report_takes(o))
@@ -179,7 +181,8 @@ static int client_build(struct client_args *a, struct suite *suite, const struct
 	char msg[700];
 	size_t i;
 
-	if ((!a->nr_files || a->nr_names) && suite_standard(suite, c, a->ops, a->nr_ops)) {
+	if ((!a->nr_files || a->nr_names) && (suite_standard(suite, c, a->ops, a->nr_ops) ||
+					       (a->long_waits && suite_long_watch(suite)))) {
 		fprintf(stderr, "errata client: out of memory\n");
 		return 2;
 	}

@@ -173,9 +173,48 @@ static double timeout_for(enum suite_expect e, const json_t *steps)
 	}
 }
 
+double suite_watch_s(const struct suite_scenario *sc)
+{
+	return sc->watch_s > 0 ? sc->watch_s : VERDICT_LONG_WAIT_WATCH_S;
+}
+
+int suite_long_watch(struct suite *s)
+{
+	size_t i, nr = s->nr;
+	char name[480];
+
+	for (i = 0; i < nr; i++) {
+		struct suite_scenario *d, *v;
+
+		if (s->v[i].expect != EXPECT_LONG_WAIT || s->v[i].watch_s > 0)
+			continue;
+		if (s->nr == s->alloc) {
+			v = realloc(s->v, (s->alloc ? 2 * s->alloc : 32) * sizeof(*v));
+			if (!v)
+				return -1;
+			s->v = v;
+			s->alloc = s->alloc ? 2 * s->alloc : 32;
+		}
+		if (!(d = suite_scenario_dup(&s->v[i])))
+			return -1;
+		snprintf(name, sizeof(name), "long wait %s (Retry-After: %d, watched %.0f s)",
+			 s->v[i].code ? s->v[i].code->code : "?", SUITE_LONG_WATCH_RA, SUITE_LONG_WATCH_S);
+		free(d->name);
+		d->name = strdup(name);
+		json_object_set_new(json_array_get(d->steps, 0), "retry_after", json_integer(SUITE_LONG_WATCH_RA));
+		d->watch_s = SUITE_LONG_WATCH_S;
+		d->timeout_s = SUITE_LONG_WATCH_S + 30;
+		s->v[s->nr++] = *d;
+		free(d); /* its members now belong to the suite */
+		if (!s->v[s->nr - 1].name)
+			return -1;
+	}
+	return 0;
+}
+
 double suite_expected_s(const struct suite_scenario *sc)
 {
-	double s = sc->expect == EXPECT_LONG_WAIT ? VERDICT_LONG_WAIT_WATCH_S : 0;
+	double s = sc->expect == EXPECT_LONG_WAIT ? suite_watch_s(sc) : 0;
 	size_t i;
 	json_t *step;
 

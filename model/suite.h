@@ -46,12 +46,24 @@ struct suite_scenario {
 	char *source;
 	char *method, *path, *body;         /* the operation; body NULL for none */
 	double timeout_s;                   /* long enough for a correct client */
+	double watch_s;                     /* a long wait's watch; 0: VERDICT_LONG_WAIT_WATCH_S */
 };
+
 
 struct suite {
 	struct suite_scenario *v;
 	size_t nr, alloc;
 };
+
+/* How long a long wait is watched for a second request. */
+double suite_watch_s(const struct suite_scenario *sc);
+
+/* The opt-in long watch (errata client --long-waits): each long wait again
+ * with Retry-After: SUITE_LONG_WATCH_RA, watched SUITE_LONG_WATCH_S, which
+ * catches a client that caps Retry-After at 60 s (skopeo). 0, or -1. */
+#define SUITE_LONG_WATCH_RA 75
+#define SUITE_LONG_WATCH_S 80.0
+int suite_long_watch(struct suite *s);
 
 /* The seconds a correct client's run is expected to take, its waits told
  * and watched: the order a suite starts its scenarios in (longest first). */

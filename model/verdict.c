@@ -3,6 +3,7 @@
  * then each check of the scenario's kind judged from them and the client's
  * end. A check that saw no attempt never passes.
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,11 +164,35 @@ static int in_output(const struct client_end *p, const char *what)
 		     (p->tail && memmem(p->tail, p->tail_len, what, n)));
 }
 
-/* The error as the body names it: its code (a string or an integer), its
- * type, its second name; the message when the body carries no code. */
+/* "manifest blob unknown" for MANIFEST_BLOB_UNKNOWN, "denied" for DENIED:
+ * how Go registry clients (containers/image, go-containerregistry) print a
+ * code. */
+static int spoken_in_output(const struct client_end *p, const char *code)
+{
+	char spoken[128];
+	size_t i;
+
+	if (strlen(code) >= sizeof(spoken) || strlen(code) < 4)
+		return 0;
+	for (i = 0; code[i]; i++)
+		spoken[i] = code[i] == '_' ? ' ' : (char)tolower((unsigned char)code[i]);
+	spoken[i] = '\0';
+	return in_output(p, spoken);
+}
+
+/* The error as the body names it: its code (a string or an integer), in
+ * the lower-case spoken form too, its type, its second name, its documented
+ * message; the message when the body carries no code. */
 static int code_in_output(const struct client_end *p, const struct contract_code *cc)
 {
 	char num[32];
+	const char *wire = cc->body_code && json_is_string(cc->body_code) ? json_string_value(cc->body_code) :
+			   cc->body_code ? NULL : cc->code;
+
+	if (wire && spoken_in_output(p, wire))
+		return 1;
+	if (cc->message && strlen(cc->message) >= 8 && in_output(p, cc->message))
+		return 1;
 
 	if (cc->body_code && json_is_integer(cc->body_code)) {
 		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(cc->body_code));
