@@ -81,7 +81,9 @@ int contract_check_codes(struct jload *ld, struct contract *c)
 
 		jpath_key(&ld->path, "codes");
 		jpath_index(&ld->path, i);
-		if (c->retry_basis_code && a->retryable && !retried) {
+		/* an error in a 2xx (GraphQL's rate limit) is retried by its code:
+		 * no client retries a status of 200 */
+		if (c->retry_basis_code && a->retryable && !retried && a->status >= 300) {
 			jpath_key(&ld->path, "retryable");
 			return jload_fail(ld, 0, "code '%s' is retryable but its status %d is not in policy.retry.statuses",
 				    a->code, a->status);

@@ -413,6 +413,10 @@ static void standard_on(struct gen *g)
 		if (!cc->retryable)
 			continue;
 		retry_scenarios(g, cc);
+		/* a rate limit whose family tells its reset leaves the client no
+		 * delays of its own to choose: no backoff is judged on it */
+		if ((cc->role == ROLE_RATE_LIMITED || cc->role == ROLE_CONCURRENCY_LIMITED) && c->nr_families && c->nr_wait)
+			continue;
 		if (!backoff || backoff_rank(cc) > backoff_rank(backoff))
 			backoff = cc;
 	}
