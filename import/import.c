@@ -603,6 +603,14 @@ static json_t *code_json(const struct icode *ic, int with_details, int with_extr
 	set_str(e, "type", ic->type);
 	if (ic->body_code)
 		json_object_set(e, "body_code", ic->body_code);
+	if (ic->wire) {
+		const char *keys[] = { "body", "headers", "forbidden_headers" };
+		size_t k;
+
+		for (k = 0; k < 3; k++)
+			if (json_object_get(ic->wire, keys[k]))
+				json_object_set(e, keys[k], json_object_get(ic->wire, keys[k]));
+	}
 	if (ic->retry_after)
 		json_object_set_new(e, "retry_after", json_boolean(ic->retry_after == 2));
 	json_object_set_new(e, "role", json_string(role_name(ic->role)));

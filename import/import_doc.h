@@ -15,6 +15,7 @@ struct icode {
 	char *code, *name, *message, *description, *domain, *category, *resolution;
 	char *type;              /* the body's type member (format 2), or NULL */
 	json_t *body_code;       /* what the body carries as the code, when not the code */
+	json_t *wire;            /* body, headers, forbidden_headers (a docs page's Wire column) */
 	int retry_after;         /* 0 unknown, 1 not sent, 2 sent (a Retry-After column) */
 	int status;              /* 0 until known */
 	int retry;               /* -1 until known */

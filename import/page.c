@@ -51,6 +51,7 @@ void import_doc_free(struct doc *d)
 		json_decref(ic->details); json_decref(ic->extra); json_decref(ic->inferred);
 		json_decref(ic->why);
 		json_decref(ic->body_code);
+		json_decref(ic->wire);
 	}
 	for (i = 0; i < d->nr_statuses; i++)
 		free(d->statuses[i].meaning);

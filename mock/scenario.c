@@ -531,6 +531,20 @@ struct scenario *scenarios_get(struct scenarios *r, const char *id)
 	return s;
 }
 
+/* "/bucket/" matches as "/bucket": a trailing slash names the same
+ * resource (an S3 SDK's CreateBucket path, a registry's /v2/). */
+static int slash_match(const char *glob, const char *path)
+{
+	char buf[1024];
+	size_t n = strlen(path);
+
+	if (n < 2 || path[n - 1] != '/' || n > sizeof(buf))
+		return 0;
+	memcpy(buf, path, n - 1);
+	buf[n - 1] = '\0';
+	return !fnmatch(glob, buf, 0);
+}
+
 struct scenario *scenarios_match(struct scenarios *r, const struct contract *contract,
 				 const char *method, const char *path)
 {
@@ -543,7 +557,7 @@ struct scenario *scenarios_match(struct scenarios *r, const struct contract *con
 
 		if (!c->has_match || c->contract != contract ||
 		    (c->method && strcasecmp(c->method, method)) ||
-		    (c->path && fnmatch(c->path, path, 0)))
+		    (c->path && fnmatch(c->path, path, 0) && !slash_match(c->path, path)))
 			continue;
 		s = c;
 		scenario_ref(s);

@@ -102,6 +102,9 @@ size_t contract_diff(const struct contract *a, const struct contract *b, struct 
 			free(ja);
 			free(jb);
 		}
+		if (ca->body != cb->body || !same_json(ca->headers, cb->headers) || !same_json(ca->forbidden, cb->forbidden))
+			/* what a response must carry changed: breaking */
+			add(&d, 1, "~ %s body or required or forbidden headers changed", ca->code);
 		if (!same_json(ca->details, cb->details) || !same_json(ca->extra, cb->extra))
 			add(&d, (ca->extra && !cb->extra) || (ca->details && !cb->details),
 			    "~ %s details or extra members changed", ca->code);

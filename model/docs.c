@@ -22,6 +22,8 @@ static void text(FILE *f, const char *s, int html)
 			fputs("&gt;", f);
 		else if (!html && *s == '|')
 			fputs("\\|", f);
+		else if (!html && *s == '\\') /* Markdown reads a backslash as an escape */
+			fputs("\\\\", f);
 		else if (*s == '\n')
 			fputc(' ', f);
 		else
@@ -141,8 +143,26 @@ static void settings(FILE *f, const struct contract *c, int html)
 
 /* The reference table's optional columns: those some code fills. */
 struct columns {
-	int name, domain, category, type, body_code, ra;
+	int name, domain, category, type, body_code, ra, wire;
 };
+
+/* What a code's response carries beside its envelope, as one JSON object:
+ * {"body": "none"|"any", "headers": {...}, "forbidden_headers": [...]}. */
+static char *wire_json(const struct contract_code *cc)
+{
+	json_t *w = json_object();
+	char *text;
+
+	if (cc->body != BODY_ENVELOPE)
+		json_object_set_new(w, "body", json_string(cc->body == BODY_NONE ? "none" : "any"));
+	if (cc->headers)
+		json_object_set(w, "headers", cc->headers);
+	if (cc->forbidden)
+		json_object_set(w, "forbidden_headers", cc->forbidden);
+	text = json_object_size(w) ? json_dumps(w, JSON_COMPACT) : NULL;
+	json_decref(w);
+	return text;
+}
 
 static void reference_head(FILE *f, const struct columns *k, int html)
 {
@@ -164,6 +184,8 @@ static void reference_head(FILE *f, const struct columns *k, int html)
 	cells[n++] = "Retry?";
 	if (k->ra)
 		cells[n++] = "Retry-After";
+	if (k->wire)
+		cells[n++] = "Wire";
 	cells[n++] = "Role";
 	cells[n++] = "Default message";
 	row(f, cells, n, 1, html);
@@ -173,6 +195,7 @@ static void reference_row(FILE *f, const struct contract_code *cc, const struct 
 {
 	const char *cells[12];
 	char st[16], *bc = cc->body_code ? json_dumps(cc->body_code, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+	char *wire = k->wire ? wire_json(cc) : NULL;
 	int n = 0;
 
 	snprintf(st, sizeof(st), "%d", cc->status);
@@ -191,10 +214,13 @@ static void reference_row(FILE *f, const struct contract_code *cc, const struct 
 	cells[n++] = cc->retryable ? "Yes" : "No";
 	if (k->ra)
 		cells[n++] = cc->retry_after ? "Yes" : "No";
+	if (k->wire)
+		cells[n++] = wire ? wire : "";
 	cells[n++] = role_name(cc->role);
 	cells[n++] = cc->message;
 	row(f, cells, n, 0, html);
 	free(bc);
+	free(wire);
 }
 
 static void reference(FILE *f, const struct contract *c, int html)
@@ -209,6 +235,7 @@ static void reference(FILE *f, const struct contract *c, int html)
 		k.type |= c->codes[i].type != NULL;
 		k.body_code |= c->codes[i].body_code != NULL;
 		k.ra |= c->codes[i].retry_after != ra_default(c, &c->codes[i]);
+		k.wire |= c->codes[i].body != BODY_ENVELOPE || c->codes[i].headers || c->codes[i].forbidden;
 	}
 	heading(f, 2, "Reference", html);
 	if (html)
