@@ -25,13 +25,22 @@ static void init(void)
 	xmlInitParser();
 }
 
-/* Text of an element without element children. */
+/* Text of an element without element children: its text and CDATA nodes
+ * alone. An entity reference stays unexpanded (xmlNodeGetContent would
+ * expand it, and a body could nest entities a billion characters deep). */
 static json_t *text_of(xmlNode *n)
 {
-	xmlChar *s = xmlNodeGetContent(n);
-	json_t *v = json_string(s ? (const char *)s : "");
+	xmlBufferPtr buf = xmlBufferCreate();
+	xmlNode *k;
+	json_t *v;
 
-	xmlFree(s);
+	if (!buf)
+		return NULL;
+	for (k = n->children; k; k = k->next)
+		if ((k->type == XML_TEXT_NODE || k->type == XML_CDATA_SECTION_NODE) && k->content)
+			xmlBufferCat(buf, k->content);
+	v = json_string((const char *)xmlBufferContent(buf));
+	xmlBufferFree(buf);
 	return v ? v : json_string("");
 }
 

@@ -6,6 +6,9 @@
 static const char *const ids[] = {
 	"breezeblue", "breezeblue-v1", "segmenter", "genapi", "studio", "ledger",
 	"tests/data/registry.json", /* an array of errors */
+	"oci-registry",             /* every error of the array read, free 4XX bodies, headers */
+	"s3",                       /* XML */
+	"github-graphql",           /* errors in a 200 */
 };
 
 struct contract **fuzz_contracts(size_t *n)

@@ -95,7 +95,8 @@ for code in (0, 1):
 noisy = write("noisy.py", """import os, sys, urllib.request, urllib.error
 sys.stdout.write("log line\\n" * 8000)   # 72 KB of logging first
 try:
-    urllib.request.urlopen(urllib.request.Request(os.environ["ERRATA_BASE_URL"] + "/v1/x"), timeout=5)
+    urllib.request.urlopen(urllib.request.Request(os.environ["ERRATA_BASE_URL"] + os.environ["ERRATA_PATH"],
+                                                  method=os.environ["ERRATA_METHOD"], data=b"{}"), timeout=5)
 except urllib.error.HTTPError as e:
     print("failed: " + e.read().decode())
 sys.exit(1)

@@ -6,7 +6,7 @@ contracts/README.md, independently of the mock's renderer."""
 import email.utils, http.client, json, os, re, select, signal, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from errata_test import Tap, render, compact, needs_retry_after, request_id_header, start, stop, run  # noqa: E402
+from errata_test import Tap, render, compact, wire_body, needs_retry_after, request_id_header, start, stop, run  # noqa: E402
 from errata_test import Client as BaseClient  # noqa: E402
 
 FIRST = ["breezeblue", "breezeblue-v1", "segmenter", "genapi", "studio", "ledger"]  # breezeblue first: the journal test reads it
@@ -41,17 +41,21 @@ for cid, c in contracts.items():
             count += 1
             st, h, body = cl.get(path, hdrs)
             problems = []
-            want_body = compact(render(c["envelope"]["error"], e, h.get((request_id_header(c) or "").lower())))
+            want_body, want_type = wire_body(c, e, h.get((request_id_header(c) or "").lower()))
             if st != e["status"]:
                 problems.append("status %d" % st)
             if body != want_body:
                 problems.append("body %r" % body[:120])
-            if h.get("content-type") != c["content_type"]:
+            if h.get("content-type") != want_type:
                 problems.append("content-type %r" % h.get("content-type"))
-            rid = h.get(request_id_header(c).lower())
-            if not rid or rid in rids:
-                problems.append("request id %r missing or repeated" % rid)
-            rids.add(rid)
+            for name, value in e.get("headers", {}).items():
+                if h.get(name.lower()) != value:
+                    problems.append("%s %r" % (name, h.get(name.lower())))
+            if request_id_header(c):
+                rid = h.get(request_id_header(c).lower())
+                if not rid or rid in rids:
+                    problems.append("request id %r missing or repeated" % rid)
+                rids.add(rid)
             ra = h.get("retry-after")
             if needs_retry_after(c, e):
                 if ra != str(c["headers"]["retry_after"]["default_seconds"]):
@@ -179,7 +183,7 @@ def client(k):
             cid, e = codes[(k * 7 + i * 13) % len(codes)]
             st, h, body = c.get("/%s/x" % cid, {"X-Errata-Error": e["code"]})
             rid = h.get((request_id_header(contracts[cid]) or "").lower())
-            if st != e["status"] or body != compact(render(contracts[cid]["envelope"]["error"], e, rid)):
+            if st != e["status"] or body != wire_body(contracts[cid], e, rid)[0]:
                 errors.append((cid, e["code"], st, body[:80]))
     except Exception as ex:  # a refused or reset connection is a failure too
         errors.append(repr(ex))

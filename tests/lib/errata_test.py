@@ -119,7 +119,7 @@ def left_out(v, e):
     type, a null body code inside a string, absent details."""
     if not isinstance(v, str):
         return False
-    if v == "{{details?}}":
+    if v in ("{{details?}}", "{{any?}}"):
         return "details" not in e
     if v == "{{code}}" or v == "{{type}}" or "{{code}}" in v:
         return bool(e.get("status_only")) or ("{{code}}" in v and v != "{{code}}" and
@@ -135,13 +135,13 @@ def render(tmpl, e, rid="req_0123456789abcdef"):
             return e.get("type", "")
         if tmpl in ("{{request_id}}", "{{request_id?}}"):
             return rid
-        if tmpl == "{{message}}":
+        if tmpl in ("{{message}}", "{{message?}}"):
             return e["message"]
         if tmpl == "{{status}}":
             return e["status"]
         if tmpl == "{{detail}}":
             return e.get("description", e["message"])
-        if tmpl in ("{{details}}", "{{details?}}"):
+        if tmpl in ("{{details}}", "{{details?}}", "{{any?}}"):
             return e.get("details", {})
         if "{{code}}" in tmpl:
             return tmpl.replace("{{code}}", str(e["body_code"]) if "body_code" in e else e["code"])
@@ -163,6 +163,32 @@ def render(tmpl, e, rid="req_0123456789abcdef"):
 
 def compact(v):
     return json.dumps(v, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def xml_bytes(tree):
+    """A rendered tree as the mock writes an XML envelope: the declaration,
+    then the elements in template order, text escaped."""
+    from xml.sax.saxutils import escape
+
+    def el(name, v):
+        if isinstance(v, list):
+            return "".join(el(name, x) for x in v)
+        if isinstance(v, dict):
+            return "<%s>%s</%s>" % (name, "".join(el(k, x) for k, x in v.items()), name)
+        text = "" if v is None else ("true" if v is True else "false" if v is False else str(v))
+        return "<%s>%s</%s>" % (name, escape(text), name) if text else "<%s/>" % name
+    (root, v), = tree.items()
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + el(root, v) + "\n").encode()
+
+
+def wire_body(c, e, rid="req_0123456789abcdef"):
+    """The bytes and Content-Type errata serve sends for entry e of contract c."""
+    if e.get("body") == "none":
+        return b"", None
+    if e.get("body") == "any":
+        return (e["message"] + "\n").encode(), "text/plain; charset=utf-8"
+    tree = render(c["envelope"]["error"], e, rid)
+    return (xml_bytes(tree) if c["envelope"].get("kind") == "xml" else compact(tree)), c["content_type"]
 
 
 def request_id_header(c):
