@@ -5,7 +5,7 @@ errata check reads the code out of it (the mock's own output passes, each
 broken body fails envelope.shape), and it round-trips through contract docs
 (Markdown and HTML) and contract import. Lint refuses placeholders outside
 the first element, which the matcher could not read."""
-import json, os, subprocess, sys, tempfile, threading
+import json, os, re, subprocess, sys, tempfile, threading
 from http.server import BaseHTTPRequestHandler
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
@@ -96,4 +96,69 @@ json.dump(bad, open(bpath, "w"), indent=2)
 r = subprocess.run([ERRATA, "contract", "lint", bpath], capture_output=True, text=True)
 t.ok(r.returncode == 1 and "first element only" in r.stderr and bpath + ":" in r.stderr,
      "lint refuses placeholders past an array's first element, with file:line:col", r.stderr)
+
+# --- XML (the s3 contract) and every error of an array (oci-registry) -----
+p, port = start("--contracts", "contracts/s3.json")
+out = subprocess.run(["curl", "-s", "-D", "-", "-H", "X-Errata-Error: SlowDown", "http://127.0.0.1:%d/s3/b/k" % port],
+                     capture_output=True, text=True).stdout
+head, _, body = out.replace("\r\n", "\n").partition("\n\n")
+rid = re.search(r"x-amz-request-id: (\S+)", head).group(1)
+t.ok(body == '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your '
+     'request rate.</Message><RequestId>%s</RequestId></Error>\n' % rid and "Content-Type: application/xml" in head,
+     "errata serve renders S3's XML error, the request id header's value in RequestId", out)
+r = subprocess.run([ERRATA, "check", "--contract", "s3", "--base-url", "http://127.0.0.1:%d/s3" % port,
+                    "--all-codes", "--tap", "-"], capture_output=True, text=True, timeout=60)
+t.ok(r.returncode == 0 and "not ok" not in r.stdout and r.stdout.count("ok 19 - envelope.xml\n") == 23,
+     "errata check reads errata serve's XML for all 23 codes (envelope.xml judged, envelope.json skipped)",
+     r.stdout[-400:])
+stop(p)
+
+XML = {
+    "/good": (503, "SlowDown", "<Error><Code>SlowDown</Code><Message>m</Message><RequestId>rid-1</RequestId></Error>"),
+    "/not-xml": (503, "SlowDown", '{"Code": "SlowDown"}'),
+    "/wrong-root": (503, "SlowDown", "<Err><Code>SlowDown</Code><Message>m</Message><RequestId>rid-1</RequestId></Err>"),
+    "/no-code": (503, "SlowDown", "<Error><Message>m</Message><RequestId>rid-1</RequestId></Error>"),
+    "/unknown-code": (503, "SlowDown", "<Error><Code>Nope</Code><Message>m</Message><RequestId>rid-1</RequestId></Error>"),
+    "/wrong-status": (500, "SlowDown", "<Error><Code>SlowDown</Code><Message>m</Message><RequestId>rid-1</RequestId></Error>"),
+    "/other-id": (503, "SlowDown", "<Error><Code>SlowDown</Code><Message>m</Message><RequestId>rid-2</RequestId></Error>"),
+    "/oci-all-good": (404, None, json.dumps({"errors": [{"code": "MANIFEST_UNKNOWN"}, {"code": "NAME_UNKNOWN", "detail": "x"}]})),
+    "/oci-second-unknown": (404, None, json.dumps({"errors": [{"code": "MANIFEST_UNKNOWN"}, {"code": "NOPE"}]})),
+    "/oci-not-json": (404, None, "404 page not found\n"),
+    "/oci-json-no-code": (404, None, json.dumps({"errors": [{"message": "x"}]})),
+}
+
+
+class X(BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+    def do_GET(self):
+        st, _, body = XML[self.path]
+        data = body.encode()
+        self.send_response(st)
+        self.send_header("Content-Type", "application/xml" if "<" in body[:1] else
+                         "text/plain" if "page" in body else "application/json")
+        self.send_header("x-amz-request-id", "rid-1")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+srv = Server(("127.0.0.1", 0), X)
+threading.Thread(target=srv.serve_forever, daemon=True).start()
+for path, contract, want in (("/good", "s3", []), ("/not-xml", "s3", ["content-type", "envelope.xml"]),
+                             ("/wrong-root", "s3", ["envelope.shape"]), ("/no-code", "s3", ["envelope.shape"]),
+                             ("/unknown-code", "s3", ["code.documented"]), ("/wrong-status", "s3", ["status"]),
+                             ("/other-id", "s3", ["request-id.body"]),
+                             ("/oci-all-good", "oci-registry", []), ("/oci-second-unknown", "oci-registry", ["code.documented"]),
+                             ("/oci-not-json", "oci-registry", []), ("/oci-json-no-code", "oci-registry", ["envelope.shape"])):
+    fx = os.path.join(tmp, "x.json")
+    json.dump({"cases": [{"name": path, "request": {"method": "GET", "path": path}, "expect": {"any_error": True}}]},
+              open(fx, "w"))
+    r = subprocess.run([ERRATA, "check", "--contract", contract, "--base-url", "http://127.0.0.1:%d" % srv.server_port,
+                        "--fixtures", fx, "--tap", "-"], capture_output=True, text=True, timeout=60)
+    fails = sorted({ln.split(" - ")[1].split(" ")[0] for ln in r.stdout.splitlines() if ln.startswith("    not ok")})
+    t.ok(fails == want and r.returncode == (1 if want else 0),
+         "%s %s: %s" % (contract, path, "fails " + ", ".join(want) if want else "passes"), (fails, r.stdout[-300:]))
+srv.shutdown()
 t.done()
