@@ -23,8 +23,10 @@ void import_read_examples(struct doc *d)
 		json_error_t jerr;
 		json_t *v;
 
-		if (l[lead] != '{')
+		if (l[lead] != '{') {
+			import_read_xml_example(d, &i);
 			continue;
+		}
 		v = json_loadb(d->text + off, len - off, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &jerr);
 		if (!v)
 			continue;
@@ -54,6 +56,8 @@ json_t *import_example_error(json_t *v, const char **code)
 	if (!json_is_object(v))
 		return NULL;
 	m = json_object_get(v, "code");
+	if (!m)
+		m = json_object_get(v, "Code"); /* XML: S3, Azure */
 	if (json_is_string(m)) {
 		*code = json_string_value(m);
 		return v;
@@ -96,7 +100,7 @@ int import_in_every_example(json_t *examples, const char *key)
 
 int import_is_message_key(const char *k)
 {
-	return !strcmp(k, "message") || !strcmp(k, "detail") || !strcmp(k, "error") ||
+	return !strcmp(k, "message") || !strcmp(k, "Message") || !strcmp(k, "detail") || !strcmp(k, "error") ||
 	       !strcmp(k, "title") || !strcmp(k, "description") || !strcmp(k, "msg") ||
 	       !strcmp(k, "error_description");
 }

@@ -43,7 +43,7 @@ static void templatize(json_t *v, struct tmpl_state *st)
 
 			if (!strncmp(s, "{{", 2))
 				continue;
-			if (!strcmp(key, "request_id") || !strcmp(key, "requestId")) {
+			if (!strcmp(key, "request_id") || !strcmp(key, "requestId") || !strcmp(key, "RequestId")) {
 				json_object_set_new(v, key, json_string("{{request_id}}"));
 				continue;
 			}
@@ -321,7 +321,8 @@ static json_t *read_example_codes(struct doc *d)
 				json_object_del(tmpl, "instance");
 				json_object_set_new(tmpl, "detail", json_string("{{detail}}"));
 			}
-			struct tmpl_state st = { code, json_string_value(json_object_get(err, "message")),
+			struct tmpl_state st = { code, json_string_value(json_object_get(err, json_object_get(err, "Message") ?
+										   "Message" : "message")),
 						 ic ? ic->status : 0, 0 };
 
 			drop_braces(tmpl);
@@ -330,7 +331,7 @@ static json_t *read_example_codes(struct doc *d)
 		if (!ic)
 			continue;
 		/* the example's message and status are documented values */
-		m = json_object_get(err, problem ? "title" : "message");
+		m = json_object_get(err, problem ? "title" : json_object_get(err, "Message") ? "Message" : "message");
 		if (json_is_string(m) && *json_string_value(m)) {
 			const char *msg = json_string_value(m);
 
@@ -628,8 +629,8 @@ static json_t *headers_json(const struct doc *d, json_t *inferred)
 {
 	static const int ra_statuses[] = { 429, 503 };
 
-	const char *rid = strcasestr(d->text, "x-request-id") ? "X-Request-Id" :
-			  strcasestr(d->text, "`request-id`") || strcasestr(d->text, "request-id header") ? "request-id" : NULL;
+	char named[64];
+	const char *rid = import_request_id_header(d, named, sizeof(named));
 
 	if (!rid)
 		json_object_set_new(inferred, "headers.request_id",
@@ -759,7 +760,7 @@ json_t *import_build(struct doc *d, const char *source, const char *id_arg)
 		json_array_append_new(codes, code_json(&d->codes[i], has_details(tmpl), has_extra(tmpl)));
 	id = id_arg ? strdup(id_arg) : default_id(source);
 	title = title_of(d);
-	ctype = strstr(d->text, "application/problem+json") ? "application/problem+json" :
+	ctype = d->xml ? "application/xml" : strstr(d->text, "application/problem+json") ? "application/problem+json" :
 		strstr(d->text, "application/json") ? "application/json" : NULL;
 	if (!ctype)
 		json_object_set_new(inferred, "content_type", json_string("the page names no media type; application/json is assumed"));
@@ -768,7 +769,11 @@ json_t *import_build(struct doc *d, const char *source, const char *id_arg)
 	c = json_pack("{s:i,s:s,s:s,s:s,s:s,s:s}", "errata", CONTRACT_FORMAT, "id", id ? id : "imported",
 		      "title", title ? title : "API errors", "source", source,
 		      "content_type", ctype ? ctype : "application/json", "messages", "default");
+	if (d->xml)
+		import_xml_envelope(tmpl, inferred);
 	json_object_set_new(c, "envelope", json_pack("{s:o,s:o}", "error", tmpl, "success", success_of(tmpl)));
+	if (d->xml)
+		json_object_set_new(json_object_get(c, "envelope"), "kind", json_string("xml"));
 	json_object_set_new(c, "headers", headers_json(d, inferred));
 	json_object_set_new(c, "policy", policy_json(d, &rp, inferred));
 	json_object_set_new(c, "inferred", inferred);

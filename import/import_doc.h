@@ -56,6 +56,7 @@ struct doc {
 	json_t *envelope;        /* a template a structured source gives, or NULL */
 	json_t *settings;        /* the settings block errata contract docs writes, or NULL */
 	int structured;          /* codes come from a description, not from prose */
+	int xml;                 /* its error example is XML (S3, Azure) */
 	size_t candidates;       /* error entries the page visibly shows */
 	size_t nr_read;          /* ... and those the layouts read */
 	size_t by_message;       /* entries the page names by heading and message */
@@ -115,6 +116,12 @@ size_t import_line(const struct doc *d, size_t i);
 int import_split_lines(struct doc *d);
 void import_read_tables(struct doc *d);
 void import_read_examples(struct doc *d);
+/* examples_xml.c: an XML example at line *i (then past it): 1, else 0; an
+ * XML template pruned to code, message and request id; the request id
+ * header the page names (into out), or NULL. */
+int import_read_xml_example(struct doc *d, size_t *i);
+void import_xml_envelope(json_t *tmpl, json_t *inferred);
+const char *import_request_id_header(const struct doc *d, char *out, size_t size);
 void import_read_prose_codes(struct doc *d);
 /* import_layouts.c: status-led entries, a heading per code, glued summaries. */
 void import_read_layouts(struct doc *d);

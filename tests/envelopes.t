@@ -161,4 +161,22 @@ for path, contract, want in (("/good", "s3", []), ("/not-xml", "s3", ["content-t
     t.ok(fails == want and r.returncode == (1 if want else 0),
          "%s %s: %s" % (contract, path, "fails " + ", ".join(want) if want else "passes"), (fails, r.stdout[-300:]))
 srv.shutdown()
+
+# --- a page whose error example is XML, imported ---------------------------
+imp = os.path.join(tmp, "xml-import.json")
+r = subprocess.run([ERRATA, "contract", "import", "tests/data/xml-errors.md", "--id", "storage", "-o", imp],
+                   capture_output=True, text=True)
+c = json.load(open(imp)) if os.path.exists(imp) else {}
+t.ok(r.returncode == 0 and c.get("content_type") == "application/xml" and c["envelope"].get("kind") == "xml" and
+     c["envelope"]["error"] == {"Error": {"Code": "{{code}}", "Message": "{{message}}", "RequestId": "{{request_id}}"}} and
+     c["headers"]["request_id"] == "x-amz-request-id" and [x["code"] for x in c["codes"]] ==
+     ["NoSuchKey", "AccessDenied", "SlowDown", "InternalError"] and "Resource" in c["inferred"].get("envelope.error", ""),
+     "import reads a page's numbered XML example: an XML envelope of code, message and request id (Resource set "
+     "aside, and said so), the page's request id header, the table's codes", (r.stderr[-400:], c.get("envelope")))
+p, port = start("--contracts", imp)
+r = subprocess.run([ERRATA, "check", "--contract", imp, "--base-url", "http://127.0.0.1:%d/storage" % port,
+                    "--all-codes", "--tap", "-"], capture_output=True, text=True, timeout=60)
+t.ok(r.returncode == 0 and r.stdout.count("ok 19 - envelope.xml\n") == 4,
+     "the imported XML contract: errata check passes errata serve's own output for its 4 codes", r.stdout[-300:])
+stop(p)
 t.done()
