@@ -15,7 +15,7 @@ enum placeholder envelope_placeholder(const char *s)
 		enum placeholder ph;
 	} table[] = {
 		{ "{{code}}", PH_CODE }, { "{{message}}", PH_MESSAGE }, { "{{message?}}", PH_MESSAGE_OPT },
-		{ "{{status}}", PH_STATUS }, { "{{details}}", PH_DETAILS },
+		{ "{{status}}", PH_STATUS }, { "{{status_string}}", PH_STATUS_STRING }, { "{{details}}", PH_DETAILS },
 		{ "{{detail}}", PH_DETAIL },
 		{ "{{details?}}", PH_DETAILS_OPT }, { "{{any?}}", PH_ANY_OPT }, { "{{type}}", PH_TYPE },
 		{ "{{request_id}}", PH_REQUEST_ID }, { "{{request_id?}}", PH_REQUEST_ID_OPT },
@@ -103,13 +103,13 @@ int envelope_scan(json_t *tmpl, struct jpath *path, struct envelope_info *info,
 		switch (envelope_placeholder(json_string_value(tmpl))) {
 		case PH_CODE: case PH_CODE_IN: info->codes++; break;
 		case PH_MESSAGE: case PH_MESSAGE_OPT: info->messages++; break;
-		case PH_STATUS: info->statuses++; break;
+		case PH_STATUS: case PH_STATUS_STRING: info->statuses++; break;
 		case PH_DETAILS: case PH_DETAILS_OPT: case PH_ANY_OPT: info->details++; break;
 		case PH_TYPE: info->types++; break;
 		case PH_REQUEST_ID: case PH_REQUEST_ID_OPT: info->request_ids++; break;
 		case PH_NONE: case PH_DETAIL: break;
 		case PH_UNKNOWN:
-			snprintf(why, whysize, "unknown placeholder '%s' (known: {{code}}, also inside a string, {{message}}, {{message?}}, {{status}}, {{detail}}, {{details}}, {{details?}}, {{any?}}, {{type}}, {{request_id}}, {{request_id?}}, and the member \"{{extra}}\": null)",
+			snprintf(why, whysize, "unknown placeholder '%s' (known: {{code}}, also inside a string, {{message}}, {{message?}}, {{status}}, {{status_string}}, {{detail}}, {{details}}, {{details?}}, {{any?}}, {{type}}, {{request_id}}, {{request_id?}}, and the member \"{{extra}}\": null)",
 				 json_string_value(tmpl));
 			return -1;
 		}
@@ -199,6 +199,12 @@ static json_t *render(json_t *tmpl, const struct fill *fl)
 		case PH_REQUEST_ID: case PH_REQUEST_ID_OPT: return json_string(fl->request_id);
 		case PH_MESSAGE: case PH_MESSAGE_OPT: return json_string(message);
 		case PH_STATUS: return json_integer(status);
+		case PH_STATUS_STRING: {
+			char st[16];
+
+			snprintf(st, sizeof(st), "%d", status);
+			return json_string(st);
+		}
 		case PH_DETAIL:
 			return json_string(code->description ? code->description : message);
 		case PH_DETAILS:

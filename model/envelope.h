@@ -11,6 +11,7 @@
  *   "{{message}}"  a string, the code's default message
  *   "{{message?}}" the same, but a response may leave the member out
  *   "{{status}}"   an integer, the HTTP status
+ *   "{{status_string}}" the same as a string ("404", JSON:API's status)
  *   "{{detail}}"   a string that may vary per occurrence (RFC 9457 detail);
  *                  renders the code's description, or else its message
  *   "{{details}}"  an object, the code's details or {}
@@ -37,6 +38,7 @@ enum placeholder {
 	PH_MESSAGE,
 	PH_MESSAGE_OPT,   /* {{message?}}: a response may leave the member out */
 	PH_STATUS,
+	PH_STATUS_STRING, /* {{status_string}}: the status as a string (JSON:API) */
 	PH_DETAIL,
 	PH_DETAILS,
 	PH_DETAILS_OPT,

@@ -330,13 +330,18 @@ static void walk_placeholder(json_t *tmpl, json_t *body, const char *path, struc
 		if (ok && f->nr_messages < 8 && !f->secondary)
 			f->messages[f->nr_messages++] = body;
 		break;
-	case PH_STATUS:
-		if (f->text_values && json_is_string(body) && (f->status_text = text_integer(body)))
-			body = f->status_text;
-		ok = json_is_integer(body);
+	case PH_STATUS: case PH_STATUS_STRING: {
+		/* as text in XML, as a string in JSON:API ("404"), else an integer */
+		json_t *st = ph == PH_STATUS_STRING && !json_is_string(body) ? NULL : body;
+
+		if (st && json_is_string(st) && (f->text_values || ph == PH_STATUS_STRING) && !f->status_text &&
+		    (f->status_text = text_integer(st)))
+			st = f->status_text;
+		ok = st && json_is_integer(st);
 		if (ok && !f->secondary)
-			f->status = body;
+			f->status = st;
 		break;
+	}
 	case PH_DETAIL: ok = json_is_string(body); break;
 	case PH_DETAILS: case PH_DETAILS_OPT: ok = json_is_object(body); break;
 	case PH_ANY_OPT: break;
@@ -345,7 +350,7 @@ static void walk_placeholder(json_t *tmpl, json_t *body, const char *path, struc
 	if (!ok)
 		match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL, "%s: expected %s, got %s",
 			  path, ph == PH_CODE && f->wide_codes ? "a code (a string, an integer or null)" :
-			  ph == PH_STATUS ? "an integer" :
+			  ph == PH_STATUS ? "an integer" : ph == PH_STATUS_STRING ? "the status as a string" :
 			  ph == PH_DETAILS || ph == PH_DETAILS_OPT ? "an object" : "a string",
 			  type_name(body));
 }

@@ -68,7 +68,8 @@ enum verdict check_verdict(const struct contract *c, const struct response *r,
 	else if ((!strcmp(check, CHECK_ENVELOPE_SHAPE)) && !m->parsed)
 		*why = not_parsed(c);
 	else if (!strcmp(check, CHECK_ENVELOPE_STATUS) &&
-		 (!m->parsed || !template_has(c->error_envelope, PH_STATUS)))
+		 (!m->parsed || (!template_has(c->error_envelope, PH_STATUS) &&
+				 !template_has(c->error_envelope, PH_STATUS_STRING))))
 		*why = m->parsed ? "the envelope has no status field" : not_parsed(c);
 	else if (!strcmp(check, CHECK_CODE_DOCUMENTED) && !m->code_seen)
 		*why = "no code in the body";

@@ -162,6 +162,50 @@ for path, contract, want in (("/good", "s3", []), ("/not-xml", "s3", ["content-t
          "%s %s: %s" % (contract, path, "fails " + ", ".join(want) if want else "passes"), (fails, r.stdout[-300:]))
 srv.shutdown()
 
+# --- JSON:API: the status as a string ---------------------------------------
+p, port = start("--contracts", "tests/data/jsonapi.json")
+out = subprocess.run(["curl", "-s", "-H", "X-Errata-Error: not_found", "http://127.0.0.1:%d/jsonapi/articles/1" % port],
+                     capture_output=True, text=True).stdout
+t.ok(json.loads(out) == {"errors": [{"status": "404", "code": "not_found", "title": "Resource not found",
+                                     "detail": "Resource not found"}]},
+     "errata serve renders JSON:API's status as a string ({{status_string}})", out)
+r = subprocess.run([ERRATA, "check", "--contract", "tests/data/jsonapi.json", "--base-url",
+                    "http://127.0.0.1:%d/jsonapi" % port, "--all-codes", "--tap", "-"], capture_output=True, text=True, timeout=60)
+t.ok(r.returncode == 0 and "not ok" not in r.stdout and r.stdout.count("ok 5 - envelope.status\n") == 4,
+     "errata check reads it back for every code (envelope.status judged)", r.stdout[-300:])
+stop(p)
+JA = {"/int": (404, {"errors": [{"status": 404, "code": "not_found", "title": "x", "detail": "y"}]}),
+      "/other": (404, {"errors": [{"status": "500", "code": "not_found", "title": "x", "detail": "y"}]}),
+      "/good": (404, {"errors": [{"status": "404", "code": "not_found", "title": "x", "detail": "y"}]})}
+
+
+class J(BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+    def do_GET(self):
+        st, doc = JA[self.path]
+        data = json.dumps(doc).encode()
+        self.send_response(st)
+        self.send_header("Content-Type", "application/vnd.api+json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+srv = Server(("127.0.0.1", 0), J)
+threading.Thread(target=srv.serve_forever, daemon=True).start()
+for path, want in (("/good", []), ("/int", ["envelope.shape"]), ("/other", ["envelope.status"])):
+    fx = os.path.join(tmp, "j.json")
+    json.dump({"cases": [{"name": path, "request": {"method": "GET", "path": path}, "expect": {"any_error": True}}]},
+              open(fx, "w"))
+    r = subprocess.run([ERRATA, "check", "--contract", "tests/data/jsonapi.json", "--base-url",
+                        "http://127.0.0.1:%d" % srv.server_port, "--fixtures", fx, "--tap", "-"],
+                       capture_output=True, text=True, timeout=60)
+    fails = sorted({ln.split(" - ")[1].split(" ")[0] for ln in r.stdout.splitlines() if ln.startswith("    not ok")})
+    t.ok(fails == want, "JSON:API %s: %s" % (path, "fails " + ", ".join(want) if want else "passes"), (fails, r.stdout[-300:]))
+srv.shutdown()
+
 # --- a page whose error example is XML, imported ---------------------------
 imp = os.path.join(tmp, "xml-import.json")
 r = subprocess.run([ERRATA, "contract", "import", "tests/data/xml-errors.md", "--id", "storage", "-o", imp],

@@ -139,6 +139,8 @@ def render(tmpl, e, rid="req_0123456789abcdef"):
             return e["message"]
         if tmpl == "{{status}}":
             return e["status"]
+        if tmpl == "{{status_string}}":
+            return str(e["status"])
         if tmpl == "{{detail}}":
             return e.get("description", e["message"])
         if tmpl in ("{{details}}", "{{details?}}", "{{any?}}"):
