@@ -149,8 +149,9 @@ static time_t date_from_now(long long seconds)
 	return ts.tv_sec + (ts.tv_nsec > 0) + (time_t)seconds;
 }
 
-/* The headers the contract requires on a code, with its values. */
-static void reply_code_headers(struct reply *rp, const struct contract_code *cc)
+/* The headers the contract requires on a code, with its values; the code
+ * itself where a header carries it too (AWS's X-Amzn-ErrorType). */
+static void reply_code_headers(struct reply *rp, const struct contract *c, const struct contract_code *cc)
 {
 	const char *key;
 	json_t *v;
@@ -158,6 +159,12 @@ static void reply_code_headers(struct reply *rp, const struct contract_code *cc)
 	if (cc && cc->headers)
 		json_object_foreach(cc->headers, key, v)
 			reply_header(rp, key, json_string_value(v));
+	if (!cc || !c->code_header || cc->status_only || cc->body != BODY_ENVELOPE)
+		return;
+	if (cc->body_code && json_is_integer(cc->body_code))
+		reply_headerf(rp, c->code_header, "%" JSON_INTEGER_FORMAT, json_integer_value(cc->body_code));
+	else if (!cc->body_code || json_is_string(cc->body_code))
+		reply_header(rp, c->code_header, cc->body_code ? json_string_value(cc->body_code) : cc->code);
 }
 
 /* A documented code's response; `ask` overrides Retry-After (seconds < 0: none asked). */
@@ -177,7 +184,7 @@ void build_code(struct mock *m, const struct mount *mt, const struct contract_co
 	if (!cc || cc->body != BODY_NONE)
 		reply_header(rp, MHD_HTTP_HEADER_CONTENT_TYPE, cc && cc->body == BODY_ANY ? ENVELOPE_FREE_TYPE : c->content_type);
 	reply_request_id(m, c, rp);
-	reply_code_headers(rp, cc);
+	reply_code_headers(rp, c, cc);
 	if (cc && cc->retry_after) {
 		if (ask_seconds >= 0 && ask_date) {
 			char date[HTTP_DATE_SIZE];
@@ -213,7 +220,7 @@ static void build_step(struct mock *m, const struct mount *mt, const struct step
 	if (st->fault != FAULT_GATEWAY_HTML)
 		reply_request_id(m, c, rp);
 	if (st->fault != FAULT_GATEWAY_HTML && st->code && st->code->status == st->status)
-		reply_code_headers(rp, st->code);
+		reply_code_headers(rp, c, st->code);
 	switch (st->ra_mode) {
 	case RA_CONTRACT:
 		if (st->code && st->code->retry_after)

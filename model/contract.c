@@ -141,7 +141,7 @@ static const struct jkey top_keys[] = {
 };
 static const struct jkey envelope_keys[] = {
 	{ "error", JREQUIRED }, { "success", JREQUIRED }, { "kind", JOPTIONAL },
-	{ "array", JOPTIONAL }, { NULL, 0 }
+	{ "array", JOPTIONAL }, { "code_header", JOPTIONAL }, { NULL, 0 }
 };
 static const struct jkey headers_keys[] = {
 	{ "request_id", JREQUIRED }, { "retry_after", JREQUIRED },

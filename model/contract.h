@@ -184,6 +184,8 @@ struct contract {
 				  * entries are then told apart by status and message) */
 	int has_request_id;      /* the envelope holds "{{request_id}}" */
 	const struct body_kind *kind; /* how the envelope travels: JSON, XML */
+	const char *code_header; /* a header carrying the code too (AWS's
+				  * X-Amzn-ErrorType: "Name:url"), or NULL */
 	int array_all;           /* an array of errors: every element's code is
 				  * read, and the response is retryable only when
 				  * each is; else the first element's code rules */

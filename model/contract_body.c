@@ -30,8 +30,14 @@ int contract_load_envelope_kind(struct jload *ld, struct contract *c, json_t *en
 	char why[200];
 
 	c->kind = &body_json;
-	if (contract_needs_v2(ld, c, env, "kind") || contract_needs_v2(ld, c, env, "array"))
+	if (contract_needs_v2(ld, c, env, "kind") || contract_needs_v2(ld, c, env, "array") ||
+	    contract_needs_v2(ld, c, env, "code_header"))
 		return -1;
+	c->code_header = jload_string(ld, env, "code_header", 0);
+	if (c->code_header && !contract_header_name_valid(c->code_header)) {
+		jpath_key(&ld->path, "code_header");
+		return jload_fail(ld, 0, "'%.60s' is not a header name", c->code_header);
+	}
 	kind = jload_string(ld, env, "kind", 0);
 	array = jload_string(ld, env, "array", 0);
 	if (ld->failed)

@@ -43,7 +43,10 @@ char *envelope_code_in(const char *tmpl, const char *s)
 		return NULL;
 	pre = (size_t)(in - tmpl);
 	post = strlen(in + 8);
-	if (n <= pre + post || strncmp(s, tmpl, pre) || strcmp(s + n - post, in + 8))
+	/* AWS's "ns#Name" may go on ":url": a code holds no ':', so cut there */
+	if (!post && pre && tmpl[pre - 1] == '#' && !strncmp(s, tmpl, pre) && strchr(s + pre, ':'))
+		n = (size_t)(strchr(s + pre, ':') - s);
+	if (n <= pre + post || strncmp(s, tmpl, pre) || (post && strcmp(s + n - post, in + 8)))
 		return NULL;
 	code = malloc(n - pre - post + 1);
 	if (code) {

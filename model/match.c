@@ -480,7 +480,7 @@ static const struct contract_code *identify(const struct contract *c, const stru
 	for (i = 0; i < c->nr_codes; i++) /* a free body's entry names no envelope */
 		if (c->codes[i].status_only && c->codes[i].status == r->status && c->codes[i].body == BODY_ENVELOPE)
 			so = &c->codes[i];
-	if (!c->has_code)
+	if (!c->has_code && !f->code)
 		return identify_by_message(c, r->status, f->nr_messages ? json_string_value(f->messages[0]) : NULL);
 	if (f->code_missing && !f->code) {
 		if (so)
@@ -566,6 +566,20 @@ static void match_extras(const struct contract_code *cc, const struct found *f, 
 	}
 }
 
+/* The code a header carries (up to a ':'), beside the body's: the two agree. */
+static void header_code(const struct contract *c, const struct response *r, struct found *f, struct match_result *m)
+{
+	const char *v = response_header(r, c->code_header);
+	char code[128], where[160];
+	size_t n = v ? strcspn(v, ":") : 0;
+
+	if (!n)
+		return;
+	snprintf(code, sizeof(code), "%.*s", (int)(n < sizeof(code) ? n : sizeof(code) - 1), v);
+	snprintf(where, sizeof(where), "the %s header", c->code_header);
+	code_seen(f, json_string(code), where, m);
+}
+
 /* The headers every error carries: the request id, RateLimit fields. */
 static void match_common_headers(const struct contract *c, const struct response *r, struct match_result *m)
 {
@@ -628,6 +642,8 @@ static void match_body(const struct contract *c, const struct response *r, json_
 	f->wide_codes = c->format >= 2;
 	f->text_values = c->kind == &body_xml;
 	walk(c->error_envelope, body, path, sizeof(path), m, f);
+	if (c->code_header) /* "ValidationException:http://internal..." */
+		header_code(c, r, f, m);
 	cc = identify(c, r, f, m);
 	match_operation(c, r, &cc, m);
 	if (c->array_all)

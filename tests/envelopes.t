@@ -206,6 +206,49 @@ for path, want in (("/good", []), ("/int", ["envelope.shape"]), ("/other", ["env
     t.ok(fails == want, "JSON:API %s: %s" % (path, "fails " + ", ".join(want) if want else "passes"), (fails, r.stdout[-300:]))
 srv.shutdown()
 
+# --- AWS JSON protocols: __type "ns#Name:url", the code in X-Amzn-ErrorType --
+NS = "com.amazonaws.dynamodb.v20120810#"
+AW = {"/suffix": ({"__type": NS + "ResourceNotFoundException:http://internal.amazon.com/x", "message": "m"}, None),
+      "/header-only": ({"message": "m"}, "ResourceNotFoundException:http://internal.amazon.com/x"),
+      "/both": ({"__type": NS + "ResourceNotFoundException", "message": "m"}, "ResourceNotFoundException"),
+      "/disagree": ({"__type": NS + "ResourceNotFoundException", "message": "m"}, "ThrottlingException"),
+      "/unknown": ({"message": "m"}, "NoSuchThingException"),
+      "/none": ({"message": "m"}, None)}
+
+
+class A(BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+    def do_GET(self):
+        doc, hdr = AW[self.path]
+        data = json.dumps(doc).encode()
+        self.send_response(400)
+        self.send_header("Content-Type", "application/x-amz-json-1.0")
+        self.send_header("x-amzn-RequestId", "r1")
+        if hdr:
+            self.send_header("X-Amzn-ErrorType", hdr)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+srv = Server(("127.0.0.1", 0), A)
+threading.Thread(target=srv.serve_forever, daemon=True).start()
+for path, want in (("/suffix", []), ("/header-only", []), ("/both", []), ("/disagree", ["envelope.shape"]),
+                   ("/unknown", ["code.documented"]), ("/none", ["envelope.shape"])):
+    fx = os.path.join(tmp, "a.json")
+    json.dump({"cases": [{"name": path, "request": {"method": "GET", "path": path},
+                          "expect": {"any_error": True} if want else {"code": "ResourceNotFoundException"}}]},
+              open(fx, "w"))
+    r = subprocess.run([ERRATA, "check", "--contract", "tests/data/awsjson.json", "--base-url",
+                        "http://127.0.0.1:%d" % srv.server_port, "--fixtures", fx, "--tap", "-"],
+                       capture_output=True, text=True, timeout=60)
+    fails = sorted({ln.split(" - ")[1].split(" ")[0] for ln in r.stdout.splitlines() if ln.startswith("    not ok")})
+    t.ok(fails == want, "AWS JSON %s: %s" % (path, "fails " + ", ".join(want) if want else "read as ResourceNotFoundException"),
+         (fails, r.stdout[-300:]))
+srv.shutdown()
+
 # --- a page whose error example is XML, imported ---------------------------
 imp = os.path.join(tmp, "xml-import.json")
 r = subprocess.run([ERRATA, "contract", "import", "tests/data/xml-errors.md", "--id", "storage", "-o", imp],
