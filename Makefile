@@ -15,6 +15,7 @@
 #   make bench-import contract import on real pages and OpenAPI descriptions
 #   make bench-client errata client's wall time over the examples/clients matrix
 #   make bench-proxy  errata proxy beside nginx as a reverse proxy (bench/PROXY.md)
+#   make bench-bodies an XML error beside a JSON one (bench/BODIES.md)
 
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
@@ -165,6 +166,11 @@ bench-client: deps
 	@$(MAKE) --no-print-directory $(ERRATA)
 	@bench/client $(ERRATA)
 
+bench-bodies: deps
+	@scripts/deps scripts/bench-packages
+	@$(MAKE) --no-print-directory $(ERRATA)
+	@bench/bodies
+
 bench-proxy: deps
 	@scripts/deps scripts/bench-packages
 	@scripts/deps scripts/bench-proxy-packages
@@ -180,7 +186,7 @@ soak: deps
 clean:
 	rm -rf build bin
 
-.PHONY: all deps test test-bins test-run check tsan demo bench bench-peers bench-scale bench-import bench-client bench-proxy fuzz fuzzers valgrind soak clean
+.PHONY: all deps test test-bins test-run check tsan demo bench bench-peers bench-scale bench-import bench-client bench-proxy bench-bodies fuzz fuzzers valgrind soak clean
 .SECONDARY:
 -include $(MODEL_OBJ:.o=.d) $(IMPORT_OBJ:.o=.d) $(MOCK_OBJ:.o=.d) $(HARNESS_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) \
 	$(wildcard $(BUILD)/fuzz/*.d)
