@@ -159,6 +159,8 @@ struct request {
 	int64_t arrived_us;
 	char *url, *method;          /* for the journal, when the request ends */
 	const char *path;            /* the path below a /__s/ pin (libmicrohttpd's memory) */
+	json_t *op;                  /* its operation, where the contract documents an
+				      * operation's success (borrowed), or NULL */
 	struct forwarding *fw;       /* what goes upstream, once planned */
 	struct decision d;
 };

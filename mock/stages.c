@@ -583,14 +583,15 @@ int stages_mount(struct pass *p, const char *path)
 {
 	if ((p->mt = find_mount(p->m, path))) {
 		p->below = path + 1 + p->mt->id_len;
-		return 0;
-	}
-	if (p->m->root && p->m->nr_mounts == 1) { /* the one contract, served at the root too */
+	} else if (p->m->root && p->m->nr_mounts == 1) { /* the one contract, served at the root too */
 		p->mt = &p->m->mounts[0];
 		p->below = path;
-		return 0;
+	} else {
+		return -1;
 	}
-	return -1;
+	if (p->mt->c->op_success) /* its success is the operation's own */
+		p->rq->op = contract_operation(p->mt->c, p->method, p->below);
+	return 0;
 }
 
 enum MHD_Result stages_run(struct mock *m, struct MHD_Connection *conn, const char *url, const char *method,

@@ -102,7 +102,7 @@ int contract_has_status(const int *list, size_t nr, int status)
 }
 
 /* type "/" subtype, each an RFC 9110 token; no parameters. */
-static int media_type_valid(const char *s)
+int contract_media_type_valid(const char *s)
 {
 	static const char tchar[] = "!#$%&'*+-.^_`|~";
 	int slashes = 0, run = 0;
@@ -329,7 +329,7 @@ static int load_identity(struct jload *ld, struct contract *c, json_t *root)
 		jpath_key(&ld->path, "id");
 		return jload_fail(ld, 0, "id '%s' must be lower case letters, digits, '.', '_' or '-'", c->id);
 	}
-	if (!media_type_valid(c->content_type)) {
+	if (!contract_media_type_valid(c->content_type)) {
 		jpath_key(&ld->path, "content_type");
 		return jload_fail(ld, 0, "content_type '%s' is not a media type", c->content_type);
 	}

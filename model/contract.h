@@ -163,6 +163,7 @@ struct contract {
 	json_t *operations;      /* format 2: [{method, path, statuses, codes}], or NULL */
 	size_t nr_operations;
 	int secret_paths;        /* an operation's path names a credential: {token} */
+	int op_success;          /* an operation documents its success body */
 	int wire_twins;          /* two entries carry one code (the operation tells
 				  * which status is its): see contract_operation_own() */
 	json_t *inferred;        /* object: contract field path -> reason */

@@ -24,6 +24,9 @@ int contract_load_operations(struct jload *ld, struct contract *c, json_t *root)
 /* Rules across the whole contract, checked once the codes are loaded. */
 int contract_check_ext(struct jload *ld, const struct contract *c);
 
+/* A media type: type "/" subtype, each an RFC 9110 token, no parameters. */
+int contract_media_type_valid(const char *s);
+
 /* A header name: an RFC 9110 token. */
 int contract_header_name_valid(const char *s);
 

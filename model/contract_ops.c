@@ -13,7 +13,7 @@
 
 static const struct jkey op_keys[] = {
 	{ "method", JREQUIRED }, { "path", JREQUIRED }, { "statuses", JREQUIRED },
-	{ "codes", JOPTIONAL }, { NULL, 0 }
+	{ "codes", JOPTIONAL }, { "success", JOPTIONAL }, { "success_type", JOPTIONAL }, { NULL, 0 }
 };
 
 static int method_valid(const char *m)
@@ -24,6 +24,22 @@ static int method_valid(const char *m)
 	for (i = 0; known[i]; i++)
 		if (!strcmp(m, known[i]))
 			return 1;
+	return 0;
+}
+
+/* An operation's documented success: its body (any JSON) and media type. */
+static int load_op_success(struct jload *ld, json_t *op)
+{
+	json_t *t = json_object_get(op, "success_type");
+
+	if (!t)
+		return 0;
+	jpath_key(&ld->path, "success_type");
+	if (!json_is_string(t) || !contract_media_type_valid(json_string_value(t)))
+		return jload_fail(ld, 0, "'success_type' must be a media type, type/subtype");
+	if (!json_object_get(op, "success"))
+		return jload_fail(ld, 1, "'success_type' names the media type of a 'success' body the operation does not give");
+	jpath_pop(&ld->path);
 	return 0;
 }
 
@@ -60,6 +76,8 @@ static int load_op(struct jload *ld, const struct contract *c, json_t *op)
 			return jload_fail(ld, 0, "each status must be an integer from 100 to 599");
 		}
 	jpath_pop(&ld->path);
+	if (load_op_success(ld, op))
+		return -1;
 	if (!(v = json_object_get(op, "codes")))
 		return 0;
 	jpath_key(&ld->path, "codes");
@@ -142,6 +160,8 @@ int contract_load_operations(struct jload *ld, struct contract *c, json_t *root)
 	c->operations = ops;
 	c->nr_operations = json_array_size(ops);
 	c->wire_twins = wire_twins(c);
+	for (i = 0; i < c->nr_operations; i++)
+		c->op_success |= json_object_get(json_array_get(ops, i), "success") != NULL;
 	for (i = 0; i < c->nr_operations && !c->secret_paths; i++)
 		c->secret_paths = template_has_secret(json_string_value(json_object_get(json_array_get(ops, i), "path")));
 	return 0;

@@ -5,7 +5,7 @@ operation alone, so skopeo's GET /v2/ check (and its /v1/_ping fallback)
 get their success and are never counted as retries; every verdict matches
 containers/image's retry code (README, "Real SDKs"): a 429 retried after its
 Retry-After, every other error shown (as "manifest unknown", "denied") and
-not retried. With --long-waits, the Retry-After of 75 s it caps at 60 s is
+not retried; for skopeo inspect and skopeo copy alike. With --long-waits, the Retry-After of 75 s it caps at 60 s is
 caught."""
 import os, shutil, subprocess, sys
 
@@ -19,10 +19,10 @@ if not shutil.which("skopeo"):
 OP = "GET /v2/{name+}/manifests/{reference}"
 
 
-def run(*extra):
+def run(*extra, op="inspect"):
     r = subprocess.run([ERRATA, "client", "--contract", "oci-registry", "--host-url", "--operation", OP,
                         "--jobs", "12", "--tap", "-", *extra, "--", "sh", "examples/clients/skopeo.sh"],
-                       capture_output=True, text=True, timeout=900 * SCALE)
+                       capture_output=True, text=True, timeout=900 * SCALE, env=dict(os.environ, SKOPEO_OP=op))
     return (r,) + subtest_points(r.stdout, "oci-registry")
 
 
@@ -34,6 +34,10 @@ t.ok(("retry TOOMANYREQUESTS", "retry.waited") in passes and ("retry TOOMANYREQU
      "it retries a 429 after its Retry-After", sorted(p for p in passes if p[0].startswith("retry TOO")))
 t.ok(("no retry MANIFEST_UNKNOWN", "no-retry.code-shown") in passes and ("no retry DENIED", "no-retry.code-shown") in passes,
      "it shows MANIFEST_UNKNOWN as 'manifest unknown' and DENIED as 'denied', and does not retry them")
+r, fails, passes = run(op="copy")
+t.ok(r.returncode == 0 and not fails and len(passes) > 100,
+     "skopeo copy passes every check (%d): after a retry it copies the operation's documented manifest and "
+     "fetches its config blob, whose digest holds" % len(passes), "failed: %s\n%s" % (sorted(fails), r.stderr[-600:]))
 r, fails, passes = run("--long-waits", "--scenario", "long wait")
 want = {("long wait TOOMANYREQUESTS (Retry-After: 75, watched 80 s)", "long-wait.not-early")}
 t.ok(fails == want and ("long wait TOOMANYREQUESTS (Retry-After: 120)", "long-wait.not-early") in passes,
