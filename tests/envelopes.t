@@ -9,7 +9,7 @@ import json, os, re, subprocess, sys, tempfile, threading
 from http.server import BaseHTTPRequestHandler
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from errata_test import Tap, ERRATA, Server, start, stop  # noqa: E402
+from errata_test import Tap, ERRATA, SCALE, Server, start, stop  # noqa: E402
 
 t = Tap()
 tmp = tempfile.mkdtemp(prefix="errata-env-")
@@ -24,7 +24,7 @@ out = subprocess.run(["curl", "-s", "-H", "X-Errata-Error: BLOB_UNKNOWN", "http:
 t.ok(json.loads(out) == {"errors": [{"code": "BLOB_UNKNOWN", "message": "blob unknown to registry", "detail": None}]},
      "errata serve renders it", out)
 r = subprocess.run([ERRATA, "check", "--contract", REG, "--base-url", "http://127.0.0.1:%d/registry" % port,
-                    "--all-codes", "--tap", "-"], capture_output=True, text=True, timeout=60)
+                    "--all-codes", "--tap", "-"], capture_output=True, text=True, timeout=60 * SCALE)
 t.ok(r.returncode == 0 and "not ok" not in r.stdout and r.stdout.count("ok 4 - envelope.shape\n") == 4 and
      r.stdout.count("ok 1 - expect") == 4,
      "errata check passes errata serve's own output for every code, naming each", r.stdout[-400:] + r.stderr[-400:])
@@ -68,7 +68,7 @@ for path, want_fail in (("/good-two", None), ("/empty", "envelope.shape"), ("/ob
                           "expect": {"code": "MANIFEST_UNKNOWN"} if path == "/good-two" else {"any_error": True}}]},
               open(fx, "w"))
     r = subprocess.run([ERRATA, "check", "--contract", REG, "--base-url", "http://127.0.0.1:%d" % srv.server_port,
-                        "--fixtures", fx, "--tap", "-"], capture_output=True, text=True, timeout=60)
+                        "--fixtures", fx, "--tap", "-"], capture_output=True, text=True, timeout=60 * SCALE)
     fails = sorted({ln.split(" - ")[1].split(" ")[0] for ln in r.stdout.splitlines() if ln.startswith("    not ok")})
     if want_fail is None:
         t.ok(r.returncode == 0 and not fails and "ok 1 - expect" in r.stdout,
@@ -107,7 +107,7 @@ t.ok(body == '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Cod
      'request rate.</Message><RequestId>%s</RequestId></Error>\n' % rid and "Content-Type: application/xml" in head,
      "errata serve renders S3's XML error, the request id header's value in RequestId", out)
 r = subprocess.run([ERRATA, "check", "--contract", "s3", "--base-url", "http://127.0.0.1:%d/s3" % port,
-                    "--all-codes", "--tap", "-"], capture_output=True, text=True, timeout=60)
+                    "--all-codes", "--tap", "-"], capture_output=True, text=True, timeout=60 * SCALE)
 t.ok(r.returncode == 0 and "not ok" not in r.stdout and r.stdout.count("ok 19 - envelope.xml\n") == 23,
      "errata check reads errata serve's XML for all 23 codes (envelope.xml judged, envelope.json skipped)",
      r.stdout[-400:])
@@ -156,7 +156,7 @@ for path, contract, want in (("/good", "s3", []), ("/not-xml", "s3", ["content-t
     json.dump({"cases": [{"name": path, "request": {"method": "GET", "path": path}, "expect": {"any_error": True}}]},
               open(fx, "w"))
     r = subprocess.run([ERRATA, "check", "--contract", contract, "--base-url", "http://127.0.0.1:%d" % srv.server_port,
-                        "--fixtures", fx, "--tap", "-"], capture_output=True, text=True, timeout=60)
+                        "--fixtures", fx, "--tap", "-"], capture_output=True, text=True, timeout=60 * SCALE)
     fails = sorted({ln.split(" - ")[1].split(" ")[0] for ln in r.stdout.splitlines() if ln.startswith("    not ok")})
     t.ok(fails == want and r.returncode == (1 if want else 0),
          "%s %s: %s" % (contract, path, "fails " + ", ".join(want) if want else "passes"), (fails, r.stdout[-300:]))
@@ -170,7 +170,7 @@ t.ok(json.loads(out) == {"errors": [{"status": "404", "code": "not_found", "titl
                                      "detail": "Resource not found"}]},
      "errata serve renders JSON:API's status as a string ({{status_string}})", out)
 r = subprocess.run([ERRATA, "check", "--contract", "tests/data/jsonapi.json", "--base-url",
-                    "http://127.0.0.1:%d/jsonapi" % port, "--all-codes", "--tap", "-"], capture_output=True, text=True, timeout=60)
+                    "http://127.0.0.1:%d/jsonapi" % port, "--all-codes", "--tap", "-"], capture_output=True, text=True, timeout=60 * SCALE)
 t.ok(r.returncode == 0 and "not ok" not in r.stdout and r.stdout.count("ok 5 - envelope.status\n") == 4,
      "errata check reads it back for every code (envelope.status judged)", r.stdout[-300:])
 stop(p)
@@ -201,7 +201,7 @@ for path, want in (("/good", []), ("/int", ["envelope.shape"]), ("/other", ["env
               open(fx, "w"))
     r = subprocess.run([ERRATA, "check", "--contract", "tests/data/jsonapi.json", "--base-url",
                         "http://127.0.0.1:%d" % srv.server_port, "--fixtures", fx, "--tap", "-"],
-                       capture_output=True, text=True, timeout=60)
+                       capture_output=True, text=True, timeout=60 * SCALE)
     fails = sorted({ln.split(" - ")[1].split(" ")[0] for ln in r.stdout.splitlines() if ln.startswith("    not ok")})
     t.ok(fails == want, "JSON:API %s: %s" % (path, "fails " + ", ".join(want) if want else "passes"), (fails, r.stdout[-300:]))
 srv.shutdown()
@@ -243,7 +243,7 @@ for path, want in (("/suffix", []), ("/header-only", []), ("/both", []), ("/disa
               open(fx, "w"))
     r = subprocess.run([ERRATA, "check", "--contract", "tests/data/awsjson.json", "--base-url",
                         "http://127.0.0.1:%d" % srv.server_port, "--fixtures", fx, "--tap", "-"],
-                       capture_output=True, text=True, timeout=60)
+                       capture_output=True, text=True, timeout=60 * SCALE)
     fails = sorted({ln.split(" - ")[1].split(" ")[0] for ln in r.stdout.splitlines() if ln.startswith("    not ok")})
     t.ok(fails == want, "AWS JSON %s: %s" % (path, "fails " + ", ".join(want) if want else "read as ResourceNotFoundException"),
          (fails, r.stdout[-300:]))
@@ -262,7 +262,7 @@ t.ok(r.returncode == 0 and c.get("content_type") == "application/xml" and c["env
      "aside, and said so), the page's request id header, the table's codes", (r.stderr[-400:], c.get("envelope")))
 p, port = start("--contracts", imp)
 r = subprocess.run([ERRATA, "check", "--contract", imp, "--base-url", "http://127.0.0.1:%d/storage" % port,
-                    "--all-codes", "--tap", "-"], capture_output=True, text=True, timeout=60)
+                    "--all-codes", "--tap", "-"], capture_output=True, text=True, timeout=60 * SCALE)
 t.ok(r.returncode == 0 and r.stdout.count("ok 19 - envelope.xml\n") == 4,
      "the imported XML contract: errata check passes errata serve's own output for its 4 codes", r.stdout[-300:])
 stop(p)
