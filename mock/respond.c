@@ -168,19 +168,19 @@ static void reply_code_headers(struct reply *rp, const struct contract *c, const
 }
 
 /* The success the request's operation documents (a registry's manifest,
- * S3's empty PUT): its body and media type. 0, or -1 when it has none. */
+ * S3's empty PUT): its body and media type. 1 when it has one, else 0. */
 static int op_success(const struct request *rq, struct reply *rp)
 {
 	json_t *body = rq && rq->op ? json_object_get(rq->op, "success") : NULL;
 	const char *type = rq && rq->op ? json_string_value(json_object_get(rq->op, "success_type")) : NULL;
 
 	if (!body || !(rp->owned = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY)))
-		return -1;
+		return 0;
 	rp->body = rp->owned;
 	rp->len = strlen(rp->owned);
 	rp->body_persistent = 0;
 	reply_header(rp, MHD_HTTP_HEADER_CONTENT_TYPE, type ? type : "application/json");
-	return 0;
+	return 1;
 }
 
 /* A documented code's response; `ask` overrides Retry-After (seconds < 0: none asked). */
@@ -197,7 +197,7 @@ void build_code(struct mock *m, const struct mount *mt, const struct contract_co
 	rp->body = pc ? pc->body : mt->success;
 	rp->len = pc ? pc->len : mt->success_len;
 	rp->body_persistent = 1;
-	if ((cc || op_success(rq, rp)) && (!cc || cc->body != BODY_NONE))
+	if (cc ? cc->body != BODY_NONE : !op_success(rq, rp)) /* an operation's own success has its own type */
 		reply_header(rp, MHD_HTTP_HEADER_CONTENT_TYPE, cc && cc->body == BODY_ANY ? ENVELOPE_FREE_TYPE : c->content_type);
 	reply_request_id(m, c, rp);
 	reply_code_headers(rp, c, cc);
@@ -230,7 +230,7 @@ static void build_step(struct mock *m, const struct mount *mt, const struct step
 	rp->status = st->status;
 	rp->body = st->body;
 	rp->len = st->body_len;
-	if (st->code || st->fault || st->status >= 300 || op_success(rq, rp))
+	if (st->code || st->fault || st->status >= 300 || !op_success(rq, rp))
 		reply_header(rp, MHD_HTTP_HEADER_CONTENT_TYPE,
 			     st->fault == FAULT_GATEWAY_HTML ? "text/html" :
 			     st->fault == FAULT_WRONG_CONTENT_TYPE ? "text/plain" : c->content_type);
