@@ -275,6 +275,26 @@ const struct contract_code *contract_operation_own(const struct contract *c, jso
 	return NULL;
 }
 
+/* How much of `p` a greedy "{name+}" takes when `rest` of the template
+ * follows it: the extent path_matches_at() settles on (a query ends it). */
+static size_t greedy_extent(const char *rest, const char *p)
+{
+	char buf[OP_PATH_MAX + 1];
+	size_t n = strcspn(p, "?#"), seg = strcspn(p, "/");
+
+	if (n > OP_PATH_MAX)
+		return seg;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	for (;;) {
+		if (path_matches_at(rest, buf + seg, 1))
+			return seg;
+		if (buf[seg] != '/' || !buf[seg + 1] || buf[seg + 1] == '/')
+			return strcspn(p, "/");
+		seg += 1 + strcspn(buf + seg + 1, "/");
+	}
+}
+
 int contract_mask_path(const struct contract *c, const char *method, const char *path, char *out, size_t size,
 		       struct redactor *r)
 {
@@ -290,6 +310,8 @@ int contract_mask_path(const struct contract *c, const char *method, const char 
 			size_t n = strcspn(t + 1, "}"), seg = strcspn(p, "/");
 			char name[128];
 
+			if (n && t[n] == '+' && t[n + 1] == '}') /* {key+}: every segment it spans */
+				seg = greedy_extent(t + n + 2, p);
 			snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) - 1 ? n : sizeof(name) - 1), t + 1);
 			if (redact_is_secret_name(name)) {
 				char *v = r ? strndup(p, seg) : NULL;

@@ -249,6 +249,15 @@ for path, want in (("/suffix", []), ("/header-only", []), ("/both", []), ("/disa
          (fails, r.stdout[-300:]))
 srv.shutdown()
 
+# --- a credential in a greedy path parameter is masked whole ----------------
+p, port = start("--contracts", "tests/data/greedy-secret.json")
+subprocess.run(["curl", "-s", "-o", "/dev/null", "-H", "X-Errata-Error: NOT_FOUND",
+                "http://127.0.0.1:%d/sec/files/sk-secret-aaa/sk-secret-bbb/meta" % port])
+journal = subprocess.run(["curl", "-s", "http://127.0.0.1:%d/__errata/journal" % port], capture_output=True, text=True).stdout
+t.ok("sk-secret" not in journal and "/sec/files/{token+}/meta" in journal,
+     "a {token+} parameter is masked over every segment it spans, in the journal", journal[:300])
+stop(p)
+
 # --- a page whose error example is XML, imported ---------------------------
 imp = os.path.join(tmp, "xml-import.json")
 r = subprocess.run([ERRATA, "contract", "import", "tests/data/xml-errors.md", "--id", "storage", "-o", imp],
