@@ -13,6 +13,44 @@ from errata_test import Tap, ERRATA, SCALE, Server, start, stop  # noqa: E402
 
 t = Tap()
 tmp = tempfile.mkdtemp(prefix="errata-env-")
+
+class Canned(BaseHTTPRequestHandler):
+    """Answers each path with its row of `routes`: (status, headers, body);
+    a body that is not text is sent as JSON."""
+    routes = {}
+
+    def log_message(self, *a):
+        pass
+
+    def answer(self):
+        st, headers, body = self.routes[self.path]
+        data = (body if isinstance(body, str) else json.dumps(body)).encode()
+        self.send_response(st)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    do_GET = do_PUT = do_HEAD = answer
+
+
+def canned(routes):
+    srv = Server(("127.0.0.1", 0), type("Routes", (Canned,), {"routes": routes}))
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv
+
+
+def failing(contract, srv, path, expect=None, method="GET"):
+    """errata check on one request to a canned server: the checks that fail, and the run."""
+    fx = os.path.join(tmp, "case.json")
+    json.dump({"cases": [{"name": path, "request": {"method": method, "path": path},
+                          "expect": expect or {"any_error": True}}]}, open(fx, "w"))
+    r = subprocess.run([ERRATA, "check", "--contract", contract, "--base-url", "http://127.0.0.1:%d" % srv.server_port,
+                        "--fixtures", fx, "--tap", "-"], capture_output=True, text=True, timeout=60 * SCALE)
+    return sorted({ln.split(" - ")[1].split(" ")[0] for ln in r.stdout.splitlines() if ln.startswith("    not ok")}), r
+
 REG = "tests/data/registry.json"
 
 r = subprocess.run([ERRATA, "contract", "lint", REG], capture_output=True, text=True)
@@ -43,33 +81,12 @@ BODIES = {
 }
 
 
-class H(BaseHTTPRequestHandler):
-    def log_message(self, *a):
-        pass
-
-    def do_GET(self):
-        st, body = BODIES[self.path]
-        data = json.dumps(body).encode()
-        self.send_response(st)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("X-Request-Id", "r1")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-
-srv = Server(("127.0.0.1", 0), H)
-threading.Thread(target=srv.serve_forever, daemon=True).start()
+JSON_HDRS = {"Content-Type": "application/json", "X-Request-Id": "r1"}
+srv = canned({path: (st, JSON_HDRS, body) for path, (st, body) in BODIES.items()})
 for path, want_fail in (("/good-two", None), ("/empty", "envelope.shape"), ("/object", "envelope.shape"),
                         ("/number", "envelope.shape"), ("/second-broken", "envelope.shape"),
                         ("/unknown", "code.documented")):
-    fx = os.path.join(tmp, "f.json")
-    json.dump({"cases": [{"name": path, "request": {"method": "GET", "path": path},
-                          "expect": {"code": "MANIFEST_UNKNOWN"} if path == "/good-two" else {"any_error": True}}]},
-              open(fx, "w"))
-    r = subprocess.run([ERRATA, "check", "--contract", REG, "--base-url", "http://127.0.0.1:%d" % srv.server_port,
-                        "--fixtures", fx, "--tap", "-"], capture_output=True, text=True, timeout=60 * SCALE)
-    fails = sorted({ln.split(" - ")[1].split(" ")[0] for ln in r.stdout.splitlines() if ln.startswith("    not ok")})
+    fails, r = failing(REG, srv, path, {"code": "MANIFEST_UNKNOWN"} if path == "/good-two" else None)
     if want_fail is None:
         t.ok(r.returncode == 0 and not fails and "ok 1 - expect" in r.stdout,
              "two errors in the array: the first one's code is read, the second's shape checked", r.stdout[-500:])
@@ -121,6 +138,7 @@ XML = {
     "/unknown-code": (503, "SlowDown", "<Error><Code>Nope</Code><Message>m</Message><RequestId>rid-1</RequestId></Error>"),
     "/wrong-status": (500, "SlowDown", "<Error><Code>SlowDown</Code><Message>m</Message><RequestId>rid-1</RequestId></Error>"),
     "/other-id": (503, "SlowDown", "<Error><Code>SlowDown</Code><Message>m</Message><RequestId>rid-2</RequestId></Error>"),
+    "/deep": (503, "SlowDown", "<Error>" + "<a>" * 40 + "x" + "</a>" * 40 + "</Error>"),
     "/oci-all-good": (404, None, json.dumps({"errors": [{"code": "MANIFEST_UNKNOWN"}, {"code": "NAME_UNKNOWN", "detail": "x"}]})),
     "/oci-second-unknown": (404, None, json.dumps({"errors": [{"code": "MANIFEST_UNKNOWN"}, {"code": "NOPE"}]})),
     "/oci-not-json": (404, None, "404 page not found\n"),
@@ -128,36 +146,19 @@ XML = {
 }
 
 
-class X(BaseHTTPRequestHandler):
-    def log_message(self, *a):
-        pass
-
-    def do_GET(self):
-        st, _, body = XML[self.path]
-        data = body.encode()
-        self.send_response(st)
-        self.send_header("Content-Type", "application/xml" if "<" in body[:1] else
-                         "text/plain" if "page" in body else "application/json")
-        self.send_header("x-amz-request-id", "rid-1")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+def xml_row(st, body):
+    kind = "application/xml" if body[:1] == "<" else "text/plain" if "page" in body else "application/json"
+    return st, {"Content-Type": kind, "x-amz-request-id": "rid-1"}, body
 
 
-srv = Server(("127.0.0.1", 0), X)
-threading.Thread(target=srv.serve_forever, daemon=True).start()
+srv = canned({path: xml_row(st, body) for path, (st, _, body) in XML.items()})
 for path, contract, want in (("/good", "s3", []), ("/not-xml", "s3", ["content-type", "envelope.xml"]),
                              ("/wrong-root", "s3", ["envelope.shape"]), ("/no-code", "s3", ["envelope.shape"]),
                              ("/unknown-code", "s3", ["code.documented"]), ("/wrong-status", "s3", ["status"]),
-                             ("/other-id", "s3", ["request-id.body"]),
+                             ("/other-id", "s3", ["request-id.body"]), ("/deep", "s3", ["envelope.xml"]),
                              ("/oci-all-good", "oci-registry", []), ("/oci-second-unknown", "oci-registry", ["code.documented"]),
                              ("/oci-not-json", "oci-registry", []), ("/oci-json-no-code", "oci-registry", ["envelope.shape"])):
-    fx = os.path.join(tmp, "x.json")
-    json.dump({"cases": [{"name": path, "request": {"method": "GET", "path": path}, "expect": {"any_error": True}}]},
-              open(fx, "w"))
-    r = subprocess.run([ERRATA, "check", "--contract", contract, "--base-url", "http://127.0.0.1:%d" % srv.server_port,
-                        "--fixtures", fx, "--tap", "-"], capture_output=True, text=True, timeout=60 * SCALE)
-    fails = sorted({ln.split(" - ")[1].split(" ")[0] for ln in r.stdout.splitlines() if ln.startswith("    not ok")})
+    fails, r = failing(contract, srv, path)
     t.ok(fails == want and r.returncode == (1 if want else 0),
          "%s %s: %s" % (contract, path, "fails " + ", ".join(want) if want else "passes"), (fails, r.stdout[-300:]))
 srv.shutdown()
@@ -179,30 +180,9 @@ JA = {"/int": (404, {"errors": [{"status": 404, "code": "not_found", "title": "x
       "/good": (404, {"errors": [{"status": "404", "code": "not_found", "title": "x", "detail": "y"}]})}
 
 
-class J(BaseHTTPRequestHandler):
-    def log_message(self, *a):
-        pass
-
-    def do_GET(self):
-        st, doc = JA[self.path]
-        data = json.dumps(doc).encode()
-        self.send_response(st)
-        self.send_header("Content-Type", "application/vnd.api+json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-
-srv = Server(("127.0.0.1", 0), J)
-threading.Thread(target=srv.serve_forever, daemon=True).start()
+srv = canned({path: (st, {"Content-Type": "application/vnd.api+json"}, doc) for path, (st, doc) in JA.items()})
 for path, want in (("/good", []), ("/int", ["envelope.shape"]), ("/other", ["envelope.status"])):
-    fx = os.path.join(tmp, "j.json")
-    json.dump({"cases": [{"name": path, "request": {"method": "GET", "path": path}, "expect": {"any_error": True}}]},
-              open(fx, "w"))
-    r = subprocess.run([ERRATA, "check", "--contract", "tests/data/jsonapi.json", "--base-url",
-                        "http://127.0.0.1:%d" % srv.server_port, "--fixtures", fx, "--tap", "-"],
-                       capture_output=True, text=True, timeout=60 * SCALE)
-    fails = sorted({ln.split(" - ")[1].split(" ")[0] for ln in r.stdout.splitlines() if ln.startswith("    not ok")})
+    fails, r = failing("tests/data/jsonapi.json", srv, path)
     t.ok(fails == want, "JSON:API %s: %s" % (path, "fails " + ", ".join(want) if want else "passes"), (fails, r.stdout[-300:]))
 srv.shutdown()
 
@@ -216,36 +196,54 @@ AW = {"/suffix": ({"__type": NS + "ResourceNotFoundException:http://internal.ama
       "/none": ({"message": "m"}, None)}
 
 
-class A(BaseHTTPRequestHandler):
-    def log_message(self, *a):
-        pass
-
-    def do_GET(self):
-        doc, hdr = AW[self.path]
-        data = json.dumps(doc).encode()
-        self.send_response(400)
-        self.send_header("Content-Type", "application/x-amz-json-1.0")
-        self.send_header("x-amzn-RequestId", "r1")
-        if hdr:
-            self.send_header("X-Amzn-ErrorType", hdr)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+def aws_row(doc, hdr):
+    headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": "r1"}
+    if hdr:
+        headers["X-Amzn-ErrorType"] = hdr
+    return 400, headers, doc
 
 
-srv = Server(("127.0.0.1", 0), A)
-threading.Thread(target=srv.serve_forever, daemon=True).start()
+srv = canned({path: aws_row(doc, hdr) for path, (doc, hdr) in AW.items()})
 for path, want in (("/suffix", []), ("/header-only", []), ("/both", []), ("/disagree", ["envelope.shape"]),
                    ("/unknown", ["code.documented"]), ("/none", ["envelope.shape"])):
-    fx = os.path.join(tmp, "a.json")
-    json.dump({"cases": [{"name": path, "request": {"method": "GET", "path": path},
-                          "expect": {"any_error": True} if want else {"code": "ResourceNotFoundException"}}]},
-              open(fx, "w"))
-    r = subprocess.run([ERRATA, "check", "--contract", "tests/data/awsjson.json", "--base-url",
-                        "http://127.0.0.1:%d" % srv.server_port, "--fixtures", fx, "--tap", "-"],
-                       capture_output=True, text=True, timeout=60 * SCALE)
-    fails = sorted({ln.split(" - ")[1].split(" ")[0] for ln in r.stdout.splitlines() if ln.startswith("    not ok")})
+    fails, r = failing("tests/data/awsjson.json", srv, path, None if want else {"code": "ResourceNotFoundException"})
     t.ok(fails == want, "AWS JSON %s: %s" % (path, "fails " + ", ".join(want) if want else "read as ResourceNotFoundException"),
+         (fails, r.stdout[-300:]))
+srv.shutdown()
+
+# --- codes per operation, and headers a code must not carry ----------------
+OCI = {"Content-Type": "application/json"}
+BLOB = "/v2/app/blobs/sha256:" + "0" * 64
+srv = canned({BLOB + "/invalid": (400, OCI, {"errors": [{"code": "MANIFEST_INVALID", "message": "manifest invalid"}]}),
+              BLOB: (400, OCI, {"errors": [{"code": "BLOB_UNKNOWN", "message": "blob unknown to registry"}]}),
+              "/v2/app/manifests/v1": (400, OCI, {"errors": [{"code": "BLOB_UNKNOWN", "message": "blob unknown"}]})})
+for path, method, want, why in (
+        ("/v2/app/manifests/v1", "PUT", [], "BLOB_UNKNOWN at 400 on a manifest PUT: the entry that operation lists"),
+        (BLOB, "GET", ["status"], "BLOB_UNKNOWN at 400 on a blob GET: that operation documents it at 404"),
+        (BLOB + "/invalid", "GET", [], "a path no operation matches: code.operation skips")):
+    fails, r = failing("oci-registry", srv, path, method=method)
+    t.ok(fails == want, "oci-registry %s %s: %s (%s)" % (method, path[:30], "fails " + ", ".join(want) if want else "passes", why),
+         (fails, r.stdout[-300:]))
+srv.shutdown()
+srv = canned({BLOB: (400, OCI, {"errors": [{"code": "MANIFEST_INVALID", "message": "manifest invalid"}]})})
+fails, r = failing("oci-registry", srv, BLOB)
+t.ok(fails == ["code.operation"], "MANIFEST_INVALID on a blob GET fails code.operation: that operation does not list it",
+     (fails, r.stdout[-300:]))
+srv.shutdown()
+forbid = json.load(open("tests/data/minimal.json"))
+forbid["errata"] = 2
+forbid["codes"][0]["forbidden_headers"] = ["Retry-After"]
+forbid["codes"][0]["headers"] = {"Link": "<https://example.com/docs>; rel=help"}
+fpath = os.path.join(tmp, "forbid.json")
+json.dump(forbid, open(fpath, "w"))
+MIN = {"Content-Type": "application/json", "X-Request-Id": "r1"}
+NF = {"error": {"code": "NOT_FOUND", "message": "Not found."}}
+srv = canned({"/right": (404, dict(MIN, Link="<x>; rel=help"), NF),
+              "/retry-after": (404, dict(MIN, Link="<x>; rel=help", **{"Retry-After": "1"}), NF),
+              "/no-link": (404, MIN, NF)})
+for path, want in (("/right", []), ("/retry-after", ["headers.forbidden"]), ("/no-link", ["headers.required"])):
+    fails, r = failing(fpath, srv, path)
+    t.ok(fails == want, "a code's headers %s: %s" % (path, "fails " + ", ".join(want) if want else "passes"),
          (fails, r.stdout[-300:]))
 srv.shutdown()
 
