@@ -65,4 +65,8 @@ void report_usage(FILE *out, const char *usage);
 int report_write_all(const struct report_opts *o, const struct check_run *run,
 		     struct report_meta *meta);
 
+/* A document read whole ("-": standard input), NUL-terminated, at most
+ * 64 MiB: a new buffer, or NULL (said). */
+char *read_all(const char *path, size_t *len);
+
 #endif

@@ -17,7 +17,7 @@
 #define MAX_DOC (64u << 20)  /* OPENAPI_MAX_BYTES: the bound on a description */
 
 /* The whole of a file, NUL-terminated; NULL with a message on stderr. */
-static char *read_all(const char *path, size_t *len)
+char *read_all(const char *path, size_t *len)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
 	char *buf = NULL, *nb;

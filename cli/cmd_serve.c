@@ -12,9 +12,22 @@ static const char usage[] =
 	"usage: errata serve [--contracts PATH]... [--listen HOST:PORT] [--port-file FILE]\n"
 	"                    [--journal-size N] [--admin-token-file FILE] [--admin-host NAME]...\n"
 	"                    [--threads N] [--scenarios FILE] [--rate-limit N/s|m|h] [--max-concurrent N]\n"
+	"                    [--root] [--inject SPEC] [SPEC.yaml [--id ID]]\n"
 	"\n"
 	"Serve every documented error of the contracts on demand.\n"
 	"\n"
+	"  SPEC.yaml           an OpenAPI description (YAML or JSON), imported in memory\n"
+	"                      and served at / : every operation answers its documented\n"
+	"                      success (its example, or a body made from its schema), a\n"
+	"                      method and path no operation has its 404 or 405\n"
+	"  --id ID             the id of the contract made from SPEC.yaml\n"
+	"  --root              serve the one contract at / as well as under /<id>/\n"
+	"  --inject SPEC       chaos: 'rate=20%%' of requests get one of the contract's\n"
+	"                      retryable errors (or codes=A|B, faults=F); 'max-in-a-row=N'\n"
+	"                      (default 1) bounds the errors one request gets in a row,\n"
+	"                      'seed=N' repeats a run. Every injected error is judged:\n"
+	"                      retried or not as documented, after the wait asked, with\n"
+	"                      the same Idempotency-Key and body (GET /__errata/report)\n"
 	"  --contracts PATH    a contract file, or a folder of them (repeatable);\n"
 	"                      default: every bundled contract\n"
 	"  --listen HOST:PORT  default 127.0.0.1:8080; port 0 picks a free port\n"
@@ -36,12 +49,13 @@ static const char usage[] =
 	"'?__error=CODE' on any path under /<contract-id>/. Admin: /__errata/health,\n"
 	"/__errata/contracts, /__errata/journal.\n";
 
-static const char *const valued[] = { "--rate-limit", "--max-concurrent", NULL };
+static const char *const valued[] = { "--rate-limit", "--max-concurrent", "--inject", "--id", NULL };
 
 int cmd_serve(int argc, char **argv)
 {
 	struct serve_cli s;
 	struct mock *m = NULL;
+	const char *spec = NULL, *id = NULL;
 	unsigned long n;
 	int i, rc = 2, r;
 
@@ -54,8 +68,16 @@ int cmd_serve(int argc, char **argv)
 			rc = 0;
 			goto out;
 		}
+		if (!strcmp(a, "--root")) {
+			s.cfg.root = 1;
+			continue;
+		}
+		if (a[0] != '-' && !spec) {
+			spec = a;
+			continue;
+		}
 		if (!opt_in(a, valued) && !opt_in(a, serve_valued)) {
-			rc = usage_fail("serve", a[0] == '-' ? "unknown option '%s'" : "'%s' is not an option", a);
+			rc = usage_fail("serve", a[0] == '-' ? "unknown option '%s'" : "'%s': one SPEC at a time", a);
 			goto out;
 		}
 		if (!v) {
@@ -78,9 +100,25 @@ int cmd_serve(int argc, char **argv)
 				goto out;
 			}
 			s.cfg.max_concurrent = (unsigned)n;
+		} else if (!strcmp(a, "--inject")) {
+			s.cfg.inject = v;
+		} else if (!strcmp(a, "--id")) {
+			id = v;
 		}
 	}
-	if (serve_cli_default_contracts(&s) || !(m = serve_cli_start(&s, &rc)))
+	if (id && !spec) {
+		rc = usage_fail("serve", "--id names the contract made from a SPEC, and none was given");
+		goto out;
+	}
+	if (spec && (s.have_contracts = 1, s.cfg.root = 1, serve_add_spec(&s.cs, spec, id)))
+		goto out;
+	if (serve_cli_default_contracts(&s))
+		goto out;
+	if (s.cfg.root && s.cs.nr > 1) {
+		rc = usage_fail("serve", "--root serves one contract at /, and %zu were given", s.cs.nr);
+		goto out;
+	}
+	if (!(m = serve_cli_start(&s, &rc)))
 		goto out;
 	fprintf(stderr, "listening on http://%s%s%s:%u\n", strchr(s.host, ':') ? "[" : "", s.host,
 		strchr(s.host, ':') ? "]" : "", mock_port(m));

@@ -13,26 +13,36 @@
 #include <sys/stat.h>
 
 #include "serve.h"
+#include "../import/openapi.h"
 #include "../mock/limit.h"
 
 static const char *who = "serve";   /* the command, in messages */
+
+static int push(struct contracts *cs, struct contract *c);
 
 static int add(struct contracts *cs, const char *path)
 {
 	struct load_error err;
 	struct contract *c = contract_load(path, &err);
 	char msg[600];
-	size_t i;
 
 	if (!c) {
 		load_error_format(&err, msg, sizeof(msg));
 		fprintf(stderr, "%s\n", msg);
 		return -1;
 	}
+	return push(cs, c) ? -1 : 0;
+}
+
+/* Keep c (taken: freed on failure); -1 on a repeated id. */
+static int push(struct contracts *cs, struct contract *c)
+{
+	size_t i;
+
 	for (i = 0; i < cs->nr; i++)
 		if (!strcmp(cs->v[i]->id, c->id)) {
 			fprintf(stderr, "errata %s: '%s' and '%s' both have the id '%s'\n", who,
-				cs->v[i]->path, path, c->id);
+				cs->v[i]->path, c->path, c->id);
 			contract_free(c);
 			return -1;
 		}
@@ -56,6 +66,49 @@ static int json_file(const struct dirent *d)
 	size_t n = strlen(d->d_name);
 
 	return n > 5 && !strcmp(d->d_name + n - 5, ".json") && d->d_name[0] != '.';
+}
+
+/* An OpenAPI description, imported in memory: every operation, its
+ * success, its errors. What cannot be served as documented is said. */
+int serve_add_spec(struct contracts *cs, const char *path, const char *id)
+{
+	struct load_error err;
+	json_t *report = json_object(), *c = NULL, *op;
+	struct contract *ct = NULL;
+	char *text, *json = NULL, msg[600];
+	size_t len, i, n = 0;
+	int rc = -1;
+
+	if (!(text = read_all(path, &len)))
+		goto out;
+	if (!openapi_sniff(text, len)) {
+		free(text);
+		json_decref(report);
+		return add(cs, path); /* a contract */
+	}
+	c = openapi_import(text, len, path, id, report, &err);
+	if (c && (json = json_dumps(c, JSON_COMPACT)))
+		ct = contract_load_buffer(json, strlen(json), path, &err);
+	if (!ct) {
+		load_error_format(&err, msg, sizeof(msg));
+		fprintf(stderr, "errata %s: %s\n", who, msg);
+		goto out;
+	}
+	json_array_foreach(json_object_get(c, "operations"), i, op)
+		if (json_object_get(op, "success_unavailable") && n++ < 20)
+			fprintf(stderr, "errata %s: note: answered with a 500 problem: %s\n", who,
+				json_string_value(json_object_get(op, "success_unavailable")));
+	if (n > 20)
+		fprintf(stderr, "errata %s: note: %zu more operations without a success body\n", who, n - 20);
+	fprintf(stderr, "errata %s: %s: %zu operations, %zu error entries, served at /\n", who, path,
+		ct->nr_operations, ct->nr_codes);
+	rc = push(cs, ct);
+out:
+	free(text);
+	free(json);
+	json_decref(c);
+	json_decref(report);
+	return rc;
 }
 
 /* A file, or every *.json in a folder (in name order). */

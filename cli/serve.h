@@ -43,6 +43,9 @@ void serve_cli_release(struct serve_cli *s);
 
 /* A contract file, or every *.json in a folder. 0, or -1 (said). */
 int serve_add_contracts(struct contracts *cs, const char *path);
+/* An OpenAPI description imported in memory (id: NULL, or the contract's),
+ * or a contract file. 0, or -1 (said). */
+int serve_add_spec(struct contracts *cs, const char *path, const char *id);
 int serve_parse_listen(const char *arg, char *host, size_t size, unsigned *port);
 int serve_number(const char *s, unsigned long max, unsigned long *out);
 

@@ -62,4 +62,9 @@ void oas_consider_schema(struct oas *o, json_t *schema, const char *file, const 
 void oas_patch(struct oas *o, json_t *c);
 void oas_drop_untyped(struct oas *o);
 
+/* openapi_success.c: set the operation's documented success on opj
+ * (success, success_type, success_status), or success_unavailable with
+ * why no body can be made (said as a note too). */
+void oas_success(struct oas *o, json_t *op, const char *file, json_t *opj, const char *where);
+
 #endif

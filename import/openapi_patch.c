@@ -102,8 +102,10 @@ void oas_patch(struct oas *o, json_t *c)
 	}
 	json_array_foreach(o->ops, i, op)
 		op_codes(op, by_status, known);
-	if (json_array_size(o->ops))
+	if (json_array_size(o->ops)) { /* every one of the description's */
 		json_object_set(c, "operations", o->ops);
+		json_object_set_new(c, "operations_complete", json_true());
+	}
 	json_decref(known);
 	json_decref(by_status);
 }

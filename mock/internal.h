@@ -229,6 +229,7 @@ int stage_admit_body(struct pass *p);
 int stage_admit_key(struct pass *p);
 int stage_admit_concurrency(struct pass *p);
 int stage_admit_rate(struct pass *p);
+int stage_route(struct pass *p);
 int stage_choose_injected(struct pass *p);
 int stage_choose_scenario(struct pass *p);
 int stage_choose_selector(struct pass *p);

@@ -167,18 +167,45 @@ static void reply_code_headers(struct reply *rp, const struct contract *c, const
 		reply_header(rp, c->code_header, cc->body_code ? json_string_value(cc->body_code) : cc->code);
 }
 
+static int type_is_json(const char *t)
+{
+	size_t n = strcspn(t, ";");
+
+	return (n == 16 && !strncmp(t, "application/json", 16)) || (n > 5 && !strncmp(t + n - 5, "+json", 5));
+}
+
 /* The success the request's operation documents (a registry's manifest,
- * S3's empty PUT): its body and media type. 1 when it has one, else 0. */
+ * S3's empty PUT, a generated body): its status, body and media type; a
+ * string of a type other than JSON is sent as it is. An operation whose
+ * body could not be made answers a 500 problem saying why. 1 when the
+ * operation has its own success, else 0. */
 static int op_success(const struct request *rq, struct reply *rp)
 {
-	json_t *body = rq && rq->op ? json_object_get(rq->op, "success") : NULL;
-	const char *type = rq && rq->op ? json_string_value(json_object_get(rq->op, "success_type")) : NULL;
+	json_t *op = rq ? rq->op : NULL, *body = json_object_get(op, "success");
+	const char *type = json_string_value(json_object_get(op, "success_type"));
+	const char *why = json_string_value(json_object_get(op, "success_unavailable"));
+	json_int_t st = json_integer_value(json_object_get(op, "success_status"));
+	int raw = body && json_is_string(body) && type && !type_is_json(type);
+	json_t *problem;
 
-	if (!body || !(rp->owned = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY)))
+	if (why) {
+		problem = json_pack("{ss si ss}", "title", "No success body", "status", 500, "detail", why);
+		rp->owned = problem ? json_dumps(problem, JSON_COMPACT) : NULL;
+		json_decref(problem);
+		type = "application/problem+json";
+		rp->status = 500;
+	} else if (raw && (rp->owned = malloc(json_string_length(body) + 1))) {
+		memcpy(rp->owned, json_string_value(body), json_string_length(body) + 1);
+	} else if (body && !raw) {
+		rp->owned = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+	}
+	if (!rp->owned)
 		return 0;
 	rp->body = rp->owned;
-	rp->len = strlen(rp->owned);
+	rp->len = raw ? json_string_length(body) : strlen(rp->owned);
 	rp->body_persistent = 0;
+	if (st && rp->status == 200)
+		rp->status = (int)st;
 	reply_header(rp, MHD_HTTP_HEADER_CONTENT_TYPE, type ? type : "application/json");
 	return 1;
 }

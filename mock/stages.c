@@ -4,6 +4,7 @@
  *
  *   admit       the body's size, the Idempotency-Key's length, concurrency,
  *               the rate limit
+ *   route       a method and path no operation has (route.c)
  *   choose      what --inject picked, a scenario (pinned, named or
  *               matching), a selector's code; errata proxy adds "forward"
  *               (nothing was asked of the mock: the real API answers)
@@ -479,7 +480,7 @@ int stage_idempotency(struct pass *p)
 }
 
 const stage_fn serve_stages[] = {
-	stage_admit_body, stage_admit_key, stage_admit_concurrency, stage_admit_rate,
+	stage_admit_body, stage_admit_key, stage_admit_concurrency, stage_admit_rate, stage_route,
 	stage_choose_injected, stage_choose_scenario, stage_choose_selector,
 	stage_idempotency, NULL
 };
@@ -589,7 +590,7 @@ int stages_mount(struct pass *p, const char *path)
 	} else {
 		return -1;
 	}
-	if (p->mt->c->op_success) /* its success is the operation's own */
+	if (p->mt->c->op_success || p->mt->c->ops_complete) /* its success is the operation's own */
 		p->rq->op = contract_operation(p->mt->c, p->method, p->below);
 	return 0;
 }

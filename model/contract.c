@@ -137,7 +137,7 @@ static const struct jkey top_keys[] = {
 	{ "content_type", JREQUIRED }, { "messages", JREQUIRED },
 	{ "envelope", JREQUIRED }, { "headers", JREQUIRED }, { "policy", JREQUIRED },
 	{ "inferred", JOPTIONAL }, { "inconsistencies", JOPTIONAL },
-	{ "codes", JREQUIRED }, { "operations", JOPTIONAL }, { NULL, 0 }
+	{ "codes", JREQUIRED }, { "operations", JOPTIONAL }, { "operations_complete", JOPTIONAL }, { NULL, 0 }
 };
 static const struct jkey envelope_keys[] = {
 	{ "error", JREQUIRED }, { "success", JREQUIRED }, { "kind", JOPTIONAL },

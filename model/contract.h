@@ -164,6 +164,8 @@ struct contract {
 	size_t nr_operations;
 	int secret_paths;        /* an operation's path names a credential: {token} */
 	int op_success;          /* an operation documents its success body */
+	int ops_complete;        /* the operations are all the API's: any other
+				  * method and path is a 404 (or a 405) */
 	int wire_twins;          /* two entries carry one code (the operation tells
 				  * which status is its): see contract_operation_own() */
 	json_t *inferred;        /* object: contract field path -> reason */
@@ -237,6 +239,14 @@ const struct contract_code *contract_find_role(const struct contract *c, int rol
  * operation documents at `status`, or NULL.
  */
 json_t *contract_operation(const struct contract *c, const char *method, const char *path);
+
+/* The operation for method and path (no query), the most literal template
+ * first; *other_method (may be NULL) set when the path is an operation's
+ * under another method (a 405). */
+json_t *contract_route(const struct contract *c, const char *method, const char *path, int *other_method);
+
+/* The operation sharing the most leading segments with `path`, or NULL. */
+json_t *contract_nearest(const struct contract *c, const char *path);
 /* When `path` matches an operation whose template names a credential
  * ("/bot{token}/sendMessage"), the path with each such segment written as
  * its {name} into out (1), each such value added to r (may be NULL); else

@@ -13,7 +13,8 @@
 
 static const struct jkey op_keys[] = {
 	{ "method", JREQUIRED }, { "path", JREQUIRED }, { "statuses", JREQUIRED },
-	{ "codes", JOPTIONAL }, { "success", JOPTIONAL }, { "success_type", JOPTIONAL }, { NULL, 0 }
+	{ "codes", JOPTIONAL }, { "success", JOPTIONAL }, { "success_type", JOPTIONAL },
+	{ "success_status", JOPTIONAL }, { "success_unavailable", JOPTIONAL }, { NULL, 0 }
 };
 
 static int method_valid(const char *m)
@@ -27,11 +28,29 @@ static int method_valid(const char *m)
 	return 0;
 }
 
-/* An operation's documented success: its body (any JSON) and media type. */
+static int media_is_json(const char *t)
+{
+	size_t n = strcspn(t, ";");
+
+	return (n == 16 && !strncmp(t, "application/json", 16)) || (n > 5 && !strncmp(t + n - 5, "+json", 5));
+}
+
+/* An operation's documented success: its body (any JSON; a string for a
+ * media type other than JSON, sent as it is), media type and status; or
+ * why none can be made. */
 static int load_op_success(struct jload *ld, json_t *op)
 {
-	json_t *t = json_object_get(op, "success_type");
+	json_t *t = json_object_get(op, "success_type"), *st = json_object_get(op, "success_status");
+	json_t *un = json_object_get(op, "success_unavailable");
 
+	if (st && (!json_is_integer(st) || json_integer_value(st) < 200 || json_integer_value(st) > 299)) {
+		jpath_key(&ld->path, "success_status");
+		return jload_fail(ld, 0, "'success_status' must be a status from 200 to 299");
+	}
+	if (un && (!json_is_string(un) || !json_string_length(un) || json_object_get(op, "success"))) {
+		jpath_key(&ld->path, "success_unavailable");
+		return jload_fail(ld, 0, "'success_unavailable' is a reason (a string) for an operation without 'success'");
+	}
 	if (!t)
 		return 0;
 	jpath_key(&ld->path, "success_type");
@@ -39,6 +58,9 @@ static int load_op_success(struct jload *ld, json_t *op)
 		return jload_fail(ld, 0, "'success_type' must be a media type, type/subtype");
 	if (!json_object_get(op, "success"))
 		return jload_fail(ld, 1, "'success_type' names the media type of a 'success' body the operation does not give");
+	if (!media_is_json(json_string_value(t)) && !json_is_string(json_object_get(op, "success")))
+		return jload_fail(ld, 1, "a 'success' of type %s is sent as it is: it must be a string",
+				  json_string_value(t));
 	jpath_pop(&ld->path);
 	return 0;
 }
@@ -140,11 +162,12 @@ static int wire_twins(const struct contract *c)
 
 int contract_load_operations(struct jload *ld, struct contract *c, json_t *root)
 {
-	json_t *ops = json_object_get(root, "operations");
+	json_t *ops = json_object_get(root, "operations"), *v;
 	size_t i;
 
 	if (!ops)
-		return 0;
+		return json_object_get(root, "operations_complete") ?
+		       jload_fail(ld, 0, "'operations_complete' says the operations are all the API's, but there are none") : 0;
 	if (contract_needs_v2(ld, c, root, "operations"))
 		return -1;
 	jpath_key(&ld->path, "operations");
@@ -159,9 +182,15 @@ int contract_load_operations(struct jload *ld, struct contract *c, json_t *root)
 	jpath_pop(&ld->path);
 	c->operations = ops;
 	c->nr_operations = json_array_size(ops);
+	if ((v = json_object_get(root, "operations_complete")) && !json_is_boolean(v)) {
+		jpath_key(&ld->path, "operations_complete");
+		return jload_fail(ld, 0, "'operations_complete' must be true or false");
+	}
+	c->ops_complete = json_is_true(v);
 	c->wire_twins = wire_twins(c);
 	for (i = 0; i < c->nr_operations; i++)
-		c->op_success |= json_object_get(json_array_get(ops, i), "success") != NULL;
+		c->op_success |= json_object_get(json_array_get(ops, i), "success") != NULL ||
+				 json_object_get(json_array_get(ops, i), "success_unavailable") != NULL;
 	for (i = 0; i < c->nr_operations && !c->secret_paths; i++)
 		c->secret_paths = template_has_secret(json_string_value(json_object_get(json_array_get(ops, i), "path")));
 	return 0;
@@ -208,20 +237,80 @@ static int path_matches(const char *tmpl, const char *path)
 json_t *contract_operation(const struct contract *c, const char *method, const char *path)
 {
 	char buf[OP_PATH_MAX + 1];
-	size_t i, n = strcspn(path, "?#");
+	size_t n = strcspn(path, "?#");
 
 	if (!c->operations || n > OP_PATH_MAX)
 		return NULL;
 	memcpy(buf, path, n);
 	buf[n] = '\0';
+	return contract_route(c, method, buf, NULL);
+}
+
+static size_t params_in(const char *t)
+{
+	size_t n = 0;
+
+	while ((t = strchr(t, '{')))
+		n++, t++;
+	return n;
+}
+
+/* Of the templates that match, the most literal ("/files/search" before
+ * "/files/{id}"), so that the order of the operations does not matter. */
+json_t *contract_route(const struct contract *c, const char *method, const char *path, int *other_method)
+{
+	json_t *best = NULL;
+	size_t i, best_params = 0;
+
+	if (other_method)
+		*other_method = 0;
 	for (i = 0; i < c->nr_operations; i++) {
 		json_t *op = json_array_get(c->operations, i);
+		const char *t = json_string_value(json_object_get(op, "path"));
 
-		if (!strcmp(json_string_value(json_object_get(op, "method")), method) &&
-		    path_matches(json_string_value(json_object_get(op, "path")), buf))
-			return op;
+		if (!path_matches(t, path))
+			continue;
+		if (strcmp(json_string_value(json_object_get(op, "method")), method)) {
+			if (other_method)
+				*other_method = 1;
+			continue;
+		}
+		if (!best || params_in(t) < best_params)
+			best = op, best_params = params_in(t);
 	}
-	return NULL;
+	return best;
+}
+
+/* How many leading segments of `path` the template matches. */
+static size_t shared_segments(const char *t, const char *path)
+{
+	size_t n = 0;
+
+	while (*t == '/' && *path == '/') {
+		size_t a = strcspn(t + 1, "/"), b = strcspn(path + 1, "/");
+
+		if (!b || (!(t[1] == '{' && t[a] == '}') && (a != b || strncmp(t + 1, path + 1, a))))
+			break;
+		n++;
+		t += 1 + a;
+		path += 1 + b;
+	}
+	return n;
+}
+
+json_t *contract_nearest(const struct contract *c, const char *path)
+{
+	json_t *best = NULL;
+	size_t i, most = 0;
+
+	for (i = 0; i < c->nr_operations; i++) {
+		json_t *op = json_array_get(c->operations, i);
+		size_t n = shared_segments(json_string_value(json_object_get(op, "path")), path);
+
+		if (n > most)
+			best = op, most = n;
+	}
+	return best;
 }
 
 const struct contract_code *contract_operation_code(const struct contract *c, json_t *op, int status)

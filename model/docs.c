@@ -105,7 +105,7 @@ static int ra_default(const struct contract *c, const struct contract_code *cc)
 static void settings(FILE *f, const struct contract *c, int html)
 {
 	static const char *const keys[] = { "errata", "content_type", "messages", "envelope", "headers", "policy",
-					    "operations", NULL };
+					    "operations", "operations_complete", NULL };
 	json_t *o = json_object();
 	char *s;
 	size_t i;
