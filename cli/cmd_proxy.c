@@ -56,42 +56,6 @@ static const char usage[] =
 static const char *const valued[] = { "--upstream", "--contract", "--upstream-ca", "--upstream-timeout",
 				      "--connect-timeout", "--inject", NULL };
 
-struct proxy_ctx {
-	const struct contract *contract;
-	struct redactor red;
-	struct report_meta meta;
-	char name[300];
-	const char *upstream_shown;  /* redacted */
-};
-
-/* GET /__errata/report: the findings through the report writers. */
-static char *render(void *ctx, struct mock *m, const char *format, size_t *len, const char **type,
-		    char *why, size_t size)
-{
-	struct proxy_ctx *px = ctx;
-	const struct report_format *rf = report_format_find(format);
-	struct proxy_findings pf;
-	struct passive_run p;
-	char *buf = NULL, names[100];
-	FILE *f;
-
-	if (!rf) {
-		report_formats_list(names, sizeof(names));
-		snprintf(why, size, "format is one of %s", names);
-		return NULL;
-	}
-	if (mock_proxy_findings(m, &pf) || passive_run_build(&p, px->contract, &pf, &px->red) ||
-	    !(f = open_memstream(&buf, len))) {
-		passive_run_release(&p);
-		return NULL;
-	}
-	rf->write(f, &p.run, &px->meta);
-	*type = rf->media_type;
-	fclose(f);
-	passive_run_release(&p);
-	return buf;
-}
-
 /* http(s)://host[:port][/base], without a query or fragment; the trailing
  * slash dropped. 0, or -1 (said). */
 static int check_upstream(char *url)
@@ -207,30 +171,12 @@ static char *seeded(const char *spec)
 	return out;
 }
 
-static int finish(struct mock *m, struct proxy_ctx *px, const struct report_opts *ro)
-{
-	struct proxy_findings f;
-	struct passive_run p;
-	int rc;
-
-	if (mock_proxy_findings(m, &f) || passive_run_build(&p, px->contract, &f, &px->red)) {
-		fprintf(stderr, "errata proxy: out of memory writing the reports\n");
-		return 1;
-	}
-	rc = report_write_all(ro, &p.run, &px->meta) ? 1 : p.run.failed || p.run.errors ? 1 : 0;
-	fprintf(stderr, "errata proxy: %llu forwarded, %llu injected, %llu upstream failures; "
-		"%llu upstream error responses judged, %llu broke the contract\n",
-		f.forwarded, f.injected, f.upstream_failed, f.observed, f.violating);
-	passive_run_release(&p);
-	return rc;
-}
-
 int cmd_proxy(int argc, char **argv)
 {
 	struct serve_cli s;
 	struct upstream_config uc = { 0 };
 	struct report_opts ro;
-	struct proxy_ctx px;
+	struct findings_ctx px;
 	struct mock *m = NULL;
 	char *upstream = NULL, *inject = NULL, *shown = NULL;
 	int i, rc = 2, r;
@@ -287,7 +233,7 @@ int cmd_proxy(int argc, char **argv)
 	uc.url = upstream;
 	s.cfg.upstream = &uc;
 	s.cfg.redactor = &px.red;
-	s.cfg.report = render;
+	s.cfg.report = findings_render;
 	s.cfg.report_ctx = &px;
 	if (!(m = serve_cli_start(&s, &rc)))
 		goto out;
@@ -296,7 +242,7 @@ int cmd_proxy(int argc, char **argv)
 		inject ? ", injecting " : "", inject ? inject : "");
 	fflush(stderr);
 	serve_cli_wait(&s);
-	rc = finish(m, &px, &ro);
+	rc = findings_finish(m, &px, &ro);
 out:
 	mock_stop(m, 1000);
 	serve_cli_release(&s);

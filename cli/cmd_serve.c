@@ -51,8 +51,27 @@ static const char usage[] =
 
 static const char *const valued[] = { "--rate-limit", "--max-concurrent", "--inject", "--id", NULL };
 
+extern char **environ;
+
+/* With --inject: the verdicts on GET /__errata/report and at the stop. */
+static void chaos_reports(struct serve_cli *s, struct findings_ctx *fx, const struct report_opts *ro)
+{
+	fx->contract = s->cs.v[0];
+	redactor_add_env(&fx->red, environ);
+	fx->meta.tool = "serve";
+	fx->meta.base_url = NULL;
+	fx->meta.tap_version = ro->tap_version;
+	snprintf(fx->name, sizeof(fx->name), "%s: the retries of injected errors (errata serve)", fx->contract->id);
+	fx->meta.name = ro->name ? ro->name : fx->name;
+	s->cfg.redactor = &fx->red;
+	s->cfg.report = findings_render;
+	s->cfg.report_ctx = fx;
+}
+
 int cmd_serve(int argc, char **argv)
 {
+	struct findings_ctx fx;
+	struct report_opts ro;
 	struct serve_cli s;
 	struct mock *m = NULL;
 	const char *spec = NULL, *id = NULL;
@@ -60,6 +79,9 @@ int cmd_serve(int argc, char **argv)
 	int i, rc = 2, r;
 
 	serve_cli_init(&s, "serve");
+	memset(&fx, 0, sizeof(fx));
+	redactor_init(&fx.red);
+	report_opts_init(&ro);
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -76,7 +98,7 @@ int cmd_serve(int argc, char **argv)
 			spec = a;
 			continue;
 		}
-		if (!opt_in(a, valued) && !opt_in(a, serve_valued)) {
+		if (!opt_in(a, valued) && !opt_in(a, serve_valued) && !report_takes(a)) {
 			rc = usage_fail("serve", a[0] == '-' ? "unknown option '%s'" : "'%s': one SPEC at a time", a);
 			goto out;
 		}
@@ -85,7 +107,7 @@ int cmd_serve(int argc, char **argv)
 			goto out;
 		}
 		i++;
-		if ((r = serve_cli_option(&s, a, v)) < 0)
+		if ((r = report_option(&ro, a, v, "serve")) < 0 || (!r && (r = serve_cli_option(&s, a, v)) < 0))
 			goto out;
 		if (r)
 			continue;
@@ -118,15 +140,18 @@ int cmd_serve(int argc, char **argv)
 		rc = usage_fail("serve", "--root serves one contract at /, and %zu were given", s.cs.nr);
 		goto out;
 	}
+	if (s.cfg.inject)
+		chaos_reports(&s, &fx, &ro);
 	if (!(m = serve_cli_start(&s, &rc)))
 		goto out;
 	fprintf(stderr, "listening on http://%s%s%s:%u\n", strchr(s.host, ':') ? "[" : "", s.host,
 		strchr(s.host, ':') ? "]" : "", mock_port(m));
 	fflush(stderr);
 	serve_cli_wait(&s);
-	rc = 0;
+	rc = s.cfg.inject ? findings_finish(m, &fx, &ro) : 0;
 out:
 	mock_stop(m, 1000);
 	serve_cli_release(&s);
+	redactor_release(&fx.red);
 	return rc;
 }

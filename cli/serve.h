@@ -49,4 +49,19 @@ int serve_add_spec(struct contracts *cs, const char *path, const char *id);
 int serve_parse_listen(const char *arg, char *host, size_t size, unsigned *port);
 int serve_number(const char *s, unsigned long max, unsigned long *out);
 
+/* findings.c: the report of errata proxy's conformance and of the
+ * errors --inject served, judged. */
+struct findings_ctx {
+	const struct contract *contract;
+	struct redactor red;
+	struct report_meta meta;
+	char name[300];
+};
+/* The mock_config report callback (ctx: a findings_ctx). */
+char *findings_render(void *ctx, struct mock *m, const char *format, size_t *len, const char **type,
+		      char *why, size_t size);
+/* Write the reports asked for at the stop, and say what was found: the
+ * exit status, 1 when a check failed. */
+int findings_finish(struct mock *m, struct findings_ctx *px, const struct report_opts *ro);
+
 #endif

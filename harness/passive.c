@@ -99,6 +99,34 @@ static void health_case(struct passive_run *p, const struct proxy_findings *f, s
 				f->unjudged ? " (more were compressed and not judged)" : "");
 }
 
+/* One injected error: a case, its verdict's checks. A shot still waiting
+ * for its retry is a skip, said so: nothing seen never passes. */
+static void shot_case(struct passive_run *p, json_t *shot, struct redactor *red)
+{
+	const char *outcome = json_string_value(json_object_get(shot, "outcome"));
+	char name[600];
+	struct case_result *cr;
+	json_t *c;
+	size_t i;
+
+	snprintf(name, sizeof(name), "injected #%" JSON_INTEGER_FORMAT " %s %s: %" JSON_INTEGER_FORMAT " %s (retryable: %s)",
+		 json_integer_value(json_object_get(shot, "n")), json_string_value(json_object_get(shot, "method")),
+		 json_string_value(json_object_get(shot, "path")), json_integer_value(json_object_get(shot, "status")),
+		 json_string_value(json_object_get(shot, "code")), json_string_value(json_object_get(shot, "retryable")));
+	if (!(cr = new_case(p, name, json_string_value(json_object_get(shot, "method")),
+			    json_string_value(json_object_get(shot, "path")))))
+		return;
+	if (outcome && !strcmp(outcome, "waiting"))
+		case_result_add(cr, "chaos.retried", OUT_SKIP, red, "its retry has not come yet");
+	json_array_foreach(json_object_get(shot, "checks"), i, c) {
+		const char *o = json_string_value(json_object_get(c, "outcome"));
+
+		case_result_add(cr, json_string_value(json_object_get(c, "id")),
+				!strcmp(o, "pass") ? OUT_PASS : !strcmp(o, "fail") ? OUT_FAIL : OUT_SKIP, red, "%s",
+				json_string_value(json_object_get(c, "message")));
+	}
+}
+
 static void count_group(void *ctx, const struct conform_view *g)
 {
 	(void)g;
@@ -110,18 +138,24 @@ int passive_run_build(struct passive_run *p, const struct contract *c, const str
 {
 	struct building bd = { p, red };
 	size_t i, n = 1, k;
+	json_t *shot;
 
 	memset(p, 0, sizeof(*p));
 	pthread_mutex_init(&p->run.lock, NULL);
 	p->run.cfg.contract = c;
 	p->run.cfg.redactor = red;
-	conformance_each(f->conformance, count_group, &n);
-	n += 8; /* groups added since they were counted */
+	if (f->conformance)
+		conformance_each(f->conformance, count_group, &n);
+	n += 8 + json_array_size(json_object_get(f->chaos, "shots")); /* groups added since they were counted */
 	if (!(p->cases = calloc(n, sizeof(*p->cases))) || !(p->run.results = calloc(n, sizeof(*p->run.results))))
 		return -1;
 	p->cap = n;
-	health_case(p, f, red);
-	conformance_each(f->conformance, group_case, &bd);
+	if (f->conformance) { /* errata proxy */
+		health_case(p, f, red);
+		conformance_each(f->conformance, group_case, &bd);
+	}
+	json_array_foreach(json_object_get(f->chaos, "shots"), i, shot)
+		shot_case(p, shot, red);
 	for (i = 0; i < p->nr; i++)
 		for (k = 0; k < p->run.results[i].nr; k++) {
 			p->run.results[i].checks[k].known = 0;

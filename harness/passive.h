@@ -18,8 +18,9 @@ struct passive_run {
 	size_t nr, cap;
 };
 
-/* Build from the proxy's findings, read in C (no JSON between).
- * 0, or -1 when out of memory. */
+/* Build from the proxy's findings, read in C, and the verdicts of the
+ * errors --inject served (f->chaos: a case each); errata serve's findings
+ * have no conformance. 0, or -1 when out of memory. */
 int passive_run_build(struct passive_run *p, const struct contract *c, const struct proxy_findings *f,
 		      struct redactor *red);
 void passive_run_release(struct passive_run *p);

@@ -19,7 +19,7 @@ static const char *const endpoints[] = {
 	"GET /__errata/scenarios/ID", "DELETE /__errata/scenarios/ID",
 	"GET /__errata/scenarios/ID/verdicts", "POST /__errata/scenarios/ID/outcome",
 	"GET /__errata/suite?contract=ID[&operation=METHOD%20PATH]", "POST /__errata/reset",
-	"GET /__errata/report[?format=json|tap|junit] (errata proxy)", NULL
+	"GET /__errata/report[?format=json|tap|junit] (errata proxy, and errata serve --inject)", NULL
 };
 
 /* Compare in time independent of where the strings differ. */
@@ -351,11 +351,11 @@ static enum MHD_Result report_reply(struct mock *m, struct MHD_Connection *conn)
 	size_t len = 0;
 	char *text, why[200] = "";
 
-	if (!mock_forwards(m))
-		return mock_problem(m, conn, MHD_HTTP_NOT_FOUND, "not-a-proxy", "No report",
-				    "errata serve judges no upstream; the report is errata proxy's", NULL);
+	if (!mock_forwards(m) && !m->chaos)
+		return mock_problem(m, conn, MHD_HTTP_NOT_FOUND, "no-report", "No report",
+				    "errata serve judges the retries of the errors it injects (--inject); it injects none", NULL);
 	if (!m->report) { /* no writers given: the findings as they are */
-		if (!(report = mock_proxy_report(m)))
+		if (!(report = mock_forwards(m) ? mock_proxy_report(m) : mock_chaos_report(m)))
 			return MHD_NO;
 		return mock_reply_json(conn, MHD_HTTP_OK, "application/json", report);
 	}

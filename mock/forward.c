@@ -459,17 +459,33 @@ int stage_choose_forward(struct pass *p)
 	return DECIDED;
 }
 
+/* No codes named: every retryable code of the contract. 0, or -1 with why. */
+static int retryable_choices(struct mock *m, const struct contract *c, char *why, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < c->nr_codes && m->inject.nr < INJECT_MAX_CHOICES; i++)
+		if (c->codes[i].retryable && (m->inject.choice[m->inject.nr] = strdup(c->codes[i].code)))
+			m->inject.is_fault[m->inject.nr++] = 0;
+	if (!m->inject.nr)
+		snprintf(why, size, "--inject: %s documents no retryable error; name codes= or faults=", c->id);
+	return m->inject.nr ? 0 : -1;
+}
+
 /* The injection's scenario: one step per code or fault named. */
 struct scenario *forward_inject_scenario(struct mock *m, char *why, size_t size)
 {
 	struct contract *c = m->mounts[0].c;
-	json_t *steps = json_array(), *def;
+	json_t *steps, *def;
 	struct load_error err = { 0 };
 	struct jload ld;
 	struct scenario *sc;
 	size_t i, k;
 	char *text;
 
+	if (!m->inject.nr && retryable_choices(m, c, why, size))
+		return NULL;
+	steps = json_array();
 	for (i = 0; i < m->inject.nr; i++) {
 		const char *name = m->inject.choice[i];
 		const struct contract_code *cc = m->inject.is_fault[i] ? NULL : contract_find(c, name);

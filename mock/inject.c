@@ -84,7 +84,7 @@ static int parse_pair(struct inject_spec *s, const char *p, size_t n, int *has_r
 	size_t kn, vn;
 
 	if (!eq) {
-		snprintf(why, size, "--inject: '%.*s' is not key=value (rate, codes, faults, seed)",
+		snprintf(why, size, "--inject: '%.*s' is not key=value (rate, codes, faults, seed, max-in-a-row)",
 			 (int)(n > 100 ? 100 : n), p);
 		return -1;
 	}
@@ -107,6 +107,14 @@ static int parse_pair(struct inject_spec *s, const char *p, size_t n, int *has_r
 		return add_choices(s, v, vn, 0, why, size);
 	if (kn == 6 && !memcmp(p, "faults", 6))
 		return add_choices(s, v, vn, 1, why, size);
+	if (kn == 12 && !memcmp(p, "max-in-a-row", 12)) {
+		if (!vn || vn > 4 || strspn(v, "0123456789") < vn) {
+			snprintf(why, size, "--inject: max-in-a-row is a number from 0 (no bound) to 9999");
+			return -1;
+		}
+		s->max_in_a_row = (unsigned)atoi(v);
+		return 0;
+	}
 	if (kn == 4 && !memcmp(p, "seed", 4)) {
 		char buf[24], *end;
 
@@ -125,7 +133,7 @@ static int parse_pair(struct inject_spec *s, const char *p, size_t n, int *has_r
 		s->has_seed = 1;
 		return 0;
 	}
-	snprintf(why, size, "--inject: unknown key '%.*s' (rate, codes, faults, seed)", (int)(kn > 50 ? 50 : kn), p);
+	snprintf(why, size, "--inject: unknown key '%.*s' (rate, codes, faults, seed, max-in-a-row)", (int)(kn > 50 ? 50 : kn), p);
 	return -1;
 }
 
@@ -135,6 +143,7 @@ int inject_spec_parse(const char *text, struct inject_spec *s, char *why, size_t
 	int has_rate = 0;
 
 	memset(s, 0, sizeof(*s));
+	s->max_in_a_row = 1;
 	while (p < end) {
 		const char *comma = memchr(p, ',', (size_t)(end - p));
 		size_t n = (size_t)((comma ? comma : end) - p);
@@ -145,9 +154,9 @@ int inject_spec_parse(const char *text, struct inject_spec *s, char *why, size_t
 		}
 		p += n + 1;
 	}
-	if (!has_rate || !s->nr) {
-		snprintf(why, size, "--inject needs a rate and at least one code or fault: "
-			 "'rate=10%%,codes=RATE_LIMITED|503,faults=CONNECTION_RESET_BY_PEER,seed=7'");
+	if (!has_rate) {
+		snprintf(why, size, "--inject needs a rate (and codes or faults, else the retryable codes): "
+			 "'rate=10%%,codes=RATE_LIMITED|503,faults=CONNECTION_RESET_BY_PEER,seed=7,max-in-a-row=1'");
 		inject_spec_release(s);
 		return -1;
 	}

@@ -17,12 +17,14 @@ struct inject_spec {
 	int has_seed;
 	char *choice[INJECT_MAX_CHOICES]; /* codes, statuses or fault names (owned) */
 	int is_fault[INJECT_MAX_CHOICES];
-	size_t nr;
+	size_t nr;                   /* 0: every retryable code of the contract */
+	unsigned max_in_a_row;       /* errors one request gets in a row (default 1; 0: no bound) */
 };
 
 /*
- * Parse "rate=R,codes=A|B,faults=F|G,seed=N": R as "10%" or a fraction
- * ("0.1"); at least one code or fault. Returns 0, or -1 with why.
+ * Parse "rate=R,codes=A|B,faults=F|G,seed=N,max-in-a-row=K": R as "10%" or
+ * a fraction ("0.1"); without codes or faults, the contract's retryable
+ * codes. Returns 0, or -1 with why.
  */
 int inject_spec_parse(const char *text, struct inject_spec *s, char *why, size_t size);
 void inject_spec_release(struct inject_spec *s);

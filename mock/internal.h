@@ -10,6 +10,7 @@
 
 #include "conform.h"
 #include "idem.h"
+#include "chaos.h"
 #include "inject.h"
 #include "journal.h"
 #include "limit.h"
@@ -83,6 +84,7 @@ struct mock {
 	struct conformance conf;
 	struct inject_spec inject;
 	struct scenario *inject_sc;  /* one step per choice; NULL: no injection */
+	struct chaos *chaos;         /* the injected errors' verdicts (chaos.h), or NULL */
 	atomic_uint_least64_t inject_n, answered, forwarded, upstream_failed;
 	char *(*report)(void *ctx, struct mock *m, const char *format, size_t *len,
 			const char **type, char *why, size_t size);
@@ -294,6 +296,18 @@ void forward_end(struct mock *m, struct MHD_Connection *conn, struct request *rq
 /* The choose stage errata proxy adds: nothing asked of the mock, the
  * upstream answers (a dry pass only says so). */
 int stage_choose_forward(struct pass *p);
+
+/* --- chaos_mock.c: --inject, judged --- */
+
+/* Parse --inject, make its scenario and judge; 0 (also without --inject),
+ * or -1 with why. */
+int mock_chaos_start(struct mock *m, const struct mock_config *cfg, char *why, size_t size);
+/* 1 when this request gets an error (its choice set in rq->inject). */
+int mock_chaos_pick(struct mock *m, struct MHD_Connection *conn, const struct mount *mt, const char *method,
+		    const char *path, struct request *rq);
+/* Hand a completed request to the judge (path: as journaled). */
+void mock_chaos_conclude(struct mock *m, struct MHD_Connection *conn, const struct request *rq,
+			 const char *method, const char *path);
 
 /* The scenario --inject serves from (a step per choice); NULL with why. */
 struct scenario *forward_inject_scenario(struct mock *m, char *why, size_t size);

@@ -393,7 +393,7 @@ struct mock *mock_start(const struct mock_config *cfg, char *why, size_t size)
 		if (prepare(&m->mounts[i], cfg->contracts[i]))
 			goto oom;
 	}
-	if (cfg->upstream && proxy_start(m, cfg, why, size))
+	if (cfg->upstream ? proxy_start(m, cfg, why, size) : mock_chaos_start(m, cfg, why, size))
 		goto fail;
 	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
 		s4->sin_family = AF_INET;
@@ -508,6 +508,7 @@ void mock_stop(struct mock *m, unsigned drain_ms)
 	timer_stop(&m->timer);
 	proxy_release(m);
 	scenario_unref(m->inject_sc);
+	chaos_free(m->chaos);
 	inject_spec_release(&m->inject);
 	free(m->daemons);
 	for (i = 0; i < m->nr_mounts; i++)

@@ -80,6 +80,9 @@ void mock_exchanges_release(struct mock_exchanges *ex);
  * (new reference; NULL for errata serve). */
 json_t *mock_proxy_report(struct mock *m);
 
+/* --inject's verdicts (chaos.h's chaos_report), or NULL without --inject. */
+json_t *mock_chaos_report(struct mock *m);
+
 /* The port actually bound. */
 unsigned mock_port(const struct mock *m);
 
@@ -96,9 +99,10 @@ struct proxy_findings {
 	unsigned long long forwarded, injected, upstream_failed;
 	unsigned long long observed, violating, unjudged;
 	struct conformance *conformance;   /* its groups: conformance_each() */
+	json_t *chaos;                     /* --inject's verdicts (a new reference), or NULL */
 };
 
-/* 0, or -1 when the mock is not errata proxy. */
+/* 0, or -1 when the mock is neither errata proxy nor injecting. */
 int mock_proxy_findings(struct mock *m, struct proxy_findings *out);
 
 #endif

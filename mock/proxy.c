@@ -31,7 +31,7 @@ static int first_call(struct mock *m, struct MHD_Connection *conn, const char *u
 	const stage_fn *s;
 	char pin[64], why[300];
 	const char *path;
-	int bad, k;
+	int bad;
 
 	if ((bad = forward_prepare(m, conn, rq, why, sizeof(why)))) {
 		*ret = bad == -2 ? MHD_NO : refuse(m, conn, rq, NULL, MHD_HTTP_BAD_REQUEST, "bad-request",
@@ -50,10 +50,8 @@ static int first_call(struct mock *m, struct MHD_Connection *conn, const char *u
 	scenario_unref(p.sc);
 	if (!p.forward)
 		return 0;
-	if (m->inject_sc && (k = inject_pick(&m->inject, atomic_fetch_add(&m->inject_n, 1))) >= 0) {
-		rq->inject = k;
+	if (mock_chaos_pick(m, conn, p.mt, method, p.below, rq))
 		return 0;
-	}
 	rq->forward = 1;
 	*ret = forward_begin(m, conn, url, method, rq);
 	return 1;
@@ -112,12 +110,7 @@ int proxy_start(struct mock *m, const struct mock_config *cfg, char *why, size_t
 	m->report_ctx = cfg->report_ctx;
 	if (conformance_init(&m->conf))
 		goto oom;
-	if (cfg->inject) {
-		if (inject_spec_parse(cfg->inject, &m->inject, why, size) ||
-		    !(m->inject_sc = forward_inject_scenario(m, why, size)))
-			return -1;
-	}
-	return 0;
+	return mock_chaos_start(m, cfg, why, size);
 oom:
 	snprintf(why, size, "out of memory");
 	return -1;
@@ -125,6 +118,9 @@ oom:
 
 int mock_proxy_findings(struct mock *m, struct proxy_findings *out)
 {
+	memset(out, 0, sizeof(*out));
+	if (!m->up && m->chaos) /* errata serve --inject: its verdicts alone */
+		return (out->chaos = mock_chaos_report(m)) ? 0 : -1;
 	if (!m->up)
 		return -1;
 	out->forwarded = atomic_load(&m->forwarded);
@@ -136,6 +132,7 @@ int mock_proxy_findings(struct mock *m, struct proxy_findings *out)
 	out->unjudged = m->conf.unjudged;
 	pthread_mutex_unlock(&m->conf.lock);
 	out->conformance = &m->conf;
+	out->chaos = mock_chaos_report(m);
 	return 0;
 }
 
@@ -143,11 +140,11 @@ json_t *mock_proxy_report(struct mock *m)
 {
 	if (!m->up)
 		return NULL;
-	return json_pack("{sI sI sI so* so}", "forwarded", (json_int_t)atomic_load(&m->forwarded),
+	return json_pack("{sI sI sI so* so so*}", "forwarded", (json_int_t)atomic_load(&m->forwarded),
 			 "injected", (json_int_t)atomic_load(&m->answered),
 			 "upstream_failed", (json_int_t)atomic_load(&m->upstream_failed),
 			 "inject_seed", m->inject_sc ? json_sprintf("%llu", (unsigned long long)m->inject.seed) : NULL,
-			 "conformance", conformance_json(&m->conf));
+			 "conformance", conformance_json(&m->conf), "retries", mock_chaos_report(m));
 }
 
 static void daemon_run(void *arg)

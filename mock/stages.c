@@ -126,6 +126,8 @@ void conclude(struct mock *m, struct MHD_Connection *conn, struct request *rq, c
 	rq->d.journaled = 1;
 	if (d->mt && !d->sv.upstream) /* answered by the mock (errata proxy: injected) */
 		atomic_fetch_add(&m->answered, 1);
+	if (m->chaos)
+		mock_chaos_conclude(m, conn, rq, method, journal_path(d->mt, method, url, masked, sizeof(masked)));
 	if (!m->journal.capacity)
 		return;
 	h.n = q.n = 0;
@@ -370,8 +372,11 @@ int stage_choose_injected(struct pass *p)
 {
 	struct request *rq = p->rq;
 
-	if (!p->m->inject_sc || rq->inject < 0)
+	if (!p->m->inject_sc)
 		return GO_ON;
+	if (rq->inject < 0 && (p->dry || mock_forwards(p->m) || p->pin ||
+			       !mock_chaos_pick(p->m, p->conn, p->mt, p->method, p->below, rq)))
+		return GO_ON; /* errata proxy picks in its first call */
 	if (!p->sc) {
 		scenario_ref(p->m->inject_sc);
 		p->sc = p->m->inject_sc;
