@@ -59,7 +59,7 @@ static void chaos_reports(struct serve_cli *s, struct findings_ctx *fx, const st
 	fx->contract = s->cs.v[0];
 	redactor_add_env(&fx->red, environ);
 	fx->meta.tool = "serve";
-	fx->meta.base_url = NULL;
+	fx->meta.base_url = "errata serve";
 	fx->meta.tap_version = ro->tap_version;
 	snprintf(fx->name, sizeof(fx->name), "%s: the retries of injected errors (errata serve)", fx->contract->id);
 	fx->meta.name = ro->name ? ro->name : fx->name;

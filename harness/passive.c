@@ -26,7 +26,7 @@ static struct case_result *new_case(struct passive_run *p, const char *name, con
 	memset(fc, 0, sizeof(*fc));
 	memset(cr, 0, sizeof(*cr));
 	fc->name = strdup(name);
-	fc->source = strdup("errata proxy");
+	fc->source = strdup(p->source);
 	fc->method = strdup(method);
 	fc->path = strdup(path);
 	fc->role = -1;
@@ -144,6 +144,7 @@ int passive_run_build(struct passive_run *p, const struct contract *c, const str
 	pthread_mutex_init(&p->run.lock, NULL);
 	p->run.cfg.contract = c;
 	p->run.cfg.redactor = red;
+	p->source = f->conformance ? "errata proxy" : "errata serve --inject";
 	if (f->conformance)
 		conformance_each(f->conformance, count_group, &n);
 	n += 8 + json_array_size(json_object_get(f->chaos, "shots")); /* groups added since they were counted */

@@ -16,6 +16,7 @@ struct passive_run {
 	struct check_run run;
 	struct fixture_case *cases;
 	size_t nr, cap;
+	const char *source;          /* "errata proxy", or "errata serve --inject" */
 };
 
 /* Build from the proxy's findings, read in C, and the verdicts of the

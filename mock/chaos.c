@@ -35,7 +35,7 @@ struct chaos {
 	struct shot *v;
 	size_t nr, cap, dropped;
 	json_t *pending;             /* "K key" and "B method target body" -> the shot's index */
-	json_t *streak;              /* "method path key" -> errors in a row */
+	json_t *streak;              /* "method path" -> errors in a row */
 };
 
 struct chaos *chaos_new(unsigned max_in_a_row)
@@ -75,19 +75,19 @@ void chaos_free(struct chaos *ch)
 	free(ch);
 }
 
-static void streak_id(char *buf, size_t size, const char *method, const char *path, const char *key)
+static void streak_id(char *buf, size_t size, const char *method, const char *path)
 {
-	snprintf(buf, size, "%s %s %s", method, path, key ? key : "");
+	snprintf(buf, size, "%s %s", method, path);
 }
 
-int chaos_may_inject(struct chaos *ch, const char *method, const char *path, const char *key)
+int chaos_may_inject(struct chaos *ch, const char *method, const char *path)
 {
 	char id[1400];
 	json_int_t n;
 
 	if (!ch->max)
 		return 1;
-	streak_id(id, sizeof(id), method, path, key);
+	streak_id(id, sizeof(id), method, path);
 	pthread_mutex_lock(&ch->lock);
 	n = json_integer_value(json_object_get(ch->streak, id));
 	pthread_mutex_unlock(&ch->lock);
@@ -274,7 +274,7 @@ void chaos_conclude(struct chaos *ch, const struct chaos_request *r)
 	char id[1400];
 	struct shot *s;
 
-	streak_id(id, sizeof(id), r->method, r->target, r->key);
+	streak_id(id, sizeof(id), r->method, r->target);
 	pthread_mutex_lock(&ch->lock);
 	if ((s = repeated(ch, r, body))) {
 		s->retried = 1;

@@ -38,9 +38,10 @@ struct chaos_request {
 struct chaos *chaos_new(unsigned max_in_a_row);
 void chaos_free(struct chaos *ch);
 
-/* May this request (method, path, key) get an error now? 0 when it has
- * had max_in_a_row in a row. */
-int chaos_may_inject(struct chaos *ch, const char *method, const char *path, const char *key);
+/* May a request to (method, path) get an error now? 0 when that method
+ * and path have had max_in_a_row in a row: a retry gets its answer even
+ * when it comes with a new key or body. */
+int chaos_may_inject(struct chaos *ch, const char *method, const char *path);
 
 /* Note a completed request: a shot, a retry of one, or neither. */
 void chaos_conclude(struct chaos *ch, const struct chaos_request *r);

@@ -27,6 +27,8 @@ int mock_chaos_start(struct mock *m, const struct mock_config *cfg, char *why, s
 		return -1;
 	}
 	m->keep_bodies = 1; /* the judge compares a retry's body with the first */
+	m->report = cfg->report;
+	m->report_ctx = cfg->report_ctx;
 	return 0;
 }
 
@@ -47,7 +49,8 @@ int mock_chaos_pick(struct mock *m, struct MHD_Connection *conn, const struct mo
 
 	if (!m->inject_sc || (k = inject_pick(&m->inject, atomic_fetch_add(&m->inject_n, 1))) < 0)
 		return 0;
-	if (m->chaos && !chaos_may_inject(m->chaos, method, path, key))
+	(void)key;
+	if (m->chaos && !chaos_may_inject(m->chaos, method, path))
 		return 0;
 	rq->inject = k;
 	return 1;

@@ -43,9 +43,11 @@ class Server(ThreadingHTTPServer):
     request_queue_size = 1024
 
 
-def start(*args):
+def start(*args, quiet=False):
+    """quiet: its standard output (the reports --inject writes at the stop)
+    kept out of the test's own TAP."""
     p = subprocess.Popen([ERRATA, "serve", "--listen", "127.0.0.1:0", *args],
-                         stderr=subprocess.PIPE, text=True)
+                         stderr=subprocess.PIPE, text=True, stdout=subprocess.DEVNULL if quiet else None)
     ready, _, _ = select.select([p.stderr], [], [], 10 * SCALE)
     line = p.stderr.readline() if ready else ""
     m = re.match(r"listening on http://127\.0\.0\.1:(\d+)$", line.strip())
