@@ -19,7 +19,7 @@
 
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS       := jansson libmicrohttpd libcurl yaml-0.1 libxml-2.0 md4c
+PKGS       := jansson libmicrohttpd libcurl yaml-0.1 libxml-2.0 md4c zlib libbrotlidec
 XML_PKG    := libxml-2.0
 BUILD      ?= build
 ERRATA     ?= bin/errata
