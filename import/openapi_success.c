@@ -336,7 +336,8 @@ static int is_json(const char *type)
 	return !strcmp(type, "application/json") || (strstr(type, "+json") && !strchr(strstr(type, "+json"), ';'));
 }
 
-/* The media type served: JSON first, then an event stream, then the first. */
+/* The media type served: JSON first, then any other but an event stream
+ * (a stream is what a request opts into: "stream": true). */
 static const char *success_media(json_t *content, json_t **media)
 {
 	const char *k, *pick = NULL;
@@ -344,7 +345,7 @@ static const char *success_media(json_t *content, json_t **media)
 	int rank = 0;
 
 	json_object_foreach(content, k, v) {
-		int r = is_json(k) ? 3 : !strcmp(k, "text/event-stream") ? 2 : 1;
+		int r = is_json(k) ? 3 : strcmp(k, "text/event-stream") ? 2 : 1;
 
 		if (r > rank) {
 			rank = r;

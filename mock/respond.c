@@ -189,7 +189,8 @@ static int op_success(const struct request *rq, struct reply *rp)
 	json_t *problem;
 
 	if (why) {
-		problem = json_pack("{ss si ss}", "title", "No success body", "status", 500, "detail", why);
+		problem = json_pack("{ss ss si ss}", "type", "/__errata/problems/no-success-body", "title", "No success body",
+				    "status", 500, "detail", why);
 		rp->owned = problem ? json_dumps(problem, JSON_COMPACT) : NULL;
 		json_decref(problem);
 		type = "application/problem+json";

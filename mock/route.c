@@ -63,6 +63,25 @@ static void allowed(const struct contract *c, const char *path, char *out, size_
 			n += (size_t)snprintf(out + n, size - n, "%s%s", n ? ", " : "", methods[i]);
 }
 
+/* The API documents no entry for the status: an RFC 9457 problem of ours. */
+static int problem(struct reply *rp, int status, const char *why)
+{
+	json_t *pb = json_pack("{ss ss si ss}", "type", status == 405 ? "/__errata/problems/method-not-allowed" :
+			       "/__errata/problems/no-operation", "title", status == 405 ? "Method not allowed" :
+			       "No such operation", "status", status, "detail", why);
+
+	reply_init(rp);
+	rp->status = status;
+	rp->owned = pb ? json_dumps(pb, JSON_COMPACT) : NULL;
+	json_decref(pb);
+	if (!rp->owned)
+		return -1;
+	rp->body = rp->owned;
+	rp->len = strlen(rp->owned);
+	reply_header(rp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/problem+json");
+	return 0;
+}
+
 int stage_route(struct pass *p)
 {
 	const struct contract *c = p->mt->c;
@@ -86,12 +105,12 @@ int stage_route(struct pass *p)
 	diagnose(c, p->method, path, other, why, sizeof(why));
 	if (other)
 		allowed(c, path, allow, sizeof(allow));
-	if (!(cc = code_for(c, status))) {
-		p->ret = refuse(p->m, p->conn, p->rq, p->mt, (unsigned)status, other ? "method-not-allowed" : "no-operation",
-				other ? "Method not allowed" : "No such operation", NULL, "%s", why);
+	if ((cc = code_for(c, status))) {
+		build_code(p->m, p->mt, cc, -1, 0, p->rq, &rp);
+	} else if (problem(&rp, status, why)) {
+		p->ret = MHD_NO; /* out of memory: no reply, the connection closes */
 		return DECIDED;
 	}
-	build_code(p->m, p->mt, cc, -1, 0, p->rq, &rp);
 	reply_header(&rp, ROUTE_HEADER, why);
 	if (other)
 		reply_header(&rp, "Allow", allow);

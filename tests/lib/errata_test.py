@@ -48,9 +48,15 @@ def start(*args, quiet=False):
     kept out of the test's own TAP."""
     p = subprocess.Popen([ERRATA, "serve", "--listen", "127.0.0.1:0", *args],
                          stderr=subprocess.PIPE, text=True, stdout=subprocess.DEVNULL if quiet else None)
-    ready, _, _ = select.select([p.stderr], [], [], 10 * SCALE)
-    line = p.stderr.readline() if ready else ""
-    m = re.match(r"listening on http://127\.0\.0\.1:(\d+)$", line.strip())
+    m, line, said = None, "", []
+    while not m:  # notes (an imported description's) come before it
+        ready, _, _ = select.select([p.stderr], [], [], 10 * SCALE)
+        line = p.stderr.readline() if ready else ""
+        m = re.match(r"listening on http://127\.0\.0\.1:(\d+)$", line.strip())
+        if not line:
+            break
+        said.append(line)
+    p.said = "".join(said)
     if not m:
         p.kill()
         print("Bail out! errata serve did not start: %r %s" % (line, p.stderr.read() if p.poll() is not None else ""))
