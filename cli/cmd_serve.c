@@ -22,7 +22,7 @@ static const char usage[] =
 	"                      method and path no operation has its 404 or 405\n"
 	"  --id ID             the id of the contract made from SPEC.yaml\n"
 	"  --root              serve the one contract at / as well as under /<id>/\n"
-	"  --inject SPEC       chaos: 'rate=20%%' of requests get one of the contract's\n"
+	"  --inject SPEC       chaos: 'rate=20%' of requests get one of the contract's\n"
 	"                      retryable errors (or codes=A|B, faults=F); 'max-in-a-row=N'\n"
 	"                      (default 1) bounds the errors one request gets in a row,\n"
 	"                      'seed=N' repeats a run. Every injected error is judged:\n"
@@ -44,6 +44,9 @@ static const char usage[] =
 	"  --rate-limit N/s    a token bucket per API key (or client address): over it,\n"
 	"                      the contract's rate-limit code with a truthful Retry-After\n"
 	"  --max-concurrent N  over N requests in flight, the contract's concurrency code\n"
+	"The verdicts of --inject, written when the mock stops (TAP on stdout when none\n"
+	"is named; --name, --tap-version as for errata check):\n"
+	"@formats\n"
 	"\n"
 	"Ask for an error with 'X-Errata-Error: CODE', 'Prefer: code=CODE|STATUS' or\n"
 	"'?__error=CODE' on any path under /<contract-id>/. Admin: /__errata/health,\n"
@@ -86,7 +89,7 @@ int cmd_serve(int argc, char **argv)
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (is_help(a)) {
-			fputs(usage, stdout);
+			report_usage(stdout, usage);
 			rc = 0;
 			goto out;
 		}

@@ -165,9 +165,12 @@ int contract_load_operations(struct jload *ld, struct contract *c, json_t *root)
 	json_t *ops = json_object_get(root, "operations"), *v;
 	size_t i;
 
+	if (!ops && json_object_get(root, "operations_complete")) {
+		jpath_key(&ld->path, "operations_complete");
+		return jload_fail(ld, 0, "'operations_complete' says the operations are all the API's, but there are none");
+	}
 	if (!ops)
-		return json_object_get(root, "operations_complete") ?
-		       jload_fail(ld, 0, "'operations_complete' says the operations are all the API's, but there are none") : 0;
+		return 0;
 	if (contract_needs_v2(ld, c, root, "operations"))
 		return -1;
 	jpath_key(&ld->path, "operations");
