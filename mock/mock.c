@@ -322,7 +322,10 @@ struct MHD_Daemon *mock_daemon_start(struct mock *m, const struct mock_config *c
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, m,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, m,
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, m,
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)reuse,
+		/* only when shared: 0 would disallow SO_REUSEADDR, and a mock
+		 * restarted on its port would find it taken for a minute by the
+		 * last run's connections in TIME_WAIT */
+		reuse ? MHD_OPTION_LISTENING_ADDRESS_REUSE : MHD_OPTION_END, 1u,
 		MHD_OPTION_END);
 }
 

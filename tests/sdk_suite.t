@@ -97,6 +97,18 @@ st, h, body = get(port, "/ok")
 t.ok(st == 200 and json.loads(body) == {"ok": True}, "the others answer their success", body)
 stop(p)
 
+# --- restarted on its port at once (a suite's scripts stop and start it) ------------------
+p, port = start("--contracts", "contracts/breezeblue.json")
+for _ in range(3):
+    subprocess.run(["curl", "-s", "-o", "/dev/null", "-H", "Connection: close", "http://127.0.0.1:%d/breezeblue/v1/x" % port],
+                   timeout=10)
+stop(p)
+again = subprocess.Popen([ERRATA, "serve", "--listen", "127.0.0.1:%d" % port, "--contracts", "contracts/breezeblue.json"],
+                         stderr=subprocess.PIPE, text=True)
+line = again.stderr.readline()
+t.ok(line.startswith("listening on"), "errata serve restarts on the port it just left (its closed connections in TIME_WAIT)", line)
+stop(again)
+
 # --- --root with a contract; refusals ----------------------------------------------------
 p, port = start("--contracts", "contracts/breezeblue.json", "--root")
 st, h, body = get(port, "/v1/anything")
