@@ -11,7 +11,7 @@ start-up and answered with a 500 problem naming why."""
 import json, os, re, subprocess, sys, tempfile, urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from errata_test import Tap, ERRATA, SCALE, start, stop  # noqa: E402
+from errata_test import Tap, ERRATA, SCALE, start, start_proxy, stop  # noqa: E402
 
 SPEC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "openapi", "openai.yaml")
 if not os.path.exists(SPEC):
@@ -62,7 +62,7 @@ t.ok(st == 200 and json.loads(body)["status"] == "ok", "the health endpoint answ
 stop(p)
 
 # --- every JSON success validates against its schema -------------------------------------
-out = os.path.join(tmp, "openai.json")
+CONTRACT = out = os.path.join(tmp, "openai.json")
 r = subprocess.run([ERRATA, "contract", "import", SPEC, "--id", "openai", "-o", out], capture_output=True, text=True,
                    timeout=60 * SCALE)
 v = subprocess.run(["/usr/bin/python3", "tests/lib/validate_success.py", SPEC, out], capture_output=True, text=True,
@@ -87,6 +87,22 @@ t.ok(len(injected) >= 1 and rep["totals"]["cases"] == len(injected),
 t.ok(not fails and all(any(k["id"] == "chaos.retried" and k["outcome"] == "pass" for k in c["checks"]) for c in rep["cases"]),
      "none of them a false failure of the SDK's correct retries", fails[:2])
 stop(p)
+
+# --- errata proxy --inject in front of it: the same verdicts, beside conformance -----------
+up, up_port = start(SPEC, quiet=True)
+px, px_port, seed = start_proxy("--contract", CONTRACT, "--inject", "rate=30%,seed=5", upstream="http://127.0.0.1:%d" % up_port)
+rc, passed, sout = node_suite(px_port)
+t.ok(rc == 0 and passed == 11, "through errata proxy --inject, the suite passes", sout)
+rep = json.loads(get(px_port, "/__errata/report")[2])
+shots = [c for c in rep["cases"] if c["name"].startswith("injected #")]
+jr = json.loads(get(px_port, "/__errata/journal")[2])
+answered = [e for e in jr["entries"] if e.get("status") == 429 and e.get("upstream") is None]
+t.ok(shots and len(shots) == len(answered) and
+     not [c for c in shots if any(k["outcome"] == "fail" for k in c["checks"])],
+     "errata proxy judges every error it injected (%d verdicts, %d injected 429s), none falsely failed" % (len(shots), len(answered)),
+     [c["name"] for c in shots][:3])
+stop(px)
+stop(up)
 
 # --- what cannot be generated is said, never a silent {} ----------------------------------
 p, port = start("tests/data/openapi/ungenerable.yaml")
