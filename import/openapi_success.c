@@ -18,6 +18,7 @@
 
 #include "import_doc.h"
 #include "openapi_int.h"
+#include "../model/contract_ext.h"
 
 #define GEN_DEPTH 32
 #define GEN_BUDGET 50000
@@ -394,7 +395,7 @@ void oas_success(struct oas *o, json_t *op, const char *file, json_t *opj, const
 {
 	const char *rf = file, *type;
 	json_t *responses = oas_deref(&o->files, json_object_get(op, "responses"), &rf);
-	json_t *resp, *media = NULL, *body;
+	json_t *resp, *media = NULL, *body, *content;
 	struct gen g = { .o = o };
 	int status;
 
@@ -402,7 +403,16 @@ void oas_success(struct oas *o, json_t *op, const char *file, json_t *opj, const
 		return;
 	if (status != 200)
 		json_object_set_new(opj, "success_status", json_integer(status));
-	if (!(type = success_media(json_object_get(resp, "content"), &media))) {
+	content = json_object_get(resp, "content") ? oas_deref(&o->files, json_object_get(resp, "content"), &rf) : NULL;
+	type = success_media(content, &media);
+	if (media && !(media = oas_deref(&o->files, media, &rf)))
+		type = NULL;
+	if (type && !contract_media_type_valid(type)) { /* a wildcard, or a parameter after the type */
+		import_note(o->d, "%s: its success's media type '%.80s' is not type/subtype; it is served as bytes", where, type);
+		media = NULL;
+		type = NULL;
+	}
+	if (!type) {
 		json_object_set_new(opj, "success", json_string(""));
 		json_object_set_new(opj, "success_type", json_string("application/octet-stream"));
 		return;

@@ -31,10 +31,10 @@ def success_schema(spec, method, path):
         op = item.get(method.lower())
         if not op:
             continue
-        codes = sorted(k for k in op.get("responses", {}) if k.startswith("2"))
+        codes = sorted(str(k) for k in op.get("responses", {}) if str(k).startswith("2"))
         if not codes:
             return None
-        resp = op["responses"][codes[0]]
+        resp = op["responses"].get(codes[0], op["responses"].get(int(codes[0]) if codes[0].isdigit() else codes[0]))
         if "$ref" in resp:
             resp = resolve(spec, resp["$ref"])
         media = resp.get("content", {}).get("application/json")

@@ -1,0 +1,26 @@
+#!/usr/bin/env python3
+"""contract import on the corpus of real error documents (../shared/corpus,
+judge.py): no regression below today's figures (4 right, 16 wrong of 26),
+and every OpenAPI description in it imports into a contract that loads,
+its operations' successes included."""
+import os, re, subprocess, sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+from errata_test import Tap, ERRATA, SCALE  # noqa: E402
+
+CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "corpus")
+if not os.path.exists(os.path.join(CORPUS, "judge.py")):
+    print("1..0 # SKIP no ../shared/corpus")
+    sys.exit(0)
+t = Tap()
+r = subprocess.run(["/usr/bin/python3", os.path.join(CORPUS, "judge.py"), os.path.abspath(ERRATA), CORPUS],
+                   capture_output=True, text=True, timeout=600 * SCALE)
+m = re.search(r"import corpus: (\d+) right, (\d+) partial, (\d+) refused, (\d+) wrong of (\d+)", r.stdout + r.stderr)
+t.ok(m is not None, "judge.py scores the corpus", (r.stdout + r.stderr)[-500:])
+if m:
+    right, partial, refused, wrong, total = map(int, m.groups())
+    t.ok(right >= 4 and wrong <= 16, "no regression: %d right, %d wrong of %d (was 4 and 16)" % (right, wrong, total),
+         m.group(0))
+bad = [l for l in (r.stdout + r.stderr).splitlines() if "does not load" in l]
+t.ok(not bad, "no import builds a contract that does not load", bad[:3])
+t.done()
