@@ -24,7 +24,7 @@ char *read_all(const char *path, size_t *len)
 	size_t cap = 0, n = 0, r;
 
 	if (!f) {
-		fprintf(stderr, "errata contract: cannot open '%s': %s\n", path, strerror(errno));
+		fprintf(stderr, "errata: cannot open '%s': %s\n", path, strerror(errno));
 		return NULL;
 	}
 	for (;;) {
@@ -37,14 +37,14 @@ char *read_all(const char *path, size_t *len)
 		r = fread(buf + n, 1, cap - n - 1, f);
 		n += r;
 		if (n > MAX_DOC) {
-			fprintf(stderr, "errata contract: '%s' is larger than %u MiB\n", path, MAX_DOC >> 20);
+			fprintf(stderr, "errata: '%s' is larger than %u MiB\n", path, MAX_DOC >> 20);
 			goto fail;
 		}
 		if (r == 0)
 			break;
 	}
 	if (ferror(f) || !buf) {
-		fprintf(stderr, "errata contract: cannot read '%s': %s\n", path, strerror(errno));
+		fprintf(stderr, "errata: cannot read '%s': %s\n", path, strerror(errno));
 		goto fail;
 	}
 	if (f != stdin)
