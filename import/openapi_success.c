@@ -357,6 +357,72 @@ static const char *success_media(json_t *content, json_t **media)
 	return pick;
 }
 
+/* --- an example against its schema's types --- */
+
+static int admits_value(json_t *s, json_t *v)
+{
+	json_t *t = json_object_get(s, "type"), *x;
+	size_t i;
+	int ok = 0;
+
+	if (!t)
+		return 1;
+	if (json_is_null(v) && admits_null(s))
+		return 1;
+	for (i = 0; i < (json_is_array(t) ? json_array_size(t) : 1); i++) {
+		const char *n = json_string_value(json_is_array(t) ? json_array_get(t, i) : t);
+
+		if (!n)
+			return 1;
+		x = v;
+		ok |= (!strcmp(n, "string") && json_is_string(x)) || (!strcmp(n, "boolean") && json_is_boolean(x)) ||
+		      (!strcmp(n, "object") && json_is_object(x)) || (!strcmp(n, "array") && json_is_array(x)) ||
+		      (!strcmp(n, "null") && json_is_null(x)) || (!strcmp(n, "number") && json_is_number(x)) ||
+		      (!strcmp(n, "integer") && json_is_integer(x));
+	}
+	return ok;
+}
+
+/* Where the example's value has a type its schema does not admit, into
+ * `at` (a JSON pointer); 1 then. Types only: no bound, format or pattern
+ * is judged, and an alternative (oneOf, anyOf) that admits it is enough. */
+static int clash(struct gen *g, json_t *s, const char *file, json_t *v, char *at, size_t size, int depth)
+{
+	const char *f = file, *k;
+	json_t *alts, *x, *ps;
+	size_t i, n = strlen(at);
+
+	if (depth > GEN_DEPTH || ++g->visits > GEN_BUDGET || !(s = oas_deref(&g->o->files, s, &f)) || !json_is_object(s))
+		return 0;
+	json_array_foreach(json_object_get(s, "allOf"), i, x)
+		if (clash(g, x, f, v, at, size, depth + 1))
+			return 1;
+	if (json_is_array(alts = json_object_get(s, "oneOf")) || json_is_array(alts = json_object_get(s, "anyOf"))) {
+		json_array_foreach(alts, i, x) {
+			at[n] = '\0';
+			if (!clash(g, x, f, v, at, size, depth + 1))
+				return 0;
+		}
+		return json_array_size(alts) > 0;
+	}
+	if (!admits_value(s, v))
+		return 1;
+	if (json_is_object(v) && (ps = json_object_get(s, "properties")))
+		json_object_foreach(v, k, x) {
+			snprintf(at + n, size - n, "/%s", k);
+			if (json_object_get(ps, k) && clash(g, json_object_get(ps, k), f, x, at, size, depth + 1))
+				return 1;
+		}
+	if (json_is_array(v) && json_object_get(s, "items"))
+		json_array_foreach(v, i, x) {
+			snprintf(at + n, size - n, "/%zu", i);
+			if (i < 64 && clash(g, json_object_get(s, "items"), f, x, at, size, depth + 1))
+				return 1;
+		}
+	at[n] = '\0';
+	return 0;
+}
+
 static json_t *example_of(struct oas *o, json_t *media, const char *file)
 {
 	json_t *ex = json_object_get(media, "example"), *exs = json_object_get(media, "examples");
@@ -397,6 +463,7 @@ void oas_success(struct oas *o, json_t *op, const char *file, json_t *opj, const
 	json_t *responses = oas_deref(&o->files, json_object_get(op, "responses"), &rf);
 	json_t *resp, *media = NULL, *body, *content;
 	struct gen g = { .o = o };
+	char at[300] = "";
 	int status;
 
 	if (!responses || !(resp = success_response(o, responses, &rf, &status)))
@@ -417,7 +484,16 @@ void oas_success(struct oas *o, json_t *op, const char *file, json_t *opj, const
 		json_object_set_new(opj, "success_type", json_string("application/octet-stream"));
 		return;
 	}
-	if (!(body = example_of(o, media, rf)) && json_object_get(media, "schema"))
+	body = example_of(o, media, rf);
+	if (body && is_json(type) && json_object_get(media, "schema") &&
+	    clash(&g, json_object_get(media, "schema"), rf, body, at, sizeof(at), 0)) {
+		import_note(o->d, "%s: its success example contradicts its schema at '%.120s' (the value's type); the body is made "
+			    "from the schema instead", where, at[0] ? at : "/");
+		json_decref(body);
+		body = NULL;
+		g.visits = 0;
+	}
+	if (!body && json_object_get(media, "schema"))
 		body = gen(&g, json_object_get(media, "schema"), rf);
 	if (!body && g.why[0]) {
 		import_note(o->d, "%s: no success body can be made: %s", where, g.why);
