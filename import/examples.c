@@ -13,6 +13,53 @@
 #include "import_doc.h"
 #include "../model/utf8.h"
 
+/* An example as documents print them: "..." standing for more members or
+ * elements, and the comma left before a closing bracket. The balanced
+ * object at `text`, those taken out, parsed; NULL when it still is not
+ * JSON. *used is how much of the text the object spans. */
+static json_t *lenient_json(const char *text, size_t len, size_t *used)
+{
+	size_t i, n = 0, depth = 0;
+	int in_str = 0, esc = 0;
+	char *buf = malloc(len + 1);
+	json_t *v = NULL;
+
+	if (!buf)
+		return NULL;
+	for (i = 0; i < len; i++) {
+		char c = text[i];
+
+		if (in_str) {
+			buf[n++] = c;
+			esc = !esc && c == '\\';
+			in_str = esc || c != '"';
+			continue;
+		}
+		if (c == '.' && i + 2 < len && text[i + 1] == '.' && text[i + 2] == '.') {
+			i += 2; /* "...": more of the same */
+			continue;
+		}
+		if (c == '}' || c == ']') {
+			size_t k = n;
+
+			while (k && strchr(" \t\r\n", buf[k - 1]))
+				k--;
+			if (k && buf[k - 1] == ',')
+				buf[k - 1] = ' ';
+		}
+		buf[n++] = c;
+		in_str = c == '"';
+		depth += c == '{' || c == '[';
+		if ((c == '}' || c == ']') && (!depth || !--depth))
+			break;
+	}
+	*used = i + 1;
+	if (!depth && i < len)
+		v = json_loadb(buf, n, JSON_REJECT_DUPLICATES, NULL);
+	free(buf);
+	return v;
+}
+
 void import_read_examples(struct doc *d)
 {
 	size_t i, len = strlen(d->text);
@@ -28,8 +75,13 @@ void import_read_examples(struct doc *d)
 			continue;
 		}
 		v = json_loadb(d->text + off, len - off, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &jerr);
-		if (!v)
-			continue;
+		if (!v) {
+			size_t used;
+
+			if (!(v = lenient_json(d->text + off, len - off, &used)))
+				continue;
+			jerr.position = (int)used;
+		}
 		if (!json_is_object(v) || !json_object_size(v)) {
 			json_decref(v);
 			continue;
@@ -62,9 +114,12 @@ json_t *import_example_error(json_t *v, const char **code)
 		*code = json_string_value(m);
 		return v;
 	}
-	json_object_foreach(v, key, m)
+	json_object_foreach(v, key, m) {
+		if (json_is_array(m)) /* a list of errors: its first is the one shown */
+			m = json_array_get(m, 0);
 		if ((hit = import_example_error(m, code)))
 			return hit;
+	}
 	return NULL;
 }
 

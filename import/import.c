@@ -66,6 +66,11 @@ static void templatize(json_t *v, struct tmpl_state *st)
 			json_object_set_new(v, key, json_string("{{details}}"));
 		} else if (json_is_object(m)) {
 			templatize(m, st);
+		} else if (json_is_array(m) && json_is_object(json_array_get(m, 0))) {
+			/* a list of errors: the first is the template */
+			while (json_array_size(m) > 1)
+				json_array_remove(m, 1);
+			templatize(json_array_get(m, 0), st);
 		}
 	}
 }
@@ -80,8 +85,8 @@ static int holds_braces(json_t *v)
 		return envelope_placeholder(json_string_value(v)) == PH_UNKNOWN;
 	if (json_is_array(v))
 		json_array_foreach(v, i, m)
-			if (holds_braces(m) || json_is_object(m))
-				return 1;
+			if (holds_braces(m) || (json_is_object(m) && i))
+				return 1; /* a list of errors is read by its first: a template shows one */
 	return 0;
 }
 
@@ -94,10 +99,15 @@ static void drop_braces(json_t *v)
 	void *tmp;
 
 	json_object_foreach_safe(v, tmp, key, m) {
+		if (json_is_array(m) && json_is_object(json_array_get(m, 0)))
+			while (json_array_size(m) > 1) /* a list of errors: the first shows the shape */
+				json_array_remove(m, 1);
 		if ((strstr(key, "{{") && strcmp(key, ENVELOPE_EXTRA_KEY)) || holds_braces(m))
 			json_object_del(v, key);
 		else if (json_is_object(m))
 			drop_braces(m);
+		else if (json_is_array(m) && json_is_object(json_array_get(m, 0)))
+			drop_braces(json_array_get(m, 0));
 	}
 }
 
@@ -283,9 +293,12 @@ static json_t *example_by_value(struct doc *d, json_t *v, const char **code)
 			*code = json_string_value(m);
 			return v;
 		}
-	json_object_foreach(v, key, m)
+	json_object_foreach(v, key, m) {
+		if (json_is_array(m)) /* a list of errors: its first is the one shown */
+			m = json_array_get(m, 0);
 		if (json_is_object(m) && (hit = example_by_value(d, m, code)))
 			return hit;
+	}
 	return NULL;
 }
 
