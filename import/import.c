@@ -384,6 +384,33 @@ static json_t *read_example_codes(struct doc *d)
 	return tmpl;
 }
 
+/* Examples that show no code (Mastodon's {"error": "Record not found"},
+ * GitLab's {"message": "404 Not Found"}): the members every example
+ * shares, a message's text as {{message}}; NULL when they share no
+ * message member or one example is not an object. */
+static json_t *message_only(struct doc *d)
+{
+	/* of several texts, the message is the first of these the examples share */
+	static const char *const order[] = { "message", "error", "detail", "title", "msg", "description",
+					     "error_description", "Message", NULL };
+	json_t *first = json_array_get(d->examples, 0);
+	size_t i, k;
+
+	if (!json_is_object(first) || d->structured)
+		return NULL;
+	for (k = 0; order[k]; k++) {
+		for (i = 0; i < json_array_size(d->examples); i++)
+			if (!json_is_string(json_object_get(json_array_get(d->examples, i), order[k])))
+				break;
+		if (i == json_array_size(d->examples))
+			break;
+	}
+	if (!order[k])
+		return NULL;
+	d->message_only = 1;
+	return json_pack("{s:s}", order[k], "{{message}}");
+}
+
 /* The template's object that holds "{{code}}", or NULL. */
 static json_t *code_holder(json_t *v)
 {
@@ -420,7 +447,7 @@ static json_t *finish_envelope(struct doc *d, json_t *tmpl, json_t *inferred)
 
 		/* a description's schema may carry a message and no code (format 2) */
 		if (envelope_scan(tmpl, &path, &info, why, sizeof(why)) ||
-		    (info.codes != 1 && !(d->structured && !info.codes && info.messages))) {
+		    (info.codes != 1 && !((d->structured || d->message_only) && !info.codes && info.messages))) {
 			import_note(d, "the envelope example cannot be a template (%s); {\"error\": {\"code\", \"message\"}} is assumed",
 				    info.codes != 1 ? "no single place for the code" : why);
 			json_decref(tmpl);
@@ -753,6 +780,8 @@ json_t *import_build(struct doc *d, const char *source, const char *id_arg)
 
 	take_settings(d);
 	tmpl = read_example_codes(d);
+	if (!tmpl)
+		tmpl = message_only(d);
 	if (!d->nr_tables && !d->structured)
 		import_read_prose_codes(d);
 	if (!d->nr_codes && !((d->structured || d->nr_read) && d->nr_statuses)) {

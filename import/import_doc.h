@@ -56,6 +56,8 @@ struct doc {
 	json_t *envelope;        /* a template a structured source gives, or NULL */
 	json_t *settings;        /* the settings block errata contract docs writes, or NULL */
 	int structured;          /* codes come from a description, not from prose */
+	int message_only;        /* the examples show a message and no code: the
+				  * envelope carries none (entries told apart by status) */
 	int xml;                 /* its error example is XML (S3, Azure) */
 	size_t candidates;       /* error entries the page visibly shows */
 	size_t nr_read;          /* ... and those the layouts read */
