@@ -11,6 +11,7 @@
 
 #include "../model/contract.h"
 #include "import_doc.h"
+#include "../model/envelope.h"
 #include "../model/utf8.h"
 
 /* An example as documents print them: "..." standing for more members or
@@ -200,5 +201,68 @@ void import_read_prose_codes(struct doc *d)
 			}
 			p += n ? n : 1;
 		}
+	}
+}
+
+/* Examples that show no code (Mastodon's {"error": "Record not found"},
+ * GitLab's {"message": "404 Not Found"}): the members every example
+ * shares, a message's text as {{message}}; NULL when they share no
+ * message member or one example is not an object. */
+json_t *import_message_only(struct doc *d)
+{
+	/* of several texts, the message is the first of these the examples share */
+	static const char *const order[] = { "message", "error", "detail", "title", "msg", "description",
+					     "error_description", "Message", NULL };
+	json_t *first = json_array_get(d->examples, 0);
+	size_t i, k;
+
+	if (!json_is_object(first) || d->structured)
+		return NULL;
+	for (k = 0; order[k]; k++) {
+		for (i = 0; i < json_array_size(d->examples); i++)
+			if (!json_is_string(json_object_get(json_array_get(d->examples, i), order[k])))
+				break;
+		if (i == json_array_size(d->examples))
+			break;
+	}
+	if (!order[k])
+		return NULL;
+	d->message_only = 1;
+	return json_pack("{s:s}", order[k], "{{message}}");
+}
+
+/* Does `v` hold text a template would read as an unknown placeholder? */
+static int holds_braces(json_t *v)
+{
+	size_t i;
+	json_t *m;
+
+	if (json_is_string(v))
+		return envelope_placeholder(json_string_value(v)) == PH_UNKNOWN;
+	if (json_is_array(v))
+		json_array_foreach(v, i, m)
+			if (holds_braces(m) || (json_is_object(m) && i))
+				return 1; /* a list of errors is read by its first: a template shows one */
+	return 0;
+}
+
+/* Members of an example that a template cannot hold as constants (text
+ * with "{{" in a key or a value) are left out. */
+void import_drop_braces(json_t *v)
+{
+	const char *key;
+	json_t *m;
+	void *tmp;
+
+	json_object_foreach_safe(v, tmp, key, m) {
+		if (json_is_array(m) && json_is_object(json_array_get(m, 0)))
+			while (json_array_size(m) > 1) /* a list of errors: the first shows the shape */
+				json_array_remove(m, 1);
+		if ((strstr(key, "{{") && strcmp(key, ENVELOPE_EXTRA_KEY)) || holds_braces(m))
+			json_object_del(v, key);
+		else if (json_is_object(m))
+			import_drop_braces(m);
+		else if (json_is_array(m) && json_is_object(json_array_get(m, 0)))
+			import_drop_braces(json_array_get(m, 0));
 	}
 }

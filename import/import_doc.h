@@ -101,6 +101,16 @@ const char *import_status_meaning(const struct doc *d, int status);
 
 /* Examples: the object holding the code (and the code), problem details. */
 json_t *import_example_error(json_t *v, const char **code);
+/* The envelope of examples that show a message and no code, or NULL
+ * (sets d->message_only). */
+json_t *import_message_only(struct doc *d);
+/* page.c: leave out names a page lists that are not codes: a type or a
+ * format's name ("string", "json"), a member of its own error example
+ * ("type", "link"); each said in a note. */
+void import_drop_non_codes(struct doc *d);
+/* Leave out of an example what a template cannot hold as a constant (text
+ * with "{{" in a key or a value); a list of errors keeps its first. */
+void import_drop_braces(json_t *v);
 int import_is_problem(json_t *v);
 const char *import_problem_code(json_t *v);
 int import_in_every_example(json_t *examples, const char *key);

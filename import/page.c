@@ -35,24 +35,68 @@ struct doc *import_doc_new(char *text)
 	return d;
 }
 
+static void code_release(struct icode *ic)
+{
+	if (ic->description == ic->message)
+		ic->description = NULL;
+	free(ic->code); free(ic->name); free(ic->message); free(ic->description);
+	free(ic->domain); free(ic->category); free(ic->resolution); free(ic->type);
+	json_decref(ic->details); json_decref(ic->extra); json_decref(ic->inferred);
+	json_decref(ic->why);
+	json_decref(ic->body_code);
+	json_decref(ic->wire);
+}
+
+/* Is `name` a member of an example body (at any depth)? */
+static int example_member(json_t *v, const char *name)
+{
+	const char *k;
+	json_t *m;
+	size_t i;
+
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, m)
+			if (example_member(m, name))
+				return 1;
+		return 0;
+	}
+	json_object_foreach(v, k, m)
+		if (!strcmp(k, name) || example_member(m, name))
+			return 1;
+	return 0;
+}
+
+void import_drop_non_codes(struct doc *d)
+{
+	static const char *const words[] = { "string", "integer", "float", "boolean", "number", "object", "array",
+					     "null", "json", "html", "xml", "yaml", "csv", "text", NULL };
+	size_t i, k, n = 0;
+
+	for (i = 0; i < d->nr_codes; i++) {
+		struct icode *ic = &d->codes[i];
+		int word = 0;
+
+		for (k = 0; words[k] && !ic->status_only; k++)
+			word |= !strcmp(ic->code, words[k]);
+		if (!ic->status_only && (word || example_member(d->examples, ic->code))) {
+			import_note(d, "'%s' is %s, not a code: it is left out", ic->code,
+				    word ? "a type or a format's name" : "a member of the page's error example");
+			code_release(ic);
+			continue;
+		}
+		d->codes[n++] = *ic;
+	}
+	d->nr_codes = n;
+}
+
 void import_doc_free(struct doc *d)
 {
 	size_t i;
 
 	if (!d)
 		return;
-	for (i = 0; i < d->nr_codes; i++) {
-		struct icode *ic = &d->codes[i];
-
-		if (ic->description == ic->message)
-			ic->description = NULL;
-		free(ic->code); free(ic->name); free(ic->message); free(ic->description);
-		free(ic->domain); free(ic->category); free(ic->resolution); free(ic->type);
-		json_decref(ic->details); json_decref(ic->extra); json_decref(ic->inferred);
-		json_decref(ic->why);
-		json_decref(ic->body_code);
-		json_decref(ic->wire);
-	}
+	for (i = 0; i < d->nr_codes; i++)
+		code_release(&d->codes[i]);
 	for (i = 0; i < d->nr_statuses; i++)
 		free(d->statuses[i].meaning);
 	json_decref(d->examples);
