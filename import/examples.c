@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../model/contract.h"
 #include "import_doc.h"
@@ -265,4 +266,17 @@ void import_drop_braces(json_t *v)
 		else if (json_is_array(m) && json_is_object(json_array_get(m, 0)))
 			import_drop_braces(json_array_get(m, 0));
 	}
+}
+
+int import_placeholder_value(json_t *err, const char *v)
+{
+	static const char *const words[] = { "string", "code", "error", "error_code", "errorcode", "message", NULL };
+	size_t i;
+
+	if (v[0] == '<' || v[0] == '{' || v[0] == '$')
+		return 1;
+	for (i = 0; words[i]; i++)
+		if (!strcasecmp(v, words[i]))
+			return 1;
+	return json_object_get(err, v) != NULL; /* a member's own name */
 }

@@ -288,7 +288,7 @@ static json_t *read_example_codes(struct doc *d)
 		if (!err || !code)
 			continue;
 		ic = import_find_code(d, code);
-		if (!ic && !d->nr_tables && import_valid_code(code))
+		if (!ic && !d->nr_tables && import_valid_code(code) && !import_placeholder_value(err, code))
 			ic = import_add_code(d, code);
 		if (!tmpl && (ic || i + 1 == json_array_size(d->examples) || !d->nr_tables)) {
 			tmpl = json_deep_copy(ex);
@@ -323,6 +323,11 @@ static json_t *read_example_codes(struct doc *d)
 			}
 		}
 		json_object_foreach(err, key, m) {
+			json_t *nested = json_is_object(m) ? json_object_get(m, "status") : NULL;
+
+			if (json_is_integer(nested) && !ic->status && json_integer_value(nested) >= 400 &&
+			    json_integer_value(nested) <= 599) /* WordPress: {"code", "message", "data": {"status"}} */
+				ic->status = (int)json_integer_value(nested);
 			if (import_is_status_key(key) && json_is_integer(m)) {
 				json_int_t st = json_integer_value(m);
 

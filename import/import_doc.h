@@ -108,6 +108,9 @@ json_t *import_message_only(struct doc *d);
  * format's name ("string", "json"), a member of its own error example
  * ("type", "link"); each said in a note. */
 void import_drop_non_codes(struct doc *d);
+/* 1 when an example's code value is a placeholder ("error_code", "<code>",
+ * a member's own name), not a code. */
+int import_placeholder_value(json_t *err, const char *v);
 /* Leave out of an example what a template cannot hold as a constant (text
  * with "{{" in a key or a value); a list of errors keeps its first. */
 void import_drop_braces(json_t *v);

@@ -182,7 +182,8 @@ static json_t *code_at(struct oas *o, json_t *ex, json_t **holder)
 	*holder = NULL;
 	json_array_foreach(o->code_path, i, k) {
 		*holder = v;
-		v = json_object_get(v, json_string_value(k));
+		v = json_is_integer(k) ? json_array_get(v, (size_t)json_integer_value(k)) /* a list of errors */
+				       : json_object_get(v, json_string_value(k));
 	}
 	return v;
 }

@@ -153,6 +153,21 @@ static json_t *member(struct oas *o, const char *k, json_t *ps, const char *f, i
 		o->has_type = 1;
 		return json_string("{{type}}");
 	}
+	if (admits(o, ps, f, "array") && json_object_get(ps, "items") && depth < MAX_SCHEMA_DEPTH) {
+		const char *itf = f;
+		json_t *items = oas_deref(&o->files, json_object_get(ps, "items"), &itf), *sub = NULL, *p2;
+
+		if (items && (obj = object_of(o, items, &itf))) { /* a list of errors: its first is the template */
+			p2 = json_deep_copy(path);
+			json_array_append_new(p2, json_string(k));
+			json_array_append_new(p2, json_integer(0));
+			sub = template_of(o, obj, itf, p2, depth + 1);
+			json_decref(p2);
+		}
+		if (sub && json_object_size(sub) && (o->has_message || o->code_path))
+			return json_pack("[o]", sub);
+		json_decref(sub);
+	}
 	if ((obj = object_of(o, ps, &ef)) && depth < MAX_SCHEMA_DEPTH) {
 		json_t *sub, *p2 = json_deep_copy(path);
 

@@ -1,6 +1,6 @@
 """Shared helpers for the Python tests: a TAP writer and a real errata serve
 started on port 0 (readiness is its 'listening on' line, never a sleep)."""
-import atexit, http.client, json, os, re, select, signal, subprocess, sys
+import atexit, http.client, json, os, re, select, signal, subprocess, sys, time
 from http.server import ThreadingHTTPServer
 
 ERRATA = os.environ.get("ERRATA", "bin/errata")
@@ -48,15 +48,20 @@ def start(*args, quiet=False):
     kept out of the test's own TAP."""
     p = subprocess.Popen([ERRATA, "serve", "--listen", "127.0.0.1:0", *args],
                          stderr=subprocess.PIPE, text=True, stdout=subprocess.DEVNULL if quiet else None)
-    m, line, said = None, "", []
-    while not m:  # notes (an imported description's) come before it
-        ready, _, _ = select.select([p.stderr], [], [], 10 * SCALE)
-        line = p.stderr.readline() if ready else ""
-        m = re.match(r"listening on http://127\.0\.0\.1:(\d+)$", line.strip())
-        if not line:
+    # notes (an imported description's) may come before it. Read the raw
+    # descriptor: select() on a buffered reader misses lines it already holds
+    fd, buf, m, line = p.stderr.fileno(), b"", None, ""
+    deadline = time.monotonic() + 10 * SCALE
+    while not m:
+        ready, _, _ = select.select([fd], [], [], max(0, deadline - time.monotonic()))
+        chunk = os.read(fd, 65536) if ready else b""
+        if not chunk:
             break
-        said.append(line)
-    p.said = "".join(said)
+        buf += chunk
+        for line in buf.decode(errors="replace").split("\n")[:-1]:  # whole lines only: a port may be cut
+            m = m or re.match(r"listening on http://127\.0\.0\.1:(\d+)$", line.strip())
+    p.said = buf.decode(errors="replace")
+    line = p.said
     if not m:
         p.kill()
         print("Bail out! errata serve did not start: %r %s" % (line, p.stderr.read() if p.poll() is not None else ""))
