@@ -18,8 +18,11 @@ static void inject(const char *s)
 		FUZZ_ASSERT(why[0] && strlen(why) < sizeof(why), "a refused spec without a reason");
 		return;
 	}
-	FUZZ_ASSERT(spec.nr > 0 && spec.nr <= INJECT_MAX_CHOICES && spec.rate_ppm <= 1000000,
-		    "a spec accepted out of bounds: %zu choices, %u ppm", spec.nr, spec.rate_ppm);
+	/* no choices: the contract's retryable codes, filled in at start-up */
+	FUZZ_ASSERT(spec.nr <= INJECT_MAX_CHOICES && spec.rate_ppm <= 1000000 && spec.max_in_a_row <= 9999,
+		    "a spec accepted out of bounds: %zu choices, %u ppm, %u in a row", spec.nr, spec.rate_ppm,
+		    spec.max_in_a_row);
+	FUZZ_ASSERT(spec.nr || inject_pick(&spec, 0) == -1, "a pick from no choices");
 	for (i = 0; i < spec.nr; i++)
 		FUZZ_ASSERT(spec.choice[i][0] && strlen(spec.choice[i]) <= 100 && !strpbrk(spec.choice[i], ",|="),
 			    "a choice that is not a name: '%s'", spec.choice[i]);
