@@ -118,28 +118,6 @@ static json_t *gen_number(json_t *s, int integer)
 	return integer ? json_integer((json_int_t)v) : json_real(v);
 }
 
-/* Every required member, from its property's schema (or any value). */
-static json_t *gen_object(struct gen *g, json_t *s, const char *file)
-{
-	json_t *props = json_object_get(s, "properties"), *req = json_object_get(s, "required"), *out = json_object(), *k;
-	size_t i;
-
-	json_array_foreach(req, i, k) {
-		const char *name = json_string_value(k);
-		json_t *ps = name ? json_object_get(props, name) : NULL, *v;
-
-		if (!name)
-			continue;
-		v = ps ? gen(g, ps, file) : json_object();
-		if (!v) {
-			json_decref(out);
-			return NULL;
-		}
-		json_object_set_new(out, name, v);
-	}
-	return out;
-}
-
 static json_t *gen_array(struct gen *g, json_t *s, const char *file)
 {
 	json_int_t i, n = json_integer_value(json_object_get(s, "minItems"));
@@ -209,6 +187,21 @@ static json_t *gen_members(struct gen *g, const struct members *m)
 		json_object_set_new(out, name, v);
 	}
 	return out;
+}
+
+/* Every required member, from its property's schema (or any value): one
+ * object read as allOf reads its parts. */
+static json_t *gen_object(struct gen *g, json_t *s, const char *file)
+{
+	struct members m = { json_object(), json_object() };
+	json_t *one = json_pack("[O]", s), *out = NULL;
+
+	if (one && !gather(g, one, file, &m, 0))
+		out = gen_members(g, &m);
+	json_decref(one);
+	json_decref(m.props);
+	json_decref(m.req);
+	return out || g->why[0] ? out : json_object();
 }
 
 /* allOf: over objects, the members of all parts; else each part made
@@ -332,11 +325,6 @@ static json_t *success_response(struct oas *o, json_t *responses, const char **f
 	return best ? oas_deref(&o->files, best, file) : NULL;
 }
 
-static int is_json(const char *type)
-{
-	return !strcmp(type, "application/json") || (strstr(type, "+json") && !strchr(strstr(type, "+json"), ';'));
-}
-
 /* The media type served: JSON first, then any other but an event stream
  * (a stream is what a request opts into: "stream": true). */
 static const char *success_media(json_t *content, json_t **media)
@@ -346,7 +334,7 @@ static const char *success_media(json_t *content, json_t **media)
 	int rank = 0;
 
 	json_object_foreach(content, k, v) {
-		int r = is_json(k) ? 3 : strcmp(k, "text/event-stream") ? 2 : 1;
+		int r = contract_media_is_json(k) ? 3 : strcmp(k, "text/event-stream") ? 2 : 1;
 
 		if (r > rank) {
 			rank = r;
@@ -485,7 +473,7 @@ void oas_success(struct oas *o, json_t *op, const char *file, json_t *opj, const
 		return;
 	}
 	body = example_of(o, media, rf);
-	if (body && is_json(type) && json_object_get(media, "schema") &&
+	if (body && contract_media_is_json(type) && json_object_get(media, "schema") &&
 	    clash(&g, json_object_get(media, "schema"), rf, body, at, sizeof(at), 0)) {
 		import_note(o->d, "%s: its success example contradicts its schema at '%.120s' (the value's type); the body is made "
 			    "from the schema instead", where, at[0] ? at : "/");
@@ -500,7 +488,7 @@ void oas_success(struct oas *o, json_t *op, const char *file, json_t *opj, const
 		json_object_set_new(opj, "success_unavailable", json_sprintf("%s: %s", where, g.why));
 		return;
 	}
-	if (!is_json(type))
+	if (!contract_media_is_json(type))
 		body = text_body(type, body);
 	json_object_set_new(opj, "success", body ? body : json_object());
 	json_object_set_new(opj, "success_type", json_string(type));

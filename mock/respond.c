@@ -14,6 +14,7 @@
 
 #include "../model/envelope.h"
 #include "internal.h"
+#include "../model/contract_ext.h"
 #include "../model/retry_after.h"
 
 /* --- building responses --- */
@@ -167,13 +168,6 @@ static void reply_code_headers(struct reply *rp, const struct contract *c, const
 		reply_header(rp, c->code_header, cc->body_code ? json_string_value(cc->body_code) : cc->code);
 }
 
-static int type_is_json(const char *t)
-{
-	size_t n = strcspn(t, ";");
-
-	return (n == 16 && !strncmp(t, "application/json", 16)) || (n > 5 && !strncmp(t + n - 5, "+json", 5));
-}
-
 /* The success the request's operation documents (a registry's manifest,
  * S3's empty PUT, a generated body): its status, body and media type; a
  * string of a type other than JSON is sent as it is. An operation whose
@@ -185,7 +179,7 @@ static int op_success(const struct request *rq, struct reply *rp)
 	const char *type = json_string_value(json_object_get(op, "success_type"));
 	const char *why = json_string_value(json_object_get(op, "success_unavailable"));
 	json_int_t st = json_integer_value(json_object_get(op, "success_status"));
-	int raw = body && json_is_string(body) && type && !type_is_json(type);
+	int raw = body && json_is_string(body) && type && !contract_media_is_json(type);
 	json_t *problem;
 
 	if (why) {

@@ -120,14 +120,18 @@ void conclude(struct mock *m, struct MHD_Connection *conn, struct request *rq, c
 	struct collect h, q;         /* kv is filled as collected: no 2 KB memset per request */
 	struct journal_record r;
 	char masked[1024];
+	const char *path;
 
 	if (!d->decided || d->journaled)
 		return;
 	rq->d.journaled = 1;
 	if (d->mt && !d->sv.upstream) /* answered by the mock (errata proxy: injected) */
 		atomic_fetch_add(&m->answered, 1);
+	if (!m->chaos && !m->journal.capacity)
+		return;
+	path = journal_path(d->mt, method, url, masked, sizeof(masked));
 	if (m->chaos)
-		mock_chaos_conclude(m, conn, rq, method, journal_path(d->mt, method, url, masked, sizeof(masked)));
+		mock_chaos_conclude(m, conn, rq, method, path);
 	if (!m->journal.capacity)
 		return;
 	h.n = q.n = 0;
@@ -139,7 +143,7 @@ void conclude(struct mock *m, struct MHD_Connection *conn, struct request *rq, c
 	r.connection = connection_id(conn);
 	r.t_us = d->t_us;
 	r.method = method;
-	r.path = journal_path(d->mt, method, url, masked, sizeof(masked));
+	r.path = path;
 	r.contract = d->mt ? d->mt->c->id : "";
 	r.code = d->cc ? d->cc->code : "";
 	r.idempotency_key = d->mt && d->mt->c->idempotency_header ?

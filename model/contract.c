@@ -102,6 +102,15 @@ int contract_has_status(const int *list, size_t nr, int status)
 }
 
 /* type "/" subtype, each an RFC 9110 token; no parameters. */
+int contract_media_is_json(const char *t)
+{
+	size_t n = strcspn(t, ";");
+
+	while (n && t[n - 1] == ' ')
+		n--;
+	return (n == 16 && !strncasecmp(t, "application/json", 16)) || (n > 5 && !strncasecmp(t + n - 5, "+json", 5));
+}
+
 int contract_media_type_valid(const char *s)
 {
 	static const char tchar[] = "!#$%&'*+-.^_`|~";

@@ -26,6 +26,9 @@ int contract_check_ext(struct jload *ld, const struct contract *c);
 
 /* A media type: type "/" subtype, each an RFC 9110 token, no parameters. */
 int contract_media_type_valid(const char *s);
+/* 1 when the media type is JSON: application/json or a +json suffix
+ * (parameters after ';' ignored). */
+int contract_media_is_json(const char *t);
 
 /* A header name: an RFC 9110 token. */
 int contract_header_name_valid(const char *s);

@@ -28,13 +28,6 @@ static int method_valid(const char *m)
 	return 0;
 }
 
-static int media_is_json(const char *t)
-{
-	size_t n = strcspn(t, ";");
-
-	return (n == 16 && !strncmp(t, "application/json", 16)) || (n > 5 && !strncmp(t + n - 5, "+json", 5));
-}
-
 /* An operation's documented success: its body (any JSON; a string for a
  * media type other than JSON, sent as it is), media type and status; or
  * why none can be made. */
@@ -58,7 +51,7 @@ static int load_op_success(struct jload *ld, json_t *op)
 		return jload_fail(ld, 0, "'success_type' must be a media type, type/subtype");
 	if (!json_object_get(op, "success"))
 		return jload_fail(ld, 1, "'success_type' names the media type of a 'success' body the operation does not give");
-	if (!media_is_json(json_string_value(t)) && !json_is_string(json_object_get(op, "success")))
+	if (!contract_media_is_json(json_string_value(t)) && !json_is_string(json_object_get(op, "success")))
 		return jload_fail(ld, 1, "a 'success' of type %s is sent as it is: it must be a string",
 				  json_string_value(t));
 	jpath_pop(&ld->path);
