@@ -91,13 +91,15 @@ int stage_route(struct pass *p)
 	size_t n = strcspn(p->below, "?#");
 	int other, status;
 
-	if (!c->ops_complete || p->rq->op || n >= sizeof(path))
+	if (!c->ops_complete || p->rq->op)
 		return GO_ON;
-	memcpy(path, p->below, n);
-	path[n] = '\0';
+	/* no template is longer than 2048 bytes: a longer path is no operation's */
+	memcpy(path, p->below, n < sizeof(path) ? n : sizeof(path) - 1);
+	path[n < sizeof(path) ? n : sizeof(path) - 1] = '\0';
 	if (!n)
 		strcpy(path, "/");
-	if (contract_route(c, p->method, path, &other))
+	other = 0;
+	if (n < sizeof(path) && contract_route(c, p->method, path, &other))
 		return GO_ON;
 	if (p->dry)
 		return DECIDED;

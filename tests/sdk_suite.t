@@ -49,6 +49,8 @@ t.ok(st == 404 and "error" in json.loads(body) and "no operation" in h.get("X-Er
 st, h, body = get(port, "/models/gpt-4o/extra")
 t.ok(st == 404 and "nearest: GET /models/{model}" in h.get("X-Errata-Route", ""),
      "...and names the nearest operation", h.get("X-Errata-Route"))
+st, h, body = get(port, "/models/" + "m" * 3000)
+t.ok(st == 404 and "no operation" in h.get("X-Errata-Route", ""), "a path longer than any template: 404 too", (st, h))
 st, h, body = get(port, "/models", method="DELETE")
 t.ok(st == 405 and h.get("Allow") == "GET" and "other methods" in h.get("X-Errata-Route", ""),
      "a path under a method it does not have: 405 with Allow", (st, h))
