@@ -155,11 +155,31 @@ int import_in_every_example(json_t *examples, const char *key)
 	return 1;
 }
 
+int import_key_is(const char *k, const char *norm)
+{
+	const char *p = k;
+
+	for (; *p && *norm; p++) {
+		if (*p == '_' || *p == '-')
+			continue;
+		if (tolower((unsigned char)*p) != *norm++)
+			return 0;
+	}
+	while (*p == '_' || *p == '-')
+		p++;
+	return !*p && !*norm;
+}
+
 int import_is_message_key(const char *k)
 {
-	return !strcmp(k, "message") || !strcmp(k, "Message") || !strcmp(k, "detail") || !strcmp(k, "error") ||
-	       !strcmp(k, "title") || !strcmp(k, "description") || !strcmp(k, "msg") ||
-	       !strcmp(k, "error_description");
+	static const char *const keys[] = { "message", "detail", "error", "title", "description", "msg",
+					    "errordescription", "errormessage", "errmsg", "errormsg", NULL };
+	size_t i;
+
+	for (i = 0; keys[i]; i++)
+		if (import_key_is(k, keys[i]))
+			return 1;
+	return 0;
 }
 
 int import_is_status_key(const char *k)

@@ -727,7 +727,7 @@ json_t *import_build(struct doc *d, const char *source, const char *id_arg)
 	if (!d->nr_tables && !d->structured)
 		import_read_prose_codes(d);
 	import_drop_non_codes(d);
-	if (!d->nr_codes && !((d->structured || d->nr_read) && d->nr_statuses)) {
+	if (!d->nr_codes && !((d->structured || d->nr_read || d->nr_status_tables) && d->nr_statuses)) {
 		json_decref(tmpl);
 		return NULL;
 	}

@@ -46,6 +46,7 @@ struct doc {
 	size_t nr_dropped;       /* codes past MAX_CODES, not read */
 	size_t nr_tables;
 	size_t nr_seen_tables;   /* tables seen, read or not */
+	size_t nr_status_tables; /* tables of error statuses without codes */
 	int has_retry_col, has_message_col, has_resolution_col;
 	struct istatus statuses[200];  /* every status 100-599 fits */
 	size_t nr_statuses;
@@ -117,6 +118,8 @@ void import_drop_braces(json_t *v);
 int import_is_problem(json_t *v);
 const char *import_problem_code(json_t *v);
 int import_in_every_example(json_t *examples, const char *key);
+/* Is member k `norm` (lower case, no '_' or '-'), case and '_'/'-' aside? */
+int import_key_is(const char *k, const char *norm);
 int import_is_message_key(const char *k);
 int import_is_status_key(const char *k);
 
@@ -157,6 +160,8 @@ int import_retry_from_resolution(const char *res, int status, const char **why);
 extern const int import_conventional[];
 #define IMPORT_NR_CONVENTIONAL 8
 size_t import_retry_guidance(struct doc *d, int *out, size_t cap);
+/* RFC 9110's reason phrase of an error status, or NULL. */
+const char *import_reason_phrase(int status);
 /* "INVALID_URL" -> "Invalid URL." (a new string) */
 char *import_message_from_code(const char *code);
 

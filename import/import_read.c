@@ -10,6 +10,7 @@
 
 #include "../model/contract.h"
 #include "import_doc.h"
+#include "table.h"
 #include "../model/utf8.h"
 
 
@@ -45,73 +46,6 @@ int import_split_lines(struct doc *d)
 		}
 	d->nr_lines = k;
 	return 0;
-}
-
-/* Split a pipe row into trimmed cells (the leading and trailing pipes are
- * optional); `buf` receives a copy it points into. Returns the count. */
-static int cells_of(const char *line, char *buf, size_t size, char **cells)
-{
-	int n = 0;
-	char *p, *bar;
-
-	snprintf(buf, size, "%s", line);
-	p = import_trim(buf);
-	if (*p == '|')
-		p++;
-	if (*p && p[strlen(p) - 1] == '|')
-		p[strlen(p) - 1] = '\0';
-	while (n < MAX_CELLS) {
-		bar = strchr(p, '|');
-		if (bar)
-			*bar = '\0';
-		cells[n++] = import_trim(p);
-		if (!bar)
-			break;
-		p = bar + 1;
-	}
-	return n;
-}
-
-enum col { COL_NONE, COL_CODE, COL_STATUS, COL_DOMAIN, COL_RETRY, COL_MESSAGE,
-	   COL_NAME, COL_DESCRIPTION, COL_RESOLUTION, COL_CATEGORY, COL_MEANING,
-	   COL_BODY_TYPE, COL_BODY_CODE, COL_RETRY_AFTER, COL_ROLE, COL_WIRE };
-
-static enum col column_of(const char *head)
-{
-	static const struct { const char *name; enum col col; } names[] = {
-		{ "code", COL_CODE }, { "error code", COL_CODE }, { "error", COL_CODE },
-		{ "problem type", COL_CODE }, { "type", COL_CODE },
-		{ "status", COL_STATUS }, { "http", COL_STATUS }, { "http status", COL_STATUS },
-		{ "status code", COL_STATUS }, { "http status code", COL_STATUS }, { "http code", COL_STATUS },
-		{ "response code", COL_STATUS }, { "http response", COL_STATUS }, { "domain", COL_DOMAIN },
-		{ "error type", COL_CODE }, { "error_code", COL_CODE }, { "should retry", COL_RETRY },
-		{ "retry safe", COL_RETRY }, { "safe to retry", COL_RETRY },
-		{ "retry?", COL_RETRY }, { "retry", COL_RETRY }, { "retryable", COL_RETRY },
-		{ "retryable?", COL_RETRY }, { "retriable", COL_RETRY },
-		{ "default message", COL_MESSAGE }, { "message", COL_MESSAGE }, { "title", COL_MESSAGE },
-		{ "name", COL_NAME }, { "description", COL_DESCRIPTION }, { "detail", COL_DESCRIPTION },
-		{ "resolution", COL_RESOLUTION }, { "action", COL_RESOLUTION },
-		{ "category", COL_CATEGORY }, { "meaning", COL_MEANING },
-		/* errata contract docs's columns for format 2 */
-		{ "body type", COL_BODY_TYPE }, { "body code", COL_BODY_CODE }, { "retry-after", COL_RETRY_AFTER },
-		{ "role", COL_ROLE }, { "wire", COL_WIRE },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcasecmp(head, names[i].name))
-			return names[i].col;
-	return COL_NONE;
-}
-
-static int is_separator_row(char **cells, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (!*cells[i] || strspn(cells[i], "-: ") != strlen(cells[i]))
-			return 0;
-	return n > 0;
 }
 
 int import_valid_code(const char *s)
@@ -340,10 +274,10 @@ static size_t read_pipe_table(struct doc *d, size_t i, enum col *cols, int ncols
 		d->has_resolution_col |= cols[k] == COL_RESOLUTION;
 	}
 	for (i++; i < d->nr_lines && strchr(d->lines[i], '|'); i++) {
-		int n = cells_of(d->lines[i], buf, sizeof(buf), cells), status = 0;
+		int n = import_cells_of(d->lines[i], buf, sizeof(buf), cells), status = 0;
 		struct icode *c;
 
-		if (is_separator_row(cells, n))
+		if (import_separator_row(cells, n))
 			continue;
 		if (n != ncols) {
 			import_note(d, "line %zu: %d cells where the table's header has %d; the row is not read",
@@ -378,20 +312,31 @@ static size_t read_pipe_table(struct doc *d, size_t i, enum col *cols, int ncols
 	return i;
 }
 
-/* A status table (Status | Meaning) in pipe form. */
+/* A status table (Status | Meaning) in pipe form; a Status cell may list
+ * several ("`404`/`400`"), a row without words is given the status's
+ * reason phrase. */
 static size_t read_status_table(struct doc *d, size_t i, int scol, int mcol)
 {
 	char buf[2048], *cells[MAX_CELLS];
+	size_t errors = 0;
 
 	for (i++; i < d->nr_lines && strchr(d->lines[i], '|'); i++) {
-		int n = cells_of(d->lines[i], buf, sizeof(buf), cells), st;
+		int n = import_cells_of(d->lines[i], buf, sizeof(buf), cells), st;
+		const char *rest = "", *p;
 
-		if (is_separator_row(cells, n) || n <= scol || n <= mcol)
+		if (import_separator_row(cells, n) || n <= scol || (mcol >= 0 && n <= mcol))
 			continue;
-		st = parse_status(cells[scol]);
-		if (st)
-			import_add_status(d, st, cells[mcol]);
+		for (p = cells[scol]; (st = import_lead_status(p, &rest)); p = rest + strspn(rest, "/,` ")) {
+			const char *m = mcol >= 0 && *cells[mcol] ? cells[mcol] : *rest && !strchr("/,`", *rest) ? rest :
+					import_reason_phrase(st);
+
+			import_add_status(d, st, m ? m : "");
+			errors += st >= 400;
+			if (rest == p || !*rest || !strchr("/,` ", *rest))
+				break;
+		}
 	}
+	d->nr_status_tables += errors >= 2;
 	return i;
 }
 
@@ -498,39 +443,6 @@ static int status_bullet(const char *l, int *status, const char **text)
 	return *status >= 400 && *status <= 599 && **text;
 }
 
-/* A column the header does not name as codes, whose cells (at least three,
- * and four in five) read as codes: `snake_case`, UPPER_CASE or kebab-case. */
-static int code_column_by_content(struct doc *d, size_t head, int ncols, const enum col *cols, char **heads)
-{
-	char buf[2048], *cells[MAX_CELLS];
-	int k, rows[MAX_CELLS] = { 0 }, codes[MAX_CELLS] = { 0 }, erring = 0;
-	size_t i;
-
-	for (i = head + 1; i < d->nr_lines && strchr(d->lines[i], '|'); i++) {
-		int n = cells_of(d->lines[i], buf, sizeof(buf), cells);
-
-		if (n != ncols || is_separator_row(cells, n))
-			continue;
-		for (k = 0; k < n; k++) {
-			const char *c = import_trim(cells[k]);
-
-			rows[k]++;
-			codes[k] += import_valid_code(c) && !strchr(c, ' ') && (strpbrk(c, "_-") || strlen(c) > 2) &&
-				    !isdigit((unsigned char)c[0]) && (strpbrk(c, "_-") || !strpbrk(c, "abcdefghijklmnopqrstuvwxyz"));
-		}
-	}
-	/* beside a status or retry column; else only under an error-ish header
-	 * (a table of header names or settings is no table of codes) */
-	for (k = 0; k < ncols; k++)
-		erring |= cols[k] == COL_STATUS || cols[k] == COL_RETRY;
-	for (k = 0; k < ncols; k++)
-		if ((cols[k] == COL_NONE || cols[k] == COL_NAME) && rows[k] >= 3 && codes[k] * 5 >= rows[k] * 4 &&
-		    (erring || import_has_word(heads[k], "error") || import_has_word(heads[k], "type") ||
-		     import_has_word(heads[k], "reason") || import_has_word(heads[k], "kind")))
-			return k;
-	return -1;
-}
-
 /* A table's header row as "A | B | C", at most size bytes. */
 static const char *header_of(const char *line, char *out, size_t size)
 {
@@ -563,22 +475,8 @@ void import_read_tables(struct doc *d)
 			enum col cols[MAX_CELLS];
 			int code = -1, status = -1, meaning = -1, known = 0;
 
-			n = cells_of(l, buf, sizeof(buf), cells);
-			for (k = 0; k < n; k++) {
-				cols[k] = column_of(cells[k]);
-				known += cols[k] != COL_NONE;
-				if (cols[k] == COL_CODE && code < 0)
-					code = k;
-				if (cols[k] == COL_STATUS && status < 0)
-					status = k;
-				if ((cols[k] == COL_MEANING || cols[k] == COL_DESCRIPTION) && meaning < 0)
-					meaning = k;
-			}
-			if (code < 0 && known >= 1 && n >= 2 && (code = code_column_by_content(d, i, n, cols, cells)) >= 0) {
-				import_found(d, "line %zu: column '%s' holds codes (its cells read as codes)", import_line(d, i), cells[code]);
-				known += cols[code] == COL_NONE;
-				cols[code] = COL_CODE;
-			}
+			n = import_cells_of(l, buf, sizeof(buf), cells);
+			known = import_table_columns(d, i, n, cells, cols, &code, &status, &meaning);
 			if (code >= 0 && known >= 2 && n >= 2) {
 				d->nr_seen_tables++;
 				import_found(d, "line %zu: a table (%s): read, codes from its '%s' column", import_line(d, i),
@@ -589,17 +487,20 @@ void import_read_tables(struct doc *d)
 				i = read_pipe_table(d, i, cols, n);
 				continue;
 			}
-			if (status >= 0 && meaning >= 0 && code < 0) {
+			if (status >= 0 && code < 0) {
 				d->nr_seen_tables++;
 				import_found(d, "line %zu: a table (%s): read as statuses without codes", import_line(d, i),
 					     header_of(l, hdr, sizeof(hdr)));
 				i = read_status_table(d, i, status, meaning);
 				continue;
 			}
-			if (i + 1 < d->nr_lines && strstr(d->lines[i + 1], "---") && ++d->nr_seen_tables)
+			if (i + 1 < d->nr_lines && strstr(d->lines[i + 1], "---") && ++d->nr_seen_tables) {
 				import_found(d, "line %zu: a table (%s): %s", import_line(d, i), header_of(l, hdr, sizeof(hdr)),
 					     code >= 0 ? "its code column has no status, retry or message column beside it; rows that lead with a status are read as entries" :
 					     "no column is a code, status or message column errata knows; rows that lead with a status are read as entries");
+				while (i + 1 < d->nr_lines && strchr(d->lines[i + 1], '|'))
+					i++; /* its rows are no headers */
+			}
 			i++;
 			continue;
 		}

@@ -13,7 +13,11 @@
 
 #define MAX_SCHEMA_DEPTH 8
 
-static const char *const code_keys[] = { "code", "error_code", "errorCode", "id", "error", "type", NULL };
+/* Members that hold a code, as import_key_is compares them (case, '_' and
+ * '-' aside): Plaid's error_code, Matrix's errcode, Xero's Type, DynamoDB's
+ * __type, in this order of preference. */
+static const char *const code_keys[] = { "code", "errorcode", "errcode", "id", "error", "type", "errortype",
+					 "errornumber", "reason", NULL };
 
 /* One more schema node visited: 1 when the attempt is over its budget. */
 static int spend(struct oas *o)
@@ -193,7 +197,7 @@ static json_t *member(struct oas *o, const char *k, json_t *ps, const char *f, i
 
 static json_t *template_of(struct oas *o, json_t *s, const char *file, json_t *path, int depth)
 {
-	json_t *props = json_object(), *req = json_array(), *out = json_object(), *p;
+	json_t *props = json_object(), *req = json_array(), *out = json_object(), *p, *m;
 	const char *k, *code_key = NULL;
 	size_t i;
 
@@ -203,15 +207,17 @@ static json_t *template_of(struct oas *o, json_t *s, const char *file, json_t *p
 		return out;
 	}
 	gather(o, s, file, props, req, depth);
-	for (i = 0; !o->code_path && code_keys[i] && !code_key; i++) {
-		json_t *m = json_object_get(props, code_keys[i]);
-		const char *f = json_string_value(json_object_get(m, "f"));
+	for (i = 0; !o->code_path && code_keys[i] && !code_key; i++)
+		json_object_foreach(props, k, m) {
+			const char *f = json_string_value(json_object_get(m, "f"));
 
-		p = json_object_get(m, "s");
-		if (p && !json_object_get(p, "properties") &&
-		    (admits(o, p, f, "string") || admits(o, p, f, "integer")))
-			code_key = code_keys[i];
-	}
+			p = json_object_get(m, "s");
+			if (import_key_is(k, code_keys[i]) && p && !json_object_get(p, "properties") &&
+			    (admits(o, p, f, "string") || admits(o, p, f, "integer"))) {
+				code_key = k;
+				break;
+			}
+		}
 	json_object_foreach(props, k, p) {
 		json_t *v;
 

@@ -263,3 +263,28 @@ char *import_message_from_code(const char *code)
 
 /* Codes the prose names: "Expect codes like FORBIDDEN, INVALID_URL ...",
  * "can fail with INSUFFICIENT_CREDITS or ...". */
+
+const char *import_reason_phrase(int status)
+{
+	static const struct { int st; const char *phrase; } t[] = {
+		{ 400, "Bad Request" }, { 401, "Unauthorized" }, { 402, "Payment Required" }, { 403, "Forbidden" },
+		{ 404, "Not Found" }, { 405, "Method Not Allowed" }, { 406, "Not Acceptable" },
+		{ 407, "Proxy Authentication Required" }, { 408, "Request Timeout" }, { 409, "Conflict" },
+		{ 410, "Gone" }, { 411, "Length Required" }, { 412, "Precondition Failed" },
+		{ 413, "Content Too Large" }, { 414, "URI Too Long" }, { 415, "Unsupported Media Type" },
+		{ 416, "Range Not Satisfiable" }, { 417, "Expectation Failed" }, { 421, "Misdirected Request" },
+		{ 422, "Unprocessable Content" }, { 423, "Locked" }, { 424, "Failed Dependency" },
+		{ 425, "Too Early" }, { 426, "Upgrade Required" }, { 428, "Precondition Required" },
+		{ 429, "Too Many Requests" }, { 431, "Request Header Fields Too Large" },
+		{ 451, "Unavailable For Legal Reasons" }, { 500, "Internal Server Error" },
+		{ 501, "Not Implemented" }, { 502, "Bad Gateway" }, { 503, "Service Unavailable" },
+		{ 504, "Gateway Timeout" }, { 505, "HTTP Version Not Supported" }, { 507, "Insufficient Storage" },
+		{ 508, "Loop Detected" }, { 511, "Network Authentication Required" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (t[i].st == status)
+			return t[i].phrase;
+	return NULL;
+}
