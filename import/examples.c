@@ -239,9 +239,13 @@ json_t *import_message_only(struct doc *d)
 
 	if (!json_is_object(first) || d->structured)
 		return NULL;
+	/* a member every example has, text in the first (GitLab's message is
+	 * text, or an object of field errors) */
 	for (k = 0; order[k]; k++) {
+		if (!json_is_string(json_object_get(first, order[k])))
+			continue;
 		for (i = 0; i < json_array_size(d->examples); i++)
-			if (!json_is_string(json_object_get(json_array_get(d->examples, i), order[k])))
+			if (!json_object_get(json_array_get(d->examples, i), order[k]))
 				break;
 		if (i == json_array_size(d->examples))
 			break;

@@ -372,6 +372,13 @@ static void heading_title(struct doc *d, size_t i, const char *t)
 		if ((p[0] == '4' || p[0] == '5') && isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]) &&
 		    p[3] == ' ' && isupper((unsigned char)p[4]) && (p == clean || p[-1] == ' ')) {
 			st = atoi(p);
+			if (!msg && import_status_meaning(d, st)) {
+				/* a section on a status the page's table lists: no entry of its own */
+				import_found(d, "line %zu: the heading '%.60s' is about %d, which the page lists; no entry of its own",
+					     import_line(d, i), clean, st);
+				free(clean);
+				return;
+			}
 			if (!msg) {
 				size_t n = 0;
 

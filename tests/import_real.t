@@ -206,8 +206,9 @@ t.ok("column 'Name' holds codes (its cells read as codes)" in r.stderr, "the imp
 
 # what the importer read, and why a table was not read
 r, c, _ = imp("fixtures/docs/real/openai.md")
-t.ok("a table (Code | Overview): its code column has no status, retry or message column beside it" in r.stderr and
-     'the table row "401 - IP not authorized" names no code: a status-only entry for 401' in r.stderr,
+t.ok("column 'Code' holds HTTP statuses (its cells lead with one)" in r.stderr and
+     "a table (Code | Overview): read as statuses without codes" in r.stderr and
+     "a table (Type | Overview): its code column has no status, retry or message column beside it" in r.stderr,
      "openai.md: each table is named with its header row and why it was read as it was", r.stderr[:400])
 r, c, _ = imp("fixtures/docs/real/github-ratelimits.md")
 t.ok(r.returncode == 2 and "a table (Header name | Description)" in r.stderr and "1 tables, 0 JSON examples" in r.stderr,
@@ -222,9 +223,18 @@ for page, statuses in [("stripe.md", {400, 401, 402, 403, 404, 409, 429, 500, 50
          "%s: status-only entries for %s, no code named after a status" % (page, sorted(statuses)), (sorted(got), r.stderr[-300:]))
     t.ok("confidence: low" in r.stderr, "%s: the confidence summary says low (no codes)" % page, r.stderr[-200:])
 
-# a page read wrongly is refused
-wrong = os.path.join(tmp, "statuses.md")
-open(wrong, "w").write("| Code | Description |\n|---|---|\n| 200 | OK |\n| 400 | Bad request |\n| 404 | Not found |\n| 429 | Too many |\n")
+# a column of statuses headed "Code" is read as statuses, not as codes
+statuses = os.path.join(tmp, "statuses.md")
+open(statuses, "w").write("| Code | Description |\n|---|---|\n| 200 | OK |\n| 400 | Bad request |\n| 404 | Not found |\n| 429 | Too many |\n")
+r, c, out = imp(statuses)
+got = sorted(e["status"] for e in (c or {"codes": []})["codes"] if e.get("status_only"))
+t.ok(r.returncode == 0 and got == [400, 404, 429] and all(e.get("status_only") for e in c["codes"]),
+     "a status table headed 'Code': status-only entries 400, 404, 429 (200 is no error)", (got, r.stderr[-300:]))
+
+# a page read wrongly is refused: codes named like statuses beside a status column
+wrong = os.path.join(tmp, "wrong.md")
+open(wrong, "w").write("| Code | Status | Description |\n|---|---|---|\n| 400 | 400 | Bad request |\n"
+                       "| 404 | 404 | Not found |\n| 429 | 429 | Too many |\n")
 r, c, out = imp(wrong)
 t.ok(r.returncode == 1 and "named like HTTP statuses" in r.stderr and "not credible" in r.stderr and not os.path.exists(out),
      "a status table read as codes: exit 1, 'not credible', nothing written", r.stderr[-300:])
