@@ -152,10 +152,14 @@ static void below(struct doc *d, size_t h, int *status, int *retry)
 
 		if (*retry < 0)
 			*retry = r;
+		if (strcasestr(l, "remote ") || strcasestr(l, "upstream") || strcasestr(l, "answered with"))
+			continue; /* a status another server answered is not this error's */
 		for (p = l; !*status && *p; p++)
 			if (isdigit((unsigned char)*p) && (p == l || !isalnum((unsigned char)p[-1])) &&
 			    (p[0] == '4' || p[0] == '5') && isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]) &&
-			    !isalnum((unsigned char)p[3]) && !((p[3] == '.' || p[3] == ',') && isdigit((unsigned char)p[4])))
+			    !isalnum((unsigned char)p[3]) && !((p[3] == '.' || p[3] == ',') && isdigit((unsigned char)p[4])) &&
+			    !(p - l >= 2 && (p[-1] == '.' || p[-1] == ',') && isdigit((unsigned char)p[-2])) &&
+			    import_reason_phrase(atoi(p)))  /* "65,536" is no status */
 				*status = atoi(p);
 	}
 }
@@ -200,8 +204,11 @@ static void add_entry(struct doc *d, size_t line, int st, const char *rest, cons
 	}
 }
 
-/* "## `code`" headings, their status and retry advice below. */
-static void heading_code(struct doc *d, size_t i, const char *t)
+static char *first_text_below(const struct doc *d, size_t h);
+
+/* "## `code`" headings, their status and retry advice below; with no status
+ * below, an entry when it is one of a series of code headings. */
+static void heading_code(struct doc *d, size_t i, const char *t, size_t series)
 {
 	const char *code, *rest;
 	size_t n;
@@ -213,7 +220,7 @@ static void heading_code(struct doc *d, size_t i, const char *t)
 		return;
 	below(d, i, &st, &retry);
 	d->candidates++;
-	if (!st) {
+	if (!st && !series) {
 		import_found(d, "line %zu: the heading `%.*s` gives no status in the text below it; not read",
 			     import_line(d, i), (int)n, code);
 		return;
@@ -222,10 +229,45 @@ static void heading_code(struct doc *d, size_t i, const char *t)
 	if (c && !import_find_code(d, c) && (ic = import_add_code(d, c))) {
 		ic->status = st;
 		ic->retry = retry;
-		import_explain(ic, "the heading on line %zu, with status %d in the text below it", import_line(d, i), st);
+		ic->description = first_text_below(d, i);
+		if (st)
+			import_explain(ic, "the heading on line %zu, with status %d in the text below it", import_line(d, i), st);
+		else
+			import_explain(ic, "the heading on line %zu, one of the page's %zu code headings", import_line(d, i), series);
 		d->nr_read++;
 	}
 	free(c);
+}
+
+/* The first paragraph line under heading h, unticked (a new string), or NULL. */
+static char *first_text_below(const struct doc *d, size_t h)
+{
+	size_t i;
+
+	for (i = h + 1; i < d->nr_lines && i < h + 10 && d->lines[i][0] != '#'; i++) {
+		const char *l = d->lines[i] + strspn(d->lines[i], " \t");
+
+		if (*l && !strchr("|<{`", *l))
+			return untick(l, strlen(l));
+	}
+	return NULL;
+}
+
+/* The code headings ("## `code`") of the page: when there are three or more,
+ * each is an entry even with no status below it (the rules infer one). */
+static size_t code_headings(const struct doc *d)
+{
+	const char *code, *rest, *t;
+	size_t i, k, n = 0;
+
+	for (i = 0; i < d->nr_lines; i++) {
+		if (d->lines[i][0] != '#')
+			continue;
+		t = d->lines[i] + strspn(d->lines[i], "#");
+		t += strspn(t, " ");
+		n += *t == '`' && lead_code(t, &code, &k, &rest) && !*rest;
+	}
+	return n >= 3 ? n : 0;
 }
 
 /* Where a glued status begins at s[i]: "400Bad", "504Server", "500, 502, 503, 504Server". */
@@ -422,7 +464,7 @@ static void heading_title(struct doc *d, size_t i, const char *t)
 
 void import_read_layouts(struct doc *d)
 {
-	size_t i;
+	size_t i, series = code_headings(d);
 
 	for (i = 0; i < d->nr_lines; i++) {
 		const char *l = d->lines[i], *rest, *t, *code;
@@ -435,7 +477,7 @@ void import_read_layouts(struct doc *d)
 			if (status_lead(t, &st, &rest))
 				add_entry(d, i, st, rest, "the heading");
 			else if (*t == '`' && lead_code(t, &code, &n, &rest) && !*rest)
-				heading_code(d, i, t);
+				heading_code(d, i, t, series);
 			else if ((l[1] == '#' && l[2] == ' ') || (l[1] == '#' && l[2] == '#' && l[3] == ' '))
 				heading_title(d, i, t);
 		} else if ((l[strspn(l, " ")] == '-' || l[strspn(l, " ")] == '*') && l[strspn(l, " ") + 1] == ' ') {
