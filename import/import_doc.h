@@ -41,6 +41,8 @@ struct doc {
 	size_t *src_line;        /* line -> the page's line, or NULL (the same) */
 	size_t nr_src_line;
 	char *linebuf;
+	char **owned;            /* lines rewritten (grid.c), freed with the doc */
+	size_t nr_owned;
 	struct icode codes[MAX_CODES];
 	size_t nr_codes;
 	size_t nr_dropped;       /* codes past MAX_CODES, not read */
@@ -133,6 +135,8 @@ char *import_markdown_to_text(const char *in, size_t len, size_t **map, size_t *
 size_t import_line(const struct doc *d, size_t i);
 int import_split_lines(struct doc *d);
 void import_read_tables(struct doc *d);
+/* grid.c: reStructuredText grid tables rewritten as pipe rows, in place. */
+void import_read_grid_tables(struct doc *d);
 void import_read_examples(struct doc *d);
 /* examples_xml.c: an XML example at line *i (then past it): 1, else 0; an
  * XML template pruned to code, message and request id; the request id

@@ -135,6 +135,20 @@ static int parse_status(const char *s)
 	return (*s && !*import_trim(end) && v >= 100 && v <= 599) ? (int)v : 0;
 }
 
+/* A status cell in words ("if authenticated 403, else 401"): its first
+ * status, or 0. */
+static int status_in_words(const char *s)
+{
+	const char *p;
+
+	for (p = s; *p; p++)
+		if (isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]) &&
+		    !isalnum((unsigned char)p[3]) && (p == s || !isalnum((unsigned char)p[-1])) &&
+		    import_reason_phrase(atoi(p)))
+			return atoi(p);
+	return 0;
+}
+
 static int parse_yes_no(const char *s)
 {
 	if (!strcasecmp(s, "yes") || !strcasecmp(s, "true") || !strcasecmp(s, "y"))
@@ -179,6 +193,18 @@ static void replace(char **dst, const char *v)
 }
 
 /* A pipe table starting at header line i; returns the first line after it. */
+/* A row for every code the table does not name ("other", "default"). */
+static int catch_all(const char *code)
+{
+	static const char *const words[] = { "other", "others", "default", "any", "all", "else", "*", NULL };
+	size_t k;
+
+	for (k = 0; words[k]; k++)
+		if (!strcasecmp(code, words[k]))
+			return 1;
+	return 0;
+}
+
 /* The row's code (its Code cell; a problem type URI's last segment), or NULL. */
 static struct icode *row_code(struct doc *d, size_t i, char **cells, const enum col *cols, int ncols, int status)
 {
@@ -191,6 +217,10 @@ static struct icode *row_code(struct doc *d, size_t i, char **cells, const enum 
 
 			if (slash && slash[1])  /* a problem type URI: its last segment */
 				code = slash + 1;
+			if (catch_all(code)) {
+				import_note(d, "line %zu: '%.60s' stands for every other code; the row is not read", import_line(d, i), code);
+				return NULL;
+			}
 			if (!import_valid_code(code)) {
 				import_note(d, "line %zu: '%.60s' is not a code; the row is not read", import_line(d, i), cells[k]);
 				return NULL;
@@ -285,8 +315,8 @@ static size_t read_pipe_table(struct doc *d, size_t i, enum col *cols, int ncols
 			continue;
 		}
 		for (k = 0; k < ncols; k++)
-			if (cols[k] == COL_STATUS)
-				status = parse_status(cells[k]);
+			if (cols[k] == COL_STATUS && !(status = parse_status(cells[k])))
+				status = status_in_words(cells[k]);
 		/* a 2xx row is a success, except in a table errata contract docs
 		 * wrote (its Role column): there it is an error in a 2xx (GraphQL) */
 		if (status && status < 400 && !(has_role_col && status < 300)) {

@@ -105,6 +105,9 @@ void import_doc_free(struct doc *d)
 	json_decref(d->found);
 	json_decref(d->envelope);
 	json_decref(d->settings);
+	for (i = 0; i < d->nr_owned; i++)
+		free(d->owned[i]);
+	free(d->owned);
 	free(d->text); free(d->linebuf); free(d->lines); free(d->offs); free(d->src_line);
 	free(d);
 }
@@ -252,6 +255,7 @@ json_t *contract_import(const char *text, size_t len, const char *source,
 	d->nr_src_line = nr_map;
 	if (bad)
 		import_note(d, "%zu bytes are not UTF-8; each is read as U+FFFD", bad);
+	import_read_grid_tables(d);
 	import_read_tables(d);
 	import_read_layouts(d);
 	import_read_examples(d);

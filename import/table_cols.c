@@ -34,6 +34,18 @@ int import_cells_of(const char *line, char *buf, size_t size, char **cells)
 	return n;
 }
 
+/* Is `w` one of the words of head (case aside)? */
+static int word_in(const char *head, const char *w)
+{
+	size_t n = strlen(w);
+	const char *p;
+
+	for (p = head; (p = strcasestr(p, w)); p++)
+		if ((p == head || p[-1] == ' ') && (!p[n] || p[n] == ' '))
+			return 1;
+	return 0;
+}
+
 static enum col column_of(const char *head)
 {
 	static const struct { const char *name; enum col col; } names[] = {
@@ -59,6 +71,16 @@ static enum col column_of(const char *head)
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strcasecmp(head, names[i].name))
 			return names[i].col;
+	/* a longer header by its words: "PostgreSQL error code(s)", "HTTP status
+	 * returned", "Error description" */
+	if (word_in(head, "status"))
+		return COL_STATUS;
+	if (word_in(head, "code") || word_in(head, "codes") || word_in(head, "code(s)"))
+		return COL_CODE;
+	if (word_in(head, "description"))
+		return COL_DESCRIPTION;
+	if (word_in(head, "message"))
+		return COL_MESSAGE;
 	return COL_NONE;
 }
 
