@@ -99,6 +99,18 @@ static int status_lead(const char *s, int *status, const char **rest)
 	return *status >= 100 && *status <= 599 && **rest;
 }
 
+/* A heading "404 not_found", "429 too many requests": an error status, a
+ * space, then a code or words. */
+static int heading_status(const char *s, int *status, const char **rest)
+{
+	if (!isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]) || !isdigit((unsigned char)s[2]) ||
+	    s[3] != ' ' || (s[0] != '4' && s[0] != '5'))
+		return 0;
+	*status = atoi(s);
+	*rest = s + 4 + strspn(s + 4, " ");
+	return isalpha((unsigned char)**rest) || **rest == '`';
+}
+
 /* The n bytes at s without code ticks and emphasis, trimmed; a new string. */
 static char *untick(const char *s, size_t n)
 {
@@ -474,7 +486,7 @@ void import_read_layouts(struct doc *d)
 		if (l[0] == '#') {
 			t = l + strspn(l, "#");
 			t += strspn(t, " ");
-			if (status_lead(t, &st, &rest))
+			if (status_lead(t, &st, &rest) || heading_status(t, &st, &rest))
 				add_entry(d, i, st, rest, "the heading");
 			else if (*t == '`' && lead_code(t, &code, &n, &rest) && !*rest)
 				heading_code(d, i, t, series);

@@ -166,10 +166,7 @@ int import_retry_from_resolution(const char *res, int status, const char **why)
 {
 	int transient4xx = status == 408 || status == 425 || status == 429;
 
-	if (status < 500 && !transient4xx) {
-		*why = "client error (4xx); the resolution asks for a changed request";
-		return 0;
-	}
+	/* the page's words first: a 4xx it says to retry unchanged is retried */
 	if (!strncasecmp(res, "retry", 5)) {
 		*why = "the resolution begins with \"Retry\"";
 		return 1;
@@ -178,9 +175,18 @@ int import_retry_from_resolution(const char *res, int status, const char **why)
 		*why = "the resolution asks for backoff";
 		return 1;
 	}
-	if (!strncasecmp(res, "wait", 4) && import_has_word(res, "retry")) {
+	if (import_has_word(res, "wait") && (import_has_word(res, "retry") || import_has_word(res, "try again") ||
+					     import_has_word(res, "try the request again"))) {
 		*why = "the resolution asks to wait, then retry";
 		return 1;
+	}
+	if (import_has_word(res, "try again later") || import_has_word(res, "retry later")) {
+		*why = "the resolution asks to try again later";
+		return 1;
+	}
+	if (status < 500 && !transient4xx) {
+		*why = "client error (4xx); the resolution asks for a changed request";
+		return 0;
 	}
 	*why = "the resolution asks for a change before any retry";
 	return 0;

@@ -34,6 +34,18 @@ int import_cells_of(const char *line, char *buf, size_t size, char **cells)
 	return n;
 }
 
+/* s in lower case without spaces, '_' or '-' (at most size - 1 bytes). */
+static const char *squeeze(const char *s, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (; *s && n + 1 < size; s++)
+		if (!strchr(" _-", *s))
+			out[n++] = (char)tolower((unsigned char)*s);
+	out[n] = '\0';
+	return out;
+}
+
 /* Is `w` one of the words of head (case aside)? */
 static int word_in(const char *head, const char *w)
 {
@@ -68,8 +80,14 @@ static enum col column_of(const char *head)
 	};
 	size_t i;
 
+	char h[64], nm[64];
+
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strcasecmp(head, names[i].name))
+			return names[i].col;
+	/* "ErrorCode", "Status_Code": the same names glued */
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(squeeze(head, h, sizeof(h)), squeeze(names[i].name, nm, sizeof(nm))) && *h)
 			return names[i].col;
 	/* a longer header by its words: "PostgreSQL error code(s)", "HTTP status
 	 * returned", "Error description" */
