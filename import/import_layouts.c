@@ -218,19 +218,43 @@ static void add_entry(struct doc *d, size_t line, int st, const char *rest, cons
 
 static char *first_text_below(const struct doc *d, size_t h);
 
-/* "## `code`" headings, their status and retry advice below; with no status
- * below, an entry when it is one of a series of code headings. */
-static void heading_code(struct doc *d, size_t i, const char *t, size_t series)
+/* A heading that is a code alone: "`card_declined`", "AccessDeniedException",
+ * "account_closed {#account_closed}" (a kramdown anchor after it): the code
+ * and its length, and whether it was ticked. */
+static int code_heading(const char *t, const char **code, size_t *n, int *ticked)
 {
-	const char *code, *rest;
-	size_t n;
+	const char *rest;
+	size_t k = strcspn(t, " "), caps = 0, i;
+
+	if (*t == '`')
+		return (*ticked = 1) && lead_code(t, code, n, &rest) && (!*rest || !strncmp(rest, "{#", 2));
+	*ticked = 0;
+	if (t[k] && strncmp(t + k + strspn(t + k, " "), "{#", 2))
+		return 0;
+	for (i = 0; i < k; i++) {
+		if (!isalnum((unsigned char)t[i]) && t[i] != '_')
+			return 0;
+		caps += isupper((unsigned char)t[i]) != 0;
+	}
+	/* snake_case, or CamelCase with two capitals or more: no title word */
+	if (k < 3 || k > 64 || !isalpha((unsigned char)t[0]) || (!memchr(t, '_', k) && (caps < 2 || caps == k)))
+		return 0;
+	*code = t;
+	*n = k;
+	return 1;
+}
+
+/* A code heading, its status and retry advice below; with no status below,
+ * an entry when it is one of a series of ticked code headings. */
+static void heading_code(struct doc *d, size_t i, const char *code, size_t n, int ticked, size_t series)
+{
 	int st = 0, retry = -1;
 	struct icode *ic;
 	char *c;
 
-	if (*t != '`' || !lead_code(t, &code, &n, &rest) || *rest)
-		return;
 	below(d, i, &st, &retry);
+	if (!st && !ticked)
+		return; /* a bare word heading is a code only with a status below */
 	d->candidates++;
 	if (!st && !series) {
 		import_found(d, "line %zu: the heading `%.*s` gives no status in the text below it; not read",
@@ -269,15 +293,16 @@ static char *first_text_below(const struct doc *d, size_t h)
  * each is an entry even with no status below it (the rules infer one). */
 static size_t code_headings(const struct doc *d)
 {
-	const char *code, *rest, *t;
+	const char *code, *t;
 	size_t i, k, n = 0;
+	int ticked;
 
 	for (i = 0; i < d->nr_lines; i++) {
 		if (d->lines[i][0] != '#')
 			continue;
 		t = d->lines[i] + strspn(d->lines[i], "#");
 		t += strspn(t, " ");
-		n += *t == '`' && lead_code(t, &code, &k, &rest) && !*rest;
+		n += code_heading(t, &code, &k, &ticked) && ticked;
 	}
 	return n >= 3 ? n : 0;
 }
@@ -481,15 +506,15 @@ void import_read_layouts(struct doc *d)
 	for (i = 0; i < d->nr_lines; i++) {
 		const char *l = d->lines[i], *rest, *t, *code;
 		size_t n;
-		int st, k;
+		int st, k, ticked;
 
 		if (l[0] == '#') {
 			t = l + strspn(l, "#");
 			t += strspn(t, " ");
 			if (status_lead(t, &st, &rest) || heading_status(t, &st, &rest))
 				add_entry(d, i, st, rest, "the heading");
-			else if (*t == '`' && lead_code(t, &code, &n, &rest) && !*rest)
-				heading_code(d, i, t, series);
+			else if (code_heading(t, &code, &n, &ticked))
+				heading_code(d, i, code, n, ticked, series);
 			else if ((l[1] == '#' && l[2] == ' ') || (l[1] == '#' && l[2] == '#' && l[3] == ' '))
 				heading_title(d, i, t);
 		} else if ((l[strspn(l, " ")] == '-' || l[strspn(l, " ")] == '*') && l[strspn(l, " ") + 1] == ' ') {
