@@ -721,6 +721,7 @@ json_t *import_build(struct doc *d, const char *source, const char *id_arg)
 	size_t i, documented = 0;
 
 	take_settings(d);
+	import_drop_type_tables(d);
 	tmpl = read_example_codes(d);
 	if (!tmpl)
 		tmpl = import_message_only(d);

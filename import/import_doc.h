@@ -22,6 +22,7 @@ struct icode {
 	int status_only;
 	int category_col;        /* the category came from a Category column */
 	int role_col;            /* the role came from a Role column */
+	int table;               /* the table it came from (1, 2, ...), or 0 */
 	int role;
 	json_t *details, *extra; /* from an example */
 	json_t *inferred;        /* field -> reason */
@@ -111,6 +112,10 @@ json_t *import_message_only(struct doc *d);
  * format's name ("string", "json"), a member of its own error example
  * ("type", "link"); each said in a note. */
 void import_drop_non_codes(struct doc *d);
+/* page.c: a table whose names are the values of the examples' `type`
+ * member, beside a code member holding other values, lists types, not
+ * codes: its entries are left out (each said in a note). */
+void import_drop_type_tables(struct doc *d);
 /* 1 when an example's code value is a placeholder ("error_code", "<code>",
  * a member's own name), not a code. */
 int import_placeholder_value(json_t *err, const char *v);

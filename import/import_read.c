@@ -325,6 +325,7 @@ static size_t read_pipe_table(struct doc *d, size_t i, enum col *cols, int ncols
 		}
 		if (!(c = row_code(d, i, cells, cols, ncols, status)))
 			continue;
+		c->table = (int)d->nr_seen_tables;
 		rows++;
 		if (!status && !has_status_col && (status = import_section_status(d, start)))
 			import_explain(c, "a table with no status column; the text above it gives %d for its rows", status);

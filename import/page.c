@@ -89,6 +89,45 @@ void import_drop_non_codes(struct doc *d)
 	d->nr_codes = n;
 }
 
+/* The table whose names an example shows as its type, beside a code that
+ * table does not name; 0 when none. */
+static int type_table(struct doc *d)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(d->examples); i++) {
+		const char *code = NULL;
+		json_t *err = import_example_error(json_array_get(d->examples, i), &code);
+		const char *type = json_string_value(json_object_get(err, "type"));
+		struct icode *t = type ? import_find_code(d, type) : NULL, *c = code ? import_find_code(d, code) : NULL;
+
+		if (t && t->table && (!c || c->table != t->table))
+			return t->table;
+	}
+	return 0;
+}
+
+void import_drop_type_tables(struct doc *d)
+{
+	int table = type_table(d);
+	size_t i, n = 0;
+
+	if (!table)
+		return;
+	for (i = 0; i < d->nr_codes; i++) {
+		struct icode *ic = &d->codes[i];
+
+		if (ic->table == table) {
+			import_note(d, "'%s' is a value of the example's type member, not a code: its table lists types", ic->code);
+			code_release(ic);
+			continue;
+		}
+		d->codes[n++] = *ic;
+	}
+	d->nr_codes = n;
+	d->nr_tables--;
+}
+
 void import_doc_free(struct doc *d)
 {
 	size_t i;
