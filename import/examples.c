@@ -62,6 +62,33 @@ static json_t *lenient_json(const char *text, size_t len, size_t *used)
 	return v;
 }
 
+/* The status of the response line over the example at line i ("HTTP/1.1
+ * 403 Forbidden", then headers, then the body), or 0. */
+static int response_status(const struct doc *d, size_t i)
+{
+	size_t k;
+
+	for (k = i; k-- > 0 && i - k <= 12;) {
+		const char *l = d->lines[k] + strspn(d->lines[k], " \t");
+
+		if (l[0] == '#' || l[0] == '{' || l[0] == '}')
+			return 0;
+		if (!strncmp(l, "HTTP/", 5)) {
+			const char *p = l + 5 + strcspn(l + 5, " ");
+			int st = atoi(p);
+
+			return st >= 100 && st <= 599 ? st : 0;
+		}
+	}
+	return 0;
+}
+
+void import_add_example(struct doc *d, size_t i, json_t *v)
+{
+	json_array_append_new(d->examples, v);
+	json_array_append_new(d->example_status, json_integer(response_status(d, i)));
+}
+
 void import_read_examples(struct doc *d)
 {
 	size_t i, len = strlen(d->text);
@@ -93,7 +120,7 @@ void import_read_examples(struct doc *d)
 				break;
 		if (k < json_array_size(d->examples))
 			import_warn(d, "the page prints the same JSON example twice (line %zu)", i + 1);
-		json_array_append_new(d->examples, v);
+		import_add_example(d, i, v);
 		end = off + (size_t)jerr.position;
 		while (i + 1 < d->nr_lines && d->offs[i + 1] < end)
 			i++;
@@ -210,7 +237,9 @@ void import_read_prose_codes(struct doc *d)
 				continue;
 			}
 			n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
-			if (n >= 4 && n < sizeof(word) && !islower((unsigned char)p[n]) && p[n - 1] != '_') {
+			/* a capitalised word is prose (MUST, HTML5); a code has a '_' */
+			if (n >= 4 && n < sizeof(word) && !islower((unsigned char)p[n]) && p[n - 1] != '_' &&
+			    memchr(p, '_', n)) {
 				snprintf(word, sizeof(word), "%.*s", (int)n, p);
 				for (k = 0; skip[k] && strcmp(skip[k], word); k++)
 					;

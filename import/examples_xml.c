@@ -73,7 +73,7 @@ int import_read_xml_example(struct doc *d, size_t *i)
 		json_decref(tree);
 		return 0;
 	}
-	json_array_append_new(d->examples, tree);
+	import_add_example(d, *i, tree);
 	if (!d->xml)
 		import_found(d, "line %zu: an XML error example (<%s>): the envelope is XML", import_line(d, *i), root);
 	d->xml = 1;

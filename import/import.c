@@ -307,6 +307,10 @@ static json_t *read_example_codes(struct doc *d)
 		}
 		if (!ic)
 			continue;
+		if (!ic->status && json_integer_value(json_array_get(d->example_status, i)) >= 400) {
+			ic->status = (int)json_integer_value(json_array_get(d->example_status, i));
+			import_explain(ic, "the status line of the response its example shows");
+		}
 		/* the example's message and status are documented values */
 		m = json_object_get(err, problem ? "title" : json_object_get(err, "Message") ? "Message" : "message");
 		if (json_is_string(m) && *json_string_value(m)) {

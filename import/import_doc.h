@@ -54,6 +54,7 @@ struct doc {
 	struct istatus statuses[200];  /* every status 100-599 fits */
 	size_t nr_statuses;
 	json_t *examples;        /* array of the JSON objects the page shows */
+	json_t *example_status;  /* ... and the status of each (an HTTP/1.1 line above it), or 0 */
 	json_t *warnings;        /* array of strings: the inconsistencies */
 	json_t *notes;           /* what the importer could not read (warnings only) */
 	json_t *found;           /* what the importer read, and what it set aside */
@@ -143,6 +144,9 @@ void import_read_tables(struct doc *d);
 /* grid.c: reStructuredText grid tables rewritten as pipe rows, in place. */
 void import_read_grid_tables(struct doc *d);
 void import_read_examples(struct doc *d);
+/* An example at line i shown: into d->examples, with the status its response
+ * line gives ("HTTP/1.1 403 Forbidden" just above it). */
+void import_add_example(struct doc *d, size_t i, json_t *v);
 /* examples_xml.c: an XML example at line *i (then past it): 1, else 0; an
  * XML template pruned to code, message and request id; the request id
  * header the page names (into out), or NULL. */

@@ -25,10 +25,11 @@ struct doc *import_doc_new(char *text)
 	}
 	d->text = text;
 	d->examples = json_array();
+	d->example_status = json_array();
 	d->warnings = json_array();
 	d->notes = json_array();
 	d->found = json_array();
-	if (!d->text || !d->examples || !d->warnings || !d->notes || !d->found || import_split_lines(d)) {
+	if (!d->text || !d->examples || !d->example_status || !d->warnings || !d->notes || !d->found || import_split_lines(d)) {
 		import_doc_free(d);
 		return NULL;
 	}
@@ -139,6 +140,7 @@ void import_doc_free(struct doc *d)
 	for (i = 0; i < d->nr_statuses; i++)
 		free(d->statuses[i].meaning);
 	json_decref(d->examples);
+	json_decref(d->example_status);
 	json_decref(d->warnings);
 	json_decref(d->notes);
 	json_decref(d->found);
