@@ -516,6 +516,42 @@ static int read_components(struct oas *o, json_t *root)
 	return 0;
 }
 
+/* What the code member's description says of one enum value: "* `not_found`
+ * - 404: the requested resource was not found." gives its status, message
+ * and retry advice. 1 when it gives a status. */
+static int enum_doc(struct oas *o, struct icode *ic)
+{
+	const char *doc = json_string_value(o->code_doc), *p = doc, *q;
+	size_t n = strlen(ic->code);
+	char *line;
+	int st;
+
+	for (; p && (p = strstr(p, ic->code)); p += n) {
+		if ((p > doc && (isalnum((unsigned char)p[-1]) || p[-1] == '_')) || isalnum((unsigned char)p[n]) || p[n] == '_')
+			continue;
+		q = p + n + strspn(p + n, "`*\" ");
+		q += strspn(q, "-:\xe2\x80\x93 ");  /* '-', ':' or an en dash */
+		if (!isdigit((unsigned char)q[0]) || !isdigit((unsigned char)q[1]) || !isdigit((unsigned char)q[2]) ||
+		    isdigit((unsigned char)q[3]) || (st = atoi(q)) < 400 || st > 599)
+			continue;
+		ic->status = st;
+		q += 3;
+		while (*q == '/' && isdigit((unsigned char)q[1]))  /* "409/422": the first */
+			q += 4;
+		q += strspn(q, " :-");
+		if ((line = strndup(q, strcspn(q, "\n"))) && *line) {
+			free(ic->message);
+			ic->message = line;
+			ic->retry = import_retry_advice(line);
+			line = NULL;
+		}
+		free(line);
+		import_explain(ic, "the code member's description: \"%.60s\"", p);
+		return 1;
+	}
+	return 0;
+}
+
 /* The code member's enum: codes the description allows, on the statuses
  * whose responses use the envelope's schema. */
 static void read_enum(struct oas *o)
@@ -538,13 +574,20 @@ static void read_enum(struct oas *o)
 		const char *code = json_string_value(v);
 		struct icode *ic;
 
-		if (!code || !import_valid_code(code) || import_find_code(o->d, code) ||
-		    !(ic = import_add_code(o->d, code)))
+		if (code && (ic = import_find_code(o->d, code))) {
+			/* shown by an example on a 'default' response: the description's status wins */
+			if (json_object_get(ic->inferred, "status") && enum_doc(o, ic))
+				json_object_del(ic->inferred, "status");
+			continue;
+		}
+		if (!code || !import_valid_code(code) || !(ic = import_add_code(o->d, code)))
 			continue;
 		o->nr_enums++;
 		ic->status = first;
 		ic->retry = -1;
 		import_explain(ic, "the enum of the error schema's code member");
+		if (enum_doc(o, ic))
+			continue;
 		if (json_array_size(o->enum_statuses) > 1)
 			import_infer(ic, "status", "the schema allows this code on %s responses and says no more; %d is assumed",
 				     list, first);
@@ -557,6 +600,7 @@ static void oas_release(struct oas *o)
 	json_decref(o->tmpl);
 	json_decref(o->code_path);
 	json_decref(o->code_enum);
+	json_decref(o->code_doc);
 	json_decref(o->enum_statuses);
 	json_decref(o->seen);
 	json_decref(o->used);

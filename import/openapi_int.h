@@ -22,6 +22,7 @@ struct oas {
 	json_t *tmpl;            /* the envelope, from the first error schema */
 	json_t *code_path;       /* the keys from the body to its code */
 	json_t *code_enum;       /* the code member's enum, or NULL */
+	json_t *code_doc;        /* the code member's description (its enum's values explained), or NULL */
 	int code_nullable, has_message, has_type, body_request_id;
 	json_t *tmpl_schema;     /* the schema it came from (borrowed) */
 	json_t *enum_statuses;   /* statuses whose responses use that schema */
