@@ -499,6 +499,50 @@ static void heading_title(struct doc *d, size_t i, const char *t)
 	free(clean);
 }
 
+/* A response shown as its status line, first in a code block ("```" then
+ * "416 Requested Range Not Satisfiable"): a listed status. */
+static void status_block(struct doc *d, size_t i)
+{
+	const char *l = i + 1 < d->nr_lines ? d->lines[i + 1] : "";
+	int st = isdigit((unsigned char)l[0]) && isdigit((unsigned char)l[1]) && isdigit((unsigned char)l[2]) &&
+		 l[3] == ' ' && isupper((unsigned char)l[4]) ? atoi(l) : 0;
+
+	if (st >= 400 && st <= 599 && import_reason_phrase(st) && !import_status_meaning(d, st)) {
+		import_add_status(d, st, l + 4);
+		import_found(d, "line %zu: a response shown by its status line: %d", import_line(d, i + 1), st);
+	}
+}
+
+/* Statuses named together as errors in prose ("If a 502, 503 or 504 error is
+ * received"): listed statuses, at least two in one list. */
+static void prose_statuses(struct doc *d, size_t i)
+{
+	const char *l = d->lines[i], *p = l, *q;
+	int list[8], n;
+
+	for (; *p; p++) {
+		if (!isdigit((unsigned char)*p) || (p > l && isalnum((unsigned char)p[-1])))
+			continue;
+		for (n = 0, q = p; n < 8 && (q[0] == '4' || q[0] == '5') && isdigit((unsigned char)q[1]) &&
+		     isdigit((unsigned char)q[2]) && !isalnum((unsigned char)q[3]);) {
+			list[n++] = atoi(q);
+			q += 3;
+			q += strspn(q, ", /");
+			if (!strncmp(q, "or ", 3) || !strncmp(q, "and ", 4))
+				q += q[0] == 'o' ? 3 : 4;
+		}
+		if (n >= 2 && (!strncmp(q, "error", 5) || !strncmp(q, "response", 8))) {
+			while (n--)
+				if (import_reason_phrase(list[n]) && !import_status_meaning(d, list[n])) {
+					import_add_status(d, list[n], import_reason_phrase(list[n]));
+					import_found(d, "line %zu: %d named as an error in the text", import_line(d, i), list[n]);
+				}
+			return;
+		}
+		p = q > p ? q - 1 : p;
+	}
+}
+
 void import_read_layouts(struct doc *d)
 {
 	size_t i, series = code_headings(d);
@@ -521,6 +565,8 @@ void import_read_layouts(struct doc *d)
 			t = l + strspn(l, " ") + 2;
 			if (status_lead(t, &st, &rest))
 				add_entry(d, i, st, rest, "the bullet");
+		} else if (!strncmp(l, "```", 3)) {
+			status_block(d, i);
 		} else if (l[0] == '|' && i > 1) {
 			/* a table whose first column leads with a status, whatever its name */
 			t = l + 1 + strspn(l + 1, " ");
@@ -528,6 +574,8 @@ void import_read_layouts(struct doc *d)
 				;
 			if (status_lead(t, &st, &rest))
 				add_entry(d, i, st, rest, "the table row");
+		} else {
+			prose_statuses(d, i);
 		}
 	}
 	glued_paragraphs(d);

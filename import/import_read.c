@@ -206,11 +206,13 @@ static int catch_all(const char *code)
 }
 
 /* The row's code (its Code cell; a problem type URI's last segment), or NULL. */
-static struct icode *row_code(struct doc *d, size_t i, char **cells, const enum col *cols, int ncols, int status)
+static struct icode *row_code(struct doc *d, size_t i, char **cells, const enum col *cols, int ncols, int status,
+			      struct icode **seen)
 {
 	struct icode *c = NULL;
 	int k;
 
+	*seen = NULL;
 	for (k = 0; k < ncols; k++)
 		if (cols[k] == COL_CODE) {
 			const char *code = cells[k], *slash = strrchr(code, '/');
@@ -225,6 +227,8 @@ static struct icode *row_code(struct doc *d, size_t i, char **cells, const enum 
 				import_note(d, "line %zu: '%.60s' is not a code; the row is not read", import_line(d, i), cells[k]);
 				return NULL;
 			}
+			if ((*seen = import_find_code(d, code)))
+				return NULL;  /* listed again (per endpoint): its status may be new */
 			c = import_add_code(d, code);
 			if (c && !strncmp(code, "HTTP_", 5) && parse_status(code + 5) && status == parse_status(code + 5))
 				c->status_only = 1;  /* errata's name for a status-only entry */
@@ -305,7 +309,7 @@ static size_t read_pipe_table(struct doc *d, size_t i, enum col *cols, int ncols
 	}
 	for (i++; i < d->nr_lines && strchr(d->lines[i], '|'); i++) {
 		int n = import_cells_of(d->lines[i], buf, sizeof(buf), cells), status = 0;
-		struct icode *c;
+		struct icode *c, *seen;
 
 		if (import_separator_row(cells, n))
 			continue;
@@ -323,8 +327,14 @@ static size_t read_pipe_table(struct doc *d, size_t i, enum col *cols, int ncols
 			import_note(d, "line %zu: status %d is not an error status; the row is not read", import_line(d, i), status);
 			continue;
 		}
-		if (!(c = row_code(d, i, cells, cols, ncols, status)))
+		if (!(c = row_code(d, i, cells, cols, ncols, status, &seen))) {
+			if (seen && !seen->status && !seen->status_only &&
+			    (status || (!has_status_col && (status = import_section_status(d, start))))) {
+				seen->status = status;
+				import_explain(seen, "listed again on line %zu, under a status of %d", import_line(d, i), status);
+			}
 			continue;
+		}
 		c->table = (int)d->nr_seen_tables;
 		rows++;
 		if (!status && !has_status_col && (status = import_section_status(d, start)))
