@@ -134,15 +134,18 @@ json_t *import_example_error(json_t *v, const char **code)
 	const char *key;
 	json_t *m, *hit;
 
+	static const char *const keys[] = { "code", "errcode", "errorcode", NULL };
+	size_t k;
+
 	if (!json_is_object(v))
 		return NULL;
-	m = json_object_get(v, "code");
-	if (!m)
-		m = json_object_get(v, "Code"); /* XML: S3, Azure */
-	if (json_is_string(m)) {
-		*code = json_string_value(m);
-		return v;
-	}
+	/* "code", XML's "Code" (S3, Azure), Matrix's "errcode", "error_code" */
+	for (k = 0; keys[k]; k++)
+		json_object_foreach(v, key, m)
+			if (import_key_is(key, keys[k]) && json_is_string(m)) {
+				*code = json_string_value(m);
+				return v;
+			}
 	json_object_foreach(v, key, m) {
 		if (json_is_array(m)) /* a list of errors: its first is the one shown */
 			m = json_array_get(m, 0);

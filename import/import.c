@@ -729,7 +729,7 @@ json_t *import_build(struct doc *d, const char *source, const char *id_arg)
 	tmpl = read_example_codes(d);
 	if (!tmpl)
 		tmpl = import_message_only(d);
-	if (!d->nr_tables && !d->nr_status_tables && !d->structured)
+	if (!d->nr_tables && !d->nr_status_tables && !d->nr_terms && !d->structured)
 		import_read_prose_codes(d);
 	import_drop_non_codes(d);
 	if (!d->nr_codes && !((d->structured || d->nr_read || d->nr_status_tables) && d->nr_statuses)) {

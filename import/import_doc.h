@@ -50,6 +50,7 @@ struct doc {
 	size_t nr_tables;
 	size_t nr_seen_tables;   /* tables seen, read or not */
 	size_t nr_status_tables; /* tables of error statuses without codes */
+	size_t nr_terms;         /* codes as terms of a definition list */
 	int has_retry_col, has_message_col, has_resolution_col;
 	struct istatus statuses[200];  /* every status 100-599 fits */
 	size_t nr_statuses;
@@ -158,6 +159,8 @@ void import_read_prose_codes(struct doc *d);
 void import_read_layouts(struct doc *d);
 int import_retry_advice(const char *s);
 int import_section_status(const struct doc *d, size_t table_line);
+/* Is the section of line i about errors (its heading says "error" or "codes")? */
+int import_about_errors(const struct doc *d, size_t i);
 
 /* --- rules.c: what fills a value the document leaves out --- */
 int import_in_list(int v, const int *list, size_t n);

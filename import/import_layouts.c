@@ -153,26 +153,38 @@ int import_section_status(const struct doc *d, size_t t)
 	return found;
 }
 
+/* An error status stated in a line of prose ("returned with a 404 HTTP
+ * status code"): a status with a reason phrase, not a digit group
+ * ("65,536") or a decimal, not one another server answered; else 0. */
+static int status_in_text(const char *l)
+{
+	const char *p;
+
+	if (strcasestr(l, "remote ") || strcasestr(l, "upstream") || strcasestr(l, "answered with"))
+		return 0;
+	for (p = l; *p; p++)
+		if (isdigit((unsigned char)*p) && (p == l || !isalnum((unsigned char)p[-1])) &&
+		    (p[0] == '4' || p[0] == '5') && isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]) &&
+		    !isalnum((unsigned char)p[3]) && !((p[3] == '.' || p[3] == ',') && isdigit((unsigned char)p[4])) &&
+		    !(p - l >= 2 && (p[-1] == '.' || p[-1] == ',') && isdigit((unsigned char)p[-2])) &&
+		    import_reason_phrase(atoi(p)))
+			return atoi(p);
+	return 0;
+}
+
 /* The text under heading line h, up to the next heading (at most 40 lines). */
 static void below(struct doc *d, size_t h, int *status, int *retry)
 {
 	size_t i;
 
 	for (i = h + 1; i < d->nr_lines && i < h + 40 && d->lines[i][0] != '#'; i++) {
-		const char *l = d->lines[i], *p;
+		const char *l = d->lines[i];
 		int r = import_retry_advice(l);
 
 		if (*retry < 0)
 			*retry = r;
-		if (strcasestr(l, "remote ") || strcasestr(l, "upstream") || strcasestr(l, "answered with"))
-			continue; /* a status another server answered is not this error's */
-		for (p = l; !*status && *p; p++)
-			if (isdigit((unsigned char)*p) && (p == l || !isalnum((unsigned char)p[-1])) &&
-			    (p[0] == '4' || p[0] == '5') && isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]) &&
-			    !isalnum((unsigned char)p[3]) && !((p[3] == '.' || p[3] == ',') && isdigit((unsigned char)p[4])) &&
-			    !(p - l >= 2 && (p[-1] == '.' || p[-1] == ',') && isdigit((unsigned char)p[-2])) &&
-			    import_reason_phrase(atoi(p)))  /* "65,536" is no status */
-				*status = atoi(p);
+		if (!*status)
+			*status = status_in_text(l);
 	}
 }
 
@@ -543,6 +555,53 @@ static void prose_statuses(struct doc *d, size_t i)
 	}
 }
 
+/* Is the section of line i about errors (its heading says "error" or
+ * "codes")? A list of headers or settings is no list of codes. */
+int import_about_errors(const struct doc *d, size_t i)
+{
+	while (i-- > 0)
+		if (d->lines[i][0] == '#')
+			return strcasestr(d->lines[i], "error") || strcasestr(d->lines[i], "codes");
+	return 0;
+}
+
+/* A definition list of codes: a term that is a code alone ("`M_FORBIDDEN`"),
+ * its definition on the lines below (": Forbidden access, ..."), where the
+ * code's status and retry advice are read. */
+static void definition(struct doc *d, size_t i)
+{
+	const char *code, *rest, *t = d->lines[i];
+	size_t n, k;
+	int st = 0, retry = -1;
+	struct icode *ic;
+	char *c;
+
+	if (*t != '`' || !lead_code(t, &code, &n, &rest) || *rest || i + 1 >= d->nr_lines ||
+	    strncmp(d->lines[i + 1], ": ", 2) || !import_about_errors(d, i))
+		return;
+	d->candidates++;
+	d->nr_terms++;
+	for (k = i + 1; k < d->nr_lines && k < i + 30 && (d->lines[k][0] != '`' || d->lines[k][1] == '`') &&
+	     d->lines[k][0] != '#'; k++) {
+		const char *l = d->lines[k];
+
+		if (retry < 0)
+			retry = import_retry_advice(l);
+		if (!st)
+			st = status_in_text(l);
+	}
+	if (!(c = strndup(code, n)) || import_find_code(d, c) || !(ic = import_add_code(d, c))) {
+		free(c);
+		return;
+	}
+	free(c);
+	ic->status = st;
+	ic->retry = retry;
+	ic->description = untick(d->lines[i + 1] + 2, strlen(d->lines[i + 1] + 2));
+	import_explain(ic, "the definition list's term on line %zu%s", import_line(d, i), st ? ", its status in the definition" : "");
+	d->nr_read++;
+}
+
 void import_read_layouts(struct doc *d)
 {
 	size_t i, series = code_headings(d);
@@ -567,6 +626,8 @@ void import_read_layouts(struct doc *d)
 				add_entry(d, i, st, rest, "the bullet");
 		} else if (!strncmp(l, "```", 3)) {
 			status_block(d, i);
+		} else if (l[0] == '`' && i + 1 < d->nr_lines && !strncmp(d->lines[i + 1], ": ", 2)) {
+			definition(d, i);
 		} else if (l[0] == '|' && i > 1) {
 			/* a table whose first column leads with a status, whatever its name */
 			t = l + 1 + strspn(l + 1, " ");

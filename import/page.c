@@ -254,6 +254,10 @@ static int is_html(const char *s)
 
 	if (!strncasecmp(p, "<!doctype html", 14) || !strncasecmp(p, "<html", 5))
 		return 1;
+	/* Markdown headings or fences: Markdown with HTML blocks in it (md4c reads both) */
+	if (!strncmp(p, "# ", 2) || !strncmp(p, "## ", 3) || strstr(s, "\n# ") || strstr(s, "\n## ") ||
+	    strstr(s, "\n### ") || strstr(s, "\n```"))
+		return 0;
 	return strcasestr(s, "<table") || strcasestr(s, "<tr>") ||
 	       (strcasestr(s, "<p>") && (strcasestr(s, "<h1") || strcasestr(s, "<h2") || strcasestr(s, "<li")));
 }

@@ -48,7 +48,8 @@ int import_guess_status(const struct doc *d, const struct icode *c, const char *
 		{ "EXPIRED|GONE", 410, 404, "an expired resource is gone: 410, or 404 when the page lists no 410" },
 		{ "ALREADY|EXISTS|CONFLICT|DUPLICATE|already", 409, 0, "a state conflict is 409" },
 		{ "TOO_LARGE|too large|exceeds maximum size", 413, 0, "a payload too large is 413" },
-		{ "CONCURREN|RATE_LIMIT|TOO_MANY", 429, 0, "too many requests is 429" },
+		{ "CONCURREN|RATE_LIMIT|TOO_MANY|too many requests|rate limit", 429, 0,
+		  "too many requests is 429" },
 		{ "QUOTA|PAYMENT|CREDITS|SPENDING|BILLING", 402, 403,
 		  "a refusal for payment is 402, or 403 when the page lists no 402" },
 		{ "UNSUPPORTED", 415, 400, "an unsupported format is 415, or 400 when the page lists no 415" },
@@ -71,7 +72,7 @@ int import_guess_status(const struct doc *d, const struct icode *c, const char *
 			/* upper-case words are matched in the code, case-insensitively
 			 * (invalid_request); the others in the description */
 			if (isupper((unsigned char)word[0]) ? strcasestr(c->code, word) != NULL
-							    : strstr(hay + strlen(c->code), word) != NULL)
+							    : strcasestr(hay + strlen(c->code), word) != NULL)
 				hit = 1;
 			w += n + (w[n] == '|');
 		}

@@ -270,6 +270,13 @@ int import_table_columns(struct doc *d, size_t i, int n, char **cells, enum col 
 			*meaning = prose_column(d, i, n, *status);
 		return known; /* no codes by content beside statuses found so */
 	}
+	if (*code >= 0 && !strcasecmp(cells[*code], "type") && !import_about_errors(d, i)) {
+		/* "Type | Description" under "Authentication types": types, not errors */
+		import_found(d, "line %zu: a 'Type' column outside a section on errors: not read as codes", import_line(d, i));
+		cols[*code] = COL_NONE;
+		*code = -1;
+		known--;
+	}
 	if (*code < 0 && known >= 1 && n >= 2 && (*code = code_column_by_content(d, i, n, cols, cells)) >= 0) {
 		import_found(d, "line %zu: column '%s' holds codes (its cells read as codes)", import_line(d, i), cells[*code]);
 		known += cols[*code] == COL_NONE;
