@@ -146,6 +146,13 @@ json_t *import_example_error(json_t *v, const char **code)
 				*code = json_string_value(m);
 				return v;
 			}
+	/* AWS's JSON protocols: {"__type": "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"} */
+	json_object_foreach(v, key, m)
+		if (import_key_is(key, "type") && json_is_string(m) && strchr(json_string_value(m), '#') &&
+		    strrchr(json_string_value(m), '#')[1]) {
+			*code = strrchr(json_string_value(m), '#') + 1;
+			return v;
+		}
 	json_object_foreach(v, key, m) {
 		if (json_is_array(m)) /* a list of errors: its first is the one shown */
 			m = json_array_get(m, 0);
@@ -335,4 +342,31 @@ int import_placeholder_value(json_t *err, const char *v)
 		if (!strcasecmp(v, words[i]))
 			return 1;
 	return json_object_get(err, v) != NULL; /* a member's own name */
+}
+
+/* The JSON media type a response the page shows states ("Content-Type:
+ * application/x-amz-json-1.0"), parameters left out; NULL when none. */
+const char *import_stated_media_type(const struct doc *d, char *out, size_t size)
+{
+	size_t i, n, error_line = 0;
+	int pass;
+
+	/* first in an error response (under "HTTP/1.1 4xx"), else anywhere */
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < d->nr_lines; i++) {
+			const char *l = d->lines[i] + strspn(d->lines[i], " \t");
+
+			if (!strncmp(l, "HTTP/", 5) && atoi(l + 5 + strcspn(l + 5, " ")) >= 400)
+				error_line = i + 1;
+			if (strncasecmp(l, "Content-Type:", 13) || (!pass && (!error_line || i - error_line > 6)))
+				continue;
+			l += 13 + strspn(l + 13, " ");
+			n = strcspn(l, " ;\"'`");
+			if (n && n < size && memmem(l, n, "json", 4) && memchr(l, '/', n)) {
+				memcpy(out, l, n);
+				out[n] = '\0';
+				return out;
+			}
+		}
+	return NULL;
 }

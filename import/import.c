@@ -39,7 +39,7 @@ static void templatize(json_t *v, struct tmpl_state *st)
 		if (json_is_string(m)) {
 			const char *s = json_string_value(m);
 			size_t sl = strlen(s), cl = strlen(st->code);
-			int in = sl > cl && !strcmp(s + sl - cl, st->code) && s[sl - cl - 1] == '/';
+			int in = sl > cl && !strcmp(s + sl - cl, st->code) && strchr("/#:", s[sl - cl - 1]);
 
 			if (!strncmp(s, "{{", 2))
 				continue;
@@ -721,7 +721,7 @@ json_t *import_build(struct doc *d, const char *source, const char *id_arg)
 	json_t *c, *codes, *inferred, *tmpl;
 	struct retry_policy rp;
 	const char *ctype;
-	char *id, *title;
+	char *id, *title, ctype_buf[128];
 	size_t i, documented = 0;
 
 	take_settings(d);
@@ -750,7 +750,8 @@ json_t *import_build(struct doc *d, const char *source, const char *id_arg)
 		json_array_append_new(codes, code_json(&d->codes[i], has_details(tmpl), has_extra(tmpl)));
 	id = id_arg ? strdup(id_arg) : default_id(source);
 	title = title_of(d);
-	ctype = d->xml ? "application/xml" : strstr(d->text, "application/problem+json") ? "application/problem+json" :
+	ctype = d->xml ? "application/xml" : import_stated_media_type(d, ctype_buf, sizeof(ctype_buf)) ? ctype_buf :
+		strstr(d->text, "application/problem+json") ? "application/problem+json" :
 		strstr(d->text, "application/json") ? "application/json" : NULL;
 	if (!ctype)
 		json_object_set_new(inferred, "content_type", json_string("the page names no media type; application/json is assumed"));

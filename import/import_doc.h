@@ -125,6 +125,9 @@ int import_placeholder_value(json_t *err, const char *v);
  * with "{{" in a key or a value); a list of errors keeps its first. */
 void import_drop_braces(json_t *v);
 int import_is_problem(json_t *v);
+/* The JSON media type a response the page shows states ("Content-Type:
+ * application/x-amz-json-1.0"), into out; NULL when none. */
+const char *import_stated_media_type(const struct doc *d, char *out, size_t size);
 const char *import_problem_code(json_t *v);
 int import_in_every_example(json_t *examples, const char *key);
 /* Is member k `norm` (lower case, no '_' or '-'), case and '_'/'-' aside? */

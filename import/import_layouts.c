@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "import_doc.h"
+#include "layouts.h"
 #include "../model/utf8.h"
 
 /* Retry advice in prose: 1 retry, 0 do not, -1 nothing said. */
@@ -60,7 +61,7 @@ static int code_token(const char *s, size_t n)
 }
 
 /* "`code`" or "code" at s (and its length), then ':' or the end. */
-static int lead_code(const char *s, const char **code, size_t *n, const char **rest)
+int import_lead_code(const char *s, const char **code, size_t *n, const char **rest)
 {
 	int tick = *s == '`';
 	const char *p = s + tick;
@@ -112,7 +113,7 @@ static int heading_status(const char *s, int *status, const char **rest)
 }
 
 /* The n bytes at s without code ticks and emphasis, trimmed; a new string. */
-static char *untick(const char *s, size_t n)
+char *import_untick(const char *s, size_t n)
 {
 	char *tmp = malloc(n + 1), *o = tmp, *out;
 	size_t i;
@@ -153,10 +154,32 @@ int import_section_status(const struct doc *d, size_t t)
 	return found;
 }
 
+/* Do the words around the number at p make it a status ("HTTP 400", "status
+ * of 401", "`404`", "404 Not Found", "a 429 error")? "cannot exceed 500" does not. */
+static int status_context(const char *l, const char *p)
+{
+	static const char *const before[] = { "HTTP ", "HTTP/1.1 ", "status ", "status of ", "status: ", "code ", "code: ",
+						       "with ", "a ", "an ", "returns ", NULL };
+	static const char *const after[] = { " HTTP", " status", " error", " response", " code", NULL };
+	const char *reason = import_reason_phrase(atoi(p));
+	size_t k, n;
+
+	if ((p > l && p[-1] == '`') || p[3] == '`' || (p > l && p[-1] == '('))
+		return 1;
+	for (k = 0; before[k]; k++)
+		if ((size_t)(p - l) >= (n = strlen(before[k])) && !strncasecmp(p - n, before[k], n))
+			return 1;
+	for (k = 0; after[k]; k++)
+		if (!strncasecmp(p + 3, after[k], strlen(after[k])))
+			return 1;
+	n = strcspn(reason, " ");
+	return p[3] == ' ' && !strncasecmp(p + 4, reason, n);
+}
+
 /* An error status stated in a line of prose ("returned with a 404 HTTP
  * status code"): a status with a reason phrase, not a digit group
  * ("65,536") or a decimal, not one another server answered; else 0. */
-static int status_in_text(const char *l)
+int import_status_in_text(const char *l)
 {
 	const char *p;
 
@@ -167,7 +190,7 @@ static int status_in_text(const char *l)
 		    (p[0] == '4' || p[0] == '5') && isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]) &&
 		    !isalnum((unsigned char)p[3]) && !((p[3] == '.' || p[3] == ',') && isdigit((unsigned char)p[4])) &&
 		    !(p - l >= 2 && (p[-1] == '.' || p[-1] == ',') && isdigit((unsigned char)p[-2])) &&
-		    import_reason_phrase(atoi(p)))
+		    import_reason_phrase(atoi(p)) && status_context(l, p))
 			return atoi(p);
 	return 0;
 }
@@ -184,7 +207,7 @@ static void below(struct doc *d, size_t h, int *status, int *retry)
 		if (*retry < 0)
 			*retry = r;
 		if (!*status)
-			*status = status_in_text(l);
+			*status = import_status_in_text(l);
 	}
 }
 
@@ -199,7 +222,7 @@ static void add_entry(struct doc *d, size_t line, int st, const char *rest, cons
 		d->candidates--;   /* a success or a redirect is no error entry */
 		return;
 	}
-	if (lead_code(rest, &code, &n, &msg)) {
+	if (import_lead_code(rest, &code, &n, &msg)) {
 		char *c = strndup(code, n);
 
 		ic = c ? import_find_code(d, c) : NULL;
@@ -207,7 +230,7 @@ static void add_entry(struct doc *d, size_t line, int st, const char *rest, cons
 			ic->status = st;
 			ic->retry = *msg ? import_retry_advice(msg) : -1;
 			if (*msg)
-				ic->message = untick(msg, strlen(msg));
+				ic->message = import_untick(msg, strlen(msg));
 			import_explain(ic, "%s on line %zu: \"%d - %.60s\"", what, import_line(d, line), st, rest);
 		}
 		free(c);
@@ -215,7 +238,7 @@ static void add_entry(struct doc *d, size_t line, int st, const char *rest, cons
 		return;
 	}
 	{
-		char *title = untick(rest, strcspn(rest, "|"));
+		char *title = import_untick(rest, strcspn(rest, "|"));
 
 		if (title && *title) {
 			title[0] = (char)toupper((unsigned char)title[0]);
@@ -233,15 +256,15 @@ static char *first_text_below(const struct doc *d, size_t h);
 /* A heading that is a code alone: "`card_declined`", "AccessDeniedException",
  * "account_closed {#account_closed}" (a kramdown anchor after it): the code
  * and its length, and whether it was ticked. */
-static int code_heading(const char *t, const char **code, size_t *n, int *ticked)
+int import_code_heading(const char *t, const char **code, size_t *n, int *ticked)
 {
 	const char *rest;
 	size_t k = strcspn(t, " "), caps = 0, i;
 
 	if (*t == '`')
-		return (*ticked = 1) && lead_code(t, code, n, &rest) && (!*rest || !strncmp(rest, "{#", 2));
+		return (*ticked = 1) && import_lead_code(t, code, n, &rest) && (!*rest || !strncmp(rest, "{#", 2));
 	*ticked = 0;
-	if (t[k] && strncmp(t + k + strspn(t + k, " "), "{#", 2))
+	if (t[k] && t[k + strspn(t + k, " ")] && strncmp(t + k + strspn(t + k, " "), "{#", 2))
 		return 0;
 	for (i = 0; i < k; i++) {
 		if (!isalnum((unsigned char)t[i]) && t[i] != '_')
@@ -296,7 +319,7 @@ static char *first_text_below(const struct doc *d, size_t h)
 		const char *l = d->lines[i] + strspn(d->lines[i], " \t");
 
 		if (*l && !strchr("|<{`", *l))
-			return untick(l, strlen(l));
+			return import_untick(l, strlen(l));
 	}
 	return NULL;
 }
@@ -314,7 +337,7 @@ static size_t code_headings(const struct doc *d)
 			continue;
 		t = d->lines[i] + strspn(d->lines[i], "#");
 		t += strspn(t, " ");
-		n += code_heading(t, &code, &k, &ticked) && ticked;
+		n += import_code_heading(t, &code, &k, &ticked) && ticked;
 	}
 	return n >= 3 ? n : 0;
 }
@@ -449,7 +472,7 @@ static char *slug(const char *t)
  * message: an entry the page names by its message, not by a code. */
 static void heading_title(struct doc *d, size_t i, const char *t)
 {
-	char *msg = quoted_message(d, i), *name, *clean = untick(t, strlen(t));
+	char *msg = quoted_message(d, i), *name, *clean = import_untick(t, strlen(t));
 	int st = 0, retry = -1;
 	const char *p;
 	struct icode *ic;
@@ -555,53 +578,6 @@ static void prose_statuses(struct doc *d, size_t i)
 	}
 }
 
-/* Is the section of line i about errors (its heading says "error" or
- * "codes")? A list of headers or settings is no list of codes. */
-int import_about_errors(const struct doc *d, size_t i)
-{
-	while (i-- > 0)
-		if (d->lines[i][0] == '#')
-			return strcasestr(d->lines[i], "error") || strcasestr(d->lines[i], "codes");
-	return 0;
-}
-
-/* A definition list of codes: a term that is a code alone ("`M_FORBIDDEN`"),
- * its definition on the lines below (": Forbidden access, ..."), where the
- * code's status and retry advice are read. */
-static void definition(struct doc *d, size_t i)
-{
-	const char *code, *rest, *t = d->lines[i];
-	size_t n, k;
-	int st = 0, retry = -1;
-	struct icode *ic;
-	char *c;
-
-	if (*t != '`' || !lead_code(t, &code, &n, &rest) || *rest || i + 1 >= d->nr_lines ||
-	    strncmp(d->lines[i + 1], ": ", 2) || !import_about_errors(d, i))
-		return;
-	d->candidates++;
-	d->nr_terms++;
-	for (k = i + 1; k < d->nr_lines && k < i + 30 && (d->lines[k][0] != '`' || d->lines[k][1] == '`') &&
-	     d->lines[k][0] != '#'; k++) {
-		const char *l = d->lines[k];
-
-		if (retry < 0)
-			retry = import_retry_advice(l);
-		if (!st)
-			st = status_in_text(l);
-	}
-	if (!(c = strndup(code, n)) || import_find_code(d, c) || !(ic = import_add_code(d, c))) {
-		free(c);
-		return;
-	}
-	free(c);
-	ic->status = st;
-	ic->retry = retry;
-	ic->description = untick(d->lines[i + 1] + 2, strlen(d->lines[i + 1] + 2));
-	import_explain(ic, "the definition list's term on line %zu%s", import_line(d, i), st ? ", its status in the definition" : "");
-	d->nr_read++;
-}
-
 void import_read_layouts(struct doc *d)
 {
 	size_t i, series = code_headings(d);
@@ -616,7 +592,7 @@ void import_read_layouts(struct doc *d)
 			t += strspn(t, " ");
 			if (status_lead(t, &st, &rest) || heading_status(t, &st, &rest))
 				add_entry(d, i, st, rest, "the heading");
-			else if (code_heading(t, &code, &n, &ticked))
+			else if (import_code_heading(t, &code, &n, &ticked))
 				heading_code(d, i, code, n, ticked, series);
 			else if ((l[1] == '#' && l[2] == ' ') || (l[1] == '#' && l[2] == '#' && l[3] == ' '))
 				heading_title(d, i, t);
@@ -627,7 +603,7 @@ void import_read_layouts(struct doc *d)
 		} else if (!strncmp(l, "```", 3)) {
 			status_block(d, i);
 		} else if (l[0] == '`' && i + 1 < d->nr_lines && !strncmp(d->lines[i + 1], ": ", 2)) {
-			definition(d, i);
+			import_definition(d, i);
 		} else if (l[0] == '|' && i > 1) {
 			/* a table whose first column leads with a status, whatever its name */
 			t = l + 1 + strspn(l + 1, " ");
@@ -640,4 +616,5 @@ void import_read_layouts(struct doc *d)
 		}
 	}
 	glued_paragraphs(d);
+	import_read_terms(d);
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """contract import on the corpus of real error documents (../shared/corpus,
-judge.py): no regression below today's figures (22 right, 2 wrong of 26; 4 and 16 before),
+judge.py): no regression below today's figures (23 right, 1 wrong of 26; 4 and 16 before),
 and every OpenAPI description in it imports into a contract that loads,
 its operations' successes included."""
 import os, re, subprocess, sys
@@ -19,7 +19,7 @@ m = re.search(r"import corpus: (\d+) right, (\d+) partial, (\d+) refused, (\d+) 
 t.ok(m is not None, "judge.py scores the corpus", (r.stdout + r.stderr)[-500:])
 if m:
     right, partial, refused, wrong, total = map(int, m.groups())
-    t.ok(right >= 22 and wrong <= 2, "no regression: %d right, %d wrong of %d (at least 22 right, at most 2 wrong)" % (right, wrong, total),
+    t.ok(right >= 23 and wrong <= 1, "no regression: %d right, %d wrong of %d (at least 23 right, at most 1 wrong)" % (right, wrong, total),
          m.group(0))
 bad = [l for l in (r.stdout + r.stderr).splitlines() if "does not load" in l]
 t.ok(not bad, "no import builds a contract that does not load", bad[:3])

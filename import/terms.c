@@ -1,0 +1,178 @@
+/*
+ * Codes a page presents as terms: a definition list ("`M_FORBIDDEN`" then
+ * ": Forbidden access"), and a paragraph led by a code alone on its line
+ * ("**AccessDeniedException**" then "Message: ...", "OK to retry? No"),
+ * under a section heading that gives the status ("HTTP status code 400").
+ * A paragraph led by a status title ("Internal Server Error (HTTP 500)") is
+ * a status-only entry. Only in a section on errors.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "import_doc.h"
+#include "layouts.h"
+
+/* A line without its leading blanks. */
+static const char *import_trim_line(const char *l)
+{
+	return l + strspn(l, " \t");
+}
+
+/* Is the section of line i about errors (its heading says "error" or
+ * "codes")? A list of headers or settings is no list of codes. */
+int import_about_errors(const struct doc *d, size_t i)
+{
+	while (i-- > 0)
+		if (d->lines[i][0] == '#')
+			return strcasestr(d->lines[i], "error") || strcasestr(d->lines[i], "codes") ||
+			       strcasestr(d->lines[i], "status code") || strcasestr(d->lines[i], "exception");
+	return 0;
+}
+
+/* A definition list of codes: a term that is a code alone ("`M_FORBIDDEN`"),
+ * its definition on the lines below (": Forbidden access, ..."), where the
+ * code's status and retry advice are read. */
+void import_definition(struct doc *d, size_t i)
+{
+	const char *code, *rest, *t = d->lines[i];
+	size_t n, k;
+	int st = 0, retry = -1;
+	struct icode *ic;
+	char *c;
+
+	if (*t != '`' || !import_lead_code(t, &code, &n, &rest) || *rest || i + 1 >= d->nr_lines ||
+	    strncmp(d->lines[i + 1], ": ", 2) || !import_about_errors(d, i))
+		return;
+	d->candidates++;
+	d->nr_terms++;
+	for (k = i + 1; k < d->nr_lines && k < i + 30 && (d->lines[k][0] != '`' || d->lines[k][1] == '`') &&
+	     d->lines[k][0] != '#'; k++) {
+		const char *l = d->lines[k];
+
+		if (retry < 0)
+			retry = import_retry_advice(l);
+		if (!st)
+			st = import_status_in_text(l);
+	}
+	if (!(c = strndup(code, n)) || import_find_code(d, c) || !(ic = import_add_code(d, c))) {
+		free(c);
+		return;
+	}
+	free(c);
+	ic->status = st;
+	ic->retry = retry;
+	ic->description = import_untick(d->lines[i + 1] + 2, strlen(d->lines[i + 1] + 2));
+	import_explain(ic, "the definition list's term on line %zu%s", import_line(d, i), st ? ", its status in the definition" : "");
+	d->nr_read++;
+}
+
+
+/* The status the section heading over line i gives ("HTTP status code
+ * 400"), or 0. */
+static int heading_status_over(const struct doc *d, size_t i)
+{
+	while (i-- > 0)
+		if (d->lines[i][0] == '#')
+			return import_status_in_text(d->lines[i]);
+	return 0;
+}
+
+/* "OK to retry? Yes", "Retryable: no": 1, 0, or -1 when the line says neither. */
+static int retry_line(const char *l)
+{
+	const char *q = strcasestr(l, "retry?");
+
+	if (!q)
+		q = strcasestr(l, "retryable:");
+	if (!q)
+		return import_retry_advice(l);
+	q += strcspn(q, "?:") + 1;
+	q += strspn(q, " *_");
+	return !strncasecmp(q, "yes", 3) ? 1 : !strncasecmp(q, "no", 2) ? 0 : -1;
+}
+
+/* A paragraph led by a code alone on line i: its message ("Message: ..."),
+ * retry ("OK to retry? No") and status (its text, else its section's). */
+static void term_paragraph(struct doc *d, size_t i, const char *code, size_t n)
+{
+	int st = 0, retry = -1, said = 0;
+	char *msg = NULL, *c;
+	size_t k;
+	struct icode *ic;
+
+	for (k = i + 1; k < d->nr_lines && *import_trim_line(d->lines[k]); k++) {
+		const char *l = import_trim_line(d->lines[k]);
+
+		if (!strncasecmp(l, "message:", 8) && !msg)
+			msg = import_untick(l + 8 + strspn(l + 8, " "), strlen(l + 8 + strspn(l + 8, " ")));
+		if (retry < 0 && (retry = retry_line(l)) >= 0)
+			said = 1;
+		if (!st)
+			st = import_status_in_text(l);
+	}
+	if (!msg && !said) {
+		free(msg);
+		return;  /* a paragraph that happens to start with a word */
+	}
+	d->candidates++;
+	if (!st)
+		st = heading_status_over(d, i);
+	if (!(c = strndup(code, n)) || import_find_code(d, c) || !(ic = import_add_code(d, c))) {
+		free(c);
+		free(msg);
+		return;
+	}
+	free(c);
+	ic->status = st;
+	ic->retry = retry;
+	ic->message = msg;
+	d->nr_terms++;
+	d->nr_read++;
+	import_explain(ic, "the paragraph led by it on line %zu%s", import_line(d, i),
+		       st ? ", its status in the text or its section's heading" : "");
+}
+
+/* A paragraph led by a status's title ("Internal Server Error (HTTP 500)"). */
+static void status_paragraph(struct doc *d, size_t i, const char *l)
+{
+	const char *p = strstr(l, "(HTTP ");
+	int st = p ? atoi(p + 6) : 0;
+
+	if (st >= 400 && st <= 599 && import_reason_phrase(st) && p > l) {
+		char *title = strndup(l, (size_t)(p - l));
+
+		if (title && *import_trim(title)) {
+			import_add_status(d, st, import_trim(title));
+			import_found(d, "line %zu: a paragraph led by \"%.60s\": a status-only entry for %d",
+				     import_line(d, i), import_trim(title), st);
+		}
+		free(title);
+	}
+}
+
+void import_read_terms(struct doc *d)
+{
+	const char *code;
+	size_t i, n;
+	int ticked;
+
+	for (i = 1; i < d->nr_lines; i++) {
+		const char *l = import_trim_line(d->lines[i]);
+		char *t;
+
+		if (*import_trim_line(d->lines[i - 1]) || !*l || strchr("#|`->{<", *l) || (*l == '*' && l[1] == ' ') ||
+		    i + 1 >= d->nr_lines || !*import_trim_line(d->lines[i + 1]) || !import_about_errors(d, i))
+			continue;
+		/* "**AccessDeniedException **": emphasis Markdown did not take is no part of it */
+		if (!(t = import_untick(l, strlen(l))))
+			continue;
+		if (import_code_heading(t, &code, &n, &ticked) && !ticked)
+			term_paragraph(d, i, code, n);
+		else
+			status_paragraph(d, i, t);
+		free(t);
+	}
+}
