@@ -83,8 +83,33 @@ static int response_status(const struct doc *d, size_t i)
 	return 0;
 }
 
+/* An integer code member ({"code": 50014}) as text, so that one walker reads
+ * every example; the page is marked as sending integers (body_code). */
+static void integer_code(struct doc *d, json_t *v)
+{
+	const char *key;
+	json_t *m;
+
+	json_object_foreach(v, key, m) {
+		if ((import_key_is(key, "code") || import_key_is(key, "errcode") || import_key_is(key, "errorcode")) &&
+		    json_is_integer(m)) {
+			char num[32];
+
+			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(m));
+			json_object_set_new(v, key, json_string(num));
+			d->int_codes = 1;
+			return;
+		}
+		if (json_is_object(m))
+			integer_code(d, m);
+		else if (json_is_array(m) && json_is_object(json_array_get(m, 0)))
+			integer_code(d, json_array_get(m, 0));
+	}
+}
+
 void import_add_example(struct doc *d, size_t i, json_t *v)
 {
+	integer_code(d, v);
 	json_array_append_new(d->examples, v);
 	json_array_append_new(d->example_status, json_integer(response_status(d, i)));
 }

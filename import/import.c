@@ -437,6 +437,9 @@ static void fill_codes(struct doc *d)
 	for (i = 0; i < d->nr_codes; i++) {
 		struct icode *ic = &d->codes[i];
 
+		if (d->int_codes && !ic->status_only && !ic->body_code && ic->code[strspn(ic->code, "-")] &&
+		    strspn(ic->code + (ic->code[0] == '-'), "0123456789") == strlen(ic->code + (ic->code[0] == '-')))
+			ic->body_code = json_integer(strtoll(ic->code, NULL, 10));  /* sent as the examples send it */
 		if (ic->message && !*ic->message) {  /* "``" read as a message: none */
 			free(ic->message);
 			ic->message = NULL;
@@ -726,6 +729,7 @@ json_t *import_build(struct doc *d, const char *source, const char *id_arg)
 
 	take_settings(d);
 	import_drop_type_tables(d);
+	import_drop_other_sections(d);
 	tmpl = read_example_codes(d);
 	if (!tmpl)
 		tmpl = import_message_only(d);

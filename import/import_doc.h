@@ -23,6 +23,7 @@ struct icode {
 	int category_col;        /* the category came from a Category column */
 	int role_col;            /* the role came from a Role column */
 	int table;               /* the table it came from (1, 2, ...), or 0 */
+	size_t section;          /* the line after its table's top section heading ("## Gateway"), or 0 */
 	int role;
 	json_t *details, *extra; /* from an example */
 	json_t *inferred;        /* field -> reason */
@@ -65,6 +66,7 @@ struct doc {
 	int message_only;        /* the examples show a message and no code: the
 				  * envelope carries none (entries told apart by status) */
 	int xml;                 /* its error example is XML (S3, Azure) */
+	int int_codes;           /* its examples carry the code as an integer (Discord's 50014) */
 	size_t candidates;       /* error entries the page visibly shows */
 	size_t nr_read;          /* ... and those the layouts read */
 	size_t by_message;       /* entries the page names by heading and message */
@@ -118,6 +120,10 @@ void import_drop_non_codes(struct doc *d);
  * member, beside a code member holding other values, lists types, not
  * codes: its entries are left out (each said in a note). */
 void import_drop_type_tables(struct doc *d);
+/* page.c: where an example's code is listed in one table, code tables in
+ * other top sections of the page whose headings do not say "error" (a
+ * protocol's opcodes, another API's codes) are left out, each said. */
+void import_drop_other_sections(struct doc *d);
 /* 1 when an example's code value is a placeholder ("error_code", "<code>",
  * a member's own name), not a code. */
 int import_placeholder_value(json_t *err, const char *v);
@@ -179,6 +185,8 @@ int import_retry_from_resolution(const char *res, int status, const char **why);
 extern const int import_conventional[];
 #define IMPORT_NR_CONVENTIONAL 8
 size_t import_retry_guidance(struct doc *d, int *out, size_t cap);
+/* Retry advice in a description's words: 1, 0, or -1 (rules.c). */
+int import_retry_in_words(const char *s);
 /* RFC 9110's reason phrase of an error status, or NULL. */
 const char *import_reason_phrase(int status);
 /* "INVALID_URL" -> "Invalid URL." (a new string) */

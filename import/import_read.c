@@ -252,7 +252,13 @@ static void read_cell(struct doc *d, size_t i, struct icode *c, enum col col, co
 		break;
 	case COL_MESSAGE: if (*v) replace(&c->message, v); break;
 	case COL_NAME: if (*v && strcmp(v, c->code)) replace(&c->name, v); break;
-	case COL_DESCRIPTION: if (*v) replace(&c->description, v); break;
+	case COL_DESCRIPTION: case COL_MEANING:
+		if (*v) {
+			replace(&c->description, v);
+			if (c->retry < 0 && !d->has_retry_col)
+				c->retry = import_retry_in_words(v);
+		}
+		break;
 	case COL_RESOLUTION: if (*v) replace(&c->resolution, v); break;
 	case COL_CATEGORY:
 		if (*v) {
@@ -292,6 +298,15 @@ static void read_cell(struct doc *d, size_t i, struct icode *c, enum col col, co
 		break;
 	default: break;
 	}
+}
+
+/* The line after the "#" or "##" heading over line i, or 0. */
+static size_t top_section(const struct doc *d, size_t i)
+{
+	while (i-- > 0)
+		if (d->lines[i][0] == '#' && (d->lines[i][1] == ' ' || (d->lines[i][1] == '#' && d->lines[i][2] == ' ')))
+			return i + 1;
+	return 0;
 }
 
 static size_t read_pipe_table(struct doc *d, size_t i, enum col *cols, int ncols)
@@ -336,6 +351,7 @@ static size_t read_pipe_table(struct doc *d, size_t i, enum col *cols, int ncols
 			continue;
 		}
 		c->table = (int)d->nr_seen_tables;
+		c->section = top_section(d, start);
 		rows++;
 		if (!status && !has_status_col && (status = import_section_status(d, start)))
 			import_explain(c, "a table with no status column; the text above it gives %d for its rows", status);

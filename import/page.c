@@ -129,6 +129,39 @@ void import_drop_type_tables(struct doc *d)
 	d->nr_tables--;
 }
 
+void import_drop_other_sections(struct doc *d)
+{
+	struct icode *shown = NULL;
+	size_t i, n = 0, dropped = 0;
+
+	for (i = 0; i < json_array_size(d->examples) && !shown; i++) {
+		const char *code = NULL;
+
+		if (import_example_error(json_array_get(d->examples, i), &code) && code)
+			shown = import_find_code(d, code);
+	}
+	if (!shown || !shown->table || !shown->section)
+		return;
+	for (i = 0; i < d->nr_codes; i++) {
+		struct icode *ic = &d->codes[i];
+
+		if (ic->table && ic->section && ic->section != shown->section &&
+		    !strcasestr(d->lines[ic->section - 1], "error")) {
+			if (!dropped++)
+				import_note(d, "the example's code %s is listed under '%.60s'; codes under '%.60s' are not "
+					    "this API's error codes: left out", shown->code, d->lines[shown->section - 1],
+					    d->lines[ic->section - 1]);
+			code_release(ic);
+			continue;
+		}
+		d->codes[n++] = *ic;
+	}
+	d->nr_codes = n;
+	if (dropped)
+		import_found(d, "%zu codes of other sections left out (the example's code is listed under '%.60s')",
+			     dropped, d->lines[shown->section - 1]);
+}
+
 void import_doc_free(struct doc *d)
 {
 	size_t i;

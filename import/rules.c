@@ -295,3 +295,18 @@ const char *import_reason_phrase(int status)
 			return t[i].phrase;
 	return NULL;
 }
+
+/* Retry advice in a description: 1 to wait and send it again ("Try again
+ * later", "should resolve itself upon a retry"), 0 to change it first
+ * ("Provide a valid token and try again"), -1 when it says neither. */
+int import_retry_in_words(const char *s)
+{
+	if (strcasestr(s, "try again later") || (strcasestr(s, "try again") && strcasestr(s, "later")) || strcasestr(s, "retry later") || strcasestr(s, "upon a retry") ||
+	    strcasestr(s, "backoff") || strcasestr(s, "back off") ||
+	    (strcasestr(s, "wait") && (strcasestr(s, "try again") || strcasestr(s, "retry"))))
+		return 1;
+	if (strcasestr(s, "and try again") || strcasestr(s, "and retry") || strcasestr(s, "do not retry") ||
+	    strcasestr(s, "don't retry"))
+		return 0;
+	return -1;
+}
