@@ -251,6 +251,22 @@ int import_is_status_key(const char *k)
 }
 
 
+/* Does line l name an UPPER_SNAKE code? */
+static int snake_on(const char *l)
+{
+	const char *p;
+
+	for (p = l; *p; p++)
+		if (isupper((unsigned char)*p) && (p == l || !isalnum((unsigned char)p[-1]))) {
+			size_t n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+
+			if (n >= 4 && memchr(p, '_', n) && p[n - 1] != '_' && !islower((unsigned char)p[n]))
+				return 1;
+			p += n ? n - 1 : 0;
+		}
+	return 0;
+}
+
 void import_read_prose_codes(struct doc *d)
 {
 	static const char *const skip[] = {
@@ -272,9 +288,11 @@ void import_read_prose_codes(struct doc *d)
 				continue;
 			}
 			n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
-			/* a capitalised word is prose (MUST, HTML5); a code has a '_' */
+			/* a capitalised word is prose (MUST, HTML5); a code has a '_', or
+			 * is listed beside codes that have one ("FORBIDDEN, INVALID_URL") */
 			if (n >= 4 && n < sizeof(word) && !islower((unsigned char)p[n]) && p[n - 1] != '_' &&
-			    memchr(p, '_', n)) {
+			    (memchr(p, '_', n) || (snake_on(l) && (p[n] == ',' || (p - l >= 2 && !strncmp(p - 2, ", ", 2)) ||
+								    (p - l >= 3 && !strncmp(p - 3, "or ", 3)))))) {
 				snprintf(word, sizeof(word), "%.*s", (int)n, p);
 				for (k = 0; skip[k] && strcmp(skip[k], word); k++)
 					;

@@ -247,13 +247,27 @@ static void check_consistency(struct doc *d)
 
 /* The object of an example holding, under any key but a message's, a code
  * the page lists elsewhere (Anthropic's "type"), and that code. */
+/* The code a value names: a code, or the words a code's body carries. */
+static struct icode *by_value(struct doc *d, const char *v)
+{
+	struct icode *ic = import_find_code(d, v);
+	size_t i;
+
+	for (i = 0; !ic && i < d->nr_codes; i++)
+		if (json_is_string(d->codes[i].body_code) && !strcmp(json_string_value(d->codes[i].body_code), v))
+			ic = &d->codes[i];
+	return ic;
+}
+
 static json_t *example_by_value(struct doc *d, json_t *v, const char **code)
 {
 	const char *key;
 	json_t *m, *hit;
 
+	/* a member whose value is a documented code, whatever its name
+	 * (WebDriver's {"value": {"error": "invalid session id"}}) */
 	json_object_foreach(v, key, m)
-		if (json_is_string(m) && !import_is_message_key(key) && import_find_code(d, json_string_value(m))) {
+		if (json_is_string(m) && by_value(d, json_string_value(m))) {
 			*code = json_string_value(m);
 			return v;
 		}
@@ -287,7 +301,7 @@ static json_t *read_example_codes(struct doc *d)
 		}
 		if (!err || !code)
 			continue;
-		ic = import_find_code(d, code);
+		ic = by_value(d, code);
 		if (!ic && !d->nr_tables && import_valid_code(code) && !import_placeholder_value(err, code))
 			ic = import_add_code(d, code);
 		if (!tmpl && (ic || i + 1 == json_array_size(d->examples) || !d->nr_tables)) {

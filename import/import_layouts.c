@@ -279,6 +279,20 @@ int import_code_heading(const char *t, const char **code, size_t *n, int *ticked
 	return 1;
 }
 
+/* snake_case or UPPER_CASE: no '.' (window.alert) and no Capital-Kebab (Cache-Control). */
+static int snake(const char *s, size_t n)
+{
+	size_t i, lower = 0, upper = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '.' || s[i] == '-')
+			return 0;
+		lower += islower((unsigned char)s[i]) != 0;
+		upper += isupper((unsigned char)s[i]) != 0;
+	}
+	return !lower || !upper;
+}
+
 /* A code heading, its status and retry advice below; with no status below,
  * an entry when it is one of a series of ticked code headings. */
 static void heading_code(struct doc *d, size_t i, const char *code, size_t n, int ticked, size_t series)
@@ -288,14 +302,16 @@ static void heading_code(struct doc *d, size_t i, const char *code, size_t n, in
 	char *c;
 
 	below(d, i, &st, &retry);
-	if (!st && !ticked)
-		return; /* a bare word heading is a code only with a status below */
-	d->candidates++;
+	if (!st && (!ticked || !snake(code, n)))
+		return; /* a bare word, a header's or a function's name is a code only with a status below */
 	if (!st && !series) {
+		/* one code heading without a status: an entry missed only in a section on errors */
+		d->candidates += import_about_errors(d, i);
 		import_found(d, "line %zu: the heading `%.*s` gives no status in the text below it; not read",
 			     import_line(d, i), (int)n, code);
 		return;
 	}
+	d->candidates++;
 	c = strndup(code, n);
 	if (c && !import_find_code(d, c) && (ic = import_add_code(d, c))) {
 		ic->status = st;
@@ -337,7 +353,7 @@ static size_t code_headings(const struct doc *d)
 			continue;
 		t = d->lines[i] + strspn(d->lines[i], "#");
 		t += strspn(t, " ");
-		n += import_code_heading(t, &code, &k, &ticked) && ticked;
+		n += import_code_heading(t, &code, &k, &ticked) && ticked && snake(code, k);
 	}
 	return n >= 3 ? n : 0;
 }

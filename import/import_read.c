@@ -205,9 +205,46 @@ static int catch_all(const char *code)
 	return 0;
 }
 
+/* A code of lower-case words ("no such element", WebDriver's): at most five. */
+static int spaced_code(const char *s)
+{
+	size_t words = 1;
+
+	if (!islower((unsigned char)*s) || strlen(s) > 64)
+		return 0;
+	for (; *s; s++) {
+		if (*s == ' ' && (s[1] == ' ' || !s[1]))
+			return 0;
+		if (!islower((unsigned char)*s) && *s != ' ')
+			return 0;
+		words += *s == ' ';
+	}
+	return words <= 5;
+}
+
+/* Does the code column of the table at `head` hold codes of words, four rows in five? */
+static int spaced_column(struct doc *d, size_t head, const enum col *cols, int ncols)
+{
+	char buf[2048], *cells[MAX_CELLS];
+	int k, rows = 0, hits = 0;
+	size_t i;
+
+	for (k = 0; k < ncols && cols[k] != COL_CODE; k++)
+		;
+	for (i = head + 1; k < ncols && i < d->nr_lines && strchr(d->lines[i], '|'); i++) {
+		int n = import_cells_of(d->lines[i], buf, sizeof(buf), cells);
+
+		if (n != ncols || import_separator_row(cells, n))
+			continue;
+		rows++;
+		hits += spaced_code(cells[k]);
+	}
+	return rows >= 3 && hits * 5 >= rows * 4;
+}
+
 /* The row's code (its Code cell; a problem type URI's last segment), or NULL. */
 static struct icode *row_code(struct doc *d, size_t i, char **cells, const enum col *cols, int ncols, int status,
-			      struct icode **seen)
+			      int spaced, struct icode **seen)
 {
 	struct icode *c = NULL;
 	int k;
@@ -223,11 +260,30 @@ static struct icode *row_code(struct doc *d, size_t i, char **cells, const enum 
 				import_note(d, "line %zu: '%.60s' stands for every other code; the row is not read", import_line(d, i), code);
 				return NULL;
 			}
+			if (!import_valid_code(code) && spaced && spaced_code(code)) {
+				/* "no such element": sent as written, named with '_' */
+				char *slug = strdup(code), *p;
+
+				for (p = slug; p && *p; p++)
+					*p = *p == ' ' ? '_' : *p;
+				if (!slug || (*seen = import_find_code(d, slug)) || !(c = import_add_code(d, slug))) {
+					free(slug);
+					return NULL;
+				}
+				free(slug);
+				c->body_code = json_string(code);
+				import_explain(c, "a code of words, sent as written (\"%s\")", code);
+				return c;
+			}
 			if (!import_valid_code(code)) {
 				import_note(d, "line %zu: '%.60s' is not a code; the row is not read", import_line(d, i), cells[k]);
 				return NULL;
 			}
-			if ((*seen = import_find_code(d, code)))
+			if ((*seen = import_find_code(d, code)) && (*seen)->table == (int)d->nr_seen_tables) {
+				*seen = NULL;
+				return import_add_code(d, code);  /* twice in one table: said */
+			}
+			if (*seen)
 				return NULL;  /* listed again (per endpoint): its status may be new */
 			c = import_add_code(d, code);
 			if (c && !strncmp(code, "HTTP_", 5) && parse_status(code + 5) && status == parse_status(code + 5))
@@ -271,7 +327,7 @@ static void read_cell(struct doc *d, size_t i, struct icode *c, enum col col, co
 		if (*v) {
 			json_decref(c->body_code);
 			if (!(c->body_code = json_loads(v, JSON_DECODE_ANY, NULL)))
-				import_note(d, "line %zu: body code '%s' is not JSON", import_line(d, i), v);
+				c->body_code = json_string(v);  /* "JSON Error Code": the words sent */
 		}
 		break;
 	case COL_ROLE:
@@ -313,8 +369,9 @@ static size_t read_pipe_table(struct doc *d, size_t i, enum col *cols, int ncols
 {
 	char buf[2048], *cells[MAX_CELLS], *category = heading_before(d, i);
 	size_t start = i, rows = 0;
-	int k, has_status_col = 0, has_role_col = 0;
+	int k, has_status_col = 0, has_role_col = 0, spaced;
 
+	spaced = spaced_column(d, i, cols, ncols);
 	for (k = 0; k < ncols; k++) {
 		has_status_col |= cols[k] == COL_STATUS;
 		has_role_col |= cols[k] == COL_ROLE;
@@ -342,7 +399,7 @@ static size_t read_pipe_table(struct doc *d, size_t i, enum col *cols, int ncols
 			import_note(d, "line %zu: status %d is not an error status; the row is not read", import_line(d, i), status);
 			continue;
 		}
-		if (!(c = row_code(d, i, cells, cols, ncols, status, &seen))) {
+		if (!(c = row_code(d, i, cells, cols, ncols, status, spaced, &seen))) {
 			if (seen && !seen->status && !seen->status_only &&
 			    (status || (!has_status_col && (status = import_section_status(d, start))))) {
 				seen->status = status;

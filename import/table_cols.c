@@ -270,6 +270,10 @@ int import_table_columns(struct doc *d, size_t i, int n, char **cells, enum col 
 			*meaning = prose_column(d, i, n, *status);
 		return known; /* no codes by content beside statuses found so */
 	}
+	for (k = 0; k < n; k++)  /* a second code column, "JSON Error Code": what the body carries */
+		if (k != *code && *code >= 0 && cols[k] == COL_CODE &&
+		    (strcasestr(cells[k], "json") || strcasestr(cells[k], "body") || strcasestr(cells[k], "wire")))
+			cols[k] = COL_BODY_CODE;
 	if (*code >= 0 && !strcasecmp(cells[*code], "type") && !import_about_errors(d, i)) {
 		/* "Type | Description" under "Authentication types": types, not errors */
 		import_found(d, "line %zu: a 'Type' column outside a section on errors: not read as codes", import_line(d, i));
