@@ -187,6 +187,8 @@ extern const int import_conventional[];
 size_t import_retry_guidance(struct doc *d, int *out, size_t cap);
 /* Retry advice in a description's words: 1, 0, or -1 (rules.c). */
 int import_retry_in_words(const char *s);
+/* The status a code is the name of ("not_found" 404, "created" 201), or 0. */
+int import_status_of_name(const char *code);
 /* RFC 9110's reason phrase of an error status, or NULL. */
 const char *import_reason_phrase(int status);
 /* "INVALID_URL" -> "Invalid URL." (a new string) */

@@ -558,7 +558,7 @@ static void read_enum(struct oas *o)
 {
 	json_t *v;
 	size_t i, k;
-	int first = 0;
+	int first = 0, named;
 	char list[200] = "";
 
 	if (!o->code_enum || !json_array_size(o->enum_statuses))
@@ -580,7 +580,13 @@ static void read_enum(struct oas *o)
 				json_object_del(ic->inferred, "status");
 			continue;
 		}
-		if (!code || !import_valid_code(code) || !(ic = import_add_code(o->d, code)))
+		if (!code || !import_valid_code(code))
+			continue;
+		if ((named = import_status_of_name(code)) && named < 400) {
+			import_note(o->d, "the code enum's '%s' names a success (%d); it is no error", code, named);
+			continue;
+		}
+		if (!(ic = import_add_code(o->d, code)))
 			continue;
 		o->nr_enums++;
 		ic->status = first;
@@ -588,6 +594,12 @@ static void read_enum(struct oas *o)
 		import_explain(ic, "the enum of the error schema's code member");
 		if (enum_doc(o, ic))
 			continue;
+		if (named && named != first) {
+			ic->status = named;
+			import_infer(ic, "status", "the description states no status for it; the code is the name of %d (%s)",
+				     named, import_reason_phrase(named) ? import_reason_phrase(named) : "its reason phrase");
+			continue;
+		}
 		if (json_array_size(o->enum_statuses) > 1)
 			import_infer(ic, "status", "the schema allows this code on %s responses and says no more; %d is assumed",
 				     list, first);

@@ -139,6 +139,7 @@ static json_t *member(struct oas *o, const char *k, json_t *ps, const char *f, i
 		o->code_path = json_deep_copy(path);
 		json_array_append_new(o->code_path, json_string(k));
 		if (json_is_array(en) && json_array_size(en)) {
+			json_decref(o->code_enum);  /* a second code member (another schema tried) */
 			o->code_enum = json_incref(en);
 			json_decref(o->code_doc);
 			o->code_doc = json_is_string(json_object_get(ps, "description")) ?

@@ -132,7 +132,8 @@ void import_drop_type_tables(struct doc *d)
 void import_drop_other_sections(struct doc *d)
 {
 	struct icode *shown = NULL;
-	size_t i, n = 0, dropped = 0;
+	size_t i, n = 0, dropped = 0, section;
+	char name[128];
 
 	for (i = 0; i < json_array_size(d->examples) && !shown; i++) {
 		const char *code = NULL;
@@ -142,14 +143,16 @@ void import_drop_other_sections(struct doc *d)
 	}
 	if (!shown || !shown->table || !shown->section)
 		return;
+	section = shown->section;  /* the codes move below: keep what is needed of it */
+	snprintf(name, sizeof(name), "%s", shown->code);
 	for (i = 0; i < d->nr_codes; i++) {
 		struct icode *ic = &d->codes[i];
 
-		if (ic->table && ic->section && ic->section != shown->section &&
+		if (ic->table && ic->section && ic->section != section &&
 		    !strcasestr(d->lines[ic->section - 1], "error")) {
 			if (!dropped++)
 				import_note(d, "the example's code %s is listed under '%.60s'; codes under '%.60s' are not "
-					    "this API's error codes: left out", shown->code, d->lines[shown->section - 1],
+					    "this API's error codes: left out", name, d->lines[section - 1],
 					    d->lines[ic->section - 1]);
 			code_release(ic);
 			continue;
@@ -159,7 +162,7 @@ void import_drop_other_sections(struct doc *d)
 	d->nr_codes = n;
 	if (dropped)
 		import_found(d, "%zu codes of other sections left out (the example's code is listed under '%.60s')",
-			     dropped, d->lines[shown->section - 1]);
+			     dropped, d->lines[section - 1]);
 }
 
 void import_doc_free(struct doc *d)
@@ -191,11 +194,15 @@ static int named_like_status(const char *code)
 	return strlen(code) == 3 && strspn(code, "0123456789") == 3 && code[0] >= '1' && code[0] <= '5';
 }
 
+static const char *what_it_saw(const struct doc *d, char *out, size_t size);
+
 /* How far the result can be trusted, and the doubts that make it not credible. */
 static json_t *judge(const struct doc *d)
 {
 	size_t i, n = 0, st_inf = 0, retry_inf = 0, so = 0, like_status = 0, at422 = 0;
 	json_t *doubts = json_array(), *out;
+	const char *example = NULL;
+	char seen[200];
 	const char *level;
 	char *summary;
 
@@ -212,13 +219,17 @@ static json_t *judge(const struct doc *d)
 		like_status += named_like_status(ic->code);
 		at422 += ic->status == 422 && json_object_get(ic->inferred, "status");
 	}
+	for (i = 0; i < d->nr_codes && !example; i++)
+		if (!d->codes[i].status_only && (!like_status || named_like_status(d->codes[i].code)))
+			example = d->codes[i].code;
 	if (like_status)
-		json_array_append_new(doubts, json_sprintf("%zu of %zu codes are named like HTTP statuses: the page's statuses were read as codes",
-							   like_status, n));
+		json_array_append_new(doubts, json_sprintf("%zu of %zu codes are named like HTTP statuses ('%s'): the page's statuses were read as codes",
+							   like_status, n, example));
 	if (n >= 3 && at422 == n)
-		json_array_append_new(doubts, json_sprintf("every code's status is an inferred 422"));
+		json_array_append_new(doubts, json_sprintf("every code's status is an inferred 422 ('%s' among them)", example));
 	if (d->candidates > d->nr_read)
-		json_array_append_new(doubts, json_sprintf("the page shows %zu error entries; %zu were read", d->candidates, d->nr_read));
+		json_array_append_new(doubts, json_sprintf("the page shows %zu error entries; %zu were read; %s", d->candidates,
+							   d->nr_read, what_it_saw(d, seen, sizeof(seen))));
 	level = json_array_size(doubts) ? "not credible" : !n ? "low" :
 		!st_inf && !json_array_size(d->warnings) ? "high" : st_inf * 2 <= n ? "medium" : "low";
 	summary = import_printf("%zu codes (%zu with a stated status, %zu inferred), %zu status-only entries, "
@@ -295,6 +306,33 @@ static int is_html(const char *s)
 	       (strcasestr(s, "<p>") && (strcasestr(s, "<h1") || strcasestr(s, "<h2") || strcasestr(s, "<li")));
 }
 
+/* A line of what the page shows, for a refusal: its first table's header,
+ * else its first heading, else its first line of text (quoted, cut on a
+ * UTF-8 boundary). */
+static const char *what_it_saw(const struct doc *d, char *out, size_t size)
+{
+	const char *pick = NULL, *what = "";
+	size_t i, line = 0, k;
+
+	for (i = 0; i + 1 < d->nr_lines && !pick; i++)
+		if (d->lines[i][0] == '|' && strstr(d->lines[i + 1], "---"))
+			pick = d->lines[i], what = "its first table is", line = i;
+	for (i = 0; i < d->nr_lines && !pick; i++)
+		if (d->lines[i][0] == '#' && d->lines[i][strspn(d->lines[i], "# ")])
+			pick = d->lines[i], what = "its first heading is", line = i;
+	for (i = 0; i < d->nr_lines && !pick; i++)
+		if (d->lines[i][strspn(d->lines[i], " \t")])
+			pick = d->lines[i], what = "it begins", line = i;
+	if (!pick) {
+		snprintf(out, size, "the page holds no text");
+		return out;
+	}
+	k = utf8_cut(pick, strlen(pick), 80);
+	snprintf(out, size, "%s '%.*s%s' (line %zu)", what, (int)k, pick, k < strlen(pick) ? "..." : "",
+		 import_line(d, line));
+	return out;
+}
+
 json_t *contract_import(const char *text, size_t len, const char *source,
 			const char *id, json_t *report, struct load_error *err)
 {
@@ -340,10 +378,15 @@ json_t *contract_import(const char *text, size_t len, const char *source,
 	c = import_build(d, source, id);
 	if (c) {
 		import_verify(&c, err);
-	} else if (err)
+	} else if (err) {
+		char seen[200];
+
 		snprintf(err->text, sizeof(err->text),
-			 "no error codes found: %zu tables, %zu JSON examples and no entry led by a status or a code (the 'read:' lines say what each was)",
-			 d->nr_seen_tables, json_array_size(d->examples));
+			 "no error codes found: %zu tables, %zu JSON examples and no entry led by a status or a code; %s. "
+			 "errata reads a table with a Code or Status column, '## `code`' or '## 404 ...' headings, "
+			 "a definition list of codes, or an error example with a code member",
+			 d->nr_seen_tables, json_array_size(d->examples), what_it_saw(d, seen, sizeof(seen)));
+	}
 	import_report(d, report);
 	import_doc_free(d);
 	return c;

@@ -59,7 +59,12 @@ int import_guess_status(const struct doc *d, const struct icode *c, const char *
 	};
 	char hay[1024], word[128];
 	size_t r;
+	int named = import_status_of_name(c->code);
 
+	if (named >= 400 && listed(d, named)) {
+		*why = "the code is the name of an HTTP status the page lists";
+		return named;
+	}
 	snprintf(hay, sizeof(hay), "%s %s", c->code, c->description ? c->description : "");
 	for (r = 0; r < sizeof(rules) / sizeof(rules[0]); r++) {
 		const char *w = rules[r].words;
@@ -309,4 +314,35 @@ int import_retry_in_words(const char *s)
 	    strcasestr(s, "don't retry"))
 		return 0;
 	return -1;
+}
+
+/* The status a code is the name of ("not_found" 404, "too_many_requests"
+ * 429, "created" 201), or 0: compared with the reason phrases, '_' and '-'
+ * as spaces, case aside. */
+int import_status_of_name(const char *code)
+{
+	static const struct { int st; const char *name; } extra[] = {
+		{ 200, "ok" }, { 201, "created" }, { 202, "accepted" }, { 203, "non authoritative information" },
+		{ 204, "no content" }, { 205, "reset content" }, { 206, "partial content" }, { 207, "multi status" },
+		{ 301, "moved permanently" }, { 302, "found" }, { 303, "see other" }, { 304, "not modified" },
+		{ 307, "temporary redirect" }, { 308, "permanent redirect" }, { 413, "payload too large" },
+		{ 413, "request entity too large" }, { 416, "requested range not satisfiable" },
+		{ 422, "unprocessable entity" },
+	};
+	char name[64];
+	size_t i, n;
+	int st;
+
+	for (n = 0; code[n] && n + 1 < sizeof(name); n++)
+		name[n] = code[n] == '_' || code[n] == '-' ? ' ' : (char)tolower((unsigned char)code[n]);
+	name[n] = '\0';
+	if (code[n])
+		return 0;
+	for (i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
+		if (!strcmp(name, extra[i].name))
+			return extra[i].st;
+	for (st = 400; st <= 599; st++)
+		if (import_reason_phrase(st) && !strcasecmp(name, import_reason_phrase(st)))
+			return st;
+	return 0;
 }

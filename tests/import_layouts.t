@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""errata contract import on the layouts real error documents use, each read
+from its structure, and each with a near miss that must not be read:
+
+- a column of statuses under a wrong header ("Parameter | Required"), beside
+  a Success column; a reStructuredText grid table, rows over several lines;
+- a definition list of codes in a section on errors (a list of headers is not);
+- paragraphs led by a code alone ("**AccessDeniedException**", "OK to retry?"),
+  a status title ("Internal Server Error (HTTP 500)"), a number in prose that
+  is no status ("cannot exceed 500");
+- codes written as words, sent as written ("no such element"); an integer code
+  in the example (body_code); a table of type values beside an example code;
+- code tables of another section (a gateway's opcodes) left out;
+- OpenAPI: an enum of status names (success names are no errors, the others
+  get the status they name, marked inferred); an enum's description stating
+  each value's status; Plaid's flat error_code member;
+- a refusal quotes a line of the page."""
+import json, os, subprocess, sys, tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+from errata_test import Tap, ERRATA  # noqa: E402
+
+t = Tap()
+tmp = tempfile.mkdtemp(prefix="errata-layouts-")
+
+
+def imp(name, text, *extra):
+    path = os.path.join(tmp, name)
+    open(path, "w").write(text)
+    out = path + ".json"
+    if os.path.exists(out):
+        os.unlink(out)
+    r = subprocess.run([ERRATA, "contract", "import", path, "-o", out, *extra], capture_output=True, text=True, timeout=60)
+    c = json.load(open(out)) if r.returncode == 0 and os.path.exists(out) else None
+    return r, c
+
+
+def codes(c):
+    return {e["code"]: e for e in (c or {"codes": []})["codes"]}
+
+
+def statuses(c):
+    return sorted(e["status"] for e in (c or {"codes": []})["codes"] if e.get("status_only"))
+
+
+# statuses by content
+r, c = imp("typesense.md", "# API errors\n\n| Parameter | Required |\n|---|---|\n|400\t|Bad Request - malformed.|\n"
+           "|404\t|Not Found.|\n|503\t|Service Unavailable. Please try again later.|\n")
+t.ok(r.returncode == 0 and statuses(c) == [400, 404, 503], "a status column under a wrong header: status-only 400, 404, 503",
+     (statuses(c), r.stderr[-300:]))
+r, c = imp("endpoints.md", "# Endpoints\n\n| ID | Method | Success | Failure |\n|---|---|---|---|\n| end-1 | `GET` | `200` | `404`/`401` |\n"
+           "| end-2 | `PUT` | `201` | `404`/`413` |\n")
+t.ok(r.returncode == 0 and statuses(c) == [401, 404, 413] and "end-1" not in codes(c),
+     "a Failure column beside a Success column: its statuses, lists read; the ID column is no code", (sorted(codes(c)), r.stderr[-300:]))
+
+# RST grid table
+grid = """Errors
+======
+
++---------------+-------------+----------------------------------+
+| Code          | HTTP status | Description                      |
++===============+=============+==================================+
+| .. _pgrst000: | 503         | Could not connect with the       |
+|               |             | database.                        |
+| PGRST000      |             |                                  |
++---------------+-------------+----------------------------------+
+| .. _pgrst100: | 400         | Parsing error in the query.      |
+| PGRST100      |             |                                  |
++---------------+-------------+----------------------------------+
+| 42501         | | if authenticated 403,  | Insufficient privileges. |
++---------------+-------------+----------------------------------+
+| other         | 400         |                                  |
++---------------+-------------+----------------------------------+
+"""
+r, c = imp("grid.rst", grid)
+got = {k: v["status"] for k, v in codes(c).items()}
+t.ok(r.returncode == 0 and got.get("PGRST000") == 503 and got.get("PGRST100") == 400 and "other" not in got,
+     "a grid table: rows over several lines joined, the RST anchor left out, a catch-all row is no code", (got, r.stderr[-300:]))
+t.ok(codes(c).get("PGRST000", {}).get("message", "").startswith("Could not connect with the database"),
+     "a grid table: a cell's lines joined into its text", codes(c).get("PGRST000"))
+
+# definition lists
+deflist = ("## Common error codes\n\n`M_FORBIDDEN`\n: Forbidden access.\n\n`M_UNRECOGNIZED`\n: Returned with a 404 HTTP status code.\n\n"
+           "`M_LIMIT_EXCEEDED`\n: Too many requests. Wait a while\nthen try again.\n")
+r, c = imp("deflist.md", deflist)
+k = codes(c)
+t.ok(r.returncode == 0 and set(k) == {"M_FORBIDDEN", "M_UNRECOGNIZED", "M_LIMIT_EXCEEDED"},
+     "a definition list of codes in a section on errors: its terms are codes", (sorted(k), r.stderr[-300:]))
+t.ok(k.get("M_UNRECOGNIZED", {}).get("status") == 404 and "status" not in (k.get("M_UNRECOGNIZED", {}).get("inferred") or {}),
+     "a definition states its code's status", k.get("M_UNRECOGNIZED"))
+t.ok(k.get("M_LIMIT_EXCEEDED", {}).get("retryable") is True and "retryable" not in (k.get("M_LIMIT_EXCEEDED", {}).get("inferred") or {}),
+     "'Wait a while then try again' over two lines: retryable, as stated", k.get("M_LIMIT_EXCEEDED"))
+t.ok(k.get("M_FORBIDDEN", {}).get("status") == 403 and "status" in (k.get("M_FORBIDDEN", {}).get("inferred") or {}),
+     "a code with no stated status: a status guessed and marked inferred", k.get("M_FORBIDDEN"))
+r, c = imp("headers.md", "## Rate limit headers\n\n`X-RateLimit-Limit`\n: Requests permitted.\n\n`X-RateLimit-Remaining`\n: Requests left.\n")
+t.ok(r.returncode == 2 and not c and "its first heading is '## Rate limit headers'" in r.stderr,
+     "a definition list of headers is no list of codes: refused, quoting the page's heading", r.stderr[-400:])
+
+# paragraphs led by a code
+terms = ("## Error messages and codes\n\n### HTTP status code 400\n\n**AccessDeniedException**  \nMessage: *Access denied.*  \n"
+         "OK to retry? No\n\n**LimitExceededException**  \nMessage: *Too many operations.*  \nThe number cannot exceed 500.  \n"
+         "OK to retry? Yes\n\n### HTTP status code 5xx\n\n**Internal Server Error (HTTP 500)**  \nOK to retry? Yes\n\n"
+         "```\nHTTP/1.1 400 Bad Request\nContent-Type: application/x-amz-json-1.0\n\n"
+         "{\"__type\":\"com.amazonaws.dynamodb.v20120810#AccessDeniedException\", \"message\":\"Access denied\"}\n```\n")
+r, c = imp("terms.md", terms)
+k = codes(c)
+t.ok(r.returncode == 0 and k.get("AccessDeniedException", {}).get("status") == 400 and k["AccessDeniedException"].get("retryable") is False,
+     "a paragraph led by a code: its section's status (400) and 'OK to retry? No'", (k.get("AccessDeniedException"), r.stderr[-300:]))
+t.ok(k.get("LimitExceededException", {}).get("status") == 400 and k["LimitExceededException"].get("retryable") is True,
+     "'cannot exceed 500' is no status: the section's 400 stands", k.get("LimitExceededException"))
+t.ok(500 in statuses(c), "a paragraph led by 'Internal Server Error (HTTP 500)': a status-only 500", statuses(c))
+env = (c or {}).get("envelope", {}).get("error", {})
+t.ok(env.get("__type") == "com.amazonaws.dynamodb.v20120810#{{code}}" and (c or {}).get("content_type") == "application/x-amz-json-1.0",
+     "the code after '#' in __type, and the media type the error response states", (env, (c or {}).get("content_type")))
+
+# codes as words; integer codes; a table of types; another section's codes
+words = ("# Errors\n\n```json\n{\"value\": {\"error\": \"no such element\", \"message\": \"x\"}}\n```\n\n"
+         "| Error Code | HTTP Status | JSON Error Code | Description |\n|---|---|---|---|\n"
+         "| no such element | 404 | no such element | An element could not be located. |\n"
+         "| script timeout error | 500 | script timeout | A script did not complete. |\n"
+         "| invalid argument | 400 | invalid argument | The arguments are invalid. |\n")
+r, c = imp("words.md", words)
+k = codes(c)
+t.ok(r.returncode == 0 and k.get("script_timeout_error", {}).get("body_code") == "script timeout"
+     and k.get("no_such_element", {}).get("status") == 404, "codes written as words: named with '_', the body's words kept as body_code",
+     (sorted(k), r.stderr[-300:]))
+t.ok(((c or {}).get("envelope", {}).get("error", {}).get("value") or {}).get("error") == "{{code}}",
+     "the example's code member found by its documented value ('error')", (c or {}).get("envelope"))
+r, c = imp("rows.md", "# Errors\n\n| Code | Status | Message |\n|---|---|---|\n| OK_ONE | 400 | Fine. |\n| broken row | 400 | x |\n")
+t.ok(r.returncode == 0 and "broken_row" not in codes(c) and "'broken row' is not a code" in r.stderr,
+     "a row of words in a table of UPPER_SNAKE codes is not read as a code", (sorted(codes(c)), r.stderr[-300:]))
+opcodes = ("## Gateway\n\n###### Gateway Opcodes\n\n| Code | Name | Description |\n|---|---|---|\n| 1 | Heartbeat | Keep alive. |\n"
+           "| 2 | Identify | Start a session. |\n\n## JSON\n\n###### JSON Error Codes\n\n| Code | Meaning |\n|---|---|\n"
+           "| 10001 | Unknown account |\n| 10004 | The guild was not found |\n| 30040 | Too many threads. Try again later |\n| 40001 | Provide a valid token and try again |\n\n"
+           "```json\n{\"message\": \"Unknown account\", \"code\": 10001}\n```\n")
+r, c = imp("opcodes.md", opcodes)
+k = codes(c)
+t.ok(r.returncode == 0 and set(k) == {"10001", "10004", "30040", "40001"}, "another section's opcodes are left out; the example's table is read",
+     (sorted(k), r.stderr[-300:]))
+t.ok(k.get("10001", {}).get("body_code") == 10001, "an integer code in the example: body_code is the integer", k.get("10001"))
+t.ok(k.get("30040", {}).get("retryable") is True and k.get("40001", {}).get("retryable") is False,
+     "'Try again later' retries; 'Provide a valid token and try again' does not", (k.get("30040"), k.get("40001")))
+types = ("# Errors\n\n| Type | Description |\n|---|---|\n| invalid_request | Your input. |\n| internal | Ours. |\n| auth | Keys. |\n\n"
+         "```json\n{\"message\": \"Index not found.\", \"code\": \"index_not_found\", \"type\": \"invalid_request\"}\n```\n")
+r, c = imp("types.md", types)
+t.ok(r.returncode == 0 and set(codes(c)) == {"index_not_found"}, "a table of the example's type values is no table of codes",
+     (sorted(codes(c)), r.stderr[-300:]))
+
+# OpenAPI: names of statuses, the code member's description, a flat body
+oas = """openapi: 3.0.0
+info: {title: Names, version: '1'}
+paths:
+  /files/{id}:
+    get:
+      responses:
+        '200': {description: ok}
+        '400':
+          description: error
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Error'}
+        '404':
+          description: error
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Error'}
+components:
+  schemas:
+    Error:
+      type: object
+      properties:
+        error_type: {type: string}
+        error_code:
+          type: string
+          enum: [created, no_content, not_found, too_many_requests, item_locked, bad_digest]
+          description: |
+            * `bad_digest` - 422: the digest does not match.
+        error_message: {type: string}
+"""
+r, c = imp("names.yaml", oas)
+k = codes(c)
+t.ok(r.returncode == 0 and "created" not in k and "no_content" not in k and "names a success" in r.stderr,
+     "an enum's success names (created, no_content) are no errors, and the import says so", (sorted(k), r.stderr[-400:]))
+t.ok(k.get("too_many_requests", {}).get("status") == 429 and "name of 429" in (k["too_many_requests"].get("inferred") or {}).get("status", ""),
+     "too_many_requests: 429, inferred from its name, and the reason says so", k.get("too_many_requests"))
+t.ok(k.get("bad_digest", {}).get("status") == 422 and "status" not in (k.get("bad_digest", {}).get("inferred") or {}),
+     "the code member's description states bad_digest's 422", k.get("bad_digest"))
+t.ok((c or {}).get("envelope", {}).get("error", {}).get("error_code") == "{{code}}"
+     and (c or {}).get("envelope", {}).get("error", {}).get("error_message") == "{{message}}",
+     "a flat error body: error_code holds the code, error_message the message", (c or {}).get("envelope"))
+
+# a refusal quotes the page
+r, c = imp("prose.md", "Just prose about our API.\n\nNothing more.\n")
+t.ok(r.returncode == 2 and "it begins 'Just prose about our API.' (line 1)" in r.stderr,
+     "a page with nothing to read is refused, quoting its first line", r.stderr[-300:])
+t.done()
