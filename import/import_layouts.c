@@ -616,6 +616,8 @@ void import_read_layouts(struct doc *d)
 			t = l + strspn(l, " ") + 2;
 			if (status_lead(t, &st, &rest))
 				add_entry(d, i, st, rest, "the bullet");
+			else
+				import_code_bullet(d, i, t);
 		} else if (!strncmp(l, "```", 3)) {
 			status_block(d, i);
 		} else if (l[0] == '`' && i + 1 < d->nr_lines && !strncmp(d->lines[i + 1], ": ", 2)) {

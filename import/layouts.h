@@ -16,6 +16,8 @@ int import_status_in_text(const char *l);
 int import_code_heading(const char *t, const char **code, size_t *n, int *ticked);
 /* A definition list's term at line i (terms.c). */
 void import_definition(struct doc *d, size_t i);
+/* A bullet led by a code ("- `UNAVAILABLE`: ...") in a section on codes (terms.c). */
+void import_code_bullet(struct doc *d, size_t i, const char *t);
 /* Paragraphs led by a code alone on its line (terms.c). */
 void import_read_terms(struct doc *d);
 

@@ -176,3 +176,60 @@ void import_read_terms(struct doc *d)
 		free(t);
 	}
 }
+
+/* Retry safety a section's heading states ("Retryable codes", "Non-retryable
+ * codes"): 1, 0, or -1. */
+static int heading_retry(const struct doc *d, size_t i)
+{
+	while (i-- > 0)
+		if (d->lines[i][0] == '#') {
+			const char *h = d->lines[i];
+
+			if (strcasestr(h, "non-retr") || strcasestr(h, "not retr") || strcasestr(h, "non retr"))
+				return 0;
+			return strcasestr(h, "retryable") || strcasestr(h, "retriable") ? 1 : -1;
+		}
+	return -1;
+}
+
+/* Is line i under a heading that names codes ("Retryable codes")? A list of
+ * a section on other errors ("WebSocket mode errors") or on fields is not. */
+static int section_on_codes(const struct doc *d, size_t i)
+{
+	while (i-- > 0)
+		if (d->lines[i][0] == '#')
+			return strcasestr(d->lines[i], "codes") || strcasestr(d->lines[i], "error code");
+	return 0;
+}
+
+void import_code_bullet(struct doc *d, size_t i, const char *t)
+{
+	const char *code, *rest;
+	size_t n;
+	struct icode *ic;
+	char *c;
+	int named;
+
+	if (*t != '`' || !import_lead_code(t, &code, &n, &rest) || !*rest || !section_on_codes(d, i) ||
+	    !(c = strndup(code, n)))
+		return;
+	if ((named = import_status_of_name(c)) && named < 400) {
+		import_note(d, "line %zu: '%s' names a success; it is no error", import_line(d, i), c);
+		free(c);
+		return;
+	}
+	d->candidates++;
+	if (import_find_code(d, c) || !(ic = import_add_code(d, c))) {
+		free(c);
+		return;
+	}
+	free(c);
+	ic->status = import_status_in_text(rest);
+	if ((ic->retry = heading_retry(d, i)) < 0)
+		ic->retry = import_retry_in_words(rest);
+	ic->description = import_untick(rest, strlen(rest));
+	d->nr_terms++;
+	d->nr_read++;
+	import_explain(ic, "the bullet led by it on line %zu%s", import_line(d, i),
+		       ic->retry >= 0 ? ", its retry safety from its section's heading or its text" : "");
+}

@@ -5,6 +5,8 @@ from its structure, and each with a near miss that must not be read:
 - a column of statuses under a wrong header ("Parameter | Required"), beside
   a Success column; a reStructuredText grid table, rows over several lines;
 - a definition list of codes in a section on errors (a list of headers is not);
+- bullets led by a code under a heading on codes, retry safety from it
+  ("Retryable codes"); a success name (`OK`) and a list of fields are not;
 - paragraphs led by a code alone ("**AccessDeniedException**", "OK to retry?"),
   a status title ("Internal Server Error (HTTP 500)"), a number in prose that
   is no status ("cannot exceed 500");
@@ -112,6 +114,19 @@ t.ok(500 in statuses(c), "a paragraph led by 'Internal Server Error (HTTP 500)':
 env = (c or {}).get("envelope", {}).get("error", {})
 t.ok(env.get("__type") == "com.amazonaws.dynamodb.v20120810#{{code}}" and (c or {}).get("content_type") == "application/x-amz-json-1.0",
      "the code after '#' in __type, and the media type the error response states", (env, (c or {}).get("content_type")))
+
+# bullets led by a code, their retry safety from the section's heading
+bullets = ("## Retryable codes\n\n- `UNAVAILABLE`: generally transient.\n\n## Non-retryable codes\n\n- `OK`: The request succeeded.\n"
+           "- `INVALID_ARGUMENT`: Retrying a request with an invalid argument will never succeed.\n"
+           "- `NOT_FOUND`: A client should not be retried until a resource is created.\n\n"
+           "## Authorisation code flow\n\n- `state`: an opaque identifier.\n- `code_verifier`: a random value.\n")
+r, c = imp("bullets.md", bullets)
+k = codes(c)
+t.ok(r.returncode == 0 and set(k) == {"UNAVAILABLE", "INVALID_ARGUMENT", "NOT_FOUND"},
+     "bullets led by codes under headings on codes; 'OK' is a success, a list of fields is no list of codes", (sorted(k), r.stderr[-300:]))
+t.ok(k.get("UNAVAILABLE", {}).get("retryable") is True and k.get("INVALID_ARGUMENT", {}).get("retryable") is False
+     and k.get("NOT_FOUND", {}).get("retryable") is False, "retry safety from the section's heading ('Retryable', 'Non-retryable')",
+     {x: k.get(x, {}).get("retryable") for x in k})
 
 # codes as words; integer codes; a table of types; another section's codes
 words = ("# Errors\n\n```json\n{\"value\": {\"error\": \"no such element\", \"message\": \"x\"}}\n```\n\n"
