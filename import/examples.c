@@ -83,6 +83,21 @@ static int response_status(const struct doc *d, size_t i)
 	return 0;
 }
 
+/* A name of the error in a "status" member, beside an integer that is an HTTP
+ * status (Google's {"code": 429, "status": "RESOURCE_EXHAUSTED"}): the name is
+ * the code, the integer the status. */
+static const char *status_name(json_t *v)
+{
+	const char *s = json_string_value(json_object_get(v, "status"));
+
+	return s && *s && isalpha((unsigned char)*s) && import_valid_code(s) && strlen(s) > 2 ? s : NULL;
+}
+
+static int status_beside_name(json_t *v, json_t *m)
+{
+	return json_integer_value(m) >= 100 && json_integer_value(m) <= 599 && status_name(v);
+}
+
 /* An integer code member ({"code": 50014}) as text, so that one walker reads
  * every example; the page is marked as sending integers (body_code). */
 static void integer_code(struct doc *d, json_t *v)
@@ -92,7 +107,7 @@ static void integer_code(struct doc *d, json_t *v)
 
 	json_object_foreach(v, key, m) {
 		if ((import_key_is(key, "code") || import_key_is(key, "errcode") || import_key_is(key, "errorcode")) &&
-		    json_is_integer(m)) {
+		    json_is_integer(m) && !status_beside_name(v, m)) {
 			char num[32];
 
 			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(m));
@@ -171,6 +186,10 @@ json_t *import_example_error(json_t *v, const char **code)
 				*code = json_string_value(m);
 				return v;
 			}
+	if (json_is_integer(json_object_get(v, "code")) && status_beside_name(v, json_object_get(v, "code"))) {
+		*code = status_name(v);
+		return v;
+	}
 	/* AWS's JSON protocols: {"__type": "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"} */
 	json_object_foreach(v, key, m)
 		if (import_key_is(key, "type") && json_is_string(m) && strchr(json_string_value(m), '#') &&

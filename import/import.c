@@ -59,8 +59,9 @@ static void templatize(json_t *v, struct tmpl_state *st)
 			} else if ((st->message && !strcmp(s, st->message)) || import_is_message_key(key)) {
 				json_object_set_new(v, key, json_string("{{message}}"));
 			}
-		} else if (json_is_integer(m) && import_is_status_key(key) &&
-			   (json_integer_value(m) == st->status || !st->status)) {
+		} else if (json_is_integer(m) && (import_is_status_key(key) || !strcmp(key, "code")) &&
+			   json_integer_value(m) >= 100 && json_integer_value(m) <= 599 &&
+			   (json_integer_value(m) == st->status || !st->status)) {  /* Google's "code": 429 */
 			json_object_set_new(v, key, json_string("{{status}}"));
 		} else if (json_is_object(m) && !strcmp(key, "details")) {
 			json_object_set_new(v, key, json_string("{{details}}"));
@@ -346,7 +347,7 @@ static json_t *read_example_codes(struct doc *d)
 			if (json_is_integer(nested) && !ic->status && json_integer_value(nested) >= 400 &&
 			    json_integer_value(nested) <= 599) /* WordPress: {"code", "message", "data": {"status"}} */
 				ic->status = (int)json_integer_value(nested);
-			if (import_is_status_key(key) && json_is_integer(m)) {
+			if ((import_is_status_key(key) || (!strcmp(key, "code") && strcmp(code, "code"))) && json_is_integer(m)) {
 				json_int_t st = json_integer_value(m);
 
 				if (st < 400 || st > 599)

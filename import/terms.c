@@ -153,12 +153,54 @@ static void status_paragraph(struct doc *d, size_t i, const char *l)
 	}
 }
 
+/* "`PERMISSION_DENIED` (HTTP 403)" in a sentence: a code with its status. */
+static void code_with_status(struct doc *d, size_t i)
+{
+	const char *p = d->lines[i], *q, *end;
+
+	while ((q = strchr(p, '`')) && (end = strchr(q + 1, '`'))) {
+		size_t n = (size_t)(end - q - 1);
+		const char *after = end + 1;
+		int st;
+		char code[80];
+
+		p = end + 1;
+		if (!strcmp(after, " (HTTP") && i + 1 < d->nr_lines)  /* the line wraps before the number */
+			st = atoi(d->lines[i + 1] + strspn(d->lines[i + 1], " "));
+		else if (!strncmp(after, " (HTTP ", 7))
+			st = atoi(after + 7);
+		else
+			continue;
+		if (n < 3 || n >= sizeof(code))
+			continue;
+		memcpy(code, q + 1, n);
+		code[n] = '\0';
+		if (st < 400 || st > 599 || !import_valid_code(code) || !memchr(code, '_', n) || import_find_code(d, code))
+			continue;
+		{
+			struct icode *ic = import_add_code(d, code);
+
+			if (!ic)
+				return;
+			ic->status = st;
+			ic->retry = -1;
+			d->nr_terms++;
+			d->nr_read++;
+			d->candidates++;
+			import_explain(ic, "the text on line %zu: \"%s (HTTP %d)\"", import_line(d, i), code, st);
+		}
+	}
+}
+
 void import_read_terms(struct doc *d)
 {
 	const char *code;
 	size_t i, n;
 	int ticked;
 
+	for (i = 0; i < d->nr_lines; i++)
+		if (strstr(d->lines[i], "` (HTTP"))
+			code_with_status(d, i);
 	for (i = 1; i < d->nr_lines; i++) {
 		const char *l = import_trim_line(d->lines[i]);
 		char *t;

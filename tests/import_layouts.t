@@ -128,6 +128,18 @@ t.ok(k.get("UNAVAILABLE", {}).get("retryable") is True and k.get("INVALID_ARGUME
      and k.get("NOT_FOUND", {}).get("retryable") is False, "retry safety from the section's heading ('Retryable', 'Non-retryable')",
      {x: k.get(x, {}).get("retryable") for x in k})
 
+# Google's status envelope: the integer code is the HTTP status, the status member the code
+google = ("# Errors\n\n```json\n{\"error\": {\"code\": 429, \"message\": \"No resources.\", \"status\": \"RESOURCE_EXHAUSTED\"}}\n```\n\n"
+          "If the user lacks permission, the service must error with\n`PERMISSION_DENIED` (HTTP 403). If it does not exist, with `NOT_FOUND` (HTTP\n404).\n")
+r, c = imp("google.md", google)
+k = codes(c)
+env = (c or {}).get("envelope", {}).get("error", {}).get("error", {})
+t.ok(r.returncode == 0 and env.get("status") == "{{code}}" and env.get("code") == "{{status}}",
+     "{code: 429, status: RESOURCE_EXHAUSTED}: the status member holds the code, the integer the status", (env, r.stderr[-300:]))
+t.ok(k.get("RESOURCE_EXHAUSTED", {}).get("status") == 429 and k.get("PERMISSION_DENIED", {}).get("status") == 403
+     and k.get("NOT_FOUND", {}).get("status") == 404, "codes with '(HTTP 403)' in prose, a line break inside included",
+     {x: k[x].get("status") for x in k})
+
 # codes as words; integer codes; a table of types; another section's codes
 words = ("# Errors\n\n```json\n{\"value\": {\"error\": \"no such element\", \"message\": \"x\"}}\n```\n\n"
          "| Error Code | HTTP Status | JSON Error Code | Description |\n|---|---|---|---|\n"
