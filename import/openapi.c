@@ -372,7 +372,7 @@ static json_t *read_response(struct oas *o, json_t *resp, const char *file, int 
 		return NULL;
 
 	if (schema && schema == o->tmpl_schema && o->code_enum && st > 0)
-		json_array_append_new(o->enum_statuses, json_integer(st));
+		add_unique_int(o->enum_statuses, st);
 	else if (schema && o->tmpl_schema && schema != o->tmpl_schema && !o->other_schema++)
 		import_note(o->d, "%s uses an error schema other than the envelope's; its members are not checked", where);
 	if (o->code_path && read_examples(o, media, schema, file, st, range, desc, codes, where))
@@ -552,14 +552,27 @@ static int enum_doc(struct oas *o, struct icode *ic)
 	return 0;
 }
 
+/* Is st one of the statuses the envelope's schema is used on? */
+static int allowed(const struct oas *o, int st)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(o->enum_statuses, i, v)
+		if (json_integer_value(v) == st)
+			return 1;
+	return 0;
+}
+
 /* The code member's enum: codes the description allows, on the statuses
  * whose responses use the envelope's schema. */
 static void read_enum(struct oas *o)
 {
 	json_t *v;
 	size_t i, k;
-	int first = 0, named;
+	int first = 0, named, guess;
 	char list[200] = "";
+	const char *why;
 
 	if (!o->code_enum || !json_array_size(o->enum_statuses))
 		return;
@@ -600,9 +613,13 @@ static void read_enum(struct oas *o)
 				     named, import_reason_phrase(named) ? import_reason_phrase(named) : "its reason phrase");
 			continue;
 		}
-		if (json_array_size(o->enum_statuses) > 1)
+		if (json_array_size(o->enum_statuses) > 1 && allowed(o, guess = import_guess_status(o->d, ic, &why))) {
+			ic->status = guess;
+			import_infer(ic, "status", "the schema allows this code on %s responses and says no more; %s", list, why);
+		} else if (json_array_size(o->enum_statuses) > 1) {
 			import_infer(ic, "status", "the schema allows this code on %s responses and says no more; %d is assumed",
 				     list, first);
+		}
 	}
 }
 

@@ -325,7 +325,8 @@ int import_status_of_name(const char *code)
 		{ 200, "ok" }, { 201, "created" }, { 202, "accepted" }, { 203, "non authoritative information" },
 		{ 204, "no content" }, { 205, "reset content" }, { 206, "partial content" }, { 207, "multi status" },
 		{ 301, "moved permanently" }, { 302, "found" }, { 303, "see other" }, { 304, "not modified" },
-		{ 307, "temporary redirect" }, { 308, "permanent redirect" }, { 413, "payload too large" },
+		{ 307, "temporary redirect" }, { 308, "permanent redirect" }, { 300, "multiple choices" },
+		{ 302, "redirect" }, { 413, "payload too large" },
 		{ 413, "request entity too large" }, { 416, "requested range not satisfiable" },
 		{ 422, "unprocessable entity" },
 	};
