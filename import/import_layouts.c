@@ -279,6 +279,45 @@ int import_code_heading(const char *t, const char **code, size_t *n, int *ticked
 	return 1;
 }
 
+/* "-1000 UNKNOWN", "1003 TOO_MANY_REQUESTS": a numeric code leading a heading
+ * and its name after it (the whole heading), or 0. */
+static int numeric_heading(const char *t, size_t *n, const char **name, size_t *nn)
+{
+	const char *p = t + (*t == '-');
+	size_t k = strspn(p, "0123456789");
+
+	if (!k || k > 9 || p[k] != ' ')
+		return 0;
+	*n = (size_t)(p - t) + k;
+	p += k + 1;
+	*nn = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+	*name = p;
+	return *nn >= 3 && isupper((unsigned char)*p) && !p[*nn + strspn(p + *nn, " ")];
+}
+
+/* A numeric code heading: the number is the code, the word its name. */
+static void heading_number(struct doc *d, size_t i, const char *t, size_t n, const char *name, size_t nn,
+			   size_t series)
+{
+	int st = 0, retry = -1;
+	struct icode *ic;
+	char *c = strndup(t, n);
+
+	below(d, i, &st, &retry);
+	if (!c || (!st && !series) || import_find_code(d, c) || !(ic = import_add_code(d, c))) {
+		free(c);
+		return;
+	}
+	free(c);
+	d->candidates++;
+	d->nr_read++;
+	ic->status = st;
+	ic->retry = retry;
+	ic->name = strndup(name, nn);
+	ic->description = first_text_below(d, i);
+	import_explain(ic, "the heading on line %zu, a number and its name", import_line(d, i));
+}
+
 /* snake_case or UPPER_CASE: no '.' (window.alert) and no Capital-Kebab (Cache-Control). */
 static int snake(const char *s, size_t n)
 {
@@ -302,7 +341,7 @@ static void heading_code(struct doc *d, size_t i, const char *code, size_t n, in
 	char *c;
 
 	below(d, i, &st, &retry);
-	if (!st && (!ticked || !snake(code, n)))
+	if (!st && (!(ticked || memchr(code, '_', n)) || !snake(code, n)))
 		return; /* a bare word, a header's or a function's name is a code only with a status below */
 	if (!st && !series) {
 		/* one code heading without a status: an entry missed only in a section on errors */
@@ -340,12 +379,13 @@ static char *first_text_below(const struct doc *d, size_t h)
 	return NULL;
 }
 
-/* The code headings ("## `code`") of the page: when there are three or more,
+/* The code headings ("## `code`", "### account_closed {#account_closed}") of
+ * the page: when there are three or more,
  * each is an entry even with no status below it (the rules infer one). */
 static size_t code_headings(const struct doc *d)
 {
 	const char *code, *t;
-	size_t i, k, n = 0;
+	size_t i, k, n = 0, nn;
 	int ticked;
 
 	for (i = 0; i < d->nr_lines; i++) {
@@ -353,7 +393,8 @@ static size_t code_headings(const struct doc *d)
 			continue;
 		t = d->lines[i] + strspn(d->lines[i], "#");
 		t += strspn(t, " ");
-		n += import_code_heading(t, &code, &k, &ticked) && ticked && snake(code, k);
+		n += (import_code_heading(t, &code, &k, &ticked) && (ticked || memchr(code, '_', k)) && snake(code, k)) ||
+		     numeric_heading(t, &k, &code, &nn);
 	}
 	return n >= 3 ? n : 0;
 }
@@ -600,7 +641,7 @@ void import_read_layouts(struct doc *d)
 
 	for (i = 0; i < d->nr_lines; i++) {
 		const char *l = d->lines[i], *rest, *t, *code;
-		size_t n;
+		size_t n, nn;
 		int st, k, ticked;
 
 		if (l[0] == '#') {
@@ -610,6 +651,8 @@ void import_read_layouts(struct doc *d)
 				add_entry(d, i, st, rest, "the heading");
 			else if (import_code_heading(t, &code, &n, &ticked))
 				heading_code(d, i, code, n, ticked, series);
+			else if (numeric_heading(t, &n, &code, &nn))
+				heading_number(d, i, t, n, code, nn, series);
 			else if ((l[1] == '#' && l[2] == ' ') || (l[1] == '#' && l[2] == '#' && l[3] == ' '))
 				heading_title(d, i, t);
 		} else if ((l[strspn(l, " ")] == '-' || l[strspn(l, " ")] == '*') && l[strspn(l, " ") + 1] == ' ') {

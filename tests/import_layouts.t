@@ -115,6 +115,23 @@ env = (c or {}).get("envelope", {}).get("error", {})
 t.ok(env.get("__type") == "com.amazonaws.dynamodb.v20120810#{{code}}" and (c or {}).get("content_type") == "application/x-amz-json-1.0",
      "the code after '#' in __type, and the media type the error response states", (env, (c or {}).get("content_type")))
 
+# headings: anchored snake_case codes in a series, numeric codes with their names
+anchored = ("# Error codes\n\n### account_closed {#account_closed}\n\nThe bank account has been closed.\n\n"
+            "### amount_too_large {#amount_too_large}\n\nThe amount is too large.\n\n### api_key_expired {#api_key_expired}\n\n"
+            "The API key has expired.\n\n### Handling errors\n\nRead the code.\n")
+r, c = imp("anchored.md", anchored)
+k = codes(c)
+t.ok(r.returncode == 0 and set(k) == {"account_closed", "amount_too_large", "api_key_expired"}
+     and all("status" in (e.get("inferred") or {}) for e in k.values()),
+     "a series of anchored snake_case headings: each a code, no status stated so each inferred and marked; a title is not",
+     (sorted(k), r.stderr[-300:]))
+numeric = ("# Error Codes\n\n### -1000 UNKNOWN\n * An unknown error occurred.\n\n### -1001 DISCONNECTED\n * Internal error. Please try again.\n\n"
+           "### -1003 TOO_MANY_REQUESTS\n * Too many requests queued.\n\n### 2019 Changes\n\nText.\n")
+r, c = imp("numeric.md", numeric)
+k = codes(c)
+t.ok(r.returncode == 0 and set(k) == {"-1000", "-1001", "-1003"} and k["-1000"].get("name") == "UNKNOWN",
+     "headings led by a numeric code: the number is the code, the word its name ('2019 Changes' is no code)", (sorted(k), r.stderr[-300:]))
+
 # bullets led by a code, their retry safety from the section's heading
 bullets = ("## Retryable codes\n\n- `UNAVAILABLE`: generally transient.\n\n## Non-retryable codes\n\n- `OK`: The request succeeded.\n"
            "- `INVALID_ARGUMENT`: Retrying a request with an invalid argument will never succeed.\n"
