@@ -426,6 +426,33 @@ static size_t read_pipe_table(struct doc *d, size_t i, enum col *cols, int ncols
 	return i;
 }
 
+/* A code a status row names in another cell ("**Code:** `slow_down`",
+ * OpenAI's overview cells): a code at the row's status, the row's title its
+ * message. */
+static void labelled_code(struct doc *d, size_t line, char **cells, int n, int scol, int st, const char *title)
+{
+	char code[80];
+	const char *p, *e;
+	struct icode *ic;
+	int k;
+
+	for (k = 0; k < n; k++) {
+		if (k == scol || !(p = strstr(cells[k], "Code: `")) || !(e = strchr(p + 7, '`')) ||
+		    (size_t)(e - p - 7) >= sizeof(code) || st < 400)
+			continue;
+		memcpy(code, p + 7, (size_t)(e - p - 7));
+		code[e - p - 7] = '\0';
+		if (!import_valid_code(code) || import_find_code(d, code) || !(ic = import_add_code(d, code)))
+			continue;
+		ic->status = st;
+		ic->retry = import_retry_in_words(cells[k]);
+		if (title && *title)
+			ic->message = strdup(title);
+		d->nr_read++;
+		import_explain(ic, "the row on line %zu names it (\"Code: %s\") under status %d", import_line(d, line), code, st);
+	}
+}
+
 /* A status table (Status | Meaning) in pipe form; a Status cell may list
  * several ("`404`/`400`"), a row without words is given the status's
  * reason phrase. */
@@ -441,11 +468,13 @@ static size_t read_status_table(struct doc *d, size_t i, int scol, int mcol)
 		if (import_separator_row(cells, n) || n <= scol || (mcol >= 0 && n <= mcol))
 			continue;
 		for (p = cells[scol]; (st = import_lead_status(p, &rest)); p = rest + strspn(rest, "/,` ")) {
-			const char *m = mcol >= 0 && *cells[mcol] ? cells[mcol] : *rest && !strchr("/,`", *rest) ? rest :
+			/* the row's title ("401 - Invalid Authentication"), else its meaning cell */
+			const char *m = *rest && !strchr("/,`", *rest) ? rest : mcol >= 0 && *cells[mcol] ? cells[mcol] :
 					import_reason_phrase(st);
 
 			import_add_status(d, st, m ? m : "");
 			errors += st >= 400;
+			labelled_code(d, i, cells, n, scol, st, *rest && !strchr("/,`", *rest) ? rest : m);
 			if (rest == p || !*rest || !strchr("/,` ", *rest))
 				break;
 		}
