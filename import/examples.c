@@ -432,3 +432,45 @@ const char *import_stated_media_type(const struct doc *d, char *out, size_t size
 		}
 	return NULL;
 }
+
+/* The code a value names: a code, or the words a code's body carries. */
+struct icode *import_code_by_value(struct doc *d, const char *v)
+{
+	struct icode *ic = import_find_code(d, v);
+	size_t i;
+
+	for (i = 0; !ic && i < d->nr_codes; i++)
+		if (json_is_string(d->codes[i].body_code) && !strcmp(json_string_value(d->codes[i].body_code), v))
+			ic = &d->codes[i];
+	return ic;
+}
+
+json_t *import_example_by_value(struct doc *d, json_t *v, const char **code)
+{
+	const char *key;
+	json_t *m, *hit;
+
+	/* a member whose value is a documented code, whatever its name
+	 * (WebDriver's {"value": {"error": "invalid session id"}}) */
+	json_object_foreach(v, key, m)
+		if (json_is_string(m) && import_code_by_value(d, json_string_value(m))) {
+			*code = json_string_value(m);
+			return v;
+		}
+	json_object_foreach(v, key, m) {
+		if (json_is_array(m)) /* a list of errors: its first is the one shown */
+			m = json_array_get(m, 0);
+		if (json_is_object(m) && (hit = import_example_by_value(d, m, code)))
+			return hit;
+	}
+	/* a code the page does not list, in a member shaped for one (Slack's
+	 * {"ok": false, "error": "too_many_attachments"} beside its table) */
+	json_object_foreach(v, key, m)
+		if (d->nr_tables && json_is_string(m) && strchr(json_string_value(m), '_') &&
+		    !strchr(json_string_value(m), '.') && import_valid_code(json_string_value(m)) &&
+		    (import_key_is(key, "error") || import_key_is(key, "reason"))) {
+			*code = json_string_value(m);
+			return v;
+		}
+	return NULL;
+}

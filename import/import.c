@@ -248,39 +248,6 @@ static void check_consistency(struct doc *d)
 
 /* The object of an example holding, under any key but a message's, a code
  * the page lists elsewhere (Anthropic's "type"), and that code. */
-/* The code a value names: a code, or the words a code's body carries. */
-static struct icode *by_value(struct doc *d, const char *v)
-{
-	struct icode *ic = import_find_code(d, v);
-	size_t i;
-
-	for (i = 0; !ic && i < d->nr_codes; i++)
-		if (json_is_string(d->codes[i].body_code) && !strcmp(json_string_value(d->codes[i].body_code), v))
-			ic = &d->codes[i];
-	return ic;
-}
-
-static json_t *example_by_value(struct doc *d, json_t *v, const char **code)
-{
-	const char *key;
-	json_t *m, *hit;
-
-	/* a member whose value is a documented code, whatever its name
-	 * (WebDriver's {"value": {"error": "invalid session id"}}) */
-	json_object_foreach(v, key, m)
-		if (json_is_string(m) && by_value(d, json_string_value(m))) {
-			*code = json_string_value(m);
-			return v;
-		}
-	json_object_foreach(v, key, m) {
-		if (json_is_array(m)) /* a list of errors: its first is the one shown */
-			m = json_array_get(m, 0);
-		if (json_is_object(m) && (hit = example_by_value(d, m, code)))
-			return hit;
-	}
-	return NULL;
-}
-
 /* What the examples say: the envelope template (from the first that shows a
  * code), and each shown code's message, status, details and extras. */
 static json_t *read_example_codes(struct doc *d)
@@ -298,11 +265,11 @@ static json_t *read_example_codes(struct doc *d)
 			code = import_problem_code(ex);
 			err = ex;
 		} else if (!(err = import_example_error(ex, &code))) {
-			err = example_by_value(d, ex, &code);  /* {"error": {"type": "not_found_error"}} */
+			err = import_example_by_value(d, ex, &code);  /* {"error": {"type": "not_found_error"}} */
 		}
 		if (!err || !code)
 			continue;
-		ic = by_value(d, code);
+		ic = import_code_by_value(d, code);
 		if (!ic && !d->nr_tables && import_valid_code(code) && !import_placeholder_value(err, code))
 			ic = import_add_code(d, code);
 		if (!tmpl && (ic || i + 1 == json_array_size(d->examples) || !d->nr_tables)) {

@@ -107,6 +107,11 @@ struct icode *import_find_code(struct doc *d, const char *code);
 struct icode *import_add_code(struct doc *d, const char *code);
 const char *import_status_meaning(const struct doc *d, int status);
 
+/* The code a value names: a code, or the words a code's body carries; NULL. */
+struct icode *import_code_by_value(struct doc *d, const char *v);
+/* The object of an example holding a member whose value is a documented code
+ * (whatever its name), or a code-shaped error/reason beside a code table. */
+json_t *import_example_by_value(struct doc *d, json_t *v, const char **code);
 /* Examples: the object holding the code (and the code), problem details. */
 json_t *import_example_error(json_t *v, const char **code);
 /* The envelope of examples that show a message and no code, or NULL

@@ -118,7 +118,7 @@ int import_lead_status(const char *s, const char **rest)
 	int v;
 
 	if (!isdigit((unsigned char)p[0]) || !isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]) ||
-	    isalnum((unsigned char)p[3]) || p[3] == '.' || p[3] == ',')
+	    isalnum((unsigned char)p[3]) || p[3] == '.' || (p[3] == ',' && isdigit((unsigned char)p[4])))
 		return 0;
 	v = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
 	if (v < 100 || v > 599)

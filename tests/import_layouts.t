@@ -55,6 +55,11 @@ r, c = imp("endpoints.md", "# Endpoints\n\n| ID | Method | Success | Failure |\n
 t.ok(r.returncode == 0 and statuses(c) == [401, 404, 413] and "end-1" not in codes(c),
      "a Failure column beside a Success column: its statuses, lists read; the ID column is no code", (sorted(codes(c)), r.stderr[-300:]))
 
+r, c = imp("mailgun.md", "# Errors\n\n| Code | Description |\n|---|---|\n| 200 | Everything worked |\n| 400 | Bad Request |\n"
+           "| 429 | Too many requests |\n| 500, 502, 503, 504 | Server Errors |\n")
+t.ok(r.returncode == 0 and statuses(c) == [400, 429, 500, 502, 503, 504], "a cell listing '500, 502, 503, 504': each a status",
+     (statuses(c), r.stderr[-300:]))
+
 # RST grid table
 grid = """Errors
 ======
@@ -144,6 +149,16 @@ t.ok(r.returncode == 0 and set(k) == {"UNAVAILABLE", "INVALID_ARGUMENT", "NOT_FO
 t.ok(k.get("UNAVAILABLE", {}).get("retryable") is True and k.get("INVALID_ARGUMENT", {}).get("retryable") is False
      and k.get("NOT_FOUND", {}).get("retryable") is False, "retry safety from the section's heading ('Retryable', 'Non-retryable')",
      {x: k.get(x, {}).get("retryable") for x in k})
+
+# a code the table does not list, in the example's error member (Slack's)
+slack = ("# Errors\n\n| Error | Description |\n|---|---|\n| `channel_not_found` | Value passed for `channel` was invalid. |\n"
+         "| `not_in_channel` | Cannot post to a channel they are not in. |\n| `is_archived` | Channel has been archived. |\n\n"
+         "```json\n{\"ok\": false, \"error\": \"too_many_attachments\"}\n```\n")
+r, c = imp("slack.md", slack)
+env = (c or {}).get("envelope", {}).get("error", {})
+t.ok(r.returncode == 0 and env.get("error") == "{{code}}" and env.get("ok") is False and "too_many_attachments" not in codes(c),
+     "{ok: false, error: too_many_attachments} beside a table of codes: 'error' holds the code; the example's own code is not added",
+     (env, sorted(codes(c)), r.stderr[-300:]))
 
 # Google's status envelope: the integer code is the HTTP status, the status member the code
 google = ("# Errors\n\n```json\n{\"error\": {\"code\": 429, \"message\": \"No resources.\", \"status\": \"RESOURCE_EXHAUSTED\"}}\n```\n\n"
