@@ -158,6 +158,8 @@ int import_split_lines(struct doc *d);
 void import_read_tables(struct doc *d);
 /* grid.c: reStructuredText grid tables rewritten as pipe rows, in place. */
 void import_read_grid_tables(struct doc *d);
+/* asciidoc.c: AsciiDoc headings as '#' headings, "|===" tables as pipe rows. */
+void import_read_asciidoc(struct doc *d);
 void import_read_examples(struct doc *d);
 /* An example at line i shown: into d->examples, with the status its response
  * line gives ("HTTP/1.1 403 Forbidden" just above it). */

@@ -372,6 +372,7 @@ json_t *contract_import(const char *text, size_t len, const char *source,
 	if (bad)
 		import_note(d, "%zu bytes are not UTF-8; each is read as U+FFFD", bad);
 	import_read_grid_tables(d);
+	import_read_asciidoc(d);
 	import_read_tables(d);
 	import_read_layouts(d);
 	import_read_examples(d);

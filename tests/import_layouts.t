@@ -86,6 +86,16 @@ t.ok(r.returncode == 0 and got.get("PGRST000") == 503 and got.get("PGRST100") ==
 t.ok(codes(c).get("PGRST000", {}).get("message", "").startswith("Could not connect with the database"),
      "a grid table: a cell's lines joined into its text", codes(c).get("PGRST000"))
 
+# AsciiDoc: '=' headings, |=== tables with a cell a line
+adoc = ("= API errors\n\n== Status codes\n\n|===\n|Code |Description\n\n|404\n|Not found.\n\n|503\n|Unavailable. Please try again later.\n|===\n\n"
+        "== Error codes\n\n|===\n|Code |Status |Message\n\n|invalid_filter\n|400\n|The filter\nis invalid.\n\n"
+        "|feature_gone\n|410\n|The feature is gone.\n|===\n")
+r, c = imp("errors.adoc", adoc)
+k = codes(c)
+t.ok(r.returncode == 0 and k.get("invalid_filter", {}).get("status") == 400 and k.get("feature_gone", {}).get("status") == 410
+     and k.get("invalid_filter", {}).get("message") == "The filter is invalid." and 503 in statuses(c),
+     "AsciiDoc |=== tables, one cell a line and a cell over two lines: codes, statuses and messages", ({x: k[x].get("status") for x in k}, r.stderr[-300:]))
+
 # definition lists
 deflist = ("## Common error codes\n\n`M_FORBIDDEN`\n: Forbidden access.\n\n`M_UNRECOGNIZED`\n: Returned with a 404 HTTP status code.\n\n"
            "`M_LIMIT_EXCEEDED`\n: Too many requests. Wait a while\nthen try again.\n")
