@@ -83,14 +83,22 @@ static int response_status(const struct doc *d, size_t i)
 	return 0;
 }
 
-/* A name of the error in a "status" member, beside an integer that is an HTTP
- * status (Google's {"code": 429, "status": "RESOURCE_EXHAUSTED"}): the name is
- * the code, the integer the status. */
+/* A name of the error in a "reason" or "status" member, beside an integer
+ * that is an HTTP status (Google's {"code": 429, "status":
+ * "RESOURCE_EXHAUSTED"}): the name is the code, the integer the status. */
 static const char *status_name(json_t *v)
 {
-	const char *s = json_string_value(json_object_get(v, "status"));
+	/* Kubernetes' Status: {"status": "Failure", "reason": "NotFound", "code": 404} */
+	static const char *const keys[] = { "reason", "status", NULL };
+	size_t k;
 
-	return s && *s && isalpha((unsigned char)*s) && import_valid_code(s) && strlen(s) > 2 ? s : NULL;
+	for (k = 0; keys[k]; k++) {
+		const char *s = json_string_value(json_object_get(v, keys[k]));
+
+		if (s && *s && isalpha((unsigned char)*s) && import_valid_code(s) && strlen(s) > 2)
+			return s;
+	}
+	return NULL;
 }
 
 static int status_beside_name(json_t *v, json_t *m)

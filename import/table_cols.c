@@ -62,7 +62,7 @@ static enum col column_of(const char *head)
 {
 	static const struct { const char *name; enum col col; } names[] = {
 		{ "code", COL_CODE }, { "error code", COL_CODE }, { "error", COL_CODE },
-		{ "problem type", COL_CODE }, { "type", COL_CODE },
+		{ "problem type", COL_CODE }, { "type", COL_CODE }, { "reason", COL_CODE },
 		{ "status", COL_STATUS }, { "http", COL_STATUS }, { "http status", COL_STATUS },
 		{ "status code", COL_STATUS }, { "http status code", COL_STATUS }, { "http code", COL_STATUS },
 		{ "response code", COL_STATUS }, { "http response", COL_STATUS }, { "domain", COL_DOMAIN },

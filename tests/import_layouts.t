@@ -182,6 +182,17 @@ t.ok(k.get("RESOURCE_EXHAUSTED", {}).get("status") == 429 and k.get("PERMISSION_
      and k.get("NOT_FOUND", {}).get("status") == 404, "codes with '(HTTP 403)' in prose, a line break inside included",
      {x: k[x].get("status") for x in k})
 
+# Kubernetes' Status: the reason is the code, the integer code the status; a Reason column
+r, c = imp("k8s.md", "# API errors\n\n```json\n{\"kind\": \"Status\", \"status\": \"Failure\", \"message\": \"not found\", "
+           "\"reason\": \"NotFound\", \"code\": 404}\n```\n\n| Reason | Code | Description |\n|---|---|---|\n"
+           "| NotFound | 404 | The resource does not exist. |\n| AlreadyExists | 409 | The resource already exists. |\n"
+           "| TooManyRequests | 429 | Slow down. |\n")
+env = (c or {}).get("envelope", {}).get("error", {})
+k = codes(c)
+t.ok(r.returncode == 0 and env.get("reason") == "{{code}}" and env.get("code") == "{{status}}" and env.get("status") == "Failure"
+     and k.get("AlreadyExists", {}).get("status") == 409, "{status: Failure, reason: NotFound, code: 404}: reason holds the code; "
+     "a Reason column of codes beside a Code column of statuses", (env, {x: k[x].get("status") for x in k}, r.stderr[-300:]))
+
 # codes as words; integer codes; a table of types; another section's codes
 words = ("# Errors\n\n```json\n{\"value\": {\"error\": \"no such element\", \"message\": \"x\"}}\n```\n\n"
          "| Error Code | HTTP Status | JSON Error Code | Description |\n|---|---|---|---|\n"
