@@ -6,6 +6,7 @@
  * bars are no part of its text.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,4 +165,120 @@ void import_read_grid_tables(struct doc *d)
 		if ((n = border(d->lines[i], at, &hdr)) && i + 1 < d->nr_lines &&
 		    d->lines[i + 1][strspn(d->lines[i + 1], " ")] == '|')
 			i = grid_table(d, i, at, n) - 1;
+}
+
+/* A simple table's border ("=====  ==========="): the columns' starts into
+ * at[], their count (two or more), or 0. */
+static int simple_border(const char *l, size_t len, size_t *at)
+{
+	size_t i = 0;
+	int n = 0;
+
+	while (i < len && l[i] == ' ')
+		i++;
+	if (i == len || l[i] != '=')
+		return 0;
+	while (i < len) {
+		if (l[i] == '=') {
+			if (n == GRID_MAX_COLS)
+				return 0;
+			at[n++] = i;
+			while (i < len && l[i] == '=')
+				i++;
+		} else if (l[i] == ' ') {
+			i++;
+		} else if (l[i] == '\r' && i + 1 == len) {
+			i++;
+		} else {
+			return 0;
+		}
+	}
+	return n >= 2 ? n : 0;
+}
+
+/* Append line l (len bytes) as a pipe row of n columns starting at at[]
+ * (out NULL: only count). */
+static void put(char *out, size_t *o, char c)
+{
+	if (out)
+		out[*o] = c;
+	(*o)++;
+}
+
+static void simple_row(char *out, size_t *o, const char *l, size_t len, const size_t *at, int n)
+{
+	int k;
+
+	for (k = 0; k < n; k++) {
+		size_t a = at[k], b = k + 1 < n ? at[k + 1] : len, j;
+
+		if (a > len)
+			a = len;
+		if (b > len)
+			b = len;
+		while (a < b && l[a] == ' ')
+			a++;
+		while (b > a && (l[b - 1] == ' ' || l[b - 1] == '\r'))
+			b--;
+		put(out, o, '|');
+		put(out, o, ' ');
+		for (j = a; j < b; j++)
+			put(out, o, l[j] == '|' ? ' ' : l[j]);
+		put(out, o, ' ');
+	}
+	put(out, o, '|');
+}
+
+/* The line at p (to its newline): its length. */
+static size_t line_len(const char *p)
+{
+	return strcspn(p, "\n");
+}
+
+/* The text with its simple tables as pipe tables, into out (NULL: only
+ * measured); the length written. */
+static size_t simple_tables(const char *text, char *out)
+{
+	size_t o = 0, at[GRID_MAX_COLS], at2[GRID_MAX_COLS], j;
+	const char *p = text;
+	int state = 0, n = 0, k;  /* state 0 outside, 1 header, 2 rows */
+
+	while (*p) {
+		size_t l = line_len(p);
+		int b = simple_border(p, l, at2);
+
+		if (state == 0 && b && p[l] == '\n' && p[l + 1] && p[l + 1] != '\n') {
+			memcpy(at, at2, sizeof(at));
+			n = b;
+			state = 1;  /* the top border: a blank line */
+		} else if (state && b == n) {
+			if (state == 1)
+				for (k = 0; k <= n; k++)
+					for (j = 0; j < (k < n ? 4 : 1); j++)
+						put(out, &o, "|---"[j]);
+			state = state == 1 ? 2 : 0;  /* the bottom border: a blank line */
+		} else if (state && l) {
+			simple_row(out, &o, p, l, at, n);
+		} else {
+			state = 0;
+			for (j = 0; j < l; j++)
+				put(out, &o, p[j]);
+		}
+		p += l;
+		if (*p == '\n')
+			put(out, &o, *p++);
+	}
+	return o;
+}
+
+char *import_rst_simple_tables(const char *text)
+{
+	size_t n = simple_tables(text, NULL);
+	char *out = malloc(n + 1);
+
+	if (!out)
+		return NULL;
+	simple_tables(text, out);
+	out[n] = '\0';
+	return out;
 }

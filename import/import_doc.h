@@ -158,6 +158,10 @@ int import_split_lines(struct doc *d);
 void import_read_tables(struct doc *d);
 /* grid.c: reStructuredText grid tables rewritten as pipe rows, in place. */
 void import_read_grid_tables(struct doc *d);
+/* grid.c: reStructuredText simple tables ("=====  =====" borders) in a page's
+ * text as Markdown pipe tables, line for line, before md4c reads it (a new
+ * string, or NULL when out of memory). */
+char *import_rst_simple_tables(const char *text);
 /* asciidoc.c: AsciiDoc headings as '#' headings, "|===" tables as pipe rows. */
 void import_read_asciidoc(struct doc *d);
 void import_read_examples(struct doc *d);

@@ -354,6 +354,12 @@ json_t *contract_import(const char *text, size_t len, const char *source,
 	copy = strndup(text, len);
 	clean = copy ? utf8_sanitize(copy, &bad) : NULL;
 	free(copy);
+	if (clean && !is_html(clean) && (strstr(clean, "\n==") || !strncmp(clean, "==", 2))) {  /* RST simple tables */
+		char *md = import_rst_simple_tables(clean);
+
+		free(clean);
+		clean = md;
+	}
 	if (clean) {
 		char *plain = is_html(clean) ? import_html_to_text(clean, strlen(clean), &map, &nr_map) :
 			      import_markdown_to_text(clean, strlen(clean), &map, &nr_map);

@@ -96,6 +96,18 @@ t.ok(r.returncode == 0 and k.get("invalid_filter", {}).get("status") == 400 and 
      and k.get("invalid_filter", {}).get("message") == "The filter is invalid." and 503 in statuses(c),
      "AsciiDoc |=== tables, one cell a line and a cell over two lines: codes, statuses and messages", ({x: k[x].get("status") for x in k}, r.stderr[-300:]))
 
+# reStructuredText simple tables
+rst = ("Errors\n======\n\n=====  ============================\nCode   Description\n=====  ============================\n"
+       "404    Not found.\n503    Unavailable. Please try again later.\n=====  ============================\n\n"
+       "================  ======  =======================\nCode              Status  Message\n"
+       "================  ======  =======================\ninvalid_filter    400     The filter is invalid.\n"
+       "feature_gone      410     The feature is gone.\n================  ======  =======================\n")
+r, c = imp("simple.rst", rst)
+k = codes(c)
+t.ok(r.returncode == 0 and k.get("invalid_filter", {}).get("status") == 400 and k.get("feature_gone", {}).get("message") == "The feature is gone."
+     and 503 in statuses(c), "reStructuredText simple tables: codes, statuses and messages; a status table",
+     ({x: k[x].get("status") for x in k}, r.stderr[-300:]))
+
 # definition lists
 deflist = ("## Common error codes\n\n`M_FORBIDDEN`\n: Forbidden access.\n\n`M_UNRECOGNIZED`\n: Returned with a 404 HTTP status code.\n\n"
            "`M_LIMIT_EXCEEDED`\n: Too many requests. Wait a while\nthen try again.\n")
