@@ -80,33 +80,6 @@ static char *pipe_row(char **cells, int n)
 	return row;
 }
 
-static int keep(struct doc *d, size_t i, char *s)
-{
-	char **o;
-
-	if (!s || !(o = realloc(d->owned, (d->nr_owned + 1) * sizeof(*o)))) {
-		free(s);
-		return -1;
-	}
-	d->owned = o;
-	d->owned[d->nr_owned++] = s;
-	d->lines[i] = s;
-	return 0;
-}
-
-static char *separator(int n)
-{
-	char *s = malloc((size_t)n * 4 + 2);
-	int k;
-
-	if (!s)
-		return NULL;
-	for (k = 0; k < n; k++)
-		memcpy(s + k * 4, "|---", 4);
-	strcpy(s + n * 4, "|");
-	return s;
-}
-
 /* The table opening at line t; the line after its closing delimiter. A row
  * is written when the next one starts or the table ends: a cell runs on
  * until the next '|'. */
@@ -127,23 +100,23 @@ static size_t table(struct doc *d, size_t t)
 				continue;
 			line_cells(l, cells, &n, sizeof(buf[0]));
 			cols = n;  /* the first line holds the header row */
-			if (!cols || keep(d, i, pipe_row(cells, n)) < 0)
+			if (!cols || import_own_line(d, i, pipe_row(cells, n)) < 0)
 				return i;
 			n = 0;
 			continue;
 		}
 		if (strchr(l, '|') && n >= cols) {  /* a new row: the last one is whole */
-			if (keep(d, row, pipe_row(cells, cols)) < 0)
+			if (import_own_line(d, row, pipe_row(cells, cols)) < 0)
 				return i;
 			n = 0;
 		}
 		if (strchr(l, '|') && !n)
 			row = i;
 		line_cells(l, cells, &n, sizeof(buf[0]));
-		if (keep(d, i, separator(cols)) < 0)
+		if (import_own_line(d, i, import_separator_line(cols)) < 0)
 			return i;
 	}
-	if (cols && n >= cols && keep(d, row, pipe_row(cells, cols)) < 0)
+	if (cols && n >= cols && import_own_line(d, row, pipe_row(cells, cols)) < 0)
 		return i;
 	if (i < d->nr_lines)
 		d->lines[i] = "";

@@ -64,7 +64,7 @@ static void add_text(char *cell, size_t cap, const char *l, size_t len, size_t a
 	cell[n] = '\0';
 }
 
-static char *separator(int cols)
+char *import_separator_line(int cols)
 {
 	char *s = malloc((size_t)cols * 4 + 2), *o = s;
 	int k;
@@ -78,17 +78,22 @@ static char *separator(int cols)
 }
 
 /* Keep s for the doc's lifetime at line i; 0, or -1 when out of memory. */
-static int own(struct doc *d, size_t i, char *s)
+int import_own_line(struct doc *d, size_t i, char *s)
 {
 	char **o;
 
+	size_t n = d->nr_owned;
+
 	if (!s)
 		return -1;
-	if (!(o = realloc(d->owned, (d->nr_owned + 1) * sizeof(*o)))) {
-		free(s);
-		return -1;
+	/* full at 0, 16, 32, 64, ...: grown twofold */
+	if (!n || (n >= 16 && !(n & (n - 1)))) {
+		if (!(o = realloc(d->owned, (n ? n * 2 : 16) * sizeof(*o)))) {
+			free(s);
+			return -1;
+		}
+		d->owned = o;
 	}
-	d->owned = o;
 	d->owned[d->nr_owned++] = s;
 	d->lines[i] = s;
 	return 0;
@@ -124,10 +129,10 @@ static int join_row(struct doc *d, size_t from, size_t to, const size_t *at, int
 	for (k = 0; cells && k < n - 1; k++)
 		free(cells[k]);
 	free(cells);
-	if (own(d, from, row) < 0)
+	if (import_own_line(d, from, row) < 0)
 		return -1;
 	for (i = from + 1; i < to; i++)
-		if (own(d, i, separator(n - 1)) < 0)
+		if (import_own_line(d, i, import_separator_line(n - 1)) < 0)
 			return -1;
 	return 0;
 }
@@ -145,7 +150,7 @@ static size_t grid_table(struct doc *d, size_t t, const size_t *at, int n)
 		if (border(l, pos, &hdr) == n) {
 			if (i > row && join_row(d, row, i, at, n) < 0)
 				return i;
-			if (own(d, i, separator(n - 1)) < 0)
+			if (import_own_line(d, i, import_separator_line(n - 1)) < 0)
 				return i;
 			row = i + 1;
 			continue;

@@ -158,6 +158,10 @@ int import_split_lines(struct doc *d);
 void import_read_tables(struct doc *d);
 /* grid.c: reStructuredText grid tables rewritten as pipe rows, in place. */
 void import_read_grid_tables(struct doc *d);
+/* grid.c: line i rewritten as s (kept with the doc): 0, or -1 (s freed) when
+ * out of memory; a separator row of n columns ("|---|---|"), or NULL. */
+int import_own_line(struct doc *d, size_t i, char *s);
+char *import_separator_line(int n);
 /* grid.c: reStructuredText simple tables ("=====  =====" borders) in a page's
  * text as Markdown pipe tables, line for line, before md4c reads it (a new
  * string, or NULL when out of memory). */
