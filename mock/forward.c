@@ -433,7 +433,7 @@ static const struct contract_code *judge(struct mock *m, struct MHD_Connection *
 void forward_end(struct mock *m, struct MHD_Connection *conn, struct request *rq,
 		 enum MHD_RequestTerminationCode toe)
 {
-	struct served sv = { rq->sc ? rq->sc->id : NULL, NULL, rq->sc ? (int)rq->step_index : -1, 0, 0, NULL, NULL, 0, NULL, NULL };
+	struct served sv = { rq->sc ? rq->sc->id : NULL, NULL, rq->sc ? (int)rq->step_index : -1, 0, 0, NULL, NULL, 0, NULL, NULL, NULL };
 	char upstream[320], why[260], summary[600] = "";
 	const struct contract_code *cc = NULL;
 	enum upstream_failure f = UPF_INTERNAL;

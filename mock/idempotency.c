@@ -29,7 +29,7 @@ static enum MHD_Result replay(struct mock *m, struct MHD_Connection *conn, const
 			      const struct scenario *sc, struct request *rq, struct idem_reply *stored)
 {
 	struct reply rp;
-	struct served sv = { sc ? sc->id : NULL, NULL, -1, 1, 0, NULL, NULL, 0, NULL, NULL };
+	struct served sv = { sc ? sc->id : NULL, NULL, -1, 1, 0, NULL, NULL, 0, NULL, NULL, NULL };
 	const struct contract_code *seen = NULL;
 	enum MHD_Result ret;
 	unsigned i;

@@ -16,6 +16,7 @@
 #include "limit.h"
 #include "mock.h"
 #include "scenario.h"
+#include "stream.h"
 #include "timer.h"
 #include "upstream.h"
 
@@ -106,6 +107,7 @@ struct served {
 	int64_t t_us;                /* when the request came (0: now) */
 	const char *upstream;        /* proxy: "forwarded", or why the upstream failed */
 	const char *conformance;     /* proxy: the checks an upstream error failed */
+	const char *stream;          /* a streamed answer's course, or NULL */
 };
 
 /*
@@ -115,6 +117,7 @@ struct served {
  */
 struct decision {
 	int decided, journaled;
+	int open;                    /* a stream still being written: journaled once it ends */
 	const struct mount *mt;
 	const struct contract_code *cc;
 	int status;                  /* 0: a transport fault, no status */
@@ -122,6 +125,7 @@ struct decision {
 	struct served sv;            /* its strings point below, or live as long as the request */
 	char retry_after[64], wait[160];
 	char *upstream, *conformance; /* errata proxy's (owned) */
+	char stream[160];            /* a streamed answer's course, once it ends */
 };
 
 /* Per-request state, hung on MHD's req_cls and freed when the request ends. */
@@ -143,8 +147,12 @@ struct request {
 	size_t step_index;
 	long long delay_ms;
 	char *idem_key;              /* the scoped key this request stores its response under */
-	char *raw;                   /* DRIBBLE: the whole response, written by the timer */
+	char *raw;                   /* DRIBBLE, a stream: the whole response, written by the timer */
 	size_t raw_len, raw_off, chunk;
+	const struct stream_plan *sp; /* a stream's plan (its step's, or own_plan) */
+	struct stream_plan *own_plan; /* a plan made for this request (a selector's) */
+	size_t seg, head_len;        /* the segment being written; the head's bytes */
+	int stalled;
 	int64_t interval_us;
 	int rl_remaining;            /* the limiter's view, for the RateLimit fields */
 	long long rl_reset;
@@ -378,6 +386,9 @@ void idem_store_reply(struct mock *m, struct request *rq, const struct reply *rp
 /* Serve the request's scenario step now (its delay is over). */
 enum MHD_Result deliver_step(struct mock *m, struct MHD_Connection *conn, const char *method,
 			     const char *url, struct request *rq);
+
+/* The connection's socket, or -1. */
+int mock_connection_fd(struct MHD_Connection *conn);
 
 /* Timer callback: resume a suspended request's connection. */
 void resume_cb(void *arg);

@@ -130,10 +130,11 @@ static void plan_entry(struct plan *p, const struct journal_record *r, struct jo
 	/* caps that add up to well under JOURNAL_ENTRY_MAX: the fixed strings
 	 * always fit, and headers have at least 4 KiB */
 	static const size_t cap[JOURNAL_FIXED] = { 256, 8192, 256, 256, JOURNAL_KEY_MAX, 256, 256, 128, 256,
-						   320, 512 };
+						   320, 512, 160 };
 	const char *fixed[JOURNAL_FIXED] = { r->method, r->path, r->contract, r->code,
 					     r->idempotency_key, r->scenario, r->fault,
-					     r->retry_after, r->wait, r->upstream, r->conformance };
+					     r->retry_after, r->wait, r->upstream, r->conformance,
+					     r->stream };
 	unsigned i;
 
 	p->n = 0; /* the arrays are filled as planned: no 4 KB memset per request */
@@ -362,6 +363,7 @@ struct exchange *journal_exchanges(const struct journal_view *v, size_t *n)
 		x[i].fault = or_null(f[6]);
 		x[i].retry_after = or_null(f[7]);
 		x[i].wait = or_null(f[8]);
+		x[i].stream = or_null(f[11]);
 		x[i].body_hash = e->body_hash;
 		x[i].status = e->status;
 		x[i].headers = h;

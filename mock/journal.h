@@ -20,9 +20,10 @@
  */
 #define JOURNAL_ENTRY_MAX 16384
 #define JOURNAL_KEY_MAX 2048
-#define JOURNAL_FIXED 11         /* method, path, contract, code, key, scenario, fault,
+#define JOURNAL_FIXED 12         /* method, path, contract, code, key, scenario, fault,
 				    the Retry-After served, the wait rule applied, and
-				    for errata proxy the upstream's part and conformance */
+				    for errata proxy the upstream's part and conformance,
+				    and a stream's course */
 #define JOURNAL_MAX_PAIRS 128    /* header and query pairs planned per entry */
 
 /*
@@ -46,7 +47,7 @@ struct journal_entry {
 	unsigned scenario_at;    /* offset of the scenario string in blob */
 	char blob[];             /* method, path, contract, code, idempotency key,
 				    scenario, fault, Retry-After, wait, upstream,
-				    conformance, then header and query name/value
+				    conformance, stream, then header and query name/value
 				    pairs, NUL-separated */
 };
 
@@ -83,6 +84,7 @@ struct journal_record {
 	const char *wait;              /* "header: value" of the wait rule applied, or NULL */
 	const char *upstream;          /* proxy: "forwarded", or why the upstream failed; NULL */
 	const char *conformance;       /* proxy: the checks an upstream error failed, or NULL */
+	const char *stream;            /* a streamed answer: "3 events, then reset mid-event", or NULL */
 	int step;                      /* -1 when no scenario */
 	int replayed;
 	long long delay_ms;

@@ -44,6 +44,7 @@ static void request_free(struct request *rq)
 	free(rq->idem_key);
 	free(rq->admin_body);
 	free(rq->raw);
+	stream_plan_free(rq->own_plan);
 	free(rq->raw_uri);
 	forwarding_free(rq->fw);
 	free(rq->url);

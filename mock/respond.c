@@ -319,7 +319,7 @@ static char *raw_response(const struct reply *rp, size_t body_len, size_t declar
 	return buf;
 }
 
-static int connection_fd(struct MHD_Connection *conn)
+int mock_connection_fd(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -348,7 +348,7 @@ static void write_some(int fd, const char *p, size_t n)
 static enum MHD_Result transport_fault(struct MHD_Connection *conn, const struct step *st,
 				       const struct reply *rp, const struct scenario *sc, long long n)
 {
-	int fd = connection_fd(conn);
+	int fd = mock_connection_fd(conn);
 	struct linger lg = { 1, 0 };
 	char *raw;
 	size_t len, i;
@@ -419,7 +419,7 @@ void resume_cb(void *arg)
 static void dribble_cb(void *arg)
 {
 	struct request *rq = arg;
-	int fd = connection_fd(rq->conn);
+	int fd = mock_connection_fd(rq->conn);
 	int stopping = atomic_load(&rq->m->stopping);
 
 	if (fd >= 0 && rq->raw_off < rq->raw_len && !stopping) {
@@ -486,7 +486,7 @@ enum MHD_Result deliver_step(struct mock *m, struct MHD_Connection *conn, const 
 				    const char *url, struct request *rq)
 {
 	const struct step *st = rq->step;
-	struct served sv = { rq->sc->id, fault_name(st->fault), (int)rq->step_index, 0, rq->delay_ms, NULL, NULL, 0, NULL, NULL };
+	struct served sv = { rq->sc->id, fault_name(st->fault), (int)rq->step_index, 0, rq->delay_ms, NULL, NULL, 0, NULL, NULL, NULL };
 	struct reply rp;
 	enum MHD_Result ret;
 
@@ -496,6 +496,13 @@ enum MHD_Result deliver_step(struct mock *m, struct MHD_Connection *conn, const 
 		return forward_step(m, conn, url, method, rq);
 
 	build_step(m, rq->mt, st, rq, &rp);
+	if (st->stream || rq->own_plan) {
+		decide(m, rq, rq->mt, NULL, rp.status, &sv);
+		ret = atomic_load(&m->stopping) || stream_serve(m, conn, rq, rq->own_plan ? rq->own_plan : st->stream, &rp) ?
+		      MHD_NO : MHD_YES;
+		reply_release(&rp);
+		return ret;
+	}
 	sv.retry_after = reply_value(&rp, MHD_HTTP_HEADER_RETRY_AFTER);
 	sv.wait = reply_wait(rq->mt->c, &rp, wait, sizeof(wait));
 	switch (st->fault) {
@@ -550,7 +557,7 @@ enum MHD_Result serve_code(struct mock *m, struct MHD_Connection *conn, const st
 	struct reply rp;
 	enum MHD_Result ret;
 
-	struct served sv = { NULL, NULL, -1, 0, 0, NULL, NULL, 0, NULL, NULL };
+	struct served sv = { NULL, NULL, -1, 0, 0, NULL, NULL, 0, NULL, NULL, NULL };
 	char wait[300];
 
 	build_code(m, mt, cc, ask, ask_date, rq, &rp);

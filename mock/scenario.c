@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "scenario.h"
+#include "stream.h"
 #include "../model/envelope.h"
 
 static const char *const fault_names[] = {
@@ -35,7 +36,7 @@ static const struct jkey step_keys[] = {
 	{ "headers", JOPTIONAL }, { "repeat", JOPTIONAL }, { "retry_after", JOPTIONAL },
 	{ "reset_after", JOPTIONAL },
 	{ "delay_ms", JOPTIONAL }, { "delay", JOPTIONAL }, { "fault", JOPTIONAL },
-	{ "duration_ms", JOPTIONAL }, { "upstream", JOPTIONAL }, { NULL, 0 }
+	{ "duration_ms", JOPTIONAL }, { "upstream", JOPTIONAL }, { "stream", JOPTIONAL }, { NULL, 0 }
 };
 
 #define DELAY_MAX_MS 600000LL
@@ -174,6 +175,22 @@ static int parse_upstream(struct jload *ld, json_t *obj, json_t *v, struct step 
 	return 0;
 }
 
+/* "stream": {...}, and none of what a single response would say. */
+static int parse_stream_step(struct jload *ld, json_t *obj, json_t *v, const struct contract *c, struct step *st)
+{
+	static const char *const single[] = { "error", "status", "body", "fault", "duration_ms", "upstream", NULL };
+	size_t i;
+
+	for (i = 0; single[i]; i++)
+		if (json_object_get(obj, single[i])) {
+			jpath_key(&ld->path, single[i]);
+			return jload_fail(ld, 0, "a stream step answers 200 with events; '%s' belongs to a single "
+					  "response (a streamed error is \"stream\": {\"then\": \"error\", \"error\": CODE})",
+					  single[i]);
+		}
+	return stream_plan_parse(ld, v, c, &st->stream);
+}
+
 static int parse_step(struct jload *ld, json_t *obj, const struct contract *c, struct step *st)
 {
 	const char *error, *fault;
@@ -186,6 +203,8 @@ static int parse_step(struct jload *ld, json_t *obj, const struct contract *c, s
 	if (jload_keys(ld, obj, "a step", step_keys))
 		return -1;
 	if ((v = json_object_get(obj, "upstream")) && parse_upstream(ld, obj, v, st))
+		return -1;
+	if ((v = json_object_get(obj, "stream")) && parse_stream_step(ld, obj, v, c, st))
 		return -1;
 	error = jload_string(ld, obj, "error", 0);
 	fault = jload_string(ld, obj, "fault", 0);
@@ -319,7 +338,8 @@ struct scenario *scenario_parse(struct jload *ld, json_t *def, struct contract *
 			return NULL;
 		}
 		s->total += s->steps[i].repeat;
-		s->bytes += sizeof(struct step) + sizeof(atomic_llong) + s->steps[i].body_len + 1;
+		s->bytes += sizeof(struct step) + sizeof(atomic_llong) + s->steps[i].body_len + 1 +
+			    (s->steps[i].stream ? s->steps[i].stream->len + sizeof(*s->steps[i].stream) : 0);
 		jpath_pop(&ld->path);
 	}
 	jpath_pop(&ld->path);
@@ -410,6 +430,7 @@ void scenario_unref(struct scenario *s)
 	for (i = 0; i < s->nr_steps; i++) {
 		free(s->steps[i].body);
 		json_decref(s->steps[i].headers);
+		stream_plan_free(s->steps[i].stream);
 	}
 	free(s->steps);
 	free((void *)s->per_step);

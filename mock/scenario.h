@@ -16,6 +16,8 @@
 #include "../model/jload.h"
 #include "../model/suite.h"
 
+struct stream_plan;
+
 enum fault {
 	FAULT_NONE,
 	FAULT_CONNECTION_RESET_BY_PEER,
@@ -61,6 +63,7 @@ struct step {
 	long long fault_ms;                /* HANG cap, DRIBBLE duration */
 	long long reset_after;             /* seconds to the vendor limiter's reset, or -1 */
 	int upstream;                      /* errata proxy: pass the request to the real API */
+	struct stream_plan *stream;        /* a streamed answer (stream.h), or NULL (owned) */
 };
 
 struct scenario {

@@ -60,6 +60,7 @@ void decide(struct mock *m, struct request *rq, const struct mount *mt, const st
 	copy_str(d->retry_after, sizeof(d->retry_after), &d->sv.retry_after, sv->retry_after);
 	copy_str(d->wait, sizeof(d->wait), &d->sv.wait, sv->wait);
 	d->sv.upstream = d->sv.conformance = NULL;
+	d->sv.stream = NULL;
 	if (sv->upstream && (d->upstream = strdup(sv->upstream)))
 		d->sv.upstream = d->upstream;
 	if (sv->conformance && (d->conformance = strdup(sv->conformance)))
@@ -122,7 +123,7 @@ void conclude(struct mock *m, struct MHD_Connection *conn, struct request *rq, c
 	char masked[1024];
 	const char *path;
 
-	if (!d->decided || d->journaled)
+	if (!d->decided || d->journaled || d->open)
 		return;
 	rq->d.journaled = 1;
 	if (d->mt && !d->sv.upstream) /* answered by the mock (errata proxy: injected) */
@@ -162,6 +163,7 @@ void conclude(struct mock *m, struct MHD_Connection *conn, struct request *rq, c
 	r.wait = d->sv.wait;
 	r.upstream = d->sv.upstream;
 	r.conformance = d->sv.conformance;
+	r.stream = d->sv.stream;
 	r.step = d->sv.step;
 	r.replayed = d->sv.replayed;
 	r.delay_ms = d->sv.delay_ms;

@@ -146,7 +146,8 @@ static const struct jkey top_keys[] = {
 	{ "content_type", JREQUIRED }, { "messages", JREQUIRED },
 	{ "envelope", JREQUIRED }, { "headers", JREQUIRED }, { "policy", JREQUIRED },
 	{ "inferred", JOPTIONAL }, { "inconsistencies", JOPTIONAL },
-	{ "codes", JREQUIRED }, { "operations", JOPTIONAL }, { "operations_complete", JOPTIONAL }, { NULL, 0 }
+	{ "codes", JREQUIRED }, { "operations", JOPTIONAL }, { "operations_complete", JOPTIONAL },
+	{ "stream", JOPTIONAL }, { NULL, 0 }
 };
 static const struct jkey envelope_keys[] = {
 	{ "error", JREQUIRED }, { "success", JREQUIRED }, { "kind", JOPTIONAL },
@@ -459,7 +460,7 @@ static int load_root(struct jload *ld, struct contract *c)
 		return jload_fail(ld, 0, "a contract must be a JSON object");
 	if (jload_keys(ld, root, "the contract", top_keys) || load_identity(ld, c, root) ||
 	    load_envelope(ld, c, root, &env) || load_headers(ld, c, root, &ra) || load_policy(ld, c, root) ||
-	    load_codes(ld, c, root, &env, &ra) || load_notes(ld, c, root))
+	    contract_load_stream(ld, c, root) || load_codes(ld, c, root, &env, &ra) || load_notes(ld, c, root))
 		return -1;
 	if (contract_check_codes(ld, c) || contract_check_identities(ld, c) ||
 	    contract_load_operations(ld, c, root))

@@ -73,6 +73,34 @@ struct contract_code {
 	json_t *headers;         /* object: header -> the value the mock sends; a
 				  * response must carry each (any value), or NULL */
 	json_t *forbidden;       /* array of headers a response must not carry, or NULL */
+	int stream;              /* enum stream_rule: whether it arrives inside an event stream */
+};
+
+/* Where an error arrives (format 2, "stream" of a code). */
+enum stream_rule {
+	STREAM_NO,               /* as an HTTP status only (the default) */
+	STREAM_ALSO,             /* as a status, and as an error event inside a 200 stream */
+	STREAM_ONLY              /* only as an error event inside a stream */
+};
+
+/* "no", "also", "only"; NULL when out of range. */
+const char *stream_rule_name(int rule);
+
+/*
+ * The operations that answer as a server-sent event stream, and what the
+ * stream carries (format 2, "stream"): the content events, a clean end,
+ * the error event. Borrowed from the contract's root; operations NULL when
+ * the contract documents no stream.
+ */
+struct contract_stream {
+	json_t *operations;      /* array of "METHOD /path template" strings */
+	json_t *events;          /* [{"event"?, "data"}]: the content, in order */
+	json_t *end;             /* the same, what a clean end sends (may be empty) */
+	const char *error_event; /* the error's event type; NULL: a data-only event */
+	json_t *error_data;      /* the error's data, a template like the envelope;
+				  * NULL: no error is documented inside a stream */
+	const char *source;      /* where the stream's form is documented */
+	size_t nr_streamed;      /* codes whose rule is not STREAM_NO */
 };
 
 /* What body an error carries (format 2, "body" of a code). */
@@ -189,6 +217,7 @@ struct contract {
 	const struct body_kind *kind; /* how the envelope travels: JSON, XML */
 	const char *code_header; /* a header carrying the code too (AWS's
 				  * X-Amzn-ErrorType: "Name:url"), or NULL */
+	struct contract_stream stream;
 	int array_all;           /* an array of errors: every element's code is
 				  * read, and the response is retryable only when
 				  * each is; else the first element's code rules */
@@ -275,6 +304,14 @@ int contract_sends_header(const struct contract *c, const char *name);
 /* May a POST be retried without a key after `status` (0: a connection
  * fault after the request was sent, -1: before)? */
 int contract_keyless_retry_ok(const struct contract *c, int status);
+
+/* Does (method, path below the mount, a query ignored) answer as an event
+ * stream by the contract's "stream.operations"? */
+int contract_streams(const struct contract *c, const char *method, const char *path);
+
+/* Does `path` (no query) match the path template ("{name}" one segment,
+ * "{name+}" one or more)? */
+int contract_path_matches(const char *tmpl, const char *path);
 
 /* The reason a code's field is inferred, or NULL when it is documented. */
 const char *contract_code_inferred(const struct contract_code *code, const char *field);

@@ -92,7 +92,7 @@ static const struct jkey code_keys[] = {
 	{ "role", JREQUIRED }, { "details", JOPTIONAL }, { "extra", JOPTIONAL },
 	{ "inferred", JOPTIONAL }, { "body_code", JOPTIONAL }, { "type", JOPTIONAL },
 	{ "body", JOPTIONAL }, { "headers", JOPTIONAL }, { "forbidden_headers", JOPTIONAL },
-	{ NULL, 0 }
+	{ "stream", JOPTIONAL }, { NULL, 0 }
 };
 
 /* The object of the template that holds the "{{extra}}" member, or NULL. */
@@ -264,7 +264,7 @@ int contract_load_code(struct jload *ld, struct contract *c, json_t *obj,
 	cc->retry_after = contract_has_status(ra_statuses, nr_ra, cc->status) &&
 			  (cc->retryable || !ra_retryable_only);
 	cc->retry_after = jload_bool(ld, obj, "retry_after", cc->retry_after);
-	if (ld->failed || contract_load_code_body(ld, c, obj, cc))
+	if (ld->failed || contract_load_code_body(ld, c, obj, cc) || contract_load_code_stream(ld, c, obj, cc))
 		return -1;
 	cc->inferred = get_inferred(ld, obj);
 	(void)c;

@@ -38,6 +38,10 @@ int contract_header_name_valid(const char *s);
 int contract_load_envelope_kind(struct jload *ld, struct contract *c, json_t *env, json_t *tmpl);
 int contract_load_code_body(struct jload *ld, const struct contract *c, json_t *obj, struct contract_code *cc);
 
+/* contract_stream.c: "stream" (before the codes), and a code's "stream". */
+int contract_load_stream(struct jload *ld, struct contract *c, json_t *root);
+int contract_load_code_stream(struct jload *ld, struct contract *c, json_t *obj, struct contract_code *cc);
+
 /* Is `status` among the nr statuses of list? */
 int contract_has_status(const int *list, size_t nr, int status);
 

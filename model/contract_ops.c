@@ -225,7 +225,7 @@ static int path_matches_at(const char *tmpl, const char *path, int depth)
 	return !*tmpl && (!*path || (*path == '/' && !path[1]));
 }
 
-static int path_matches(const char *tmpl, const char *path)
+int contract_path_matches(const char *tmpl, const char *path)
 {
 	return path_matches_at(tmpl, path, 0);
 }
@@ -264,7 +264,7 @@ json_t *contract_route(const struct contract *c, const char *method, const char 
 		json_t *op = json_array_get(c->operations, i);
 		const char *t = json_string_value(json_object_get(op, "path"));
 
-		if (!path_matches(t, path))
+		if (!contract_path_matches(t, path))
 			continue;
 		if (strcmp(json_string_value(json_object_get(op, "method")), method)) {
 			if (other_method)

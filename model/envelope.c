@@ -248,6 +248,15 @@ json_t *envelope_render_id(const struct contract *c, const struct contract_code 
 	return render(c->error_envelope, &fl);
 }
 
+json_t *envelope_render_in(const json_t *tmpl, const struct contract_code *code, const char *message,
+			   int status, const char *request_id)
+{
+	struct fill fl = { code, message ? message : code->message,
+			   request_id ? request_id : ENVELOPE_EXAMPLE_ID, status };
+
+	return render((json_t *)tmpl, &fl);
+}
+
 json_t *envelope_render(const struct contract *c, const struct contract_code *code,
 			const char *message, int status)
 {

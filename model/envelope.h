@@ -94,6 +94,11 @@ json_t *envelope_render(const struct contract *c, const struct contract_code *co
 json_t *envelope_render_id(const struct contract *c, const struct contract_code *code,
 			   const char *message, int status, const char *request_id);
 
+/* The same from another template of the contract's (a stream's error
+ * event data). */
+json_t *envelope_render_in(const json_t *tmpl, const struct contract_code *code, const char *message,
+			   int status, const char *request_id);
+
 /* The same, written in the contract's body kind (compact JSON, or XML);
  * "" for a code without a body, the message as plain text for a code whose
  * body is free (ENVELOPE_FREE_TYPE). Returns a string to free(). */

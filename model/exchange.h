@@ -18,6 +18,8 @@ struct exchange {
 	const char *fault;            /* the fault served, or NULL */
 	const char *retry_after;      /* the Retry-After served, or NULL */
 	const char *wait;             /* "header: value" of the wait rule applied, or NULL */
+	const char *stream;           /* a streamed answer's course ("3 events, then reset
+				       * mid-event"), or NULL */
 	uint64_t body_hash;           /* FNV-1a 64 of the request body */
 	int status;                   /* 0: a fault sent none */
 	const char *const *headers;   /* name, value, name, value... (secrets redacted) */
