@@ -246,7 +246,10 @@ static void fire(struct chaos *ch, const struct chaos_request *r, uint64_t body)
 	s->code = strdup(r->code ? r->code : "");
 	s->fault = dup_or_null(r->fault);
 	s->status = r->status;
-	s->retryable = r->fault ? (idempotent(r->method, r->key) ? 1 : -1) : r->retryable;
+	/* a stream cut or failed mid-way may be re-sent, never must be: SDKs
+	 * surface it to the caller; a re-send is judged on its key */
+	s->retryable = r->fault ? (strncmp(r->fault, "STREAM_", 7) && idempotent(r->method, r->key) ? 1 : -1) :
+		       r->retryable;
 	s->body = body;
 	s->sent_us = r->t_us;
 	s->asked_ms = asked_ms(r);

@@ -50,6 +50,10 @@ int mock_chaos_pick(struct mock *m, struct MHD_Connection *conn, const struct mo
 	if (!m->inject_sc || (k = inject_pick(&m->inject, atomic_fetch_add(&m->inject_n, 1))) < 0)
 		return 0;
 	(void)key;
+	if (m->inject_sc->steps[k].stream && /* a stream's failure, on a request for a stream */
+	    !stream_requested(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT),
+			      rq->admin_body, rq->admin_len))
+		return 0;
 	if (m->chaos && !chaos_may_inject(m->chaos, method, path))
 		return 0;
 	rq->inject = k;

@@ -518,6 +518,11 @@ struct scenario *forward_inject_scenario(struct mock *m, char *why, size_t size)
 		const struct contract_code *cc = m->inject.is_fault[i] ? NULL : contract_find(c, name);
 		int fault = m->inject.is_fault[i];
 
+		if (fault && stream_fault_parse(name) >= 0) { /* served on streaming requests only */
+			json_array_append_new(steps, json_pack("{s{ss}}", "stream", "then",
+							       stream_end_name(stream_fault_parse(name))));
+			continue;
+		}
 		for (k = 0; !cc && !fault && k < (size_t)FAULT_WRONG_CONTENT_TYPE + 1; k++)
 			fault = !strcmp(fault_name((enum fault)k), name) && k;
 		if (!cc && !fault && strspn(name, "0123456789") == strlen(name))
@@ -526,7 +531,8 @@ struct scenario *forward_inject_scenario(struct mock *m, char *why, size_t size)
 					cc = &c->codes[k];
 		if (!cc && !fault) {
 			snprintf(why, size, "--inject: '%s' is not a code of %s, a status it documents, or a fault "
-				 "(CONNECTION_RESET_BY_PEER, EMPTY_RESPONSE, HANG, GATEWAY_HTML, ...)", name, c->id);
+				 "(CONNECTION_RESET_BY_PEER, EMPTY_RESPONSE, HANG, GATEWAY_HTML, ..., and on streaming "
+				 "requests STREAM_ERROR, STREAM_RESET, STREAM_STALL)", name, c->id);
 			json_decref(steps);
 			return NULL;
 		}

@@ -243,6 +243,7 @@ int stage_route(struct pass *p);
 int stage_choose_injected(struct pass *p);
 int stage_choose_scenario(struct pass *p);
 int stage_choose_selector(struct pass *p);
+int stage_choose_stream(struct pass *p);
 int stage_idempotency(struct pass *p);
 extern const stage_fn serve_stages[];
 void pass_init(struct pass *p, struct mock *m, struct MHD_Connection *conn, struct request *rq,
@@ -389,6 +390,9 @@ enum MHD_Result deliver_step(struct mock *m, struct MHD_Connection *conn, const 
 
 /* The connection's socket, or -1. */
 int mock_connection_fd(struct MHD_Connection *conn);
+
+/* Serve the request's own stream plan (X-Errata-Stream). */
+enum MHD_Result serve_stream(struct mock *m, struct MHD_Connection *conn, const struct mount *mt, struct request *rq);
 
 /* Timer callback: resume a suspended request's connection. */
 void resume_cb(void *arg);

@@ -14,7 +14,8 @@
 
 const stage_fn proxy_stages[] = {
 	stage_admit_body, stage_admit_concurrency, stage_admit_rate,
-	stage_choose_injected, stage_choose_scenario, stage_choose_selector, stage_choose_forward, NULL
+	stage_choose_injected, stage_choose_scenario, stage_choose_selector, stage_choose_stream,
+	stage_choose_forward, NULL
 };
 
 /*

@@ -8,7 +8,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include <errno.h>
+
 #include "select.h"
+#include "stream.h"
 
 static int all_digits(const char *s, size_t n)
 {
@@ -179,4 +182,73 @@ int select_status_only(const char *x_errata_error, const char *prefer, const cha
 	if (x_errata_error || query_error || !prefer || prefer_code(prefer, v, sizeof(v)) <= 0)
 		return 0;
 	return strlen(v) == 3 && all_digits(v, 3) ? atoi(v) : 0;
+}
+
+/* "name=N" with N in [lo, hi]: 0, or -1. */
+static int stream_param(const char *p, size_t len, const char *name, long long lo, long long hi, long long *out)
+{
+	size_t k = strlen(name);
+	char num[24], *end;
+	long long v;
+
+	if (len <= k + 1 || len - k - 1 >= sizeof(num) || strncmp(p, name, k) || p[k] != '=')
+		return -1;
+	memcpy(num, p + k + 1, len - k - 1);
+	num[len - k - 1] = '\0';
+	errno = 0;
+	v = strtoll(num, &end, 10);
+	if (errno || *end || end == num || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int select_stream(const struct contract *c, const char *value, long long n[3], const struct contract_code **cc,
+		  char *why, size_t size)
+{
+	static const struct { const char *name; long long lo, hi; } params[3] = {
+		{ "events", 0, STREAM_MAX_EVENTS }, { "interval_ms", 0, 60000 }, { "stall_ms", 1, 600000 }
+	};
+	size_t w = strcspn(value, ":; "), i;
+	const char *p = value + w;
+	char word[16], code[128];
+	int end;
+
+	snprintf(word, sizeof(word), "%.*s", (int)(w < sizeof(word) ? w : sizeof(word) - 1), value);
+	if (w >= sizeof(word) || (end = stream_end_parse(word)) < 0) {
+		snprintf(why, size, "X-Errata-Stream: '%.60s' is not error, error:CODE, reset, stall or end", value);
+		return -1;
+	}
+	*cc = NULL;
+	if (*p == ':') {
+		size_t k = strcspn(++p, "; ");
+
+		if (end != SE_ERROR || !k || k >= sizeof(code)) {
+			snprintf(why, size, "X-Errata-Stream: only error takes a code (error:CODE), in '%.60s'", value);
+			return -1;
+		}
+		snprintf(code, sizeof(code), "%.*s", (int)k, p);
+		if (!(*cc = contract_find(c, code))) {
+			snprintf(why, size, "X-Errata-Stream: '%.100s' is not a code of %s", code, c->id);
+			return -1;
+		}
+		p += k;
+	}
+	while (*p) {
+		size_t k;
+
+		p += strspn(p, "; ");
+		if (!*p)
+			break;
+		k = strcspn(p, "; ");
+		for (i = 0; i < 3 && stream_param(p, k, params[i].name, params[i].lo, params[i].hi, &n[i]); i++)
+			;
+		if (i == 3) {
+			snprintf(why, size, "X-Errata-Stream: '%.*s' is not events=0..10000, interval_ms=0..60000 "
+				 "or stall_ms=1..600000", (int)(k > 60 ? 60 : k), p);
+			return -1;
+		}
+		p += k;
+	}
+	return end;
 }

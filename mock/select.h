@@ -37,4 +37,14 @@ int select_status_only(const char *x_errata_error, const char *prefer, const cha
  */
 int select_retry_after(const char *value, long long *seconds, int *as_date);
 
+/*
+ * X-Errata-Stream: "error", "error:CODE", "reset", "stall" or "end", then
+ * any of "; events=N" (0 to 10000), "; interval_ms=N" (0 to 60000) and
+ * "; stall_ms=N" (1 to 600000) into n[0], n[1], n[2] (left as they are
+ * when not given). The ending (stream.h's enum stream_end) and the code
+ * after "error:" into *cc; -1 with why.
+ */
+int select_stream(const struct contract *c, const char *value, long long n[3], const struct contract_code **cc,
+		  char *why, size_t size);
+
 #endif

@@ -465,6 +465,33 @@ int stage_choose_selector(struct pass *p)
 	return GO_ON;
 }
 
+/* X-Errata-Stream: "error", "error:CODE", "reset", "stall" or "end", then
+ * "; events=N", "; interval_ms=N", "; stall_ms=N" as wanted: a streamed
+ * answer made for this request. */
+int stage_choose_stream(struct pass *p)
+{
+	const char *v = MHD_lookup_connection_value(p->conn, MHD_HEADER_KIND, "X-Errata-Stream");
+	long long n[3] = { STREAM_DEFAULT_EVENTS, STREAM_DEFAULT_INTERVAL_MS, STREAM_DEFAULT_STALL_MS };
+	const struct contract_code *cc = NULL, *named = NULL;
+	char why[400];
+	int end;
+
+	if (!v && p->cc && p->cc->stream == STREAM_ONLY && !p->sc)
+		v = "error"; /* a code documented only inside a stream arrives there */
+	else if (!v || p->sc)
+		return GO_ON;
+	if (p->cc) /* X-Errata-Error's code, for an error event */
+		cc = p->cc;
+	p->asked = 1; /* the mock answers, errata proxy too */
+	if (p->dry)
+		return GO_ON;
+	if ((end = select_stream(p->mt->c, v, n, &named, why, sizeof(why))) < 0 ||
+	    !(p->rq->own_plan = stream_plan_make(p->mt->c, (enum stream_end)end, named ? named : cc, n[0], n[1],
+						  n[2], why, sizeof(why))))
+		return stage_refuse(p, MHD_HTTP_BAD_REQUEST, "malformed-selector", "Malformed selector", NULL, why);
+	return GO_ON;
+}
+
 /* --- idempotency --- */
 
 int stage_idempotency(struct pass *p)
@@ -492,7 +519,7 @@ int stage_idempotency(struct pass *p)
 
 const stage_fn serve_stages[] = {
 	stage_admit_body, stage_admit_key, stage_admit_concurrency, stage_admit_rate, stage_route,
-	stage_choose_injected, stage_choose_scenario, stage_choose_selector,
+	stage_choose_injected, stage_choose_scenario, stage_choose_selector, stage_choose_stream,
 	stage_idempotency, NULL
 };
 
@@ -504,6 +531,8 @@ static enum MHD_Result deliver(struct pass *p)
 	struct request *rq = p->rq;
 	long long n;
 
+	if (!p->sc && rq->own_plan)
+		return serve_stream(p->m, p->conn, p->mt, rq);
 	if (!p->sc)
 		return serve_code(p->m, p->conn, p->mt, p->cc, p->ask, p->ask_date, rq);
 	rq->conn = p->conn;

@@ -31,6 +31,23 @@ int stream_end_parse(const char *s)
 	return -1;
 }
 
+static const char *const fault_names[SE__COUNT] = { "STREAM_ERROR", "STREAM_RESET", "STREAM_STALL", "" };
+
+const char *stream_fault_name(int e)
+{
+	return e >= 0 && e < SE__COUNT ? fault_names[e] : "";
+}
+
+int stream_fault_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; s && i < SE_END; i++)
+		if (!strcmp(s, fault_names[i]))
+			return i;
+	return -1;
+}
+
 void stream_plan_free(struct stream_plan *p)
 {
 	if (p) {
@@ -354,4 +371,19 @@ int stream_serve(struct mock *m, struct MHD_Connection *conn, struct request *rq
 	MHD_suspend_connection(conn);
 	stream_cb(rq);
 	return 0;
+}
+
+enum MHD_Result serve_stream(struct mock *m, struct MHD_Connection *conn, const struct mount *mt, struct request *rq)
+{
+	struct served sv = { NULL, stream_fault_name(rq->own_plan->then), -1, 0, 0, NULL, NULL, 0, NULL, NULL, NULL };
+	struct reply rp;
+	enum MHD_Result ret;
+
+	rq->conn = conn;
+	rq->mt = mt;
+	build_code(m, mt, NULL, -1, 0, rq, &rp);
+	decide(m, rq, mt, NULL, 200, &sv);
+	ret = atomic_load(&m->stopping) || stream_serve(m, conn, rq, rq->own_plan, &rp) ? MHD_NO : MHD_YES;
+	reply_release(&rp);
+	return ret;
 }

@@ -21,6 +21,12 @@ enum stream_end { SE_ERROR, SE_RESET, SE_STALL, SE_END, SE__COUNT };
 const char *stream_end_name(int e);
 int stream_end_parse(const char *s);
 
+/* The fault a stream's ending is journaled as: "STREAM_ERROR",
+ * "STREAM_RESET", "STREAM_STALL"; "" for a clean end. The parse takes
+ * those three (--inject's faults=) and gives -1 for anything else. */
+const char *stream_fault_name(int e);
+int stream_fault_parse(const char *s);
+
 #define STREAM_MAX_EVENTS 10000
 #define STREAM_MAX_BYTES (4u << 20)
 #define STREAM_DEFAULT_EVENTS 3
