@@ -95,7 +95,8 @@ static void start_leave(void *arg)
 /* The client's environment: the base URL and the operation to perform. */
 struct client_env {
 	char url[300], contract[200], file[4200], scenario[300], method[48], path[600], body[300];
-	char *v[8];
+	char stream[20];
+	char *v[9];
 };
 
 static void client_env(struct client_env *e, const struct client_config *cfg, const struct suite_scenario *sc,
@@ -110,7 +111,8 @@ static void client_env(struct client_env *e, const struct client_config *cfg, co
 	snprintf(e->path, sizeof(e->path), "ERRATA_PATH=%s", sc->path);
 	snprintf(e->body, sizeof(e->body), "ERRATA_BODY=%s", sc->body ? sc->body : "");
 	e->v[0] = e->url; e->v[1] = e->contract; e->v[2] = e->file; e->v[3] = e->scenario;
-	e->v[4] = e->method; e->v[5] = e->path; e->v[6] = e->body; e->v[7] = NULL;
+	snprintf(e->stream, sizeof(e->stream), "ERRATA_STREAM=%d", sc->stream);
+	e->v[4] = e->method; e->v[5] = e->path; e->v[6] = e->body; e->v[7] = e->stream; e->v[8] = NULL;
 }
 
 /* The evidence of a run: the attempts, how the client ended and what it
@@ -258,6 +260,7 @@ static void run_one(struct client_job *job, struct start_slot *slot, const struc
 		proc_run_watch(cfg->command, env.v, timeout_s, run_watched, &w, &p);
 	}
 	start_leave(slot);
+	mock_settle(m, 1000); /* a stream its client left is journaled at once */
 	got = !mock_exchanges(m, "s", &ex);
 	end = (struct client_end){ 1, p.exited, p.exit_code, p.signaled, p.signal, p.timed_out, p.stopped,
 				   p.seconds, p.output, p.output_len, p.tail, p.tail_len };

@@ -142,13 +142,19 @@ static void wake_cb(void *arg)
 	}
 }
 
+/* The contract's streamed error, as the transfer asks (match.h). */
+static int is_error_event(void *ctx, const char *event, const char *data, size_t len)
+{
+	return contract_stream_is_error(ctx, event, data, len);
+}
+
 /* Start the transfer; the body follows with forward_continue (streamed),
  * or is the one the request kept (after a scenario's step). */
 static int start(struct mock *m, struct MHD_Connection *conn, const char *method, struct request *rq,
 		 int streamed)
 {
 	const struct forwarding *fw = rq->fw;
-	struct transfer_request tr;
+	struct transfer_request tr = { 0 };
 
 	rq->conn = conn;
 	rq->forwarding = 1;
@@ -166,6 +172,10 @@ static int start(struct mock *m, struct MHD_Connection *conn, const char *method
 		tr.body_size = fw->body == FRAMED_LENGTH ? (long long)fw->length : -1;
 	tr.wake = wake_cb;
 	tr.arg = rq;
+	if (m->mounts[0].c->stream.error_data) { /* its streams are read for their error events */
+		tr.is_error_event = is_error_event;
+		tr.event_ctx = m->mounts[0].c;
+	}
 	if (!(rq->xfer = transfer_new(m->up, &tr)))
 		return -1;
 	if (!streamed) {
@@ -460,7 +470,7 @@ void forward_end(struct mock *m, struct MHD_Connection *conn, struct request *rq
 		snprintf(upstream, sizeof(upstream), "%s: %s", upstream_failure_name(f), why);
 	if (rq->problem || (f != UPF_NONE && f != UPF_CANCELLED)) /* a problem sent, or a body cut */
 		atomic_fetch_add(&m->upstream_failed, 1);
-	if (!rq->problem && rq->xfer && rq->upstream_status >= 400 && f == UPF_NONE)
+	if (!rq->problem && rq->xfer && (rq->upstream_status >= 400 || transfer_event_kept(rq->xfer)) && f == UPF_NONE)
 		cc = judge(m, conn, rq, summary, sizeof(summary));
 	atomic_fetch_add(&m->forwarded, 1);
 	sv.t_us = rq->arrived_us;

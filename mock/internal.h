@@ -66,6 +66,7 @@ struct mock {
 	void (*kick)(struct mock *m);   /* wake the threads that run the daemons, after a resume */
 	int keep_bodies;             /* every request keeps its body (an upstream step sends it) */
 	atomic_int active;           /* API requests in flight */
+	atomic_int streaming;        /* streams not yet journaled (mock_settle) */
 	struct timer timer;
 	atomic_int stopping;
 	char *admin_token;
@@ -152,7 +153,7 @@ struct request {
 	const struct stream_plan *sp; /* a stream's plan (its step's, or own_plan) */
 	struct stream_plan *own_plan; /* a plan made for this request (a selector's) */
 	size_t seg, head_len;        /* the segment being written; the head's bytes */
-	int stalled;
+	int64_t stall_from;          /* when a stall began (monotonic us), or 0 */
 	int64_t interval_us;
 	int rl_remaining;            /* the limiter's view, for the RateLimit fields */
 	long long rl_reset;

@@ -44,6 +44,8 @@ static void request_free(struct request *rq)
 	free(rq->idem_key);
 	free(rq->admin_body);
 	free(rq->raw);
+	if (rq->sp && rq->m) /* journaled by now */
+		atomic_fetch_sub(&rq->m->streaming, 1);
 	stream_plan_free(rq->own_plan);
 	free(rq->raw_uri);
 	forwarding_free(rq->fw);
@@ -464,6 +466,20 @@ void mock_exchanges_release(struct mock_exchanges *ex)
 		free(ex->view);
 	}
 	memset(ex, 0, sizeof(*ex));
+}
+
+int mock_settle(struct mock *m, unsigned max_ms)
+{
+	struct timespec ts = { 0, 10 * 1000000 };
+	unsigned waited = 0;
+
+	while (atomic_load(&m->streaming) > 0) {
+		if (waited >= max_ms)
+			return -1;
+		nanosleep(&ts, NULL);
+		waited += 10;
+	}
+	return 0;
 }
 
 unsigned mock_port(const struct mock *m)

@@ -86,6 +86,11 @@ json_t *mock_chaos_report(struct mock *m);
 /* The port actually bound. */
 unsigned mock_port(const struct mock *m);
 
+/* Wait, at most max_ms, until no stream is being written: a stream is
+ * journaled when it ends, a stalled one soon after its client goes. 0, or
+ * -1 when one is still open. */
+int mock_settle(struct mock *m, unsigned max_ms);
+
 /* Stop accepting, let in-flight requests finish (up to `drain_ms`), stop
  * and free everything; accepts NULL. */
 void mock_stop(struct mock *m, unsigned drain_ms);

@@ -262,6 +262,8 @@ int stream_requested(const char *accept, const char *body, size_t len)
 
 /* --- serving --- */
 
+static void stream_cb(void *arg);
+
 /* What the stream did, for the journal, once it is over. */
 static void course(struct request *rq, const char *gone)
 {
@@ -270,7 +272,10 @@ static void course(struct request *rq, const char *gone)
 	char *b = rq->d.stream;
 	size_t size = sizeof(rq->d.stream);
 
-	if (gone)
+	if (gone && rq->stall_from)
+		snprintf(b, size, "%lld events, then a stall; %s %.1f s into it", sent, gone,
+			 (double)(timer_now_us() - rq->stall_from) / 1e6);
+	else if (gone)
 		snprintf(b, size, "%lld of %lld events, then %s", sent, sp->events, gone);
 	else if (sp->then == SE_ERROR)
 		snprintf(b, size, "%lld events, then error %s", sent, sp->code->code);
@@ -290,6 +295,36 @@ static void stream_close(struct request *rq, const char *gone)
 	rq->d.open = 0; /* the course is the journal's now */
 	rq->phase = PH_CLOSE;
 	resume_cb(rq);
+}
+
+/* Has the client closed its end (or reset it)? Bytes it sent are left. */
+static int peer_gone(int fd)
+{
+	char c;
+	ssize_t n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+#define STALL_TICK_US 100000 /* a stalled client is looked at this often */
+
+/* A stall: nothing sent, the connection watched, for stall_ms. 1 while it
+ * goes on (the timer has the request), 0 once it is over. */
+static int stall(struct request *rq, int fd)
+{
+	const struct stream_plan *sp = rq->sp;
+	int64_t now = timer_now_us(), end;
+
+	if (!rq->stall_from)
+		rq->stall_from = now;
+	end = rq->stall_from + sp->stall_ms * 1000;
+	if (peer_gone(fd)) {
+		stream_close(rq, "the client went away");
+		return 1;
+	}
+	if (now < end && !timer_add(&rq->m->timer, now + STALL_TICK_US < end ? now + STALL_TICK_US : end, stream_cb, rq))
+		return 1;
+	return 0;
 }
 
 /* Timer callback: the rest of the current segment, then the next after
@@ -323,11 +358,8 @@ static void stream_cb(void *arg)
 			return;
 		}
 	}
-	if (sp->then == SE_STALL && !rq->stalled) { /* the connection open, nothing sent */
-		rq->stalled = 1;
-		if (!timer_add(&m->timer, timer_now_us() + sp->stall_ms * 1000, stream_cb, rq))
-			return;
-	}
+	if (sp->then == SE_STALL && stall(rq, fd))
+		return;
 	if (sp->then == SE_RESET) /* the close becomes a reset (see transport_fault) */
 		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	stream_close(rq, NULL);
@@ -347,8 +379,11 @@ int stream_serve(struct mock *m, struct MHD_Connection *conn, struct request *rq
 	for (i = 0; i < rp->nr; i++)
 		if (strcasecmp(rp->names[i], "Content-Type") && strcasecmp(rp->names[i], "Content-Length"))
 			fprintf(f, "%s: %s\r\n", rp->names[i], rp->values[i]);
-	fputs("Content-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
-	      "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n", f);
+	/* a stream that ends whole says the connection closes after it; one
+	 * cut short says nothing (as a real API's would not): a client that
+	 * reads to the close would otherwise take the cut as the end */
+	fprintf(f, "Content-Type: text/event-stream\r\nCache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n%s\r\n",
+		sp->then == SE_ERROR || sp->then == SE_END ? "Connection: close\r\n" : "");
 	if (fclose(f) || !(rq->raw = malloc(head_len + sp->len))) {
 		free(head);
 		return -1;
@@ -363,6 +398,7 @@ int stream_serve(struct mock *m, struct MHD_Connection *conn, struct request *rq
 	rq->seg = 0;
 	rq->phase = PH_WAITING;
 	rq->d.open = 1;
+	atomic_fetch_add(&m->streaming, 1);
 	if (rq->idem_key) { /* a stream is never replayed: a retry is processed anew */
 		idem_abort(&m->idem, rq->idem_key);
 		free(rq->idem_key);

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "upstream_int.h"
+#include "../model/sse.h"
 
 /* Call the server side's wake function if it waits (lock held). */
 void transfer_wake(struct transfer *t)
@@ -48,6 +49,9 @@ static void transfer_free(struct transfer *t)
 	free(t->ub);
 	free(t->rb);
 	free(t->cap);
+	if (t->sse)
+		sse_release(t->sse);
+	free(t->sse);
 	pthread_mutex_destroy(&t->lock);
 	free(t);
 }
@@ -111,6 +115,32 @@ static int add_header(struct transfer *t, const char *b, size_t len)
 	return 0;
 }
 
+/* A 2xx event stream, where the server side asked: read it as it passes. */
+static void watch_events(struct transfer *t)
+{
+	size_t i;
+
+	if (!t->is_error_event || t->status >= 300)
+		return;
+	for (i = 0; i < t->nh; i++)
+		if (!strcasecmp(t->h[i].name, "Content-Type") && strcasestr(t->h[i].value, "text/event-stream") &&
+		    (t->sse = malloc(sizeof(*t->sse))))
+			sse_init(t->sse, UPSTREAM_CAPTURE_MAX);
+}
+
+/* The first error event of a stream, kept as a stream of one event. */
+static int keep_error_event(void *ctx, const struct sse_event *ev)
+{
+	struct transfer *t = ctx;
+
+	if (!t->is_error_event(t->event_ctx, ev->event, ev->data, ev->data_len))
+		return 0;
+	free(t->cap);
+	t->cap = sse_write(ev->event, ev->data, ev->data_len, &t->cap_len);
+	t->event_kept = t->cap != NULL;
+	return 1;
+}
+
 static size_t on_header(char *b, size_t size, size_t n, void *p)
 {
 	struct transfer *t = p;
@@ -129,6 +159,7 @@ static size_t on_header(char *b, size_t size, size_t n, void *p)
 		ok = 1;
 	} else if (len <= 2 && (b[0] == '\r' || b[0] == '\n')) {
 		if (t->status >= 200) {
+			watch_events(t);
 			t->head_done = 1;
 			t->head_us = t->last_us;
 			transfer_wake(t);
@@ -192,6 +223,11 @@ static size_t on_write(char *b, size_t size, size_t n, void *p)
 	}
 	memcpy(t->rb + t->rb_off + t->rb_len, b, len);
 	t->rb_len += len;
+	if (t->sse && !t->event_kept && sse_feed(t->sse, b, len, keep_error_event, t) < 0) {
+		sse_release(t->sse); /* out of memory: the stream passes unread */
+		free(t->sse);
+		t->sse = NULL;
+	}
 	if (t->status >= 400 && !t->cap_cut) { /* sized as it comes */
 		size_t k = UPSTREAM_CAPTURE_MAX - t->cap_len < len ? UPSTREAM_CAPTURE_MAX - t->cap_len : len;
 		char *nc = k ? realloc(t->cap, t->cap_len + k) : NULL;
@@ -299,6 +335,8 @@ struct transfer *transfer_new(struct upstream *up, const struct transfer_request
 	atomic_init(&t->refs, 2);
 	t->w = upstream_self && upstream_self->up == up ? upstream_self : &up->w[atomic_fetch_add(&up->next, 1) % up->nr];
 	t->wake = rq->wake;
+	t->is_error_event = rq->is_error_event;
+	t->event_ctx = rq->event_ctx;
 	t->arg = rq->arg;
 	t->started_us = t->last_us = upstream_now_us();
 	if (!(t->easy = worker_easy_get(t->w)) || setup(t, up, rq)) {
@@ -462,6 +500,11 @@ const char *transfer_capture(const struct transfer *t, size_t *len, int *cut)
 	*len = t->cap_len;
 	*cut = t->cap_cut;
 	return t->cap;
+}
+
+int transfer_event_kept(const struct transfer *t)
+{
+	return t->event_kept;
 }
 
 int64_t transfer_head_us(const struct transfer *t)

@@ -86,6 +86,11 @@ struct transfer_request {
 	long long body_size;        /* -1: unknown (chunked) */
 	void (*wake)(void *arg);    /* called with the transfer's lock held */
 	void *arg;
+	/* a 2xx text/event-stream answer is read event by event as it passes,
+	 * and the first event this says is an error kept as the capture (NULL:
+	 * streams are passed unread) */
+	int (*is_error_event)(void *ctx, const char *event, const char *data, size_t len);
+	void *event_ctx;
 };
 
 /* The upstream's base URL, as given; its timeout. */
@@ -137,8 +142,12 @@ void transfer_cancel(struct transfer *t);
 /* Once ended (or at any time, for what is known so far): */
 enum upstream_failure transfer_failure(struct transfer *t, char *why, size_t size);
 /* An error body (status >= 400) as received, up to UPSTREAM_CAPTURE_MAX;
- * *cut when it was longer (or memory ran short): not the whole body. */
+ * *cut when it was longer (or memory ran short): not the whole body. For
+ * a 2xx event stream, its first error event, written as a stream of one
+ * event (NULL when none came). */
 const char *transfer_capture(const struct transfer *t, size_t *len, int *cut);
+/* A 2xx event stream whose error event was kept (transfer_capture). */
+int transfer_event_kept(const struct transfer *t);
 /* CLOCK_MONOTONIC microseconds when the head arrived (0: never). */
 int64_t transfer_head_us(const struct transfer *t);
 

@@ -51,6 +51,8 @@ struct upstream {
 	atomic_uint next;
 };
 
+struct sse_parser;
+
 struct transfer {
 	pthread_mutex_t lock;
 	atomic_int refs;
@@ -73,6 +75,10 @@ struct transfer {
 	char *cap;
 	size_t cap_len;
 	int cap_cut;                 /* the error body did not fit in cap */
+	int (*is_error_event)(void *ctx, const char *event, const char *data, size_t len);
+	void *event_ctx;
+	struct sse_parser *sse;      /* a 2xx event stream being read, or NULL */
+	int event_kept;              /* its first error event is in cap */
 	int done, cancelled, waiting;
 	enum upstream_failure failure;
 	char why[256];

@@ -43,6 +43,7 @@ static const struct {
 	{ CHECK_HEADERS_REQUIRED, "the headers the contract requires on this code are present" },
 	{ CHECK_HEADERS_FORBIDDEN, "the headers the contract forbids on this code are absent" },
 	{ CHECK_CODE_OPERATION, "the code is one the operation the request hit documents" },
+	{ CHECK_STREAM_DOCUMENTED, "an error event inside a 200 stream carries a code documented as arriving there" },
 };
 
 const char *const check_ids[] = {
@@ -51,7 +52,7 @@ const char *const check_ids[] = {
 	CHECK_RETRY_AFTER_PRESENT, CHECK_RETRY_AFTER_VALID, CHECK_RETRY_AFTER_MISREAD,
 	CHECK_REQUEST_ID, CHECK_RATELIMIT, CHECK_REQUEST_ID_BODY, CHECK_RATELIMIT_FAMILY,
 	CHECK_RETRY_HINT, CHECK_RETRY_AFTER_MS, CHECK_WAIT_INFO, CHECK_ENVELOPE_XML,
-	CHECK_HEADERS_REQUIRED, CHECK_HEADERS_FORBIDDEN, CHECK_CODE_OPERATION, NULL
+	CHECK_HEADERS_REQUIRED, CHECK_HEADERS_FORBIDDEN, CHECK_CODE_OPERATION, CHECK_STREAM_DOCUMENTED, NULL
 };
 
 const char *check_describe(const char *id)
@@ -631,8 +632,8 @@ static const struct contract_code *match_all_codes(const struct contract *c, con
 }
 
 /* The body, walked and read: the entry it names, and what must agree with it. */
-static void match_body(const struct contract *c, const struct response *r, json_t *body, struct found *f,
-		       struct match_result *m)
+static void match_body(const struct contract *c, const struct response *r, json_t *tmpl, json_t *body,
+		       struct found *f, struct match_result *m)
 {
 	const struct contract_code *cc;
 	char path[256] = "";
@@ -641,7 +642,7 @@ static void match_body(const struct contract *c, const struct response *r, json_
 	m->parsed = 1;
 	f->wide_codes = c->format >= 2;
 	f->text_values = c->kind == &body_xml;
-	walk(c->error_envelope, body, path, sizeof(path), m, f);
+	walk(tmpl, body, path, sizeof(path), m, f);
 	if (c->code_header) /* "ValidationException:http://internal..." */
 		header_code(c, r, f, m);
 	cc = identify(c, r, f, m);
@@ -651,7 +652,7 @@ static void match_body(const struct contract *c, const struct response *r, json_
 	m->code = cc;
 	if (f->type_missing && !(cc && cc->status_only))
 		match_add(m, CHECK_ENVELOPE_SHAPE, SEV_FAIL, "the type member is missing");
-	if (cc && r->status != cc->status)
+	if (cc && r->status != cc->status && !m->streamed) /* an event's status is its stream's 200 */
 		match_add(m, CHECK_STATUS, SEV_FAIL, "%s is documented as %d, got %d",
 			  cc->code, cc->status, r->status);
 	if (f->status && json_integer_value(f->status) != r->status)
@@ -705,16 +706,29 @@ static size_t match_free(const struct contract *c, const struct contract_code *c
 	return match_entry_headers(c, cc, r, now, m);
 }
 
+void match_parsed(const struct contract *c, const struct response *r, json_t *tmpl, json_t *body,
+		  struct match_result *m)
+{
+	struct found f = { 0 };
+	size_t i;
+
+	match_body(c, r, tmpl, body, &f, m);
+	json_decref(f.code);
+	json_decref(f.status_text);
+	for (i = 0; i < f.nr_more; i++)
+		json_decref(f.more[i]);
+}
+
 size_t contract_match(const struct contract *c, const struct response *r,
 		      time_t now, struct match_result *m)
 {
 	const char *ct = response_header(r, "Content-Type");
 	const struct contract_code *cc;
-	struct found f = { 0 };
 	char why[200];
 	json_t *body;
-	size_t i;
 
+	if (c->stream.error_data && r->status >= 200 && r->status < 300 && ct && media_type_is(ct, "text/event-stream"))
+		return match_stream(c, r, m); /* an error, if any, comes as one of its events */
 	match_common_headers(c, r, m);
 	if (!r->head_only && (cc = match_free_body(c, r, BODY_NONE)))
 		return match_free(c, cc, r, now, m);
@@ -728,13 +742,9 @@ size_t contract_match(const struct contract *c, const struct response *r,
 	}
 	body = c->kind->parse(r->body, r->body_len, why, sizeof(why));
 	if (body)
-		match_body(c, r, body, &f, m);
+		match_parsed(c, r, c->error_envelope, body, m);
 	else
 		match_add(m, c->kind->check, SEV_FAIL, "%s", why);
-	json_decref(f.code);
-	json_decref(f.status_text);
-	for (i = 0; i < f.nr_more; i++)
-		json_decref(f.more[i]);
 	json_decref(body);
 	/* a status whose body the document leaves free: a body that reads as
 	 * the envelope's kind is judged as such, anything else as that entry */

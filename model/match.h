@@ -31,6 +31,7 @@
 #define CHECK_HEADERS_REQUIRED    "headers.required"
 #define CHECK_HEADERS_FORBIDDEN   "headers.forbidden"
 #define CHECK_CODE_OPERATION      "code.operation"
+#define CHECK_STREAM_DOCUMENTED   "stream.documented"
 
 /* One line saying what the check verifies, or NULL for an unknown id. */
 const char *check_describe(const char *id);
@@ -73,6 +74,8 @@ struct match_result {
 	int parsed;             /* the body parsed as the envelope's kind */
 	int body_rule;          /* BODY_NONE or BODY_ANY: the entry judged carries no
 				 * envelope, so the body was not judged */
+	int streamed;           /* a 200 event stream: its error event, if any, was judged */
+	size_t events;          /* ... after this many events */
 	const char *operation;  /* "PUT /v2/{name+}/manifests/{reference}": the
 				 * operation the request hit, or NULL (borrowed) */
 };
@@ -94,6 +97,21 @@ const struct violation *match_find(const struct match_result *m, const char *che
  */
 size_t contract_match(const struct contract *c, const struct response *r,
 		      time_t now, struct match_result *out);
+
+/* The body read (body, parsed) against template tmpl: the envelope's, or
+ * the stream's error event's. */
+void match_parsed(const struct contract *c, const struct response *r, json_t *tmpl, json_t *body,
+		  struct match_result *m);
+
+/* match_stream.c: a 200 event stream (contract_match calls it): its first
+ * error event judged against stream.error like an error body; none, no
+ * violation (m->code NULL). The failures. */
+size_t match_stream(const struct contract *c, const struct response *r, struct match_result *m);
+
+/* Is this event (its type and data) the contract's streamed error? By
+ * its event type where the contract names one, else by a JSON object
+ * holding each member of stream.error's data (OpenAI's {"error": ...}). */
+int contract_stream_is_error(const struct contract *c, const char *event, const char *data, size_t len);
 
 /* match_rules.c: a code's required and forbidden headers; the operation
  * the request hit, which may name the entry (*cc) the body's code is. */

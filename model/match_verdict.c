@@ -46,6 +46,28 @@ static const char *not_parsed(const struct contract *c)
 	return c->kind == &body_xml ? "the body is not XML" : "the body is not JSON";
 }
 
+/* A streamed error is judged on its event: the response's status and
+ * headers are its stream's, not the error's. */
+static const char *stream_skip(const struct match_result *m, const char *check)
+{
+	static const char *const event_checks[] = {
+		CHECK_ENVELOPE_JSON, CHECK_ENVELOPE_SHAPE, CHECK_CODE_DOCUMENTED, CHECK_MESSAGE_FIXED,
+		CHECK_STREAM_DOCUMENTED, NULL
+	};
+	size_t i;
+
+	if (!m->streamed)
+		return strcmp(check, CHECK_STREAM_DOCUMENTED) ? NULL : "not an error inside a stream";
+	if (!m->code && !m->nr)
+		return "a stream without an error event";
+	if (!m->code && !strcmp(check, CHECK_STREAM_DOCUMENTED))
+		return "no documented code in the error event";
+	for (i = 0; event_checks[i]; i++)
+		if (!strcmp(check, event_checks[i]))
+			return NULL;
+	return "an error inside a 200 stream: judged on its event";
+}
+
 enum verdict check_verdict(const struct contract *c, const struct response *r,
 			   const struct match_result *m, const char *check,
 			   const struct violation **vp, const char **why)
@@ -55,6 +77,8 @@ enum verdict check_verdict(const struct contract *c, const struct response *r,
 
 	if (vp)
 		*vp = v;
+	if ((*why = stream_skip(m, check)))
+		return VERDICT_SKIP;
 	*why = match_rules_skip(c, m, check);
 	if (*why)
 		return VERDICT_SKIP;

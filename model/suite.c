@@ -11,7 +11,8 @@
 #include "suite.h"
 #include "verdict.h"
 
-static const char *const expect_names[] = { "retry", "no_retry", "backoff", "fault", "long_wait" };
+static const char *const expect_names[] = { "retry", "no_retry", "backoff", "fault", "long_wait",
+					     "stream_error", "stream_reset", "stream_stall" };
 
 const char *suite_expect_name(enum suite_expect e)
 {
@@ -168,6 +169,7 @@ static double timeout_for(enum suite_expect e, const json_t *steps)
 	switch (e) {
 	case EXPECT_BACKOFF: return 90;
 	case EXPECT_LONG_WAIT: return 30;  /* stopped once watched long enough (verdict.h) */
+	case EXPECT_STREAM_STALL: return SUITE_STALL_TIMEOUT_S;
 	case EXPECT_RETRY: return 30 + 2 * wait;
 	default: return 30;
 	}
@@ -233,7 +235,26 @@ double suite_expected_s(const struct suite_scenario *sc)
 	}
 	if (sc->expect == EXPECT_BACKOFF || sc->expect == EXPECT_FAULT)
 		s += 3; /* the client's own schedule: a few growing waits */
+	if (sc->expect == EXPECT_STREAM_STALL)
+		s += sc->timeout_s; /* a client that hangs takes all of it */
 	return s;
+}
+
+int suite_expect_streams(enum suite_expect e)
+{
+	return e == EXPECT_STREAM_ERROR || e == EXPECT_STREAM_RESET || e == EXPECT_STREAM_STALL;
+}
+
+/* Does a step of these answer with a stream? */
+static int steps_stream(const json_t *steps)
+{
+	size_t i;
+	json_t *st;
+
+	json_array_foreach(steps, i, st)
+		if (json_object_get(st, "stream"))
+			return 1;
+	return 0;
 }
 
 struct gen {
@@ -251,9 +272,11 @@ static struct suite_scenario *add(struct gen *g, enum suite_expect e, const stru
 {
 	struct suite *s = g->s;
 	struct suite_scenario *sc;
-	char name[400], path[512];
+	char name[400], path[512], why[300];
 	const char *method = SUITE_PROBE_METHOD;
-	json_t *op = g->op ? NULL : operation_for(g->c, code);
+	int stream = suite_expect_streams(e) || steps_stream(steps);
+	json_t *op = g->op || stream ? NULL : operation_for(g->c, code);
+	struct suite_op sop;
 	size_t n;
 	va_list ap;
 
@@ -278,6 +301,10 @@ static struct suite_scenario *add(struct gen *g, enum suite_expect e, const stru
 	if (g->op) {
 		method = g->op->method;
 		snprintf(path, sizeof(path), "%s", g->op->path);
+	} else if (stream && g->c->stream.operations && /* the contract's first streaming operation */
+		   !suite_op_parse(json_string_value(json_array_get(g->c->stream.operations, 0)), &sop, why, sizeof(why))) {
+		method = sop.method;
+		snprintf(path, sizeof(path), "%s", sop.path);
 	} else if (op) {
 		method = json_string_value(json_object_get(op, "method"));
 		fill_template(json_string_value(json_object_get(op, "path")), path, sizeof(path));
@@ -291,7 +318,8 @@ static struct suite_scenario *add(struct gen *g, enum suite_expect e, const stru
 	sc->method = strdup(method);
 	sc->path = strdup(path);
 	sc->body = strcmp(method, "GET") && strcmp(method, "HEAD") && strcmp(method, "DELETE") ?
-		   strdup(SUITE_PROBE_BODY) : NULL;
+		   strdup(stream ? SUITE_STREAM_BODY : SUITE_PROBE_BODY) : NULL;
+	sc->stream = stream;
 	sc->expect = e;
 	sc->code = code;
 	sc->steps = steps;
@@ -398,6 +426,32 @@ static void retry_scenarios(struct gen *g, const struct contract_code *cc)
 		json_object_set_new(json_array_get(d->steps, 0), "reset_after", json_integer(SUITE_RETRY_AFTER_DATE_S));
 }
 
+/*
+ * The stream family, for a contract that documents streams: each code
+ * that arrives inside one, a reset mid-event and a stall, each after
+ * SUITE_STREAM_EVENTS content events; a re-send gets a clean stream.
+ */
+static void stream_scenarios(struct gen *g)
+{
+	const struct contract *c = g->c;
+	size_t i;
+
+	if (!c->stream.operations)
+		return;
+	for (i = 0; c->stream.error_data && i < c->nr_codes; i++)
+		if (c->codes[i].stream != STREAM_NO)
+			add(g, EXPECT_STREAM_ERROR, &c->codes[i],
+			    json_pack("[{s{ss ss si}} {s{ss}}]", "stream", "then", "error", "error", c->codes[i].code,
+				      "events", SUITE_STREAM_EVENTS, "stream", "then", "end"),
+			    "stream error %s", c->codes[i].code);
+	add(g, EXPECT_STREAM_RESET, NULL,
+	    json_pack("[{s{ss si}} {s{ss}}]", "stream", "then", "reset", "events", SUITE_STREAM_EVENTS,
+		      "stream", "then", "end"), "stream reset mid-event");
+	add(g, EXPECT_STREAM_STALL, NULL,
+	    json_pack("[{s{ss si si}} {s{ss}}]", "stream", "then", "stall", "events", SUITE_STREAM_EVENTS - 1,
+		      "stall_ms", SUITE_STALL_MS, "stream", "then", "end"), "stream stall");
+}
+
 static void standard_on(struct gen *g)
 {
 	static const char *const faults[] = {
@@ -410,7 +464,7 @@ static void standard_on(struct gen *g)
 	for (i = 0; i < c->nr_codes; i++) {
 		const struct contract_code *cc = &c->codes[i];
 
-		if (!cc->retryable)
+		if (!cc->retryable || cc->stream == STREAM_ONLY) /* no status carries it */
 			continue;
 		retry_scenarios(g, cc);
 		/* a rate limit whose family tells its reset leaves the client no
@@ -427,7 +481,7 @@ static void standard_on(struct gen *g)
 							 SUITE_LONG_WAIT_S, "status", 200),
 		    "long wait %s (Retry-After: %d)", wait->code, SUITE_LONG_WAIT_S);
 	for (i = 0; i < c->nr_codes; i++)
-		if (!c->codes[i].retryable)
+		if (!c->codes[i].retryable && c->codes[i].stream != STREAM_ONLY)
 			add(g, EXPECT_NO_RETRY, &c->codes[i],
 			    json_pack("[{ss} {si}]", "error", c->codes[i].code, "status", 200),
 			    "no retry %s", c->codes[i].code);
@@ -439,6 +493,7 @@ static void standard_on(struct gen *g)
 	for (i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
 		add(g, EXPECT_FAULT, NULL, json_pack("[{ss si}]", "fault", faults[i], "repeat", 1000000),
 		    "fault %s", faults[i]);
+	stream_scenarios(g);
 }
 
 int suite_standard(struct suite *s, const struct contract *c, const struct suite_op *ops, size_t nr_ops)
@@ -484,13 +539,14 @@ int suite_load_json(struct suite *s, struct jload *ld, json_t *root, const struc
 		return -1;
 	if ((k = suite_expect_parse(expect)) < 0) {
 		jpath_key(&ld->path, "expect");
-		return jload_fail(ld, 0, "expect must be retry, no_retry, backoff, fault or long_wait, not '%s'", expect);
+		return jload_fail(ld, 0, "expect must be retry, no_retry, backoff, fault, long_wait, stream_error, "
+				  "stream_reset or stream_stall, not '%s'", expect);
 	}
 	if (code && !(cc = contract_find(c, code))) {
 		jpath_key(&ld->path, "code");
 		return jload_fail(ld, 0, "'%s' is not a code of %s", code, c->id);
 	}
-	if ((k == EXPECT_RETRY || k == EXPECT_NO_RETRY || k == EXPECT_LONG_WAIT) && !cc)
+	if ((k == EXPECT_RETRY || k == EXPECT_NO_RETRY || k == EXPECT_LONG_WAIT || k == EXPECT_STREAM_ERROR) && !cc)
 		return jload_fail(ld, 0, "a %s scenario names the code it serves (\"code\")", expect);
 	if (opt && suite_op_parse(opt, &op, why, sizeof(why))) {
 		jpath_key(&ld->path, "operation");

@@ -18,10 +18,14 @@ enum suite_expect {
 	EXPECT_NO_RETRY,    /* one attempt, the error shown */
 	EXPECT_BACKOFF,     /* retries that slow down, then giving up */
 	EXPECT_FAULT,       /* a broken response is not a success */
-	EXPECT_LONG_WAIT    /* a Retry-After above common caps: never retried early */
+	EXPECT_LONG_WAIT,   /* a Retry-After above common caps: never retried early */
+	EXPECT_STREAM_ERROR, /* an error event inside a 200 stream: surfaced */
+	EXPECT_STREAM_RESET, /* a stream reset mid-event: surfaced, not parsed */
+	EXPECT_STREAM_STALL  /* a stream that stalls, the connection open: abandoned */
 };
 
-/* "retry", "no_retry", "backoff", "fault", "long_wait"; -1 for none. */
+/* "retry", "no_retry", "backoff", "fault", "long_wait", "stream_error",
+ * "stream_reset", "stream_stall"; -1 for none. */
 const char *suite_expect_name(enum suite_expect e);
 int suite_expect_parse(const char *s);
 
@@ -36,6 +40,15 @@ int suite_expect_parse(const char *s);
 #define SUITE_LONG_WAIT_S 120        /* above the 60 s cap of common SDKs */
 #define SUITE_RETRY_AFTER_MS_TEXT "2500"
 
+/* The stream family: content events before the failure, and a stall the
+ * mock holds far longer than the scenario runs. A client still waiting
+ * SUITE_STALL_TIMEOUT_S into it hangs (errata client --timeout moves it
+ * to a client's own documented idle timeout). */
+#define SUITE_STREAM_EVENTS 3
+#define SUITE_STALL_MS 120000
+#define SUITE_STALL_TIMEOUT_S 12
+#define SUITE_STREAM_BODY "{\"prompt\":\"errata probe\",\"stream\":true}"
+
 struct suite_scenario {
 	char *name;
 	enum suite_expect expect;
@@ -47,6 +60,7 @@ struct suite_scenario {
 	char *method, *path, *body;         /* the operation; body NULL for none */
 	double timeout_s;                   /* long enough for a correct client */
 	double watch_s;                     /* a long wait's watch; 0: VERDICT_LONG_WAIT_WATCH_S */
+	int stream;                         /* the client streams (ERRATA_STREAM=1) */
 };
 
 
@@ -110,6 +124,9 @@ const struct suite_scenario *suite_find(const struct suite *s, const char *name)
  * registry); free it with suite_scenario_free. */
 struct suite_scenario *suite_scenario_dup(const struct suite_scenario *sc);
 void suite_scenario_free(struct suite_scenario *sc);
+
+/* The stream family's expectations: the client streams. */
+int suite_expect_streams(enum suite_expect e);
 
 /* Whether a retry of `method` needs the same idempotency key (POST, PATCH). */
 int suite_method_unsafe(const char *method);

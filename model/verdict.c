@@ -459,13 +459,74 @@ static void judge_long_wait(const struct judging *j)
 			"; the contract does not require honouring it");
 }
 
+/* A re-send after a stream failed mid-way: allowed, never required; its
+ * key is judged by the contract's rule for a reset once the request was
+ * sent (the stream had begun). */
+static void judge_resend(const struct judging *j, int same_key)
+{
+	struct verdicts *out = j->out;
+	const struct redactor *red = j->red;
+
+	if (j->n < 2)
+		verdict("retry.same-key", OUT_SKIP, "the request was not re-sent after the stream failed");
+	else
+		judge_key(j, "retry.same-key", same_key, 0);
+}
+
+/* The stream family: what the caller of the client saw of a failure that
+ * came after the 200. A client that re-sent and then had a clean stream
+ * handled it; one that stopped must say so, never report a success. */
+static void judge_stream(const struct judging *j, int same_key)
+{
+	struct verdicts *out = j->out;
+	const struct redactor *red = j->red;
+	const struct client_end *p = j->end;
+	const struct contract_code *cc = j->sc->code;
+	int resent = j->n >= 2, failed = p->exited && p->exit_code != 0;
+
+	switch (j->sc->expect) {
+	case EXPECT_STREAM_ERROR:
+		if (resent)
+			end_verdict("stream.error-surfaced", p->exited && !p->exit_code,
+				    "re-sent after the error event; then the client %s", ended(p));
+		else
+			end_verdict("stream.error-surfaced", failed || (cc && code_in_output(p, cc)),
+				    "after %d content events and the error event %s the client %s%s",
+				    SUITE_STREAM_EVENTS, cc ? cc->code : "?", ended(p),
+				    failed ? "" : cc && code_in_output(p, cc) ? ", naming the error" :
+				    ", and its output does not name the error: a silently truncated success");
+		break;
+	case EXPECT_STREAM_RESET:
+		end_verdict("stream.reset-surfaced", resent ? p->exited && !p->exit_code : failed,
+			    "the stream was reset mid-event after %d events; %sthe client %s%s", SUITE_STREAM_EVENTS,
+			    resent ? "it was re-sent, and then " : "", ended(p),
+			    !resent && p->exited && !p->exit_code ? ": a cut stream taken as complete" : "");
+		break;
+	default: /* EXPECT_STREAM_STALL */
+		if (!p->known)
+			verdict("stream.stall-abandoned", OUT_SKIP, NO_END);
+		else if (p->timed_out)
+			verdict("stream.stall-abandoned", OUT_FAIL, "the stream stalled after %d events, the connection "
+				"open; the client was still waiting %.0f s later: a hang", SUITE_STREAM_EVENTS - 1, j->timeout_s);
+		else
+			verdict("stream.stall-abandoned", failed || (resent && p->exited) ? OUT_PASS : OUT_FAIL,
+				"the stream stalled after %d events; the client %s after %.1f s%s", SUITE_STREAM_EVENTS - 1,
+				ended(p), p->seconds, !failed && !resent && p->exited ? ": a stalled stream taken as complete" : "");
+		break;
+	}
+	judge_resend(j, same_key);
+}
+
 static void judge(const struct judging *j)
 {
 	struct verdicts *out = j->out;
 	const struct redactor *red = j->red;
 	const struct client_end *p = j->end;
 	const struct attempt *a = j->a;
-	int same_key = 1, same_body = 1, crashed = p->signaled || (p->timed_out && j->sc->expect != EXPECT_LONG_WAIT);
+	/* a long wait or a stall is watched to its end: still waiting then is
+	 * their own check's finding, not a crash */
+	int same_key = 1, same_body = 1, crashed = p->signaled || (p->timed_out && j->sc->expect != EXPECT_LONG_WAIT &&
+								  j->sc->expect != EXPECT_STREAM_STALL);
 	size_t i;
 
 	if (!j->n) {
@@ -485,6 +546,9 @@ static void judge(const struct judging *j)
 	case EXPECT_NO_RETRY: judge_no_retry(j); break;
 	case EXPECT_BACKOFF: judge_backoff(j); break;
 	case EXPECT_LONG_WAIT: judge_long_wait(j); break;
+	case EXPECT_STREAM_ERROR:
+	case EXPECT_STREAM_RESET:
+	case EXPECT_STREAM_STALL: judge_stream(j, same_key); break;
 	case EXPECT_FAULT:
 		end_verdict("fault.not-success", p->exited && p->exit_code != 0,
 			    "after %zu attempt%s that all failed the client %s", j->all, j->all == 1 ? "" : "s", ended(p));

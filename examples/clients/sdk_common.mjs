@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 
 const dir = process.env.ERRATA_SDK_DIR || new URL('../../tests/node/', import.meta.url).pathname;
 export const require = createRequire(dir + 'package.json');
-export const { ERRATA_BASE_URL, ERRATA_METHOD, ERRATA_PATH, ERRATA_BODY } = process.env;
+export const { ERRATA_BASE_URL, ERRATA_METHOD, ERRATA_PATH, ERRATA_BODY, ERRATA_STREAM } = process.env;
 export const body = ERRATA_BODY ? JSON.parse(ERRATA_BODY) : undefined;
 
 // Print what the caller of the SDK sees of an error, then exit 1.
@@ -26,4 +26,12 @@ export function fail(err) {
 export function done(result) {
   console.log(JSON.stringify(result ?? null));
   process.exit(0);
+}
+
+// Read a stream to its end, as a caller iterating it does: the events it
+// yielded, or the SDK's error thrown from inside the loop.
+export async function drain(stream) {
+  let events = 0;
+  for await (const _ of stream) events++;
+  return { events };
 }
