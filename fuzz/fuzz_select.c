@@ -31,6 +31,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(p == SELECT_OK || why[0], "a refused selector without a reason");
 		FUZZ_ASSERT(p != SELECT_OK || !out || out >= cs[i]->codes, "a code outside the contract");
 	}
+	for (i = 0; i < n; i++) { /* X-Errata-Stream */
+		long long nv[3] = { -1, -1, -1 };
+		const struct contract_code *cc = NULL;
+		int e;
+
+		why[0] = '\0';
+		e = select_stream(cs[i], s, nv, &cc, why, sizeof(why));
+		FUZZ_ASSERT(e >= 0 || why[0], "a refused X-Errata-Stream without a reason");
+		FUZZ_ASSERT(e < 0 || (e <= 3 && nv[0] <= 10000 && nv[1] <= 60000 && nv[2] <= 600000 && (!cc || e == 0)),
+			    "X-Errata-Stream '%s' read out of range", s);
+	}
 	if (!select_retry_after(s, &secs, &as_date))
 		FUZZ_ASSERT(secs >= 0, "a negative Retry-After was accepted: %lld", secs);
 	(void)redact_is_secret_name(s);

@@ -670,7 +670,7 @@ static void take_settings(struct doc *d)
 static void apply_settings(struct doc *d, json_t *c)
 {
 	static const char *const keys[] = { "errata", "content_type", "messages", "envelope", "headers", "policy",
-					    "operations", NULL };
+					    "operations", "stream", NULL };
 	json_t *inferred = json_object_get(c, "inferred");
 	const char *k;
 	void *tmp;
@@ -698,6 +698,8 @@ static void apply_settings(struct doc *d, json_t *c)
 			json_object_set(v, "details", json_object_get(m, "details"));
 		if (json_is_object(json_object_get(m, "extra")))
 			json_object_set(v, "extra", json_object_get(m, "extra"));
+		if (json_is_string(json_object_get(m, "stream"))) /* "also" or "only": where it arrives */
+			json_object_set(v, "stream", json_object_get(m, "stream"));
 	}
 }
 

@@ -105,6 +105,9 @@ size_t contract_diff(const struct contract *a, const struct contract *b, struct 
 		if (ca->body != cb->body || !same_json(ca->headers, cb->headers) || !same_json(ca->forbidden, cb->forbidden))
 			/* what a response must carry changed: breaking */
 			add(&d, 1, "~ %s body or required or forbidden headers changed", ca->code);
+		if (ca->stream != cb->stream) /* a client must now read it from a stream, or may no longer */
+			add(&d, 1, "~ %s inside a stream: %s -> %s", ca->code, stream_rule_name(ca->stream),
+			    stream_rule_name(cb->stream));
 		if (!same_json(ca->details, cb->details) || !same_json(ca->extra, cb->extra))
 			add(&d, (ca->extra && !cb->extra) || (ca->details && !cb->details),
 			    "~ %s details or extra members changed", ca->code);
@@ -123,6 +126,10 @@ size_t contract_diff(const struct contract *a, const struct contract *b, struct 
 		free(ea);
 		free(eb);
 	}
+	if (!same_json(json_object_get(a->root, "stream"), json_object_get(b->root, "stream")))
+		/* what an SDK's stream parser reads changed */
+		add(&d, !!a->stream.operations, "~ stream %s", !a->stream.operations ? "added" : !b->stream.operations ?
+		    "removed" : "operations, events or error event changed");
 	if (strcmp(a->content_type, b->content_type))
 		add(&d, 1, "~ content type %s -> %s", a->content_type, b->content_type);
 	if (!same(a->request_id_header, b->request_id_header))

@@ -8,6 +8,7 @@
 
 #include "docs.h"
 #include "envelope.h"
+#include "sse.h"
 
 /* Text for a table cell or a paragraph: '|' escaped in Markdown; &, <, >
  * in HTML. */
@@ -105,7 +106,7 @@ static int ra_default(const struct contract *c, const struct contract_code *cc)
 static void settings(FILE *f, const struct contract *c, int html)
 {
 	static const char *const keys[] = { "errata", "content_type", "messages", "envelope", "headers", "policy",
-					    "operations", "operations_complete", NULL };
+					    "operations", "operations_complete", "stream", NULL };
 	json_t *o = json_object();
 	char *s;
 	size_t i;
@@ -118,8 +119,9 @@ static void settings(FILE *f, const struct contract *c, int html)
 	for (i = 0; i < c->nr_codes; i++) {  /* what the table has no column for */
 		const struct contract_code *cc = &c->codes[i];
 
-		if (cc->details || cc->extra)
-			json_object_set_new(per, cc->code, json_pack("{s:O*,s:O*}", "details", cc->details, "extra", cc->extra));
+		if (cc->details || cc->extra || cc->stream)
+			json_object_set_new(per, cc->code, json_pack("{s:O*,s:O*,s:s*}", "details", cc->details, "extra",
+								     cc->extra, "stream", cc->stream ? stream_rule_name(cc->stream) : NULL));
 	}
 	if (json_object_size(per))
 		json_object_set(o, "code_members", per);
@@ -139,6 +141,52 @@ static void settings(FILE *f, const struct contract *c, int html)
 		fprintf(f, "\n\n```json\n%s\n```\n\n", s ? s : "{}");
 	}
 	free(s);
+}
+
+/* Streamed errors: the operations that stream, the codes that arrive
+ * inside a stream, and the error event as it is written. */
+static void streamed(FILE *f, const struct contract *c, int html)
+{
+	const struct contract_code *first = NULL;
+	json_t *data, *ev;
+	char *text_ = NULL, *dumped;
+	size_t i, n;
+
+	if (!c->stream.operations)
+		return;
+	heading(f, 2, "Streamed errors", html);
+	fputs(html ? "<p>" : "", f);
+	fputs("These operations answer as a server-sent event stream (text/event-stream):", f);
+	json_array_foreach(c->stream.operations, i, ev) {
+		fputs(i ? ", " : " ", f);
+		text(f, json_string_value(ev), html);
+	}
+	fputs(html ? ".</p>\n" : ".\n\n", f);
+	for (i = 0; i < c->nr_codes; i++)
+		if (c->codes[i].stream && !first)
+			first = &c->codes[i];
+	if (!first || !c->stream.error_data)
+		return;
+	fputs(html ? "<p>" : "", f);
+	fputs("After the 200 has begun, an error arrives as an event of the stream:", f);
+	for (i = 0, n = 0; i < c->nr_codes; i++)
+		if (c->codes[i].stream) {
+			fprintf(f, "%s%s (%s)", n++ ? ", " : " ", c->codes[i].code,
+				c->codes[i].stream == STREAM_ONLY ? "only there" : "also as its status");
+		}
+	fputs(html ? ".</p>\n<pre><code class=\"language-text\">" : ".\n\n```text\n", f);
+	data = envelope_render_in(c->stream.error_data, first, NULL, first->status, NULL);
+	dumped = data ? json_dumps(data, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	if (dumped)
+		text_ = sse_write(c->stream.error_event, dumped, strlen(dumped), &n);
+	if (text_ && html)
+		text(f, text_, 1);
+	else if (text_)
+		fputs(text_, f); /* a fence: as it is on the wire */
+	fputs(html ? "</code></pre>\n" : "```\n\n", f);
+	free(text_);
+	free(dumped);
+	json_decref(data);
 }
 
 /* The reference table's optional columns: those some code fills. */
@@ -347,6 +395,7 @@ char *contract_docs(const struct contract *c, int html)
 		return NULL;
 	envelope_part(f, c, html);
 	reference(f, c, html);
+	streamed(f, c, html);
 	settings(f, c, html);
 	notes(f, c, html);
 	if (html)

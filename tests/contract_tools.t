@@ -115,8 +115,8 @@ t.ok("| Code | Status | Domain | Retry? | Role | Default message |" in page
 
 # any contract, format 2 and imported ones too: docs then import is the same contract
 CODE_KEYS = ("code", "status", "retryable", "message", "name", "domain", "category", "type", "body_code", "role",
-             "details", "extra", "status_only")
-SAME_KEYS = ("errata", "content_type", "messages", "envelope", "headers", "policy", "operations")
+             "details", "extra", "status_only", "stream")
+SAME_KEYS = ("errata", "content_type", "messages", "envelope", "headers", "policy", "operations", "stream")
 
 
 def essence(c):

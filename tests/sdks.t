@@ -23,10 +23,15 @@ OCTOKIT_403 = ["retry primary_rate_limit_403", "retry secondary_rate_limit_403",
 cases = [
     # openai 6.x: retries 408, 409, 429, 5xx and connection errors (2 retries),
     # waits retry-after-ms, then Retry-After (seconds or date), obeys
-    # x-should-retry: it passes every check, the hint-false scenario included
-    ("openai", "sdk_openai", set(), set()),
-    # @anthropic-ai/sdk: the same retry engine
-    ("anthropic", "sdk_anthropic", set(), set()),
+    # x-should-retry: it passes every check, the hint-false scenario included,
+    # but one of the stream family: its timeout is armed around fetch() and
+    # cleared once the head arrives (src/client.ts:1009-1031), and its stream
+    # parser (src/core/streaming.ts) sets none of its own, so a stream that
+    # stalls with the connection open is waited on for ever
+    ("openai", "sdk_openai", {("stream stall", "stream.stall-abandoned")}, set()),
+    # @anthropic-ai/sdk: the same retry engine, and the same stall
+    # (src/client.ts:1962-1966 clears the timeout once the head arrives)
+    ("anthropic", "sdk_anthropic", {("stream stall", "stream.stall-abandoned")}, set()),
     # stripe (maxNetworkRetries: 2): obeys Stripe-Should-Retry, sends one
     # Idempotency-Key per POST; its delays are 0.5 s, then 0.5 to 1 s (random
     # jitter, at least the initial delay), so backoff.grows (1.25x) fails about a quarter of the time
