@@ -49,7 +49,8 @@ static const char usage[] =
 	"@formats\n"
 	"\n"
 	"Ask for an error with 'X-Errata-Error: CODE', 'Prefer: code=CODE|STATUS',\n"
-	"'?__error=CODE', or pin a scenario with X-Errata-Scenario or /__s/<id>/...\n"
+	"'?__error=CODE', a failing stream with 'X-Errata-Stream: error|reset|stall|end',\n"
+	"or pin a scenario with X-Errata-Scenario or /__s/<id>/...\n"
 	"The findings so far: GET /__errata/report[?format=FORMAT]. Exit status: 0,\n"
 	"or 1 when an upstream error broke the contract or the upstream failed.\n";
 

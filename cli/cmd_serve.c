@@ -49,8 +49,9 @@ static const char usage[] =
 	"@formats\n"
 	"\n"
 	"Ask for an error with 'X-Errata-Error: CODE', 'Prefer: code=CODE|STATUS' or\n"
-	"'?__error=CODE' on any path under /<contract-id>/. Admin: /__errata/health,\n"
-	"/__errata/contracts, /__errata/journal.\n";
+	"'?__error=CODE' on any path under /<contract-id>/; a stream that fails after its\n"
+	"200 with 'X-Errata-Stream: error[:CODE]|reset|stall|end' (; events=N; interval_ms=N;\n"
+	"stall_ms=N). Admin: /__errata/health, /__errata/contracts, /__errata/journal.\n";
 
 static const char *const valued[] = { "--rate-limit", "--max-concurrent", "--inject", "--id", NULL };
 

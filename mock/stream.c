@@ -14,38 +14,42 @@
 #include "../model/envelope.h"
 #include "../model/sse.h"
 
-static const char *const end_names[SE__COUNT] = { "error", "reset", "stall", "end" };
+/* Each ending: its name in a step and X-Errata-Stream, and the fault it
+ * is journaled as (--inject's faults= name it so). A clean end is none. */
+static const struct { const char *name, *fault; } endings[SE__COUNT] = {
+	[SE_ERROR] = { "error", "STREAM_ERROR" }, [SE_RESET] = { "reset", "STREAM_RESET" },
+	[SE_STALL] = { "stall", "STREAM_STALL" }, [SE_END] = { "end", "" },
+};
 
 const char *stream_end_name(int e)
 {
-	return e >= 0 && e < SE__COUNT ? end_names[e] : "?";
+	return e >= 0 && e < SE__COUNT ? endings[e].name : "?";
+}
+
+const char *stream_fault_name(int e)
+{
+	return e >= 0 && e < SE__COUNT ? endings[e].fault : "";
+}
+
+/* The ending named s in column `fault` (0: names, 1: faults), or -1. */
+static int ending_of(const char *s, int fault)
+{
+	int i;
+
+	for (i = 0; s && *s && i < SE__COUNT; i++)
+		if (!strcmp(s, fault ? endings[i].fault : endings[i].name))
+			return i;
+	return -1;
 }
 
 int stream_end_parse(const char *s)
 {
-	int i;
-
-	for (i = 0; s && i < SE__COUNT; i++)
-		if (!strcmp(s, end_names[i]))
-			return i;
-	return -1;
-}
-
-static const char *const fault_names[SE__COUNT] = { "STREAM_ERROR", "STREAM_RESET", "STREAM_STALL", "" };
-
-const char *stream_fault_name(int e)
-{
-	return e >= 0 && e < SE__COUNT ? fault_names[e] : "";
+	return ending_of(s, 0);
 }
 
 int stream_fault_parse(const char *s)
 {
-	int i;
-
-	for (i = 0; s && i < SE_END; i++)
-		if (!strcmp(s, fault_names[i]))
-			return i;
-	return -1;
+	return ending_of(s, 1);
 }
 
 void stream_plan_free(struct stream_plan *p)

@@ -167,9 +167,9 @@ json_t *verdict_spec_json(const struct mock *m, const struct scenario *sc)
 		snprintf(base, sizeof(base), "/__s/%s", sc->id);
 	else
 		snprintf(base, sizeof(base), "/__s/%s/%s", sc->id, sc->contract->id);
-	return json_pack("{ss ss ss ss s{ss ss ss*} sf}", "id", sc->id, "name", spec_name(sc), "expect",
+	return json_pack("{ss ss ss ss s{ss ss ss* sb} sf}", "id", sc->id, "name", spec_name(sc), "expect",
 			 suite_expect_name(sp->expect), "base_path", base, "operation", "method", sp->method,
-			 "path", sp->path, "body", sp->body, "timeout_s", sp->timeout_s);
+			 "path", sp->path, "body", sp->body, "stream", sp->stream, "timeout_s", sp->timeout_s);
 }
 
 static const struct jkey outcome_keys[] = {
@@ -285,11 +285,11 @@ enum MHD_Result verdict_suite_reply(struct mock *m, struct MHD_Connection *conn)
 		return MHD_NO;
 	}
 	for (i = 0; i < s.nr; i++)
-		json_array_append_new(a, json_pack("{ss ss ss* s{ss ss ss*} sf}", "name", s.v[i].name, "expect",
+		json_array_append_new(a, json_pack("{ss ss ss* s{ss ss ss* sb} sf}", "name", s.v[i].name, "expect",
 						   suite_expect_name(s.v[i].expect), "code",
 						   s.v[i].code ? s.v[i].code->code : NULL, "operation", "method",
 						   s.v[i].method, "path", s.v[i].path, "body", s.v[i].body,
-						   "timeout_s", s.v[i].timeout_s));
+						   "stream", s.v[i].stream, "timeout_s", s.v[i].timeout_s));
 	suite_release(&s);
 	return mock_reply_json(conn, MHD_HTTP_OK, "application/json", json_pack("{ss so}", "contract", c->id, "scenarios", a));
 }

@@ -10,7 +10,7 @@ the event-stream format, independently of the mock's writer."""
 import http.server, json, os, socket, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from errata_test import Tap, ERRATA, Server, start, stop, run, subtest_points  # noqa: E402
+from errata_test import Tap, ERRATA, SCALE, Server, start, stop, run, subtest_points  # noqa: E402
 
 t = Tap()
 tmp = tempfile.mkdtemp()
@@ -160,7 +160,7 @@ t.ok(heads == N and st == "404" and took < 1.0,
      "was answered in %.0f ms" % (took * 1000), (heads, st, took))
 for s in socks:
     s.close()
-deadline, gone = time.monotonic() + 15, 0
+deadline, gone = time.monotonic() + 15 * SCALE, 0
 while time.monotonic() < deadline:
     j = json.loads(subprocess.run(["curl", "-sS", "http://127.0.0.1:%d/__errata/journal?limit=5000" % port],
                                   capture_output=True, text=True, timeout=20).stdout)
@@ -183,6 +183,63 @@ listed = run("client", "--contract", "anthropic", "--scenario", "stream", "--lis
 t.ok("stream error overloaded_error" in listed and "stream reset mid-event" in listed and "stream stall" in listed
      and "POST /v1/messages" in listed and "stream" not in run("client", "--contract", "stripe", "--list").stdout,
      "errata client --list: the stream family on the streaming operation, only for contracts with streams", listed)
+
+
+# --- each stream check fails when it should ----------------------------------
+# a client that re-sends once on any failure, with a key it makes per attempt
+# (KEY=same: one key for both), and hides the error events it reads
+resender = os.path.join(tmp, "resender.py")
+open(resender, "w").write("""import os, sys, urllib.request, uuid
+same = str(uuid.uuid4())
+for attempt in range(2):
+    key = {"same": same, "none": None}.get(os.environ.get("KEY"), str(uuid.uuid4()))
+    headers = {"Content-Type": "application/json"}
+    if key:
+        headers["Idempotency-Key"] = key
+    req = urllib.request.Request(os.environ["ERRATA_BASE_URL"] + os.environ["ERRATA_PATH"],
+                                 data=os.environ["ERRATA_BODY"].encode(), method=os.environ["ERRATA_METHOD"],
+                                 headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=3) as r:
+            events = [l for l in r if l.startswith(b"data:") and b"error" not in l]
+        if os.environ.get("HIDE") or attempt:
+            print(len(events), "events")
+            sys.exit(0)
+    except Exception:
+        pass
+sys.exit(1)
+""")
+strict = json.loads(json.dumps(anth))
+strict["policy"]["retry"]["keyless_post"]["reset_after_send"] = False  # and it has a key to keep
+strict["policy"]["idempotency"] = {"header": "Idempotency-Key", "methods": ["POST"], "conflict_code": None}
+strict["inferred"].pop("policy.idempotency")
+strict_path = os.path.join(tmp, "strict.json")
+json.dump(strict, open(strict_path, "w"))
+
+
+def family(env, *names, contract=strict_path):
+    e = dict(os.environ, **env)
+    r = subprocess.run([ERRATA, "client", "--contract", contract, *sum((["--scenario", "=" + n] for n in names), []),
+                        "--tap", "-", "--", sys.executable, resender], capture_output=True, text=True, timeout=120, env=e)
+    return subtest_points(r.stdout, "anthropic")
+
+
+fails, passes = family({}, "stream reset mid-event")
+t.ok(("stream reset mid-event", "retry.same-key") in fails and ("stream reset mid-event", "stream.reset-surfaced") in passes,
+     "retry.same-key: a POST re-sent after a reset mid-stream with a new key fails where the contract forbids it",
+     (sorted(fails), sorted(passes)))
+fails, passes = family({"KEY": "same"}, "stream reset mid-event")
+t.ok(("stream reset mid-event", "retry.same-key") in passes, "retry.same-key: re-sent with its key, it passes",
+     sorted(fails))
+fails, passes = family({"KEY": "none"}, "stream reset mid-event")
+fails2, passes2 = family({"KEY": "none"}, "stream reset mid-event", contract="anthropic")
+t.ok(("stream reset mid-event", "retry.same-key") in fails and ("stream reset mid-event", "retry.same-key") in passes2,
+     "retry.same-key: re-sent without a key, it fails where the contract forbids a keyless re-send after a reset once "
+     "the request was sent, and passes under Anthropic's contract, which allows it (its SDKs do)", (sorted(fails), sorted(fails2)))
+fails, passes = family({"HIDE": "1"}, "stream error overloaded_error")
+t.ok(("stream error overloaded_error", "stream.error-surfaced") in fails,
+     "stream.error-surfaced: a client that drops the error event and exits 0 is a silently truncated success",
+     sorted(fails))
 
 
 # --- errata check and errata proxy on a stream from a server written here ----
