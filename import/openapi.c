@@ -637,6 +637,7 @@ static void oas_release(struct oas *o)
 	json_decref(o->empty);
 	json_decref(o->pending);
 	json_decref(o->ops);
+	json_decref(o->streams);
 	json_decref(o->ra_statuses);
 	json_decref(o->families);
 	free(o->request_id_header);
@@ -720,6 +721,7 @@ json_t *openapi_import(const char *text, size_t len, const char *path, const cha
 	o.seen = json_object();
 	o.used = json_object();
 	o.ops = json_array();
+	o.streams = json_array();
 	o.ra_statuses = json_array();
 	o.families = json_object();
 	o.enum_statuses = json_array();

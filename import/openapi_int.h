@@ -36,6 +36,7 @@ struct oas {
 	json_t *empty;           /* the codes of a response the survey saw */
 	json_t *pending;         /* notes of the schema being tried */
 	json_t *ops;             /* the operations: {method, path, statuses, codes} */
+	json_t *streams;         /* the operations that stream: {operation, events} */
 	json_t *ra_statuses;     /* statuses whose responses declare Retry-After */
 	json_t *families;        /* rate-limit header (lower case) -> field */
 	char *request_id_header;

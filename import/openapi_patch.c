@@ -57,6 +57,26 @@ static void op_codes(json_t *op, json_t *by_status, json_t *known)
 	json_object_set_new(op, "codes", out);
 }
 
+/* The operations that answer text/event-stream, each with the event its
+ * schema makes: the contract's stream. No error event is documented by a
+ * schema of events alone, so none is invented. */
+static void patch_stream(struct oas *o, json_t *c)
+{
+	json_t *inferred = json_object_get(c, "inferred");
+
+	if (!json_array_size(o->streams))
+		return;
+	json_object_set_new(c, "stream", json_pack("{s:O,s:O,s:s}", "operations", o->streams, "events",
+						   json_object_get(json_array_get(o->streams, 0), "events"), "source",
+						   "the description's text/event-stream responses, an event made from each "
+						   "one's schema"));
+	if (!json_is_object(inferred))
+		json_object_set_new(c, "inferred", inferred = json_object());
+	json_object_set_new(inferred, "stream.events", json_string(
+		"made from each streaming operation's event schema (its example first); the description names no "
+		"event types, so the events are data-only, and documents no error event inside a stream"));
+}
+
 /* What the description states outright, over what the rules assumed. */
 void oas_patch(struct oas *o, json_t *c)
 {
@@ -106,6 +126,7 @@ void oas_patch(struct oas *o, json_t *c)
 		json_object_set(c, "operations", o->ops);
 		json_object_set_new(c, "operations_complete", json_true());
 	}
+	patch_stream(o, c);
 	json_decref(known);
 	json_decref(by_status);
 }

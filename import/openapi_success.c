@@ -445,6 +445,32 @@ static json_t *text_body(const char *type, json_t *body)
 	return out;
 }
 
+/* An operation that answers text/event-stream: its event, made from the
+ * stream's schema (its example first), kept for the contract's stream. The
+ * description names no event type: the event is a data-only one. */
+static void stream_event(struct oas *o, json_t *content, const char *file, json_t *opj)
+{
+	const char *rf = file;
+	json_t *media = content ? oas_deref(&o->files, json_object_get(content, "text/event-stream"), &rf) : NULL;
+	struct gen g = { .o = o };
+	json_t *data = NULL, *have;
+	char op[600];
+	size_t i;
+
+	snprintf(op, sizeof(op), "%s %s", json_string_value(json_object_get(opj, "method")),
+		 json_string_value(json_object_get(opj, "path")));
+	json_array_foreach(o->streams, i, have) /* one path under two keys (?beta=true) */
+		if (!strcmp(json_string_value(json_object_get(have, "operation")), op))
+			return;
+	data = media ? example_of(o, media, rf) : NULL;
+	if (media && !data && json_object_get(media, "schema"))
+		data = gen(&g, json_object_get(media, "schema"), rf);
+	if (!data || !o->streams)
+		return json_decref(data);
+	json_array_append_new(o->streams, json_pack("{s:s,s:[{s:n,s:o}]}", "operation", op, "events", "event", "data",
+						    data));
+}
+
 void oas_success(struct oas *o, json_t *op, const char *file, json_t *opj, const char *where)
 {
 	const char *rf = file, *type;
@@ -459,6 +485,7 @@ void oas_success(struct oas *o, json_t *op, const char *file, json_t *opj, const
 	if (status != 200)
 		json_object_set_new(opj, "success_status", json_integer(status));
 	content = json_object_get(resp, "content") ? oas_deref(&o->files, json_object_get(resp, "content"), &rf) : NULL;
+	stream_event(o, content, rf, opj);
 	type = success_media(content, &media);
 	if (media && !(media = oas_deref(&o->files, media, &rf)))
 		type = NULL;

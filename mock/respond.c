@@ -497,10 +497,11 @@ enum MHD_Result deliver_step(struct mock *m, struct MHD_Connection *conn, const 
 
 	build_step(m, rq->mt, st, rq, &rp);
 	if (st->stream || rq->own_plan) {
-		sv.fault = stream_fault_name((rq->own_plan ? rq->own_plan : st->stream)->then);
+		const struct stream_plan *sp = stream_plan_for(rq, st->stream, method, url);
+
+		sv.fault = stream_fault_name(sp->then);
 		decide(m, rq, rq->mt, NULL, rp.status, &sv);
-		ret = atomic_load(&m->stopping) || stream_serve(m, conn, rq, rq->own_plan ? rq->own_plan : st->stream, &rp) ?
-		      MHD_NO : MHD_YES;
+		ret = atomic_load(&m->stopping) || stream_serve(m, conn, rq, sp, &rp) ? MHD_NO : MHD_YES;
 		reply_release(&rp);
 		return ret;
 	}

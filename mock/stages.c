@@ -487,7 +487,7 @@ int stage_choose_stream(struct pass *p)
 		return GO_ON;
 	if ((end = select_stream(p->mt->c, v, n, &named, why, sizeof(why))) < 0 ||
 	    !(p->rq->own_plan = stream_plan_make(p->mt->c, (enum stream_end)end, named ? named : cc, n[0], n[1],
-						  n[2], why, sizeof(why))))
+						  n[2], p->method, p->below, why, sizeof(why))))
 		return stage_refuse(p, MHD_HTTP_BAD_REQUEST, "malformed-selector", "Malformed selector", NULL, why);
 	return GO_ON;
 }

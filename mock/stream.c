@@ -74,14 +74,14 @@ static char *event_text(json_t *ev, size_t *len)
 
 /* Content event i: the contract's events in order, then its last one
  * again (more deltas); {"index": i} for a contract without a stream. */
-static char *content_event(const struct contract *c, long long i, size_t *len)
+static char *content_event(const struct stream_plan *p, long long i, size_t *len)
 {
-	size_t nr = c->stream.events ? json_array_size(c->stream.events) : 0;
+	size_t nr = p->ev ? json_array_size(p->ev) : 0;
 	json_t *ev;
 	char *w;
 
 	if (nr)
-		return event_text(json_array_get(c->stream.events, (size_t)i < nr ? (size_t)i : nr - 1), len);
+		return event_text(json_array_get(p->ev, (size_t)i < nr ? (size_t)i : nr - 1), len);
 	ev = json_pack("{sn s{sI}}", "event", "data", "index", (json_int_t)i);
 	w = ev ? event_text(ev, len) : NULL;
 	json_decref(ev);
@@ -117,7 +117,7 @@ static int ending(FILE *f, struct stream_plan *p, const struct contract *c)
 		break;
 	}
 	case SE_END:
-		json_array_foreach(c->stream.end, i, ev) {
+		json_array_foreach(p->end, i, ev) {
 			if (!(w = event_text(ev, &n)))
 				return -1;
 			chunk(f, w, n);
@@ -127,7 +127,7 @@ static int ending(FILE *f, struct stream_plan *p, const struct contract *c)
 		fputs("0\r\n\r\n", f);
 		break;
 	case SE_RESET: /* the next event's chunk, declared whole, half sent */
-		if (!(w = content_event(c, p->events, &n)))
+		if (!(w = content_event(p, p->events, &n)))
 			return -1;
 		p->cut_of = n;
 		p->cut_sent = n / 2 ? n / 2 : 1;
@@ -154,7 +154,7 @@ static int render(struct stream_plan *p, const struct contract *c)
 		return -1;
 	}
 	for (i = 0; i < p->events; i++) {
-		if (!(w = content_event(c, i, &n))) {
+		if (!(w = content_event(p, i, &n))) {
 			fclose(f);
 			return -1;
 		}
@@ -175,7 +175,8 @@ static int render(struct stream_plan *p, const struct contract *c)
 
 struct stream_plan *stream_plan_make(const struct contract *c, enum stream_end then,
 				     const struct contract_code *code, long long events,
-				     long long interval_ms, long long stall_ms, char *why, size_t size)
+				     long long interval_ms, long long stall_ms, const char *method, const char *path,
+				     char *why, size_t size)
 {
 	struct stream_plan *p;
 	size_t i;
@@ -193,7 +194,8 @@ struct stream_plan *stream_plan_make(const struct contract *c, enum stream_end t
 		return NULL;
 	}
 	*p = (struct stream_plan){ then, then == SE_ERROR ? code : NULL, events, interval_ms, stall_ms,
-				   NULL, 0, NULL, 0, 0, 0 };
+				   NULL, 0, NULL, 0, 0, 0, NULL, NULL, method != NULL };
+	p->ev = contract_stream_events(c, method, path, &p->end);
 	if (render(p, c)) {
 		stream_plan_free(p);
 		snprintf(why, size, "out of memory");
@@ -243,7 +245,7 @@ int stream_plan_parse(struct jload *ld, json_t *v, const struct contract *c, str
 		jpath_key(&ld->path, "error");
 		return jload_fail(ld, 0, "an error code goes with \"then\": \"error\", not '%s'", then);
 	}
-	if (!(*out = stream_plan_make(c, (enum stream_end)e, code, events, interval, stall, why, sizeof(why))))
+	if (!(*out = stream_plan_make(c, (enum stream_end)e, code, events, interval, stall, NULL, NULL, why, sizeof(why))))
 		return jload_fail(ld, 0, "%s", why);
 	jpath_pop(&ld->path);
 	return 0;
@@ -367,6 +369,22 @@ static void stream_cb(void *arg)
 	if (sp->then == SE_RESET) /* the close becomes a reset (see transport_fault) */
 		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	stream_close(rq, NULL);
+}
+
+const struct stream_plan *stream_plan_for(struct request *rq, const struct stream_plan *step, const char *method,
+					  const char *url)
+{
+	const struct contract *c = rq->mt->c;
+	const char *below = url;
+	char why[300];
+
+	if (rq->own_plan || !c->stream.per_operation)
+		return rq->own_plan ? rq->own_plan : step;
+	if (url[0] == '/' && !strncmp(url + 1, c->id, rq->mt->id_len) && url[1 + rq->mt->id_len] == '/')
+		below = url + 1 + rq->mt->id_len;
+	rq->own_plan = stream_plan_make(c, step->then, step->code, step->events, step->interval_ms, step->stall_ms,
+					method, below, why, sizeof(why));
+	return rq->own_plan ? rq->own_plan : step; /* out of memory: the stream's own events */
 }
 
 int stream_serve(struct mock *m, struct MHD_Connection *conn, struct request *rq, const struct stream_plan *sp,

@@ -43,14 +43,18 @@ struct stream_plan {
 	size_t nr;                         /* segments: an event each, then the ending */
 	size_t cut_of;                     /* SE_RESET: the bytes of the event cut */
 	size_t cut_sent;                   /* ... and how many of them are sent */
+	json_t *ev, *end;                  /* the contract's events it sends (borrowed) */
+	int for_operation;                 /* made for a request's operation */
 };
 
-/* A plan for contract c; code NULL for the contract's first streamed one.
- * NULL with why when it cannot be made (an error event the contract does
- * not document, out of memory). */
+/* A plan for contract c; code NULL for the contract's first streamed one;
+ * the events of operation (method, path below the mount), or with method
+ * NULL the stream's own. NULL with why when it cannot be made (an error
+ * event the contract does not document, out of memory). */
 struct stream_plan *stream_plan_make(const struct contract *c, enum stream_end then,
 				     const struct contract_code *code, long long events,
-				     long long interval_ms, long long stall_ms, char *why, size_t size);
+				     long long interval_ms, long long stall_ms, const char *method, const char *path,
+				     char *why, size_t size);
 void stream_plan_free(struct stream_plan *p);
 
 /* A step's "stream": {"then", "events"?, "error"?, "interval_ms"?,
@@ -66,6 +70,12 @@ struct mock;
 struct request;
 struct reply;
 struct MHD_Connection;
+
+/* The plan to serve: the request's own (X-Errata-Stream), else a step's,
+ * made anew for the request's operation where the contract gives that
+ * operation events of its own (kept as the request's own). */
+const struct stream_plan *stream_plan_for(struct request *rq, const struct stream_plan *step, const char *method,
+					  const char *url);
 
 /* Write the head (rp's status and headers) and the plan's segments to the
  * suspended connection from the timer thread; the request is journaled

@@ -93,7 +93,8 @@ const char *stream_rule_name(int rule);
  * the contract documents no stream.
  */
 struct contract_stream {
-	json_t *operations;      /* array of "METHOD /path template" strings */
+	json_t *operations;      /* "METHOD /path template", or {"operation", "events"?,
+				  * "end"?}: an operation with events of its own */
 	json_t *events;          /* [{"event"?, "data"}]: the content, in order */
 	json_t *end;             /* the same, what a clean end sends (may be empty) */
 	const char *error_event; /* the error's event type; NULL: a data-only event */
@@ -101,6 +102,7 @@ struct contract_stream {
 				  * NULL: no error is documented inside a stream */
 	const char *source;      /* where the stream's form is documented */
 	size_t nr_streamed;      /* codes whose rule is not STREAM_NO */
+	int per_operation;       /* an operation has events of its own */
 };
 
 /* What body an error carries (format 2, "body" of a code). */
@@ -308,6 +310,15 @@ int contract_keyless_retry_ok(const struct contract *c, int status);
 /* Does (method, path below the mount, a query ignored) answer as an event
  * stream by the contract's "stream.operations"? */
 int contract_streams(const struct contract *c, const char *method, const char *path);
+
+/* "METHOD /path" of the i-th streaming operation, or NULL. */
+const char *contract_stream_op(const struct contract *c, size_t i);
+
+/* The content events of operation (method, path below the mount), and
+ * into *end what its clean end sends: its own where the entry of
+ * stream.operations has them, else the stream's. method NULL: the
+ * stream's. Borrowed from the contract. */
+json_t *contract_stream_events(const struct contract *c, const char *method, const char *path, json_t **end);
 
 /* Does `path` (no query) match the path template ("{name}" one segment,
  * "{name+}" one or more)? */

@@ -73,7 +73,48 @@ static int load_events(struct jload *ld, json_t *stream, const char *key, int re
 }
 
 /* "METHOD /path": a method in capitals, a path template. */
-static int load_operations(struct jload *ld, json_t *stream)
+static const struct jkey op_keys[] = {
+	{ "operation", JREQUIRED }, { "events", JOPTIONAL }, { "end", JOPTIONAL }, { NULL, 0 }
+};
+
+/* "METHOD /path" of an entry of operations: the string, or the object's. */
+static const char *op_text(json_t *v)
+{
+	return json_is_object(v) ? json_string_value(json_object_get(v, "operation")) : json_string_value(v);
+}
+
+const char *contract_stream_op(const struct contract *c, size_t i)
+{
+	return op_text(json_array_get(c->stream.operations, i));
+}
+
+/* An entry of operations: "METHOD /path" (a method in capitals, a path
+ * template), or {"operation", "events"?, "end"?}: its own events. */
+static int load_operation(struct jload *ld, struct contract *c, json_t *v)
+{
+	const char *s, *sp;
+	size_t m;
+
+	if (json_is_object(v)) {
+		if (jload_keys(ld, v, "a streaming operation", op_keys) || load_events(ld, v, "events", 0) ||
+		    load_events(ld, v, "end", 0))
+			return -1;
+		c->stream.per_operation = 1;
+		jpath_key(&ld->path, "operation");
+	}
+	s = op_text(v);
+	sp = s ? strchr(s, ' ') : NULL;
+	m = sp ? (size_t)(sp - s) : 0;
+	if (!sp || !m || m > 10 || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != m || sp[1] != '/' ||
+	    strpbrk(sp + 1, " \t\r\n"))
+		return jload_fail(ld, 0, "an operation is \"METHOD /path\" (a method in capitals), not %s%s%s",
+				  s ? "'" : "", s ? s : "a string", s ? "'" : "");
+	if (json_is_object(v))
+		jpath_pop(&ld->path);
+	return 0;
+}
+
+static int load_operations(struct jload *ld, struct contract *c, json_t *stream)
 {
 	json_t *ops = json_object_get(stream, "operations"), *v;
 	size_t i;
@@ -82,14 +123,9 @@ static int load_operations(struct jload *ld, json_t *stream)
 	if (!json_is_array(ops) || !json_array_size(ops))
 		return jload_fail(ld, 0, "operations must list the streaming operations, as \"POST /v1/messages\"");
 	json_array_foreach(ops, i, v) {
-		const char *s = json_string_value(v), *sp = s ? strchr(s, ' ') : NULL;
-		size_t m = sp ? (size_t)(sp - s) : 0;
-
 		jpath_index(&ld->path, i);
-		if (!sp || !m || m > 10 || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != m || sp[1] != '/' ||
-		    strpbrk(sp + 1, " \t\r\n"))
-			return jload_fail(ld, 0, "an operation is \"METHOD /path\" (a method in capitals), not %s%s%s",
-					  s ? "'" : "", s ? s : "a string", s ? "'" : "");
+		if (load_operation(ld, c, v))
+			return -1;
 		jpath_pop(&ld->path);
 	}
 	jpath_pop(&ld->path);
@@ -142,7 +178,7 @@ int contract_load_stream(struct jload *ld, struct contract *c, json_t *root)
 	c->stream.source = jload_string(ld, stream, "source", 0);
 	if (ld->failed)
 		return -1;
-	if (load_operations(ld, stream) || load_events(ld, stream, "events", 1) ||
+	if (load_operations(ld, c, stream) || load_events(ld, stream, "events", 1) ||
 	    load_events(ld, stream, "end", 0) || load_error_event(ld, c, stream))
 		return -1;
 	c->stream.operations = json_object_get(stream, "operations");
@@ -181,21 +217,36 @@ int contract_load_code_stream(struct jload *ld, struct contract *c, json_t *obj,
 	return 0;
 }
 
-int contract_streams(const struct contract *c, const char *method, const char *path)
+/* The entry of operations that (method, path) is, or NULL. */
+static json_t *stream_op(const struct contract *c, const char *method, const char *path)
 {
 	char buf[1024];
 	size_t i, n = strcspn(path, "?#"), m = strlen(method);
 	json_t *v;
 
 	if (!c->stream.operations || n >= sizeof(buf))
-		return 0;
+		return NULL;
 	memcpy(buf, path, n);
 	buf[n] = '\0';
 	json_array_foreach(c->stream.operations, i, v) {
-		const char *op = json_string_value(v);
+		const char *op = op_text(v);
 
 		if (!strncmp(op, method, m) && op[m] == ' ' && contract_path_matches(op + m + 1, buf))
-			return 1;
+			return v;
 	}
-	return 0;
+	return NULL;
+}
+
+int contract_streams(const struct contract *c, const char *method, const char *path)
+{
+	return stream_op(c, method, path) != NULL;
+}
+
+json_t *contract_stream_events(const struct contract *c, const char *method, const char *path, json_t **end)
+{
+	json_t *op = method && path ? stream_op(c, method, path) : NULL;
+	json_t *ev = json_object_get(op, "events"), *e = json_object_get(op, "end");
+
+	*end = e ? e : c->stream.end;
+	return ev ? ev : c->stream.events;
 }

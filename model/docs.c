@@ -159,7 +159,7 @@ static void streamed(FILE *f, const struct contract *c, int html)
 	fputs("These operations answer as a server-sent event stream (text/event-stream):", f);
 	json_array_foreach(c->stream.operations, i, ev) {
 		fputs(i ? ", " : " ", f);
-		text(f, json_string_value(ev), html);
+		text(f, contract_stream_op(c, i), html);
 	}
 	fputs(html ? ".</p>\n" : ".\n\n", f);
 	for (i = 0; i < c->nr_codes; i++)

@@ -22,7 +22,12 @@ int contract_stream_is_error(const struct contract *c, const char *event, const 
 		return 0;
 	if (c->stream.error_event)
 		return event && !strcmp(event, c->stream.error_event);
-	if (!json_is_object(tmpl) || !len || data[0] != '{' || !(v = json_loadb(data, len, 0, NULL)))
+	if (!json_is_object(tmpl) || !len || data[0] != '{')
+		return 0;
+	json_object_foreach(tmpl, key, want) /* each content event passes here: parse only a likely one */
+		if (!memmem(data, len, key, strlen(key)))
+			return 0;
+	if (!(v = json_loadb(data, len, 0, NULL)))
 		return 0;
 	json_object_foreach(tmpl, key, want)
 		yes &= json_object_get(v, key) != NULL;

@@ -302,7 +302,7 @@ static struct suite_scenario *add(struct gen *g, enum suite_expect e, const stru
 		method = g->op->method;
 		snprintf(path, sizeof(path), "%s", g->op->path);
 	} else if (stream && g->c->stream.operations && /* the contract's first streaming operation */
-		   !suite_op_parse(json_string_value(json_array_get(g->c->stream.operations, 0)), &sop, why, sizeof(why))) {
+		   !suite_op_parse(contract_stream_op(g->c, 0), &sop, why, sizeof(why))) {
 		method = sop.method;
 		snprintf(path, sizeof(path), "%s", sop.path);
 	} else if (op) {
