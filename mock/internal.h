@@ -393,7 +393,8 @@ enum MHD_Result deliver_step(struct mock *m, struct MHD_Connection *conn, const 
 int mock_connection_fd(struct MHD_Connection *conn);
 
 /* Serve the request's own stream plan (X-Errata-Stream). */
-enum MHD_Result serve_stream(struct mock *m, struct MHD_Connection *conn, const struct mount *mt, struct request *rq);
+enum MHD_Result serve_stream(struct mock *m, struct MHD_Connection *conn, const struct mount *mt, struct request *rq,
+			     const char *method, const char *url);
 
 /* Timer callback: resume a suspended request's connection. */
 void resume_cb(void *arg);

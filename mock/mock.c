@@ -291,6 +291,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 
 	if (rq && rq->forwarding)
 		forward_end(m, conn, rq, toe);
+	else if (rq && rq->sp) /* libmicrohttpd may close a resumed stream without a last call */
+		stream_end(m, conn, rq);
 	if (rq && rq->counted)
 		atomic_fetch_sub(&m->active, 1);
 	request_free(rq);

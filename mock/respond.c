@@ -501,7 +501,7 @@ enum MHD_Result deliver_step(struct mock *m, struct MHD_Connection *conn, const 
 
 		sv.fault = stream_fault_name(sp->then);
 		decide(m, rq, rq->mt, NULL, rp.status, &sv);
-		ret = atomic_load(&m->stopping) || stream_serve(m, conn, rq, sp, &rp) ? MHD_NO : MHD_YES;
+		ret = atomic_load(&m->stopping) || stream_serve(m, conn, rq, sp, &rp, method, url) ? MHD_NO : MHD_YES;
 		reply_release(&rp);
 		return ret;
 	}

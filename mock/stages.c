@@ -532,7 +532,7 @@ static enum MHD_Result deliver(struct pass *p)
 	long long n;
 
 	if (!p->sc && rq->own_plan)
-		return serve_stream(p->m, p->conn, p->mt, rq);
+		return serve_stream(p->m, p->conn, p->mt, rq, p->method, p->url);
 	if (!p->sc)
 		return serve_code(p->m, p->conn, p->mt, p->cc, p->ask, p->ask_date, rq);
 	rq->conn = p->conn;

@@ -388,7 +388,7 @@ const struct stream_plan *stream_plan_for(struct request *rq, const struct strea
 }
 
 int stream_serve(struct mock *m, struct MHD_Connection *conn, struct request *rq, const struct stream_plan *sp,
-		 const struct reply *rp)
+		 const struct reply *rp, const char *method, const char *url)
 {
 	char *head = NULL;
 	size_t head_len = 0;
@@ -406,7 +406,8 @@ int stream_serve(struct mock *m, struct MHD_Connection *conn, struct request *rq
 	 * reads to the close would otherwise take the cut as the end */
 	fprintf(f, "Content-Type: text/event-stream\r\nCache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n%s\r\n",
 		sp->then == SE_ERROR || sp->then == SE_END ? "Connection: close\r\n" : "");
-	if (fclose(f) || !(rq->raw = malloc(head_len + sp->len))) {
+	if (fclose(f) || !(rq->raw = malloc(head_len + sp->len)) || (!rq->method && !(rq->method = strdup(method))) ||
+	    (!rq->url && !(rq->url = strdup(url)))) {
 		free(head);
 		return -1;
 	}
@@ -431,7 +432,8 @@ int stream_serve(struct mock *m, struct MHD_Connection *conn, struct request *rq
 	return 0;
 }
 
-enum MHD_Result serve_stream(struct mock *m, struct MHD_Connection *conn, const struct mount *mt, struct request *rq)
+enum MHD_Result serve_stream(struct mock *m, struct MHD_Connection *conn, const struct mount *mt, struct request *rq,
+			     const char *method, const char *url)
 {
 	struct served sv = { NULL, stream_fault_name(rq->own_plan->then), -1, 0, 0, NULL, NULL, 0, NULL, NULL, NULL };
 	struct reply rp;
@@ -441,7 +443,18 @@ enum MHD_Result serve_stream(struct mock *m, struct MHD_Connection *conn, const 
 	rq->mt = mt;
 	build_code(m, mt, NULL, -1, 0, rq, &rp);
 	decide(m, rq, mt, NULL, 200, &sv);
-	ret = atomic_load(&m->stopping) || stream_serve(m, conn, rq, rq->own_plan, &rp) ? MHD_NO : MHD_YES;
+	ret = atomic_load(&m->stopping) || stream_serve(m, conn, rq, rq->own_plan, &rp, method, url) ? MHD_NO : MHD_YES;
 	reply_release(&rp);
 	return ret;
+}
+
+void stream_end(struct mock *m, struct MHD_Connection *conn, struct request *rq)
+{
+	if (!rq->sp || !rq->d.decided || rq->d.journaled)
+		return;
+	if (rq->d.open) { /* gone before the timer saw it */
+		rq->d.open = 0;
+		course(rq, "the client went away");
+	}
+	conclude(m, conn, rq, rq->method ? rq->method : "", rq->url ? rq->url : "");
 }

@@ -79,8 +79,13 @@ const struct stream_plan *stream_plan_for(struct request *rq, const struct strea
 
 /* Write the head (rp's status and headers) and the plan's segments to the
  * suspended connection from the timer thread; the request is journaled
- * with the stream's course when the connection closes. */
+ * with the stream's course when the connection closes (method and url
+ * are kept for that). */
 int stream_serve(struct mock *m, struct MHD_Connection *conn, struct request *rq, const struct stream_plan *sp,
-		 const struct reply *rp);
+		 const struct reply *rp, const char *method, const char *url);
+
+/* The request is over (its connection closed, perhaps by libmicrohttpd on
+ * the client's going, without a last call): journal the stream once. */
+void stream_end(struct mock *m, struct MHD_Connection *conn, struct request *rq);
 
 #endif
