@@ -19,7 +19,7 @@
 
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS       := jansson libmicrohttpd libcurl yaml-0.1 libxml-2.0 md4c zlib libbrotlidec
+PKGS       := jansson libmicrohttpd libcurl yaml-0.1 libxml-2.0 md4c zlib libbrotlidec hiredis
 XML_PKG    := libxml-2.0
 BUILD      ?= build
 ERRATA     ?= bin/errata
@@ -36,6 +36,7 @@ CODEC_SRC  := $(wildcard codec/*.c)
 MODEL_SRC  := $(wildcard model/*.c)
 IMPORT_SRC := $(wildcard import/*.c)
 MOCK_SRC   := $(wildcard mock/*.c)
+STORE_SRC  := $(wildcard store/*.c)
 HARNESS_SRC := $(wildcard harness/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
 UNIT_SRC   := $(wildcard tests/unit/*.c)
@@ -45,6 +46,7 @@ CODEC_OBJ  := $(CODEC_SRC:%.c=$(BUILD)/%.o)
 MODEL_OBJ  := $(MODEL_SRC:%.c=$(BUILD)/%.o)
 IMPORT_OBJ := $(IMPORT_SRC:%.c=$(BUILD)/%.o)
 MOCK_OBJ   := $(MOCK_SRC:%.c=$(BUILD)/%.o)
+STORE_OBJ  := $(STORE_SRC:%.c=$(BUILD)/%.o)
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/t/%)
@@ -69,21 +71,24 @@ $(BUILD)/libimport.a: $(IMPORT_OBJ)
 $(BUILD)/libmock.a: $(MOCK_OBJ)
 	rm -f $@ && $(AR) rcs $@ $^
 
+$(BUILD)/libstore.a: $(STORE_OBJ)
+	rm -f $@ && $(AR) rcs $@ $^
+
 $(BUILD)/libharness.a: $(HARNESS_OBJ)
 	rm -f $@ && $(AR) rcs $@ $^
 
-$(ERRATA): $(CLI_OBJ) $(BUILD)/libharness.a $(BUILD)/libmock.a $(BUILD)/libimport.a $(BUILD)/libmodel.a $(BUILD)/libcodec.a
+$(ERRATA): $(CLI_OBJ) $(BUILD)/libharness.a $(BUILD)/libmock.a $(BUILD)/libstore.a $(BUILD)/libimport.a $(BUILD)/libmodel.a $(BUILD)/libcodec.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/t/%: $(BUILD)/tests/unit/%.o $(BUILD)/libharness.a $(BUILD)/libmock.a $(BUILD)/libimport.a $(BUILD)/libmodel.a $(BUILD)/libcodec.a
+$(BUILD)/t/%: $(BUILD)/tests/unit/%.o $(BUILD)/libharness.a $(BUILD)/libmock.a $(BUILD)/libstore.a $(BUILD)/libimport.a $(BUILD)/libmodel.a $(BUILD)/libcodec.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
 # The fuzz targets: with driver.c (any compiler) they replay the corpus in
 # make test; with libFuzzer (clang) they search, in make fuzz.
 $(BUILD)/fuzz/%.o: ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags $(XML_PKG))
-FUZZ_LIBS = $(BUILD)/libharness.a $(BUILD)/libmock.a $(BUILD)/libimport.a $(BUILD)/libmodel.a $(BUILD)/libcodec.a
+FUZZ_LIBS = $(BUILD)/libharness.a $(BUILD)/libmock.a $(BUILD)/libstore.a $(BUILD)/libimport.a $(BUILD)/libmodel.a $(BUILD)/libcodec.a
 
 $(BUILD)/t/fuzz_%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/fuzz/common.o $(BUILD)/fuzz/driver.o $(FUZZ_LIBS)
 	@mkdir -p $(@D)
@@ -188,5 +193,5 @@ clean:
 
 .PHONY: all deps test test-bins test-run check tsan demo bench bench-peers bench-scale bench-import bench-client bench-proxy bench-bodies fuzz fuzzers valgrind soak clean
 .SECONDARY:
--include $(MODEL_OBJ:.o=.d) $(IMPORT_OBJ:.o=.d) $(MOCK_OBJ:.o=.d) $(HARNESS_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) \
+-include $(MODEL_OBJ:.o=.d) $(IMPORT_OBJ:.o=.d) $(MOCK_OBJ:.o=.d) $(STORE_OBJ:.o=.d) $(HARNESS_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) \
 	$(wildcard $(BUILD)/fuzz/*.d)

@@ -11,8 +11,10 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "serve.h"
+#include "../mock/shared.h"
 #include "../import/openapi.h"
 #include "../mock/limit.h"
 
@@ -275,7 +277,8 @@ static void serve_raise_fd_limit(void)
 
 const char *const serve_valued[] = { "--contracts", "--listen", "--port-file", "--journal-size",
 				     "--admin-token", "--admin-token-file", "--admin-host", "--scenarios",
-				     "--threads", NULL };
+				     "--threads", "--state", "--state-password-file", "--state-timeout", "--replica",
+				     NULL };
 
 void serve_cli_init(struct serve_cli *s, const char *cmd)
 {
@@ -329,6 +332,22 @@ int serve_cli_option(struct serve_cli *s, const char *a, const char *v)
 		s->admin_hosts[s->nr_admin_hosts++] = v;
 	} else if (!strcmp(a, "--scenarios")) {
 		s->scenarios_file = v;
+	} else if (!strcmp(a, "--state")) {
+		s->state_url = v;
+	} else if (!strcmp(a, "--state-password-file")) {
+		s->state_password_file = v;
+	} else if (!strcmp(a, "--state-timeout")) {
+		if (serve_number(v, 60000, &n) || !n) {
+			fprintf(stderr, "errata %s: --state-timeout '%s' is not a number of ms from 1 to 60000\n", who, v);
+			return -1;
+		}
+		s->state_timeout_ms = (unsigned)n;
+	} else if (!strcmp(a, "--replica")) {
+		if (!*v || strlen(v) > 100) {
+			fprintf(stderr, "errata %s: --replica must be a name of 1 to 100 bytes\n", who);
+			return -1;
+		}
+		s->cfg.replica = v;
 	} else if (!strcmp(a, "--threads")) {
 		if (serve_number(v, 1024, &n) || !n) {
 			fprintf(stderr, "errata %s: --threads '%s' is not a number from 1 to 1024\n", who, v);
@@ -352,6 +371,34 @@ int serve_cli_default_contracts(struct serve_cli *s)
 	return bad ? -1 : 0;
 }
 
+/* --state: the store, reached once before anything listens (exit 2 when it
+ * cannot be); the replica's name defaults to the host name and pid. */
+static int open_state(struct serve_cli *s)
+{
+	struct shared_config sc = { s->state_url, s->state_password_file, s->state_timeout_ms,
+				    s->cfg.journal_size };
+	char why[600], host[64] = "";
+
+	if (!s->state_url) {
+		if (s->state_password_file || s->state_timeout_ms || s->cfg.replica) {
+			fprintf(stderr, "errata %s: --state-password-file, --state-timeout and --replica go with --state\n",
+				who);
+			return -1;
+		}
+		return 0;
+	}
+	if (!(s->cfg.shared = shared_open(&sc, why, sizeof(why)))) {
+		fprintf(stderr, "errata %s: --state: %s\n", who, why);
+		return -1;
+	}
+	if (!s->cfg.replica) {
+		gethostname(host, sizeof(host) - 1);
+		snprintf(s->replica, sizeof(s->replica), "%s:%ld", host[0] ? host : "errata", (long)getpid());
+		s->cfg.replica = s->replica;
+	}
+	return 0;
+}
+
 struct mock *serve_cli_start(struct serve_cli *s, int *rc)
 {
 	struct mock *m;
@@ -371,6 +418,8 @@ struct mock *serve_cli_start(struct serve_cli *s, int *rc)
 	s->cfg.nr_contracts = s->cs.nr;
 	s->cfg.host = s->host;
 	serve_raise_fd_limit();
+	if (open_state(s))
+		return NULL;
 
 	/* Block the stop signals before MHD starts its threads, then wait for them. */
 	sigemptyset(&s->sigs);
@@ -414,6 +463,8 @@ void serve_cli_release(struct serve_cli *s)
 {
 	size_t i;
 
+	shared_close(s->cfg.shared);
+	s->cfg.shared = NULL;
 	for (i = 0; i < s->cs.nr; i++)
 		contract_free(s->cs.v[i]);
 	free(s->cs.v);

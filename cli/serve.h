@@ -18,7 +18,9 @@ struct serve_cli {
 	struct contracts cs;
 	struct mock_config cfg;
 	const char *port_file, *scenarios_file;
-	char host[256], token[1024];
+	const char *state_url, *state_password_file; /* --state */
+	unsigned state_timeout_ms;
+	char host[256], token[1024], replica[128];
 	const char *admin_hosts[16];
 	size_t nr_admin_hosts;
 	int have_contracts;

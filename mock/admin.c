@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "internal.h"
+#include "shared.h"
 #include "../model/version.h"
 
 static const char *const endpoints[] = {
@@ -143,9 +144,11 @@ static json_t *health(const struct mock *m)
 
 	for (i = 0; i < m->nr_mounts; i++)
 		json_array_append_new(ids, json_string(m->mounts[i].c->id));
-	return json_pack("{ss ss sf so si}", "status", "ok", "version", ERRATA_VERSION,
+	return json_pack("{ss ss sf so si ss? ss?}", "status", "ok", "version", ERRATA_VERSION,
 			 "uptime_s", (double)mock_now_us(m) / 1e6, "contracts", ids,
-			 "journal_capacity", (int)m->journal.capacity);
+			 "journal_capacity", (int)m->journal.capacity,
+			 "state", m->shared ? shared_where(m->shared) : NULL,
+			 "replica", m->shared && m->replica[0] ? m->replica : NULL);
 }
 
 static json_t *contracts(const struct mock *m)
@@ -195,45 +198,64 @@ static long long uint_arg(struct MHD_Connection *conn, const char *name)
 	return *end ? -1 : (long long)n;
 }
 
-static enum MHD_Result add_scenario(struct mock *m, struct MHD_Connection *conn,
-				    const char *body, size_t len)
+struct scenario *admin_scenario_build(struct mock *m, const char *body, size_t len, struct admin_problem *pb)
 {
 	struct load_error err = { 0 };
 	struct jload ld;
 	struct scenario *sc = NULL;
 	struct suite_scenario *spec = NULL;
-	json_t *def, *parse = NULL, *valid = NULL, *reply;
-	char why[600] = "", *built = NULL;
+	json_t *def, *parse = NULL;
+	char *built = NULL;
 
+	pb->status = MHD_HTTP_BAD_REQUEST;
+	pb->slug = "invalid-scenario";
+	pb->title = "Invalid scenario";
+	pb->valid = NULL;
+	pb->why[0] = '\0';
 	def = jload_parse(&ld, body ? body : "", len, "request body", &err);
 	if (def && !json_is_object(def))
 		parse = def; /* scenario_parse says what is wrong with it */
-	else if (def && verdict_spec_take(m, def, &parse, &spec, &valid, why, sizeof(why)))
-		return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "invalid-scenario", "Invalid scenario", why, valid);
+	else if (def && verdict_spec_take(m, def, &parse, &spec, &pb->valid, pb->why, sizeof(pb->why)))
+		return NULL;
 	if (parse && spec) { /* built: positions name the built definition, kept while it is read */
 		built = json_dumps(parse, JSON_COMPACT);
-			json_decref(parse);
+		json_decref(parse);
 		parse = built ? jload_parse(&ld, built, strlen(built), "request body", &err) : NULL;
 	}
 	if (!parse || !(sc = scenario_parse(&ld, parse, m->contracts, m->nr_mounts))) {
-		load_error_format(&err, why, sizeof(why));
+		load_error_format(&err, pb->why, sizeof(pb->why));
 		json_decref(parse);
 		free(built);
 		suite_scenario_free(spec);
-		return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "invalid-scenario",
-				    "Invalid scenario", why, NULL);
+		return NULL;
 	}
 	json_decref(parse);
 	free(built);
 	if (!mock_forwards(m) && scenario_has_upstream(sc)) {
 		scenario_unref(sc);
 		suite_scenario_free(spec);
-		return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "invalid-scenario", "Invalid scenario",
-				    "a step says \"upstream\": true, and only errata proxy has a real API to pass it to", NULL);
+		snprintf(pb->why, sizeof(pb->why),
+			 "a step says \"upstream\": true, and only errata proxy has a real API to pass it to");
+		return NULL;
 	}
 	sc->spec = spec;
 	if (spec)
 		sc->bytes += 1024 + json_array_size(spec->steps) * 256;
+	return sc;
+}
+
+static enum MHD_Result add_scenario(struct mock *m, struct MHD_Connection *conn,
+				    const char *body, size_t len)
+{
+	struct admin_problem pb;
+	struct scenario *sc = admin_scenario_build(m, body, len, &pb);
+	char why[600];
+	json_t *reply;
+
+	if (!sc)
+		return mock_problem(m, conn, pb.status, pb.slug, pb.title, pb.why, pb.valid);
+	if (m->shared)
+		return replicas_add(m, conn, sc, body, len);
 	scenario_ref(sc); /* ours, for the reply: a DELETE may come as soon as it is added */
 	switch (scenarios_add(&m->scenarios, sc, why, sizeof(why))) {
 	case SCENARIOS_ADDED:
@@ -248,7 +270,7 @@ static enum MHD_Result add_scenario(struct mock *m, struct MHD_Connection *conn,
 		scenario_unref(sc);
 		return mock_problem(m, conn, 507, "registry-full", "Scenario registry full", why, NULL);
 	}
-	reply = spec ? verdict_spec_json(m, sc) : json_pack("{ss}", "id", sc->id);
+	reply = sc->spec ? verdict_spec_json(m, sc) : json_pack("{ss}", "id", sc->id);
 	scenario_unref(sc);
 	return mock_reply_json(conn, MHD_HTTP_CREATED, "application/json", reply);
 }
@@ -257,7 +279,7 @@ static enum MHD_Result one_scenario(struct mock *m, struct MHD_Connection *conn,
 				    const char *method, const char *id, const char *body, size_t len)
 {
 	struct scenario *sc;
-	char why[200], name[64];
+	char why[400], name[64];
 	const char *slash = strchr(id, '/'), *sub = slash ? slash + 1 : NULL;
 	size_t n = slash ? (size_t)(slash - id) : strlen(id);
 	enum MHD_Result ret;
@@ -275,11 +297,22 @@ static enum MHD_Result one_scenario(struct mock *m, struct MHD_Connection *conn,
 	    strcmp(method, "GET") && strcmp(method, "DELETE"))
 		return mock_problem(m, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed",
 				    "a scenario takes GET and DELETE, its /verdicts GET, its /outcome POST", endpoint_list());
+	if (m->shared && replicas_sync(m, why, sizeof(why)))
+		return replicas_admin_unavailable(m, conn, why);
 	if (!sub && !strcmp(method, "DELETE")) {
-		if (!scenarios_remove(&m->scenarios, name))
+		int gone = m->shared ? shared_scenario_remove(m->shared, name, why, sizeof(why)) :
+			!scenarios_remove(&m->scenarios, name);
+
+		if (gone < 0 || (gone && m->shared && replicas_sync(m, why, sizeof(why))))
+			return replicas_admin_unavailable(m, conn, why);
+		if (gone)
 			return mock_reply_json(conn, MHD_HTTP_OK, "application/json",
 					       json_pack("{ss}", "deleted", name));
 	} else if ((sc = scenarios_get(&m->scenarios, name))) {
+		if (!sub && m->shared && replicas_account(m, sc, why, sizeof(why))) {
+			scenario_unref(sc);
+			return replicas_admin_unavailable(m, conn, why);
+		}
 		if (!sub) {
 			json_t *j = scenario_json(sc);
 
@@ -322,8 +355,13 @@ static enum MHD_Result journal_reply(struct mock *m, struct MHD_Connection *conn
 	struct journal_view *v = malloc(sizeof(*v));
 	struct MHD_Response *r;
 	enum MHD_Result ret;
+	char why[400];
 
-	if (!v || journal_view(&m->journal, since, limit, scenario, v)) {
+	if (v && m->shared && shared_journal_view(m->shared, since, limit, scenario, v, why, sizeof(why))) {
+		free(v);
+		return replicas_admin_unavailable(m, conn, why);
+	}
+	if (!v || (!m->shared && journal_view(&m->journal, since, limit, scenario, v))) {
 		free(v);
 		return mock_problem(m, conn, MHD_HTTP_SERVICE_UNAVAILABLE, "out-of-memory", "Out of memory",
 				    "the journal could not be read: out of memory", NULL);
@@ -338,6 +376,54 @@ static enum MHD_Result journal_reply(struct mock *m, struct MHD_Connection *conn
 	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+static enum MHD_Result clear_journal(struct mock *m, struct MHD_Connection *conn)
+{
+	char why[400];
+	long long n = m->shared ? shared_journal_clear(m->shared, why, sizeof(why)) :
+		(long long)journal_clear(&m->journal);
+
+	if (n < 0)
+		return replicas_admin_unavailable(m, conn, why);
+	return mock_reply_json(conn, MHD_HTTP_OK, "application/json", json_pack("{sI}", "cleared", (json_int_t)n));
+}
+
+static enum MHD_Result list_scenarios(struct mock *m, struct MHD_Connection *conn)
+{
+	char why[400];
+	json_t *a;
+
+	if (!m->shared)
+		return mock_reply_json(conn, MHD_HTTP_OK, "application/json",
+				       json_pack("{so}", "scenarios", scenarios_json(&m->scenarios)));
+	if (replicas_sync(m, why, sizeof(why)) || !(a = replicas_scenarios_json(m, why, sizeof(why))))
+		return replicas_admin_unavailable(m, conn, why);
+	return mock_reply_json(conn, MHD_HTTP_OK, "application/json", json_pack("{so}", "scenarios", a));
+}
+
+/* POST /__errata/reset: every scenario, the journal, every key and bucket
+ * (with --state, the store's: every replica's). */
+static enum MHD_Result reset(struct mock *m, struct MHD_Connection *conn)
+{
+	long long sc, jn, keys;
+	char why[400];
+
+	if (m->shared) {
+		if ((sc = shared_scenarios_clear(m->shared, why, sizeof(why))) < 0 ||
+		    (jn = shared_journal_clear(m->shared, why, sizeof(why))) < 0 ||
+		    (keys = shared_forget_keys(m->shared, why, sizeof(why))) < 0 ||
+		    replicas_sync(m, why, sizeof(why)))
+			return replicas_admin_unavailable(m, conn, why);
+	} else {
+		sc = (long long)scenarios_clear(&m->scenarios);
+		jn = (long long)journal_clear(&m->journal);
+		keys = (long long)idem_clear(&m->idem);
+		limiter_clear(&m->limiter);
+	}
+	return mock_reply_json(conn, MHD_HTTP_OK, "application/json",
+			       json_pack("{sI sI sI}", "scenarios", (json_int_t)sc, "journal", (json_int_t)jn,
+					 "idempotency_keys", (json_int_t)keys));
 }
 
 /* errata proxy's conformance report, as errata check writes it. */
@@ -426,15 +512,12 @@ enum MHD_Result admin_handle(struct mock *m, struct MHD_Connection *conn,
 					     MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "scenario"));
 		}
 		if (!strcmp(method, "DELETE"))
-			return mock_reply_json(conn, MHD_HTTP_OK, "application/json",
-					       json_pack("{sI}", "cleared",
-							 (json_int_t)journal_clear(&m->journal)));
+			return clear_journal(m, conn);
 	} else if (!strcmp(what, "/scenarios")) {
 		if (!strcmp(method, "POST"))
 			return add_scenario(m, conn, body, len);
 		if (get)
-			return mock_reply_json(conn, MHD_HTTP_OK, "application/json",
-					       json_pack("{so}", "scenarios", scenarios_json(&m->scenarios)));
+			return list_scenarios(m, conn);
 	} else if (!strncmp(what, "/scenarios/", 11) && what[11]) {
 		return one_scenario(m, conn, method, what + 11, body, len);
 	} else if (!strcmp(what, "/suite")) {
@@ -444,16 +527,8 @@ enum MHD_Result admin_handle(struct mock *m, struct MHD_Connection *conn,
 		if (get)
 			return report_reply(m, conn);
 	} else if (!strcmp(what, "/reset")) {
-		if (!strcmp(method, "POST")) {
-			size_t sc = scenarios_clear(&m->scenarios), jn = journal_clear(&m->journal),
-			       keys = idem_clear(&m->idem);
-
-			limiter_clear(&m->limiter);
-			return mock_reply_json(conn, MHD_HTTP_OK, "application/json",
-					       json_pack("{sI sI sI}", "scenarios", (json_int_t)sc,
-							 "journal", (json_int_t)jn,
-							 "idempotency_keys", (json_int_t)keys));
-		}
+		if (!strcmp(method, "POST"))
+			return reset(m, conn);
 	} else {
 		char why[300];
 

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "internal.h"
+#include "shared.h"
 
 int applies_idempotency(const struct contract *c, const char *method)
 {
@@ -51,6 +52,26 @@ static enum MHD_Result replay(struct mock *m, struct MHD_Connection *conn, const
 	return ret;
 }
 
+void mock_idem_finish(struct mock *m, struct request *rq, const struct idem_reply *ir)
+{
+	char why[400];
+
+	if (!m->shared) {
+		idem_finish(&m->idem, rq->idem_key, ir);
+	} else if (shared_idem_finish(m->shared, rq->idem_key, rq->idem_fp, rq->idem_ttl_ms, ir, why, sizeof(why))) {
+		fprintf(stderr, "errata: a response for an Idempotency-Key was not stored: %s\n", why);
+		shared_idem_abort(m->shared, rq->idem_key, rq->idem_fp);
+	}
+}
+
+void mock_idem_abort(struct mock *m, struct request *rq)
+{
+	if (m->shared)
+		shared_idem_abort(m->shared, rq->idem_key, rq->idem_fp);
+	else
+		idem_abort(&m->idem, rq->idem_key);
+}
+
 /*
  * The Idempotency-Key stage: 0 to go on serving (a new key, now in flight
  * and owned by the request), or 1 with *ret when the key decided the
@@ -62,6 +83,8 @@ int idempotency_stage(struct mock *m, struct MHD_Connection *conn, const char *m
 		       const char *key, struct request *rq, enum MHD_Result *ret)
 {
 	struct idem_reply stored;
+	enum idem_state state;
+	char why[400];
 	const struct contract_code *conflict;
 	uint64_t fp = journal_hash(JOURNAL_HASH_INIT, method, strlen(method) + 1);
 	uint64_t body = rq->body_hash;
@@ -74,8 +97,18 @@ int idempotency_stage(struct mock *m, struct MHD_Connection *conn, const char *m
 		return 1;
 	}
 	sprintf(scoped, "%s\n%s", mt->c->id, key);
-	switch (idem_begin(&m->idem, scoped, fp, mock_now_us(m),
-			   (int64_t)mt->c->idempotency_ttl * 1000000, &stored)) {
+	rq->idem_fp = fp;
+	rq->idem_ttl_ms = (long long)mt->c->idempotency_ttl * 1000;
+	if (m->shared) {
+		if (shared_idem_begin(m->shared, scoped, fp, rq->idem_ttl_ms, &stored, &state, why, sizeof(why))) {
+			free(scoped);
+			*ret = replicas_unavailable(m, conn, rq, mt, why);
+			return 1;
+		}
+	} else {
+		state = idem_begin(&m->idem, scoped, fp, mock_now_us(m), rq->idem_ttl_ms * 1000, &stored);
+	}
+	switch (state) {
 	case IDEM_NEW:
 		rq->idem_key = scoped;
 		return 0;

@@ -94,6 +94,12 @@ struct mock {
 	void (*first_request)(void *ctx);
 	void *first_request_ctx;
 	atomic_flag heard;           /* the first request has arrived */
+	/* --state: replicas share scenarios, keys, buckets and the journal */
+	struct shared *shared;       /* borrowed from the caller, or NULL */
+	atomic_llong sc_version;     /* the store's scenarios version held */
+	pthread_mutex_t sync_lock;   /* one rebuild at a time */
+	int64_t epoch_us;            /* mock_now_us() + epoch_us: epoch microseconds */
+	char replica[128];           /* its name in the journal */
 };
 
 int64_t mock_now_us(const struct mock *m);
@@ -148,6 +154,9 @@ struct request {
 	size_t step_index;
 	long long delay_ms;
 	char *idem_key;              /* the scoped key this request stores its response under */
+	uint64_t idem_fp;            /* ... the request's fingerprint under it */
+	long long idem_ttl_ms;       /* ... and the key's lifetime */
+	struct journal_entry *journal_pending; /* --state: written when the request completes */
 	char *raw;                   /* DRIBBLE, a stream: the whole response, written by the timer */
 	size_t raw_len, raw_off, chunk;
 	const struct stream_plan *sp; /* a stream's plan (its step's, or own_plan) */
@@ -177,6 +186,43 @@ struct request {
 };
 
 
+
+/* --- replicas.c: --state --- */
+
+struct shared;
+/* What admin_scenario_build() says of a definition it refuses. */
+struct admin_problem {
+	unsigned status;
+	const char *slug, *title;
+	char why[600];
+	json_t *valid;               /* the choices, or NULL (taken by mock_problem) */
+};
+/* A scenario from a definition as the admin API takes it (one reference),
+ * or NULL with the problem. */
+struct scenario *admin_scenario_build(struct mock *m, const char *body, size_t len, struct admin_problem *pb);
+
+int replicas_start(struct mock *m, const struct mock_config *cfg);
+void replicas_stop(struct mock *m);
+/* Hold the store's scenarios: 0, or -1 with why (the store failed). */
+int replicas_sync(struct mock *m, char *why, size_t size);
+/* A request the store failed: 503 naming the store, decided and journaled. */
+enum MHD_Result replicas_unavailable(struct mock *m, struct MHD_Connection *conn, struct request *rq,
+				     const struct mount *mt, const char *why);
+enum MHD_Result replicas_admin_unavailable(struct mock *m, struct MHD_Connection *conn, const char *why);
+/* POST /__errata/scenarios with --state (takes sc's reference). */
+enum MHD_Result replicas_add(struct mock *m, struct MHD_Connection *conn, struct scenario *sc,
+			     const char *body, size_t len);
+/* The scenario's served counts, or every scenario as JSON, from the store. */
+int replicas_account(struct mock *m, struct scenario *sc, char *why, size_t size);
+json_t *replicas_scenarios_json(struct mock *m, char *why, size_t size);
+/* The client's outcome, reported to any replica, onto sc: 0, or -1. */
+int replicas_outcome(struct mock *m, struct scenario *sc, char *why, size_t size);
+/* Make the record's entry for the shared journal; it is appended by
+ * replicas_journal_flush() once the response has gone (a loss is counted
+ * and said), so the store's round trip is not in the response's time. */
+struct journal_record;
+void replicas_journal(struct mock *m, struct request *rq, struct journal_record *r);
+void replicas_journal_flush(struct mock *m, struct request *rq);
 
 /* --- vendor.c --- */
 
@@ -323,6 +369,11 @@ void mock_chaos_conclude(struct mock *m, struct MHD_Connection *conn, const stru
 struct scenario *forward_inject_scenario(struct mock *m, char *why, size_t size);
 
 /* --- idempotency.c --- */
+
+/* Store the response for the request's key; forget a key whose request
+ * ended without one (in the store, with --state). */
+void mock_idem_finish(struct mock *m, struct request *rq, const struct idem_reply *ir);
+void mock_idem_abort(struct mock *m, struct request *rq);
 
 /* 1 when the contract's idempotency policy covers `method`. */
 int applies_idempotency(const struct contract *c, const char *method);

@@ -130,11 +130,11 @@ static void plan_entry(struct plan *p, const struct journal_record *r, struct jo
 	/* caps that add up to well under JOURNAL_ENTRY_MAX: the fixed strings
 	 * always fit, and headers have at least 4 KiB */
 	static const size_t cap[JOURNAL_FIXED] = { 256, 8192, 256, 256, JOURNAL_KEY_MAX, 256, 256, 128, 256,
-						   320, 512, 160 };
+						   320, 512, 160, 128 };
 	const char *fixed[JOURNAL_FIXED] = { r->method, r->path, r->contract, r->code,
 					     r->idempotency_key, r->scenario, r->fault,
 					     r->retry_after, r->wait, r->upstream, r->conformance,
-					     r->stream };
+					     r->stream, r->replica };
 	unsigned i;
 
 	p->n = 0; /* the arrays are filled as planned: no 4 KB memset per request */
@@ -190,13 +190,11 @@ static void put(struct journal *j, struct journal_entry *e)
 	entry_unref(old);
 }
 
-struct journal_entry *journal_begin(struct journal *j, const struct journal_record *r)
+struct journal_entry *journal_entry_new(const struct journal_record *r)
 {
 	struct journal_entry h = { 0 }, *e;
 	struct plan p;
 
-	if (!j->capacity)
-		return NULL;
 	redact_pairs(r->headers, r->nr_headers);
 	redact_pairs(r->query, r->nr_query);
 	plan_entry(&p, r, &h);
@@ -215,6 +213,20 @@ struct journal_entry *journal_begin(struct journal *j, const struct journal_reco
 	e->step = r->step;
 	e->replayed = r->replayed;
 	e->delay_ms = r->delay_ms;
+	return e;
+}
+
+void journal_entry_unref(struct journal_entry *e)
+{
+	entry_unref(e);
+}
+
+struct journal_entry *journal_begin(struct journal *j, const struct journal_record *r)
+{
+	struct journal_entry *e;
+
+	if (!j->capacity || !(e = journal_entry_new(r)))
+		return NULL;
 	e->seq = atomic_fetch_add_explicit(&j->next_seq, 1, memory_order_relaxed);
 	return e;
 }

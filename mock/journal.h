@@ -20,10 +20,10 @@
  */
 #define JOURNAL_ENTRY_MAX 16384
 #define JOURNAL_KEY_MAX 2048
-#define JOURNAL_FIXED 12         /* method, path, contract, code, key, scenario, fault,
+#define JOURNAL_FIXED 13         /* method, path, contract, code, key, scenario, fault,
 				    the Retry-After served, the wait rule applied, and
 				    for errata proxy the upstream's part and conformance,
-				    and a stream's course */
+				    a stream's course, and the replica that served it */
 #define JOURNAL_MAX_PAIRS 128    /* header and query pairs planned per entry */
 
 /*
@@ -47,8 +47,8 @@ struct journal_entry {
 	unsigned scenario_at;    /* offset of the scenario string in blob */
 	char blob[];             /* method, path, contract, code, idempotency key,
 				    scenario, fault, Retry-After, wait, upstream,
-				    conformance, stream, then header and query name/value
-				    pairs, NUL-separated */
+				    conformance, stream, replica, then header and query
+				    name/value pairs, NUL-separated */
 };
 
 /* A slot of the ring: its entry, and a flag held for a few instructions
@@ -85,6 +85,7 @@ struct journal_record {
 	const char *upstream;          /* proxy: "forwarded", or why the upstream failed; NULL */
 	const char *conformance;       /* proxy: the checks an upstream error failed, or NULL */
 	const char *stream;            /* a streamed answer: "3 events, then reset mid-event", or NULL */
+	const char *replica;           /* with --state: the replica's name, or NULL */
 	int step;                      /* -1 when no scenario */
 	int replayed;
 	long long delay_ms;
@@ -109,6 +110,19 @@ void journal_append(struct journal *j, const struct journal_record *r);
  * entry in the ring. Between them, readers see the entry as being written. */
 struct journal_entry *journal_begin(struct journal *j, const struct journal_record *r);
 void journal_commit(struct journal *j, struct journal_entry *e);
+
+/* An entry made as journal_begin() makes it, for no ring (a shared journal
+ * gives it its seq); NULL when out of memory. journal_entry_unref() it. */
+struct journal_entry *journal_entry_new(const struct journal_record *r);
+void journal_entry_unref(struct journal_entry *e);
+
+/*
+ * An entry as bytes for a store, and back (journal_wire.c). Decoding checks
+ * everything a hostile store could change: NULL when the bytes are not an
+ * entry this code wrote. The entry gets `seq`.
+ */
+char *journal_entry_encode(const struct journal_entry *e, size_t *len);
+struct journal_entry *journal_entry_decode(const char *p, size_t len, uint64_t seq);
 
 /*
  * A consistent cut of the journal: references to the entries with

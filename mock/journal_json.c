@@ -54,10 +54,10 @@ static int putf(struct journal_view *v, const char *fmt, ...)
 /* Which members had bytes that are not UTF-8 (see utf8_escape). */
 enum { ESC_METHOD, ESC_PATH, ESC_HEADERS, ESC_QUERY, ESC_CONTRACT, ESC_CODE, ESC_KEY,
        ESC_SCENARIO, ESC_FAULT, ESC_RETRY_AFTER, ESC_WAIT, ESC_UPSTREAM, ESC_CONFORMANCE,
-       ESC_STREAM, ESC_COUNT };
+       ESC_STREAM, ESC_REPLICA, ESC_COUNT };
 static const char *const esc_name[ESC_COUNT] = {
 	"method", "path", "headers", "query", "contract", "code", "idempotency_key",
-	"scenario", "fault", "retry_after", "wait", "upstream", "conformance", "stream"
+	"scenario", "fault", "retry_after", "wait", "upstream", "conformance", "stream", "replica"
 };
 
 /* A JSON string of valid UTF-8 text t[0..n): quotes, backslashes and
@@ -168,6 +168,7 @@ static int put_tail(struct journal_view *v, const struct journal_entry *e, const
 	    (*f[9] && put_member(v, "upstream", f[9], ESC_UPSTREAM, esc)) ||
 	    (*f[10] && put_member(v, "conformance", f[10], ESC_CONFORMANCE, esc)) ||
 	    (*f[11] && put_member(v, "stream", f[11], ESC_STREAM, esc)) ||
+	    (*f[12] && put_member(v, "replica", f[12], ESC_REPLICA, esc)) ||
 	    putf(v, ",\"delay_ms\":%lld,\"replayed\":%s", e->delay_ms, e->replayed ? "true" : "false") ||
 	    (e->truncated && put(v, ",\"truncated\":true", 17)))
 		return -1;

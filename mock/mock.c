@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "shared.h"
 #include "select.h"
 #include "../model/envelope.h"
 #include "../model/ratelimit.h"
@@ -40,8 +41,9 @@ static void request_free(struct request *rq)
 	if (!rq)
 		return;
 	if (rq->idem_key && rq->m)
-		idem_abort(&rq->m->idem, rq->idem_key); /* ended without a stored response */
+		mock_idem_abort(rq->m, rq); /* ended without a stored response */
 	free(rq->idem_key);
+	journal_entry_unref(rq->journal_pending);
 	free(rq->admin_body);
 	free(rq->raw);
 	if (rq->sp && rq->m) /* journaled by now */
@@ -295,6 +297,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 		stream_end(m, conn, rq);
 	if (rq && rq->counted)
 		atomic_fetch_sub(&m->active, 1);
+	if (rq && rq->journal_pending)
+		replicas_journal_flush(m, rq);
 	request_free(rq);
 	*req_cls = NULL;
 }
@@ -379,7 +383,7 @@ struct mock *mock_start(const struct mock_config *cfg, char *why, size_t size)
 	m->prefix_mounts = 1;
 	m->stages = serve_stages;
 	m->rate_limited = cfg->rate_quota > 0;
-	if (scenarios_init(&m->scenarios) || idem_init(&m->idem) ||
+	if (scenarios_init(&m->scenarios) || idem_init(&m->idem) || replicas_start(m, cfg) ||
 	    limiter_init(&m->limiter, cfg->rate_quota, cfg->rate_window) || timer_start(&m->timer)) {
 		snprintf(why, size, "cannot start the mock's threads");
 		goto fail;
@@ -450,8 +454,11 @@ int mock_exchanges(struct mock *m, const char *scenario, struct mock_exchanges *
 {
 	struct journal_view *v = calloc(1, sizeof(*v));
 
+	char why[300];
+
 	memset(out, 0, sizeof(*out));
-	if (!v || journal_view(&m->journal, 0, 0, scenario, v)) {
+	if (!v || (m->shared ? shared_journal_view(m->shared, 0, 0, scenario, v, why, sizeof(why)) :
+		   journal_view(&m->journal, 0, 0, scenario, v))) {
 		free(v);
 		return -1;
 	}
@@ -542,9 +549,35 @@ void mock_stop(struct mock *m, unsigned drain_ms)
 	free(m->admin_hosts);
 	journal_release(&m->journal);
 	scenarios_release(&m->scenarios);
+	replicas_stop(m);
 	idem_release(&m->idem);
 	limiter_release(&m->limiter);
 	free(m);
+}
+
+/* A --scenarios definition with --state: into the store, under its id
+ * (one the store holds already is kept as it is). 0, or -1 after ld's error. */
+static int share_definition(struct mock *m, struct jload *ld, json_t *v)
+{
+	char *text = json_dumps(v, JSON_COMPACT), why[600];
+	struct admin_problem pb;
+	struct scenario *sc = text ? admin_scenario_build(m, text, strlen(text), &pb) : NULL;
+	int rc = -1;
+
+	if (!sc) {
+		jload_fail(ld, 0, "%s", text ? pb.why : "out of memory");
+		json_decref(text ? pb.valid : NULL);
+	} else if (!sc->id[0]) {
+		jload_fail(ld, 0, "with --state, each scenario needs an \"id\": replicas share them by id");
+	} else if (shared_scenario_add(m->shared, sc->id, text, strlen(text), why, sizeof(why)) < 0 ||
+		   replicas_sync(m, why, sizeof(why))) {
+		jload_fail(ld, 0, "%s", why);
+	} else {
+		rc = 0;
+	}
+	scenario_unref(sc);
+	free(text);
+	return rc;
 }
 
 int mock_load_scenarios(struct mock *m, const char *text, size_t len, const char *source,
@@ -565,6 +598,11 @@ int mock_load_scenarios(struct mock *m, const char *text, size_t len, const char
 		v = json_is_array(root) ? json_array_get(root, i) : root;
 		if (json_is_array(root))
 			jpath_index(&ld.path, i);
+		if (m->shared) {
+			rc = share_definition(m, &ld, v);
+			ld.path.nr = 0;
+			continue;
+		}
 		sc = scenario_parse(&ld, v, m->contracts, m->nr_mounts);
 		if (!sc) {
 			rc = -1;

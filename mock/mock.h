@@ -50,6 +50,10 @@ struct mock_config {
 	 * (errata client: the client's start-up is over) */
 	void (*first_request)(void *ctx);
 	void *first_request_ctx;
+	/* --state: the store replicas share (mock/shared.h; borrowed, outlives
+	 * the mock), and this replica's name in the journal */
+	struct shared *shared;
+	const char *replica;
 };
 
 struct mock;

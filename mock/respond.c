@@ -463,7 +463,7 @@ void idem_store_reply(struct mock *m, struct request *rq, const struct reply *rp
 	 * no result for a request that did not execute, either).
 	 */
 	if (cc ? cc->retryable : rp->status == 429 || rp->status >= 500) {
-		idem_abort(&m->idem, rq->idem_key);
+		mock_idem_abort(m, rq);
 		free(rq->idem_key);
 		rq->idem_key = NULL;
 		return;
@@ -476,7 +476,7 @@ void idem_store_reply(struct mock *m, struct request *rq, const struct reply *rp
 	ir.nr_headers = i;
 	ir.body = (char *)rp->body;
 	ir.body_len = rp->len;
-	idem_finish(&m->idem, rq->idem_key, &ir);
+	mock_idem_finish(m, rq, &ir);
 	free(rq->idem_key);
 	rq->idem_key = NULL;
 }

@@ -359,19 +359,44 @@ struct scenario *scenario_parse(struct jload *ld, json_t *def, struct contract *
 	return s;
 }
 
-const struct step *scenario_next(struct scenario *s, size_t *index, long long *n)
+const struct step *scenario_step_at(const struct scenario *s, long long k, size_t *index)
 {
-	long long k = atomic_fetch_add(&s->served, 1);
 	size_t i;
 
-	*n = k;
 	if (k >= s->total)
 		k = s->cycle ? k % s->total : s->total - 1;
 	for (i = 0; i < s->nr_steps - 1 && k >= s->steps[i].repeat; i++)
 		k -= s->steps[i].repeat;
-	atomic_fetch_add(&s->per_step[i], 1);
 	*index = i;
 	return &s->steps[i];
+}
+
+const struct step *scenario_next(struct scenario *s, size_t *index, long long *n)
+{
+	long long k = atomic_fetch_add(&s->served, 1);
+	const struct step *st = scenario_step_at(s, k, index);
+
+	*n = k;
+	atomic_fetch_add(&s->per_step[*index], 1);
+	return st;
+}
+
+void scenario_account(struct scenario *s, long long n)
+{
+	long long full = s->cycle ? n / s->total : 0, rest = s->cycle ? n % s->total : n, at = 0;
+	size_t i;
+
+	atomic_store(&s->served, n);
+	for (i = 0; i < s->nr_steps; i++) {
+		long long rep = s->steps[i].repeat, here = rest - at;
+
+		if (here < 0)
+			here = 0;
+		if (here > rep && (s->cycle || i + 1 < s->nr_steps))
+			here = rep; /* without cycle the last step serves what is left */
+		atomic_store(&s->per_step[i], full * rep + here);
+		at += rep;
+	}
 }
 
 /* splitmix64: a reproducible stream from the seed and the request number. */
@@ -622,6 +647,35 @@ size_t scenarios_clear(struct scenarios *r)
 	for (i = 0; i < n; i++)
 		scenario_unref(v[i]);
 	free(v);
+	return n;
+}
+
+void scenarios_swap(struct scenarios *r, struct scenarios *fresh)
+{
+	struct scenario **v;
+	size_t nr, alloc, bytes;
+
+	pthread_mutex_lock(&r->lock);
+	v = r->v, nr = r->nr, alloc = r->alloc, bytes = r->bytes;
+	r->v = fresh->v, r->nr = fresh->nr, r->alloc = fresh->alloc, r->bytes = fresh->bytes;
+	pthread_mutex_unlock(&r->lock);
+	fresh->v = v, fresh->nr = nr, fresh->alloc = alloc, fresh->bytes = bytes;
+}
+
+size_t scenarios_snapshot(struct scenarios *r, struct scenario ***out)
+{
+	size_t i, n;
+
+	pthread_mutex_lock(&r->lock);
+	n = r->nr;
+	*out = n ? malloc(n * sizeof(**out)) : NULL;
+	if (!*out)
+		n = 0;
+	for (i = 0; i < n; i++) {
+		(*out)[i] = r->v[i];
+		scenario_ref(r->v[i]);
+	}
+	pthread_mutex_unlock(&r->lock);
 	return n;
 }
 

@@ -99,6 +99,12 @@ struct scenario *scenario_parse(struct jload *ld, json_t *def, struct contract *
  * request's number in the scenario (0-based) into *n. */
 const struct step *scenario_next(struct scenario *s, size_t *index, long long *n);
 
+/* The step that serves request k (0-based) of the scenario; its index into *index. */
+const struct step *scenario_step_at(const struct scenario *s, long long k, size_t *index);
+
+/* Set the served counts as n requests would have (a shared scenario's). */
+void scenario_account(struct scenario *s, long long n);
+
 /* A reproducible delay in ms for request n of the scenario at this step. */
 long long scenario_delay_ms(const struct scenario *s, const struct step *st, long long n);
 
@@ -150,6 +156,12 @@ struct scenario *scenarios_match(struct scenarios *r, const struct contract *con
 /* Remove one (0) or report it unknown (-1); remove all, returning how many. */
 int scenarios_remove(struct scenarios *r, const char *id);
 size_t scenarios_clear(struct scenarios *r);
+
+/* Put fresh's scenarios in r, at once, and r's in fresh (to release). */
+void scenarios_swap(struct scenarios *r, struct scenarios *fresh);
+
+/* New references to all of them, in order, in *out (free it): how many. */
+size_t scenarios_snapshot(struct scenarios *r, struct scenario ***out);
 
 /* All of them as a JSON array (new reference). */
 json_t *scenarios_json(struct scenarios *r);

@@ -25,6 +25,7 @@
 #include <strings.h>
 
 #include "internal.h"
+#include "shared.h"
 #include "select.h"
 #include "../model/envelope.h"
 
@@ -167,7 +168,11 @@ void conclude(struct mock *m, struct MHD_Connection *conn, struct request *rq, c
 	r.step = d->sv.step;
 	r.replayed = d->sv.replayed;
 	r.delay_ms = d->sv.delay_ms;
-	journal_append(&m->journal, &r);
+	r.replica = NULL;
+	if (m->shared)
+		replicas_journal(m, rq, &r);
+	else
+		journal_append(&m->journal, &r);
 }
 
 enum MHD_Result refuse(struct mock *m, struct MHD_Connection *conn, struct request *rq, const struct mount *mt,
@@ -233,6 +238,14 @@ static int stage_refuse(struct pass *p, unsigned status, const char *slug, const
 		return DECIDED;
 	}
 	p->ret = refuse(p->m, p->conn, p->rq, p->mt, status, slug, title, valid, "%s", why);
+	return DECIDED;
+}
+
+/* The shared state failed (--state): a 503 naming the store. */
+static int stage_unavailable(struct pass *p, const char *why)
+{
+	if (!p->dry)
+		p->ret = replicas_unavailable(p->m, p->conn, p->rq, p->mt, why);
 	return DECIDED;
 }
 
@@ -347,7 +360,7 @@ int stage_admit_rate(struct pass *p)
 {
 	struct request *rq = p->rq;
 	const struct contract_code *cc;
-	char buf[128], *lkey;
+	char buf[128], *lkey, why[400];
 	int remaining, allowed;
 	long long reset;
 
@@ -358,9 +371,13 @@ int stage_admit_rate(struct pass *p)
 		return DECIDED;
 	}
 	rq->rl_on = 1;
-	allowed = limiter_take(&p->m->limiter, lkey, mock_now_us(p->m), &remaining, &reset);
+	allowed = p->m->shared ? shared_rate_take(p->m->shared, lkey, p->m->limiter.quota, p->m->limiter.window,
+						  &remaining, &reset, why, sizeof(why)) :
+		limiter_take(&p->m->limiter, lkey, mock_now_us(p->m), &remaining, &reset);
 	if (lkey != buf)
 		free(lkey);
+	if (allowed < 0)
+		return stage_unavailable(p, why);
 	rq->rl_remaining = allowed ? remaining : 0;
 	rq->rl_reset = reset;
 	if (allowed)
@@ -394,10 +411,12 @@ int stage_choose_injected(struct pass *p)
 int stage_choose_scenario(struct pass *p)
 {
 	const char *v = p->pin ? p->pin : MHD_lookup_connection_value(p->conn, MHD_HEADER_KIND, "X-Errata-Scenario");
-	char why[300];
+	char why[400];
 
 	if (p->sc)
 		return GO_ON;
+	if (p->m->shared && replicas_sync(p->m, why, sizeof(why)))
+		return stage_unavailable(p, why);
 	if (!v) {
 		p->sc = scenarios_match(&p->m->scenarios, p->mt->c, p->method, p->below);
 		return GO_ON;
@@ -529,6 +548,7 @@ const stage_fn serve_stages[] = {
 static enum MHD_Result deliver(struct pass *p)
 {
 	struct request *rq = p->rq;
+	char why[400];
 	long long n;
 
 	if (!p->sc && rq->own_plan)
@@ -544,7 +564,13 @@ static enum MHD_Result deliver(struct pass *p)
 		rq->step = &rq->sc->steps[p->step_index];
 		return deliver_step(p->m, p->conn, p->method, p->url, rq);
 	}
-	rq->step = scenario_next(rq->sc, &rq->step_index, &n);
+	if (!p->m->shared) {
+		rq->step = scenario_next(rq->sc, &rq->step_index, &n);
+	} else if (!shared_scenario_step(p->m->shared, rq->sc->id, &n, why, sizeof(why))) {
+		rq->step = scenario_step_at(rq->sc, n, &rq->step_index);
+	} else {
+		return replicas_unavailable(p->m, p->conn, rq, p->mt, why);
+	}
 	rq->delay_ms = scenario_delay_ms(rq->sc, rq->step, n);
 	if (rq->delay_ms > 0 && !atomic_load(&p->m->stopping)) {
 		rq->phase = PH_WAITING;

@@ -423,7 +423,7 @@ int stream_serve(struct mock *m, struct MHD_Connection *conn, struct request *rq
 	rq->d.open = 1;
 	atomic_fetch_add(&m->streaming, 1);
 	if (rq->idem_key) { /* a stream is never replayed: a retry is processed anew */
-		idem_abort(&m->idem, rq->idem_key);
+		mock_idem_abort(m, rq);
 		free(rq->idem_key);
 		rq->idem_key = NULL;
 	}

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "shared.h"
 #include "../model/verdict.h"
 
 #define OWN_SOURCE "admin API"   /* the source of a scenario with an "expect" of its own */
@@ -176,6 +177,23 @@ static const struct jkey outcome_keys[] = {
 	{ "ok", JREQUIRED }, { "output", JOPTIONAL }, { NULL, 0 }
 };
 
+/* The outcome with --state: set once in the store, for every replica. */
+static enum MHD_Result shared_outcome(struct mock *m, struct MHD_Connection *conn, struct scenario *sc,
+				      json_t *def)
+{
+	char *text = json_dumps(def, JSON_COMPACT), why[400];
+	int rc = text ? shared_outcome_set(m->shared, sc->id, text, why, sizeof(why)) : -1;
+
+	free(text);
+	json_decref(def);
+	if (rc < 0)
+		return replicas_admin_unavailable(m, conn, text ? why : "out of memory");
+	if (!rc)
+		return mock_problem(m, conn, MHD_HTTP_CONFLICT, "outcome-exists", "Outcome already reported",
+				    "a scenario's outcome is reported once; create a new scenario for another run", NULL);
+	return mock_reply_json(conn, MHD_HTTP_OK, "application/json", json_pack("{ss sb}", "id", sc->id, "recorded", 1));
+}
+
 enum MHD_Result verdict_outcome(struct mock *m, struct MHD_Connection *conn, struct scenario *sc,
 				const char *body, size_t len)
 {
@@ -197,6 +215,8 @@ enum MHD_Result verdict_outcome(struct mock *m, struct MHD_Connection *conn, str
 		json_decref(def);
 		return mock_problem(m, conn, MHD_HTTP_BAD_REQUEST, "invalid-outcome", "Invalid outcome", why, NULL);
 	}
+	if (m->shared)
+		return shared_outcome(m, conn, sc, def);
 	if (atomic_load(&sc->end)) {
 		json_decref(def);
 		return mock_problem(m, conn, MHD_HTTP_CONFLICT, "outcome-exists", "Outcome already reported",
@@ -219,8 +239,9 @@ enum MHD_Result verdict_reply(struct mock *m, struct MHD_Connection *conn, struc
 	struct mock_exchanges ex;
 	struct verdicts v;
 	struct client_end end = { 0 };
-	json_t *endj = atomic_load(&sc->end), *out, *checks;
-	const char *output = json_string_value(json_object_get(endj, "output"));
+	char why[400];
+	json_t *endj, *out, *checks;
+	const char *output;
 	size_t i, failed = 0, passed = 0;
 
 	if (!sc->spec)
@@ -230,14 +251,21 @@ enum MHD_Result verdict_reply(struct mock *m, struct MHD_Connection *conn, struc
 	if (!m->journal.capacity)
 		return mock_problem(m, conn, MHD_HTTP_CONFLICT, "journal-off", "Journal off",
 				    "verdicts are judged from the journal, and it is off (--journal-size 0)", NULL);
+	if (m->shared && replicas_outcome(m, sc, why, sizeof(why)))
+		return replicas_admin_unavailable(m, conn, why);
+	endj = atomic_load(&sc->end);
+	output = json_string_value(json_object_get(endj, "output"));
 	if (endj) {
 		end.known = end.exited = 1;
 		end.exit_code = json_is_true(json_object_get(endj, "ok")) ? 0 : 1;
 		end.output = output;
 		end.output_len = output ? strlen(output) : 0;
 	}
-	if (mock_exchanges(m, sc->id, &ex) ||
-	    verdict_judge(&v, sc->contract, sc->spec, ex.x, ex.n, &end, sc->spec->timeout_s, NULL)) {
+	if (mock_exchanges(m, sc->id, &ex)) {
+		mock_exchanges_release(&ex);
+		return m->shared ? replicas_admin_unavailable(m, conn, "the shared journal could not be read") : MHD_NO;
+	}
+	if (verdict_judge(&v, sc->contract, sc->spec, ex.x, ex.n, &end, sc->spec->timeout_s, NULL)) {
 		mock_exchanges_release(&ex);
 		return MHD_NO;
 	}
