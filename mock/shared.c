@@ -61,8 +61,24 @@ static int id_key(char *buf, size_t size, const char *prefix, const char *id)
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
-static const char lua_defs[] =
-	"local v = tonumber(redis.call('GET', KEYS[3]) or '0')\n"
+/*
+ * The version only grows, even when Redis loses everything (a restart
+ * without persistence): a missing version starts at Redis's clock in
+ * microseconds, past any version an earlier run reached, so each replica
+ * sees it move and drops the scenarios it held.
+ */
+#define LUA_VERSION \
+	"local function version(k, bump)\n" \
+	"  if not redis.call('GET', k) then\n" \
+	"    local t = redis.call('TIME')\n" \
+	"    redis.call('SET', k, t[1] .. string.format('%06d', tonumber(t[2])))\n" \
+	"  end\n" \
+	"  if bump then return redis.call('INCR', k) end\n" \
+	"  return tonumber(redis.call('GET', k))\n" \
+	"end\n"
+
+static const char lua_defs[] = LUA_VERSION
+	"local v = version(KEYS[3], false)\n"
 	"if v == tonumber(ARGV[1]) then return {v} end\n"
 	"local ids = redis.call('LRANGE', KEYS[2], 0, -1)\n"
 	"local out = {v}\n"
@@ -147,13 +163,13 @@ int shared_scenarios_changed(struct shared *sh, long long *known, struct shared_
 	return 1;
 }
 
-static const char lua_add[] =
+static const char lua_add[] = LUA_VERSION
 	"if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return -1 end\n"
 	"if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end\n"
 	"redis.call('RPUSH', KEYS[2], ARGV[1])\n"
 	"redis.call('DEL', KEYS[4])\n"
 	"redis.call('HDEL', KEYS[5], ARGV[1])\n"
-	"redis.call('INCR', KEYS[3])\n"
+	"version(KEYS[3], true)\n"
 	"return 1\n";
 
 static long long script_int(struct shared *sh, const char *lua, int nkeys, int argc, const char **argv,
@@ -213,12 +229,12 @@ int shared_scenario_id(struct shared *sh, char *id, size_t idsize, char *why, si
 	return ok ? 0 : -1;
 }
 
-static const char lua_remove[] =
+static const char lua_remove[] = LUA_VERSION
 	"if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end\n"
 	"redis.call('LREM', KEYS[2], 0, ARGV[1])\n"
 	"redis.call('DEL', KEYS[4])\n"
 	"redis.call('HDEL', KEYS[5], ARGV[1])\n"
-	"redis.call('INCR', KEYS[3])\n"
+	"version(KEYS[3], true)\n"
 	"return 1\n";
 
 int shared_scenario_remove(struct shared *sh, const char *id, char *why, size_t size)
@@ -235,11 +251,11 @@ int shared_scenario_remove(struct shared *sh, const char *id, char *why, size_t 
 	return v == LLONG_MIN ? -1 : (int)v;
 }
 
-static const char lua_clear[] =
+static const char lua_clear[] = LUA_VERSION
 	"local ids = redis.call('LRANGE', KEYS[2], 0, -1)\n"
 	"for _, id in ipairs(ids) do redis.call('DEL', 'errata:sc:n:' .. id) end\n"
 	"redis.call('DEL', KEYS[1], KEYS[2], KEYS[4])\n"
-	"redis.call('INCR', KEYS[3])\n"
+	"version(KEYS[3], true)\n"
 	"return #ids\n";
 
 long long shared_scenarios_clear(struct shared *sh, char *why, size_t size)

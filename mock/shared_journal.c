@@ -175,7 +175,7 @@ int shared_journal_view(struct shared *sh, uint64_t since, size_t limit, const c
 			return 0;
 		}
 		if (scanned < READ_BATCH) { /* the whole stream up to `last`, read at one instant */
-			v->next_seq = last + 1 > at ? last + 1 : at;
+			v->next_seq = last + 1; /* as the local journal: its end, even for a since past it */
 			return 0;
 		}
 		at = after;
