@@ -303,8 +303,10 @@ static enum MHD_Result one_scenario(struct mock *m, struct MHD_Connection *conn,
 		int gone = m->shared ? shared_scenario_remove(m->shared, name, why, sizeof(why)) :
 			!scenarios_remove(&m->scenarios, name);
 
-		if (gone < 0 || (gone && m->shared && replicas_sync(m, why, sizeof(why))))
+		if (gone < 0 || (gone && m->shared && replicas_check(m, why, sizeof(why))))
 			return replicas_admin_unavailable(m, conn, why);
+		if (gone && m->shared)
+			replicas_changed();
 		if (gone)
 			return mock_reply_json(conn, MHD_HTTP_OK, "application/json",
 					       json_pack("{ss}", "deleted", name));
@@ -413,8 +415,9 @@ static enum MHD_Result reset(struct mock *m, struct MHD_Connection *conn)
 		if ((sc = shared_scenarios_clear(m->shared, why, sizeof(why))) < 0 ||
 		    (jn = shared_journal_clear(m->shared, why, sizeof(why))) < 0 ||
 		    (keys = shared_forget_keys(m->shared, why, sizeof(why))) < 0 ||
-		    replicas_sync(m, why, sizeof(why)))
+		    replicas_check(m, why, sizeof(why)))
 			return replicas_admin_unavailable(m, conn, why);
+		replicas_changed();
 	} else {
 		sc = (long long)scenarios_clear(&m->scenarios);
 		jn = (long long)journal_clear(&m->journal);

@@ -97,6 +97,7 @@ struct mock {
 	/* --state: replicas share scenarios, keys, buckets and the journal */
 	struct shared *shared;       /* borrowed from the caller, or NULL */
 	atomic_llong sc_version;     /* the store's scenarios version held */
+	_Atomic int64_t sc_checked;  /* when the last good version check began (timer_now_us) */
 	pthread_mutex_t sync_lock;   /* one rebuild at a time */
 	int64_t epoch_us;            /* mock_now_us() + epoch_us: epoch microseconds */
 	char replica[128];           /* its name in the journal */
@@ -156,7 +157,6 @@ struct request {
 	char *idem_key;              /* the scoped key this request stores its response under */
 	uint64_t idem_fp;            /* ... the request's fingerprint under it */
 	long long idem_ttl_ms;       /* ... and the key's lifetime */
-	struct journal_entry *journal_pending; /* --state: written when the request completes */
 	char *raw;                   /* DRIBBLE, a stream: the whole response, written by the timer */
 	size_t raw_len, raw_off, chunk;
 	const struct stream_plan *sp; /* a stream's plan (its step's, or own_plan) */
@@ -203,8 +203,13 @@ struct scenario *admin_scenario_build(struct mock *m, const char *body, size_t l
 
 int replicas_start(struct mock *m, const struct mock_config *cfg);
 void replicas_stop(struct mock *m);
-/* Hold the store's scenarios: 0, or -1 with why (the store failed). */
+/* Hold the store's scenarios, as of a check begun within the lease (sync)
+ * or now (check): 0, or -1 with why (the store failed). After a change
+ * through the admin API, wait out the lease before answering (changed). */
+#define REPLICAS_LEASE_US 2000
 int replicas_sync(struct mock *m, char *why, size_t size);
+int replicas_check(struct mock *m, char *why, size_t size);
+void replicas_changed(void);
 /* A request the store failed: 503 naming the store, decided and journaled. */
 enum MHD_Result replicas_unavailable(struct mock *m, struct MHD_Connection *conn, struct request *rq,
 				     const struct mount *mt, const char *why);
@@ -217,12 +222,10 @@ int replicas_account(struct mock *m, struct scenario *sc, char *why, size_t size
 json_t *replicas_scenarios_json(struct mock *m, char *why, size_t size);
 /* The client's outcome, reported to any replica, onto sc: 0, or -1. */
 int replicas_outcome(struct mock *m, struct scenario *sc, char *why, size_t size);
-/* Make the record's entry for the shared journal; it is appended by
- * replicas_journal_flush() once the response has gone (a loss is counted
- * and said), so the store's round trip is not in the response's time. */
+/* Queue the record for the shared journal (a loss is counted and said):
+ * one writer thread sends the queue in batches, in order. */
 struct journal_record;
-void replicas_journal(struct mock *m, struct request *rq, struct journal_record *r);
-void replicas_journal_flush(struct mock *m, struct request *rq);
+void replicas_journal(struct mock *m, struct journal_record *r);
 
 /* --- vendor.c --- */
 

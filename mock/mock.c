@@ -43,7 +43,6 @@ static void request_free(struct request *rq)
 	if (rq->idem_key && rq->m)
 		mock_idem_abort(rq->m, rq); /* ended without a stored response */
 	free(rq->idem_key);
-	journal_entry_unref(rq->journal_pending);
 	free(rq->admin_body);
 	free(rq->raw);
 	if (rq->sp && rq->m) /* journaled by now */
@@ -297,8 +296,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 		stream_end(m, conn, rq);
 	if (rq && rq->counted)
 		atomic_fetch_sub(&m->active, 1);
-	if (rq && rq->journal_pending)
-		replicas_journal_flush(m, rq);
 	request_free(rq);
 	*req_cls = NULL;
 }
@@ -570,7 +567,7 @@ static int share_definition(struct mock *m, struct jload *ld, json_t *v)
 	} else if (!sc->id[0]) {
 		jload_fail(ld, 0, "with --state, each scenario needs an \"id\": replicas share them by id");
 	} else if (shared_scenario_add(m->shared, sc->id, text, strlen(text), why, sizeof(why)) < 0 ||
-		   replicas_sync(m, why, sizeof(why))) {
+		   replicas_check(m, why, sizeof(why))) {
 		jload_fail(ld, 0, "%s", why);
 	} else {
 		rc = 0;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "shared.h"
@@ -59,7 +60,35 @@ static void rebuild(struct mock *m, const struct shared_defs *d, struct scenario
 	}
 }
 
+/*
+ * A lease: a version check that began less than REPLICAS_LEASE_US ago
+ * vouches for the scenarios held, so under load a replica asks the store
+ * about a thousand times a second, not once per request. Every change made
+ * through the admin API waits out one lease before it answers; a request
+ * that comes after that answer, to any replica, finds that replica's last
+ * check begun before the change too old to trust, and checks again: each
+ * replica reads its writes and every other replica's.
+ */
 int replicas_sync(struct mock *m, char *why, size_t size)
+{
+	int64_t now = timer_now_us(), was = atomic_load(&m->sc_checked);
+
+	if (now - was < REPLICAS_LEASE_US)
+		return 0;
+	if (replicas_check(m, why, size))
+		return -1;
+	was = atomic_load(&m->sc_checked);
+	while (was < now && !atomic_compare_exchange_weak(&m->sc_checked, &was, now))
+		;
+	return 0;
+}
+
+void replicas_changed(void)
+{
+	usleep(REPLICAS_LEASE_US);
+}
+
+int replicas_check(struct mock *m, char *why, size_t size)
 {
 	struct shared_defs d;
 	struct scenarios fresh;
@@ -112,7 +141,7 @@ enum MHD_Result replicas_add(struct mock *m, struct MHD_Connection *conn, struct
 	if (!rc)
 		rc = shared_scenario_add(m->shared, sc->id, body, len, why, sizeof(why));
 	if (rc == 1)
-		rc = replicas_sync(m, why, sizeof(why)) ? -1 : 1;
+		rc = replicas_check(m, why, sizeof(why)) ? -1 : (replicas_changed(), 1);
 	if (rc == 0) {
 		snprintf(why, sizeof(why), "a scenario with the id '%s' exists", sc->id);
 		scenario_unref(sc);
@@ -181,25 +210,15 @@ int replicas_outcome(struct mock *m, struct scenario *sc, char *why, size_t size
 	return 0;
 }
 
-void replicas_journal(struct mock *m, struct request *rq, struct journal_record *r)
+void replicas_journal(struct mock *m, struct journal_record *r)
 {
+	struct journal_entry *e;
+	char why[300] = "out of memory";
+
 	r->replica = m->replica[0] ? m->replica : NULL;
 	r->t_us += m->epoch_us;
-	journal_entry_unref(rq->journal_pending);
-	if (!(rq->journal_pending = journal_entry_new(r)))
-		fprintf(stderr, "errata: a journal entry was lost (%llu in all): out of memory\n",
-			shared_journal_lost(m->shared));
-}
-
-void replicas_journal_flush(struct mock *m, struct request *rq)
-{
-	char why[300];
-
-	if (!rq->journal_pending)
-		return;
-	if (shared_journal_append(m->shared, rq->journal_pending, why, sizeof(why)))
+	if (!(e = journal_entry_new(r)) || shared_journal_append(m->shared, e, why, sizeof(why)))
 		fprintf(stderr, "errata: a journal entry was lost (%llu in all): %s\n", shared_journal_lost(m->shared),
 			why);
-	journal_entry_unref(rq->journal_pending);
-	rq->journal_pending = NULL;
+	journal_entry_unref(e);
 }

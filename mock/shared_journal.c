@@ -10,15 +10,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "../store/redis.h"
 #include "shared_int.h"
 
 #define READ_BATCH 1000
 
+/* ARGV: the cap, then the entries: seqs from one INCRBY, then one trim. */
 static const char lua_append[] =
-	"local n = redis.call('INCR', KEYS[2])\n"
-	"redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], '0-' .. n, 'e', ARGV[2])\n"
+	"local k = #ARGV - 1\n"
+	"local n = redis.call('INCRBY', KEYS[2], k)\n"
+	"for i = 2, #ARGV do\n"
+	"  redis.call('XADD', KEYS[1], '0-' .. (n - k + i - 1), 'e', ARGV[i])\n"
+	"end\n"
+	"redis.call('XTRIM', KEYS[1], 'MAXLEN', ARGV[1])\n"
 	"return n\n";
 
 /* The last seq, the stream's length, and up to ARGV[2] entries from ARGV[1],
@@ -33,27 +40,168 @@ static const char lua_clear[] =
 	"redis.call('DEL', KEYS[1])\n"
 	"return n\n";
 
-int shared_journal_append(struct shared *sh, const struct journal_entry *e, char *why, size_t size)
+/* Write k entries from the queue's head in one script: 0, or -1 with why. */
+static int write_batch(struct shared *sh, char **buf, size_t *len, size_t k, char *why, size_t size)
 {
-	char cap[24], *bytes;
-	size_t len;
-	const char *argv[4] = { "errata:journal", "errata:journal:seq", cap, NULL };
-	size_t lens[4] = { 14, 18, 0, 0 };
+	const char *argv[JOURNAL_BATCH + 3];
+	size_t lens[JOURNAL_BATCH + 3], i;
+	char cap[24];
 	redisReply *r;
 	int ok;
 
-	if (!(bytes = journal_entry_encode(e, &len))) {
-		snprintf(why, size, "out of memory");
-		return -1;
-	}
 	snprintf(cap, sizeof(cap), "%zu", sh->journal_size);
-	argv[3] = bytes;
-	lens[2] = strlen(cap), lens[3] = len;
-	r = store_script(sh->st, lua_append, 2, 4, argv, lens, why, size);
-	free(bytes);
+	argv[0] = "errata:journal", lens[0] = 14;
+	argv[1] = "errata:journal:seq", lens[1] = 18;
+	argv[2] = cap, lens[2] = strlen(cap);
+	for (i = 0; i < k; i++)
+		argv[3 + i] = buf[i], lens[3 + i] = len[i];
+	r = store_script(sh->st, lua_append, 2, (int)k + 3, argv, lens, why, size);
 	ok = r && r->type == REDIS_REPLY_INTEGER;
 	freeReplyObject(r);
 	return ok ? 0 : -1;
+}
+
+/* Settle k entries at the head: written (or, lost, counted). Lock held. */
+static void settle(struct shared *sh, size_t k, int lost)
+{
+	struct jqueue *q = sh->q;
+	size_t i;
+
+	for (i = 0; i < k; i++) {
+		free(q->buf[(q->head + i) % JOURNAL_QUEUE_MAX]);
+		q->buf[(q->head + i) % JOURNAL_QUEUE_MAX] = NULL;
+	}
+	q->head = (q->head + k) % JOURNAL_QUEUE_MAX;
+	q->n -= k;
+	q->settled += k;
+	if (lost)
+		atomic_fetch_add(&sh->lost, k);
+	pthread_cond_broadcast(&q->drained);
+}
+
+/* The writer: batches from the head, in order. While the store fails it
+ * keeps them (the queue's bound applies) and tries every 100 ms; when the
+ * mock stops it tries once more, then counts what is left as lost. */
+static void *writer(void *arg)
+{
+	struct shared *sh = arg;
+	struct jqueue *q = sh->q;
+	char *buf[JOURNAL_BATCH], why[300];
+	size_t len[JOURNAL_BATCH], k, i;
+
+	pthread_mutex_lock(&q->lock);
+	for (;;) {
+		while (!q->n && !q->stop)
+			pthread_cond_wait(&q->more, &q->lock);
+		if (!q->n)
+			break;
+		k = q->n < JOURNAL_BATCH ? q->n : JOURNAL_BATCH;
+		for (i = 0; i < k; i++) {
+			buf[i] = q->buf[(q->head + i) % JOURNAL_QUEUE_MAX];
+			len[i] = q->len[(q->head + i) % JOURNAL_QUEUE_MAX];
+		}
+		pthread_mutex_unlock(&q->lock);
+		if (!write_batch(sh, buf, len, k, why, sizeof(why))) {
+			pthread_mutex_lock(&q->lock);
+			if (q->failing)
+				fprintf(stderr, "errata: the shared journal is written again (%llu entries lost in all)\n",
+					(unsigned long long)atomic_load(&sh->lost));
+			q->failing = 0;
+			settle(sh, k, 0);
+			continue;
+		}
+		pthread_mutex_lock(&q->lock);
+		if (!q->failing)
+			fprintf(stderr, "errata: the shared journal cannot be written, kept until it can: %s\n", why);
+		q->failing = 1;
+		if (q->stop) {
+			settle(sh, q->n, 1);
+			break;
+		}
+		pthread_mutex_unlock(&q->lock);
+		usleep(100000);
+		pthread_mutex_lock(&q->lock);
+	}
+	pthread_mutex_unlock(&q->lock);
+	return NULL;
+}
+
+int shared_journal_start(struct shared *sh, char *why, size_t size)
+{
+	if (!(sh->q = calloc(1, sizeof(*sh->q))) || pthread_mutex_init(&sh->q->lock, NULL) ||
+	    pthread_cond_init(&sh->q->more, NULL) || pthread_cond_init(&sh->q->drained, NULL) ||
+	    pthread_create(&sh->q->thread, NULL, writer, sh)) {
+		free(sh->q);
+		sh->q = NULL;
+		snprintf(why, size, "cannot start the shared journal's writer");
+		return -1;
+	}
+	return 0;
+}
+
+void shared_journal_stop(struct shared *sh)
+{
+	struct jqueue *q = sh->q;
+
+	if (!q)
+		return;
+	pthread_mutex_lock(&q->lock);
+	q->stop = 1;
+	pthread_cond_signal(&q->more);
+	pthread_mutex_unlock(&q->lock);
+	pthread_join(q->thread, NULL);
+	pthread_mutex_destroy(&q->lock);
+	pthread_cond_destroy(&q->more);
+	pthread_cond_destroy(&q->drained);
+	free(q);
+	sh->q = NULL;
+}
+
+int shared_journal_append(struct shared *sh, const struct journal_entry *e, char *why, size_t size)
+{
+	struct jqueue *q = sh->q;
+	size_t len;
+	char *bytes = journal_entry_encode(e, &len);
+
+	if (!bytes) {
+		snprintf(why, size, "out of memory");
+		return -1;
+	}
+	pthread_mutex_lock(&q->lock);
+	if (q->n == JOURNAL_QUEUE_MAX) {
+		pthread_mutex_unlock(&q->lock);
+		free(bytes);
+		snprintf(why, size, "%d entries wait for the store already", JOURNAL_QUEUE_MAX);
+		return -1;
+	}
+	q->buf[(q->head + q->n) % JOURNAL_QUEUE_MAX] = bytes;
+	q->len[(q->head + q->n) % JOURNAL_QUEUE_MAX] = len;
+	if (!q->n++)
+		pthread_cond_signal(&q->more);
+	q->queued++;
+	pthread_mutex_unlock(&q->lock);
+	return 0;
+}
+
+/* Wait, at most ms, until what this replica queued so far is written:
+ * a reader then sees its own replica's requests. */
+static void flush(struct shared *sh, unsigned ms)
+{
+	struct jqueue *q = sh->q;
+	struct timespec until;
+	unsigned long long want;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000)
+		until.tv_sec++, until.tv_nsec -= 1000000000;
+	pthread_mutex_lock(&q->lock);
+	want = q->queued;
+	while (q->settled < want && !q->failing &&
+	       pthread_cond_timedwait(&q->drained, &q->lock, &until) == 0)
+		;
+	pthread_mutex_unlock(&q->lock);
 }
 
 /* "0-N" into *seq: 0, or -1. */
@@ -151,6 +299,7 @@ int shared_journal_view(struct shared *sh, uint64_t since, size_t limit, const c
 	size_t lens[4] = { 14, 18, 0, 0 }, scanned, alloc = 0;
 	uint64_t at = since ? since : 1, last = 0, after;
 
+	flush(sh, 2000);
 	memset(v, 0, sizeof(*v));
 	v->capacity = sh->journal_size;
 	for (;;) {

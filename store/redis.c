@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include "redis.h"
 
@@ -28,6 +29,7 @@ struct store {
 	struct timeval tv;
 	pthread_mutex_t lock;
 	redisContext *idle[POOL_MAX];
+	int64_t idle_since[POOL_MAX];   /* monotonic us each was given back */
 	unsigned nr_idle;
 	struct script_sha scripts[SCRIPTS_MAX];
 	unsigned nr_scripts;
@@ -234,24 +236,35 @@ static redisContext *connect_one(struct store *s, char *why, size_t size)
 	return c;
 }
 
-/* An idle connection with something to read has been closed by the store
- * (a restart) or holds what nobody asked for: neither is used again. */
-static int stale(redisContext *c)
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* A connection idle for a while with something to read has been closed by
+ * the store (a restart) or holds what nobody asked for: neither is used
+ * again. (One in use under load is not polled: a failure drops it.) */
+static int stale(redisContext *c, int64_t since)
 {
 	struct pollfd p = { .fd = c->fd, .events = POLLIN };
 
-	return poll(&p, 1, 0) != 0;
+	return now_us() - since > 200000 && poll(&p, 1, 0) != 0;
 }
 
 static redisContext *take(struct store *s, char *why, size_t size)
 {
 	redisContext *c = NULL;
+	int64_t since = 0;
 
 	for (;;) {
 		pthread_mutex_lock(&s->lock);
-		c = s->nr_idle ? s->idle[--s->nr_idle] : NULL;
+		if ((c = s->nr_idle ? s->idle[--s->nr_idle] : NULL))
+			since = s->idle_since[s->nr_idle];
 		pthread_mutex_unlock(&s->lock);
-		if (!c || !stale(c))
+		if (!c || !stale(c, since))
 			break;
 		redisFree(c);
 	}
@@ -267,6 +280,7 @@ static void give_back(struct store *s, redisContext *c)
 	}
 	pthread_mutex_lock(&s->lock);
 	if (s->nr_idle < POOL_MAX) {
+		s->idle_since[s->nr_idle] = now_us();
 		s->idle[s->nr_idle++] = c;
 		c = NULL;
 	}
@@ -344,19 +358,14 @@ static void forget_script(struct store *s, const char *lua)
 
 #define SCRIPT_ARGS 24
 
-redisReply *store_script(struct store *s, const char *lua, int nkeys, int argc, const char **argv,
-			 const size_t *lens, char *why, size_t size)
+/* store_script() with room for the arguments: av and lv hold argc + 3. */
+static redisReply *run_script(struct store *s, const char *lua, int nkeys, int argc, const char **argv,
+			      const size_t *lens, const char **av, size_t *lv, char *why, size_t size)
 {
-	const char *av[SCRIPT_ARGS + 3];
-	size_t lv[SCRIPT_ARGS + 3];
 	char nk[16];
 	redisReply *r = NULL;
 	int attempt;
 
-	if (argc > SCRIPT_ARGS) {
-		snprintf(why, size, "a script with %d arguments (at most %d)", argc, SCRIPT_ARGS);
-		return NULL;
-	}
 	snprintf(nk, sizeof(nk), "%d", nkeys);
 	for (attempt = 0; attempt < 2; attempt++) {
 		const char *sha = script_sha(s, lua, why, size);
@@ -374,6 +383,31 @@ redisReply *store_script(struct store *s, const char *lua, int nkeys, int argc, 
 		freeReplyObject(r); /* Redis restarted and lost it: load it again */
 		r = NULL;
 		forget_script(s, lua);
+	}
+	return r;
+}
+
+redisReply *store_script(struct store *s, const char *lua, int nkeys, int argc, const char **argv,
+			 const size_t *lens, char *why, size_t size)
+{
+	const char *small_av[SCRIPT_ARGS + 3], **av = small_av;
+	size_t small_lv[SCRIPT_ARGS + 3], *lv = small_lv;
+	redisReply *r;
+
+	if (argc > SCRIPT_ARGS) {
+		av = malloc((size_t)(argc + 3) * sizeof(*av));
+		lv = malloc((size_t)(argc + 3) * sizeof(*lv));
+		if (!av || !lv) {
+			free(av);
+			free(lv);
+			snprintf(why, size, "out of memory");
+			return NULL;
+		}
+	}
+	r = run_script(s, lua, nkeys, argc, argv, lens, av, lv, why, size);
+	if (av != small_av) {
+		free(av);
+		free(lv);
 	}
 	return r;
 }

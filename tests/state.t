@@ -178,8 +178,7 @@ t.ok(30 <= allowed <= 30 + int(elapsed / 2) + 1,
      allowed)
 st, h, b = call(lim[0][1], "GET", "/breezeblue/v1/models", {"Authorization": "Bearer k-rate"})
 t.ok(st == 429 and int(h.get("retry-after", "0")) >= 1, "over the shared limit: the contract's 429 with a Retry-After", (st, h))
-for p, _ in lim:
-    stop(p)
+rcs = [stop(p) for p, _ in lim]
 
 # --- 5. verdicts over HTTP when a client's retries land on other replicas --------
 def balancer():
@@ -252,8 +251,10 @@ t.ok(st == 201 and got == [503, 503, 200, 200], "two errata proxy replicas: '503
 st, j = Client(px[1][1]).json("GET", "/__errata/journal?scenario=px")
 t.ok(st == 200 and {e.get("replica") for e in j["entries"]} == {"p0", "p1"} and len(j["entries"]) == 4,
      "either proxy's journal holds both proxies' entries", j.get("entries", [])[:1])
+px_rcs = []
 for p, *_ in px:
     p.terminate()
+    px_rcs.append(p.wait(10 * SCALE))
 up.terminate()
 
 # --- 7. the store goes away, is slow, and comes back ------------------------------
@@ -299,9 +300,8 @@ p, port = start("--state", STATE, "--state-password-file", pw)
 st, j = Client(port).json("GET", "/__errata/health")
 t.ok(st == 200 and j.get("state") == STATE + "/0" and "s3cr3t" not in json.dumps(j) and "s3cr3t" not in p.said,
      "--state-password-file: it serves, and neither its health nor its output shows the password", j)
-stop(p)
-
-for p, _ in reps:
-    stop(p)
+rcs.append(stop(p))
+rcs += [stop(p) for p, _ in reps] + px_rcs
+t.ok(rcs == [0] * 8, "every replica stops cleanly (exit 0: under make check, no leak and no sanitizer report)", rcs)
 redis.kill()
 t.done()
