@@ -16,6 +16,7 @@
 #   make bench-client errata client's wall time over the examples/clients matrix
 #   make bench-proxy  errata proxy beside nginx as a reverse proxy (bench/PROXY.md)
 #   make bench-bodies an XML error beside a JSON one (bench/BODIES.md)
+#   make bench-state  one replica with local state, one and two sharing Redis (bench/STATE.md)
 
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
@@ -182,6 +183,11 @@ bench-proxy: deps
 	@$(MAKE) --no-print-directory $(ERRATA)
 	@bench/proxy
 
+bench-state: deps
+	@scripts/deps scripts/bench-packages
+	@$(MAKE) --no-print-directory $(ERRATA)
+	@bench/state $(ERRATA)
+
 SOAK_SECONDS ?= 60
 soak: deps
 	@scripts/deps scripts/bench-packages
@@ -191,7 +197,7 @@ soak: deps
 clean:
 	rm -rf build bin
 
-.PHONY: all deps test test-bins test-run check tsan demo bench bench-peers bench-scale bench-import bench-client bench-proxy bench-bodies fuzz fuzzers valgrind soak clean
+.PHONY: all deps test test-bins test-run check tsan demo bench bench-peers bench-scale bench-import bench-client bench-proxy bench-bodies bench-state fuzz fuzzers valgrind soak clean
 .SECONDARY:
 -include $(MODEL_OBJ:.o=.d) $(IMPORT_OBJ:.o=.d) $(MOCK_OBJ:.o=.d) $(STORE_OBJ:.o=.d) $(HARNESS_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) \
 	$(wildcard $(BUILD)/fuzz/*.d)
