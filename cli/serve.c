@@ -418,8 +418,6 @@ struct mock *serve_cli_start(struct serve_cli *s, int *rc)
 	s->cfg.nr_contracts = s->cs.nr;
 	s->cfg.host = s->host;
 	serve_raise_fd_limit();
-	if (open_state(s))
-		return NULL;
 
 	/* Block the stop signals before MHD starts its threads, then wait for them. */
 	sigemptyset(&s->sigs);
@@ -427,7 +425,9 @@ struct mock *serve_cli_start(struct serve_cli *s, int *rc)
 	sigaddset(&s->sigs, SIGTERM);
 	sigaddset(&s->sigs, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &s->sigs, NULL);
-
+	/* after the mask: the store's writer thread must not take SIGTERM either */
+	if (open_state(s))
+		return NULL;
 	m = mock_start(&s->cfg, why, sizeof(why));
 	if (!m) {
 		fprintf(stderr, "errata %s: %s\n", who, why);
