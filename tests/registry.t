@@ -10,7 +10,7 @@ import json, os, shutil, socket, subprocess, sys, tempfile, threading, time, url
 from http.server import BaseHTTPRequestHandler
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from errata_test import Tap, ERRATA, SCALE, Server  # noqa: E402
+from errata_test import Tap, ERRATA, SCALE, Server, free_port  # noqa: E402
 
 t = Tap()
 REGISTRY = shutil.which("docker-registry")
@@ -19,14 +19,6 @@ if not REGISTRY:
     t.done()
 tmp = tempfile.mkdtemp(prefix="errata-reg-")
 C = "contracts/oci-registry.json"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def registry(name, extra):

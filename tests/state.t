@@ -6,18 +6,10 @@ stopped and restarted under them."""
 import concurrent.futures, http.client, json, os, signal, socket, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from errata_test import Tap, Client, ERRATA, SCALE, start, stop, start_proxy  # noqa: E402
+from errata_test import Tap, Client, ERRATA, SCALE, free_port, start, stop, start_proxy  # noqa: E402
 
 t = Tap()
 tmp = tempfile.mkdtemp(prefix="errata-state-")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def redis_up(port, *extra):
@@ -257,17 +249,48 @@ for p, *_ in px:
     px_rcs.append(p.wait(10 * SCALE))
 up.terminate()
 
-# --- 7. the store goes away, is slow, and comes back ------------------------------
+# --- 7. the store goes away under load, is slow, and comes back ---------------------
 st, _ = admin[0].json("POST", "/__errata/scenarios", {"id": "after", "contract": "breezeblue", "steps": [{"status": 200}]})
+load, load_stop = [], threading.Event()
+
+
+def load_run():
+    """Requests to the three replicas in turn, all through the kill and the restart."""
+    i = 0
+    while not load_stop.is_set():
+        try:
+            st, h, b = call(ports[i % 3], "GET", "/breezeblue/v1/models")
+            load.append((time.monotonic(), st, b"state-store-unavailable" in b))
+        except OSError as e:
+            load.append((time.monotonic(), str(e), False))
+        i += 1
+
+
+loader = threading.Thread(target=load_run)
+loader.start()
+time.sleep(0.3)
 redis.kill()
 redis.wait()
+killed_at = time.monotonic()
 res = [call(ports[i % 3], "GET", "/breezeblue/v1/generations", {"X-Errata-Scenario": "after"}) for i in range(6)]
 t.ok(all(r[0] == 503 and json.loads(r[2]).get("type") == "/__errata/problems/state-store-unavailable" and
          ("127.0.0.1:%d" % rport) in json.loads(r[2]).get("detail", "") for r in res),
      "Redis killed: every replica answers 503 naming the store, none from its own state", [(r[0], r[2][:160]) for r in res])
 st, j = admin[1].json("GET", "/__errata/journal")
 t.ok(st == 503 and "state-store-unavailable" in j.get("type", ""), "... and the journal says the store failed", j)
+time.sleep(0.3)
+restart_at = time.monotonic()
 redis = redis_up(rport)
+back_at = time.monotonic()
+time.sleep(0.5)
+load_stop.set()
+loader.join(30 * SCALE)
+kinds = {(st, store) for _, st, store in load}
+during = [(st, store) for at, st, store in load if killed_at + 0.05 < at < restart_at]
+after = [st for at, st, _ in load if at > back_at + 0.2]
+t.ok(kinds <= {(200, False), (503, True)} and during and set(during) == {(503, True)} and after and set(after) == {200},
+     "under load through the kill and the restart: only 200s and the store's 503s, 503 while it was gone, 200 again after",
+     (sorted(kinds, key=str), len(during), len(after), sorted(set(during), key=str), sorted(set(after), key=str)))
 res = [call(ports[i % 3], "GET", "/breezeblue/v1/models")[0] for i in range(6)]
 t.ok(res == [200] * 6, "Redis back on the same address: every replica serves again by itself", res)
 st, j = admin[0].json("POST", "/__errata/scenarios", {"id": "again", "contract": "breezeblue", "steps": [{"status": 418}]})

@@ -1,6 +1,6 @@
 """Shared helpers for the Python tests: a TAP writer and a real errata serve
 started on port 0 (readiness is its 'listening on' line, never a sleep)."""
-import atexit, http.client, json, os, re, select, signal, subprocess, sys, time
+import atexit, http.client, json, os, re, select, signal, socket, subprocess, sys, time
 from http.server import ThreadingHTTPServer
 
 ERRATA = os.environ.get("ERRATA", "bin/errata")
@@ -92,6 +92,15 @@ def subtest_points(stdout, prefix):
         if m and "# SKIP" not in m.group(3):
             (fails if m.group(1) == "not ok" else passes).add((name, m.group(2)))
     return fails, passes
+
+
+def free_port():
+    """A port nothing listens on now (for servers that cannot take port 0)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def run(*args, timeout=20):
