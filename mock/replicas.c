@@ -37,8 +37,8 @@ void replicas_stop(struct mock *m)
 }
 
 /* A fresh registry from the store's definitions (a definition this replica
- * cannot parse, e.g. for a contract it does not mount, is left out and said
- * once on stderr). */
+ * cannot parse, e.g. for a contract it does not mount, is left out and
+ * said on stderr). */
 static void rebuild(struct mock *m, const struct shared_defs *d, struct scenarios *fresh)
 {
 	size_t i;
