@@ -222,8 +222,9 @@ int replicas_account(struct mock *m, struct scenario *sc, char *why, size_t size
 json_t *replicas_scenarios_json(struct mock *m, char *why, size_t size);
 /* The client's outcome, reported to any replica, onto sc: 0, or -1. */
 int replicas_outcome(struct mock *m, struct scenario *sc, char *why, size_t size);
-/* Queue the record for the shared journal (a loss is counted and said):
- * one writer thread sends the queue in batches, in order. */
+/* The record into the shared journal: a scenario's written now (its
+ * verdicts read every attempt), others queued for the writer thread, which
+ * sends them in batches, in order; a loss is counted and said. */
 struct journal_record;
 void replicas_journal(struct mock *m, struct journal_record *r);
 

@@ -210,6 +210,11 @@ int replicas_outcome(struct mock *m, struct scenario *sc, char *why, size_t size
 	return 0;
 }
 
+/*
+ * A scenario's request is written before its response goes, so that its
+ * verdicts, read from any replica once the client is done, see every
+ * attempt; other requests go through the writer thread's queue.
+ */
 void replicas_journal(struct mock *m, struct journal_record *r)
 {
 	struct journal_entry *e;
@@ -217,7 +222,12 @@ void replicas_journal(struct mock *m, struct journal_record *r)
 
 	r->replica = m->replica[0] ? m->replica : NULL;
 	r->t_us += m->epoch_us;
-	if (!(e = journal_entry_new(r)) || shared_journal_append(m->shared, e, why, sizeof(why)))
+	if ((e = journal_entry_new(r)) && r->scenario && *r->scenario &&
+	    !shared_journal_write(m->shared, e, why, sizeof(why))) {
+		journal_entry_unref(e);
+		return;
+	}
+	if (!e || shared_journal_append(m->shared, e, why, sizeof(why)))
 		fprintf(stderr, "errata: a journal entry was lost (%llu in all): %s\n", shared_journal_lost(m->shared),
 			why);
 	journal_entry_unref(e);

@@ -96,7 +96,10 @@ int shared_rate_decode(struct redisReply *r, int *remaining, long long *reset_s)
 
 /* --- journal --- */
 
+/* Queue an entry for the writer thread (append), or write it now, before
+ * the response goes (write): 0, or -1 with why. */
 int shared_journal_append(struct shared *sh, const struct journal_entry *e, char *why, size_t size);
+int shared_journal_write(struct shared *sh, const struct journal_entry *e, char *why, size_t size);
 /* journal_view() over the shared journal: 0, or -1 with why. */
 int shared_journal_view(struct shared *sh, uint64_t since, size_t limit, const char *scenario,
 			struct journal_view *v, char *why, size_t size);

@@ -183,6 +183,21 @@ int shared_journal_append(struct shared *sh, const struct journal_entry *e, char
 	return 0;
 }
 
+int shared_journal_write(struct shared *sh, const struct journal_entry *e, char *why, size_t size)
+{
+	size_t len;
+	char *bytes = journal_entry_encode(e, &len);
+	int rc;
+
+	if (!bytes) {
+		snprintf(why, size, "out of memory");
+		return -1;
+	}
+	rc = write_batch(sh, &bytes, &len, 1, why, size);
+	free(bytes);
+	return rc;
+}
+
 /* Wait, at most ms, until what this replica queued so far is written:
  * a reader then sees its own replica's requests. */
 static void flush(struct shared *sh, unsigned ms)

@@ -258,11 +258,12 @@ def load_run():
     """Requests to the three replicas in turn, all through the kill and the restart."""
     i = 0
     while not load_stop.is_set():
+        sent = time.monotonic()  # when it was sent: a slow answer still belongs to its time
         try:
             st, h, b = call(ports[i % 3], "GET", "/breezeblue/v1/models")
-            load.append((time.monotonic(), st, b"state-store-unavailable" in b))
+            load.append((sent, st, b"state-store-unavailable" in b))
         except OSError as e:
-            load.append((time.monotonic(), str(e), False))
+            load.append((sent, str(e), False))
         i += 1
 
 
