@@ -222,11 +222,11 @@ int replicas_account(struct mock *m, struct scenario *sc, char *why, size_t size
 json_t *replicas_scenarios_json(struct mock *m, char *why, size_t size);
 /* The client's outcome, reported to any replica, onto sc: 0, or -1. */
 int replicas_outcome(struct mock *m, struct scenario *sc, char *why, size_t size);
-/* The record into the shared journal: a scenario's written now (its
- * verdicts read every attempt), others queued for the writer thread, which
- * sends them in batches, in order; a loss is counted and said. */
+/* The record into the shared journal: now (a request of a scenario with
+ * verdicts: they read every attempt), or queued for the writer thread,
+ * which sends the queue in batches, in order; a loss is counted and said. */
 struct journal_record;
-void replicas_journal(struct mock *m, struct journal_record *r);
+void replicas_journal(struct mock *m, struct journal_record *r, int now);
 
 /* --- vendor.c --- */
 

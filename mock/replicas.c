@@ -211,19 +211,19 @@ int replicas_outcome(struct mock *m, struct scenario *sc, char *why, size_t size
 }
 
 /*
- * A scenario's request is written before its response goes, so that its
- * verdicts, read from any replica once the client is done, see every
- * attempt; other requests go through the writer thread's queue.
+ * A request of a scenario with verdicts (made with "suite" or "expect") is
+ * written before its response goes (now), so that its verdicts, read from
+ * any replica once the client is done, see every attempt; other requests
+ * go through the writer thread's queue.
  */
-void replicas_journal(struct mock *m, struct journal_record *r)
+void replicas_journal(struct mock *m, struct journal_record *r, int now)
 {
 	struct journal_entry *e;
 	char why[300] = "out of memory";
 
 	r->replica = m->replica[0] ? m->replica : NULL;
 	r->t_us += m->epoch_us;
-	if ((e = journal_entry_new(r)) && r->scenario && *r->scenario &&
-	    !shared_journal_write(m->shared, e, why, sizeof(why))) {
+	if ((e = journal_entry_new(r)) && now && !shared_journal_write(m->shared, e, why, sizeof(why))) {
 		journal_entry_unref(e);
 		return;
 	}

@@ -170,7 +170,7 @@ void conclude(struct mock *m, struct MHD_Connection *conn, struct request *rq, c
 	r.delay_ms = d->sv.delay_ms;
 	r.replica = NULL;
 	if (m->shared)
-		replicas_journal(m, &r);
+		replicas_journal(m, &r, rq->sc && rq->sc->spec);
 	else
 		journal_append(&m->journal, &r);
 }
