@@ -412,6 +412,22 @@ redisReply *store_script(struct store *s, const char *lua, int nkeys, int argc, 
 	return r;
 }
 
+/* Whatever listens at the address must answer PING as Redis does. */
+static int ping(struct store *s, redisContext *c, char *why, size_t size)
+{
+	redisReply *r = redisCommand(c, "PING");
+	int ok = r && r->type == REDIS_REPLY_STATUS && !strcmp(r->str, "PONG");
+
+	if (!r && c->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK))
+		snprintf(why, size, "%s accepted the connection and did not answer PING within the timeout", s->where);
+	else if (!ok)
+		snprintf(why, size, "%s is not a Redis: to PING it answered %.100s", s->where,
+			 r ? (r->type == REDIS_REPLY_ERROR ? r->str : "something other than PONG") :
+			 c->errstr[0] ? c->errstr : "nothing");
+	freeReplyObject(r);
+	return ok ? 0 : -1;
+}
+
 struct store *store_open(const struct store_config *cfg, char *why, size_t size)
 {
 	struct store *s = calloc(1, sizeof(*s));
@@ -435,7 +451,8 @@ struct store *store_open(const struct store_config *cfg, char *why, size_t size)
 	s->tv.tv_sec = ms / 1000;
 	s->tv.tv_usec = (ms % 1000) * 1000;
 	pthread_mutex_init(&s->lock, NULL);
-	if (!(c = connect_one(s, why, size))) {
+	if (!(c = connect_one(s, why, size)) || ping(s, c, why, size)) {
+		redisFree(c);
 		pthread_mutex_destroy(&s->lock);
 		goto fail;
 	}

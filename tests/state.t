@@ -322,6 +322,20 @@ for args, want in [(["--state", dead], "unreachable"), (["--state", "memcached:/
                    (["--state", "rediss://127.0.0.1:1"], "TLS"), (["--state-timeout", "5"], "go with --state")]:
     r = subprocess.run([ERRATA, "serve", "--listen", "127.0.0.1:0", *args], capture_output=True, text=True, timeout=20 * SCALE)
     t.ok(r.returncode == 2 and want in r.stderr, "errata serve %s: exit 2, '%s'" % (" ".join(args), want), (r.returncode, r.stderr))
+silent = socket.socket()
+silent.bind(("127.0.0.1", 0))
+silent.listen(4)  # accepts, never answers
+web = subprocess.Popen([sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(free_port())], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+time.sleep(0.5 * SCALE)
+for peer, want in [("redis://127.0.0.1:%d" % silent.getsockname()[1], "did not answer PING within the timeout"),
+                   ("redis://127.0.0.1:%s" % web.args[-1], "is not a Redis")]:
+    r = subprocess.run([ERRATA, "serve", "--listen", "127.0.0.1:0", "--state", peer, "--state-timeout", "300"],
+                       capture_output=True, text=True, timeout=20 * SCALE)
+    t.ok(r.returncode == 2 and want in r.stderr, "a store address where %s: exit 2, '%s'" %
+         ("something accepts and stays silent" if "PING" in want else "a web server listens", want), (r.returncode, r.stderr))
+web.terminate()
+silent.close()
 redis_cmd(rport, "CONFIG", "SET", "requirepass", "s3cr3t-pw-42")
 r = subprocess.run([ERRATA, "serve", "--listen", "127.0.0.1:0", "--state", "redis://:wrong-pw-77@127.0.0.1:%d" % rport],
                    capture_output=True, text=True, timeout=20 * SCALE)
