@@ -186,8 +186,9 @@ static int put_entry(struct journal_view *v, const struct journal_entry *e)
 		f[i] = next_str(&p);
 	if (!gmtime_r(&e->wall.tv_sec, &tm))
 		memset(&tm, 0, sizeof(tm));
-	snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	/* a year as wide as gmtime gives (a store may hold any seconds) */
+	snprintf(when, sizeof(when), "%04lld-%02d-%02dT%02d:%02d:%02d.%03ldZ",
+		 1900LL + tm.tm_year, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
 		 tm.tm_sec, e->wall.tv_nsec / 1000000);
 	if (putf(v, "{\"seq\":%llu,\"t_us\":%lld,\"connection\":%llu,\"time\":\"%s\",\"method\":",
 		 (unsigned long long)e->seq, (long long)e->t_us,

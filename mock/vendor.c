@@ -106,7 +106,7 @@ static void family(struct mock *m, const struct header_family *f, const struct r
 		case LF_RESET_AFTER: v = store(rp, "%lld", reset); break;
 		case LF_RESET_TIME:
 			if (gmtime_r(&at, &tm))
-				v = store(rp, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+				v = store(rp, "%04lld-%02d-%02dT%02d:%02d:%02dZ", 1900LL + tm.tm_year, tm.tm_mon + 1,
 					  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 			break;
 		case LF_RESOURCE: v = f->resource; break;
