@@ -2,9 +2,10 @@
  * Replies from a hostile store (--state): the bytes as Redis protocol, read
  * by hiredis's own reader, then by every decoder errata applies to a reply
  * (the scenarios' definitions, a batch of the journal, a rate-limit
- * answer), and as a stored journal entry, an Idempotency-Key's value and a
- * store URL. Nothing may crash or leak; an entry that decodes encodes
- * back to bytes that decode to the same entry, and its journal JSON parses.
+ * answer), and as a stored journal entry, an Idempotency-Key's value, a
+ * store URL and a store's error text. Nothing may crash or leak; an entry
+ * that decodes encodes back to bytes that decode to the same entry, its
+ * journal JSON parses, and a store's words never show the password.
  */
 #include <hiredis/hiredis.h>
 #include <jansson.h>
@@ -12,6 +13,7 @@
 #include "fuzz.h"
 #include "../mock/shared.h"
 #include "../store/redis.h"
+#include "../model/utf8.h"
 
 static void journal_json_parses(struct journal_view *v)
 {
@@ -101,6 +103,32 @@ static void entry(const uint8_t *data, size_t size)
 	journal_view_release(&v);
 }
 
+/* A store's error text as errata repeats it: the first byte sets a password
+ * of letters and digits made from the next bytes; the rest is the text. */
+static void words(const uint8_t *data, size_t size)
+{
+	static const char alnum[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	char pw[16], out[STORE_WORDS], *text;
+	size_t k = size ? (size_t)(data[0] % 16) : 0, i, n;
+
+	if (size < 1 + k)
+		return;
+	for (i = 0; i < k; i++)
+		pw[i] = alnum[data[1 + i] % 36];
+	pw[k] = '\0';
+	if (!(text = fuzz_string(data + 1 + k, size - 1 - k)))
+		return;
+	store_words(pw, text, out);
+	n = strlen(out);
+	FUZZ_ASSERT(n < STORE_WORDS, "%zu bytes of a store's words", n);
+	for (i = 0; i < n; i++)
+		FUZZ_ASSERT((unsigned char)out[i] >= 0x20 && out[i] != 0x7f, "a control byte in a store's words");
+	FUZZ_ASSERT(!utf8_valid(text, strlen(text)) || utf8_valid(out, n), "UTF-8 text cut inside a character: %s",
+		    out);
+	FUZZ_ASSERT(k < 4 || strstr("[password]", pw) || !strstr(out, pw), "the password '%s' is in '%s'", pw, out);
+	free(text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct idem_reply out;
@@ -110,6 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	replies(data, size);
 	entry(data, size);
+	words(data, size);
 	if (!shared_idem_decode((const char *)data, size, 0x1234, &out, &state) && state == IDEM_REPLAY)
 		FUZZ_ASSERT(out.status >= 100 && out.status <= 999 && out.nr_headers <= IDEM_MAX_HEADERS,
 			    "a replay with status %d and %u headers", out.status, out.nr_headers);

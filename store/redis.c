@@ -192,15 +192,45 @@ static int read_password(const char *file, struct store_url *u, char *why, size_
 	return 0;
 }
 
+const char *store_words(const char *pw, const char *t, char out[STORE_WORDS])
+{
+	size_t pl = strlen(pw), n = 0;
+
+	while (*t) {
+		if (pl && !strncmp(t, pw, pl)) { /* a hostile store could echo it */
+			if (n + 10 >= STORE_WORDS)
+				break;
+			memcpy(out + n, "[password]", 10);
+			n += 10, t += pl;
+			continue;
+		}
+		if (n + 1 >= STORE_WORDS)
+			break;
+		out[n++] = (unsigned char)*t < 0x20 || *t == 0x7f ? '?' : *t;
+		t++;
+	}
+	if (((unsigned char)*t & 0xC0) == 0x80) { /* cut inside a character: drop its start too */
+		while (n && ((unsigned char)out[n - 1] & 0xC0) == 0x80)
+			n--;
+		if (n && (unsigned char)out[n - 1] >= 0xC0)
+			n--;
+	}
+	out[n] = '\0';
+	return out;
+}
+
 /* Run one command on a connection outside the pool (setting it up). */
-static int setup_command(redisContext *c, const char *what, char *why, size_t size, const char *fmt,
-			 const char *arg)
+static int setup_command(const struct store *s, redisContext *c, const char *what, char *why, size_t size,
+			 const char *fmt, const char *arg)
 {
 	redisReply *r = redisCommand(c, fmt, arg);
 	int ok = r && r->type != REDIS_REPLY_ERROR;
+	char words[STORE_WORDS];
 
 	if (!ok)
-		snprintf(why, size, "%s: %.200s", what, r && r->str ? r->str : c->errstr[0] ? c->errstr : "no answer");
+		snprintf(why, size, "%s: %s", what,
+			 store_words(s->u.password, r && r->str ? r->str : c->errstr[0] ? c->errstr : "no answer",
+				    words));
 	freeReplyObject(r);
 	return ok ? 0 : -1;
 }
@@ -224,10 +254,10 @@ static redisContext *connect_one(struct store *s, char *why, size_t size)
 	}
 	c->reader->fn = &bounded;
 	if (redisSetTimeout(c, s->tv) != REDIS_OK ||
-	    (s->u.password[0] && setup_command(c, "the store refused the password", why, size, "AUTH %s",
+	    (s->u.password[0] && setup_command(s, c, "the store refused the password", why, size, "AUTH %s",
 					       s->u.password)) ||
 	    (s->u.db && (snprintf(db, sizeof(db), "%d", s->u.db),
-			 setup_command(c, "the store refused the database", why, size, "SELECT %s", db)))) {
+			 setup_command(s, c, "the store refused the database", why, size, "SELECT %s", db)))) {
 		if (!why[0])
 			snprintf(why, size, "%s: cannot set the timeout", s->where);
 		redisFree(c);
@@ -303,7 +333,10 @@ redisReply *store_command(struct store *s, int argc, const char **argv, const si
 			 "no answer within the timeout" : c->errstr[0] ? c->errstr : "connection lost");
 		c->err = c->err ? c->err : REDIS_ERR_IO;
 	} else if (r->type == REDIS_REPLY_ERROR) {
-		snprintf(why, size, "%s answered: %.200s", s->where, r->str ? r->str : "an error");
+		char words[STORE_WORDS];
+
+		snprintf(why, size, "%s answered: %s", s->where, store_words(s->u.password, r->str ? r->str : "an error",
+									    words));
 	}
 	give_back(s, c);
 	return r;
@@ -417,13 +450,16 @@ static int ping(struct store *s, redisContext *c, char *why, size_t size)
 {
 	redisReply *r = redisCommand(c, "PING");
 	int ok = r && r->type == REDIS_REPLY_STATUS && !strcmp(r->str, "PONG");
+	char words[STORE_WORDS];
 
 	if (!r && c->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK))
 		snprintf(why, size, "%s accepted the connection and did not answer PING within the timeout", s->where);
+	else if (r && r->type == REDIS_REPLY_ERROR)
+		snprintf(why, size, "%s answered PING with an error: %s", s->where,
+			 store_words(s->u.password, r->str, words));
 	else if (!ok)
-		snprintf(why, size, "%s is not a Redis: to PING it answered %.100s", s->where,
-			 r ? (r->type == REDIS_REPLY_ERROR ? r->str : "something other than PONG") :
-			 c->errstr[0] ? c->errstr : "nothing");
+		snprintf(why, size, "%s is not a Redis: to PING it answered %s", s->where,
+			 r ? "something other than PONG" : store_words("", c->errstr[0] ? c->errstr : "nothing", words));
 	freeReplyObject(r);
 	return ok ? 0 : -1;
 }

@@ -59,4 +59,10 @@ struct store_url {
 };
 int store_parse_url(const char *url, struct store_url *u, char *why, size_t size);
 
+/* A store's own words (an error reply) for a message that reaches stderr or
+ * an HTTP client: each whole occurrence of the password pw as "[password]",
+ * control bytes as '?', cut to STORE_WORDS - 1 bytes on a UTF-8 boundary. */
+#define STORE_WORDS 201
+const char *store_words(const char *pw, const char *text, char out[STORE_WORDS]);
+
 #endif

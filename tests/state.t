@@ -270,9 +270,9 @@ def load_run():
         sent = time.monotonic()  # when it was sent: a slow answer still belongs to its time
         try:
             st, h, b = call(ports[i % 3], "GET", "/breezeblue/v1/models")
-            load.append((sent, st, b"state-store-unavailable" in b))
+            load.append((sent, time.monotonic(), st, b"state-store-unavailable" in b))
         except OSError as e:
-            load.append((sent, str(e), False))
+            load.append((sent, time.monotonic(), str(e), False))
         i += 1
 
 
@@ -295,12 +295,18 @@ back_at = time.monotonic()
 time.sleep(0.5)
 load_stop.set()
 loader.join(30 * SCALE)
-kinds = {(st, store) for _, st, store in load}
-during = [(st, store) for at, st, store in load if killed_at + 0.05 < at < restart_at]
-after = [st for at, st, _ in load if at > back_at + 0.2]
+# during: each request sent and answered while the store was gone (one sent
+# just before the restart may be answered after it, and rightly so)
+kinds = {(st, store) for _, _, st, store in load}
+during = [(st, store) for at, done, st, store in load if killed_at + 0.05 < at and done < restart_at]
+after = [st for at, _, st, _ in load if at > back_at + 0.2]
+odd = [(round(at - killed_at, 3), round(done - restart_at, 3), st) for at, done, st, _ in load
+       if killed_at + 0.05 < at < restart_at and st != 503]
 t.ok(kinds <= {(200, False), (503, True)} and during and set(during) == {(503, True)} and after and set(after) == {200},
      "under load through the kill and the restart: only 200s and the store's 503s, 503 while it was gone, 200 again after",
-     (sorted(kinds, key=str), len(during), len(after), sorted(set(during), key=str), sorted(set(after), key=str)))
+     (sorted(kinds, key=str), len(during), len(after), sorted(set(during), key=str), sorted(set(after), key=str), odd[:5]))
+if odd:
+    print("# sent while the store was gone, not a 503 (s after the kill, s after the restart began, status): %s" % (odd[:5],))
 res = [call(ports[i % 3], "GET", "/breezeblue/v1/models")[0] for i in range(6)]
 t.ok(res == [200] * 6, "Redis back on the same address: every replica serves again by itself", res)
 st, j = admin[0].json("POST", "/__errata/scenarios", {"id": "again", "contract": "breezeblue", "steps": [{"status": 418}]})
@@ -336,6 +342,83 @@ for peer, want in [("redis://127.0.0.1:%d" % silent.getsockname()[1], "did not a
          ("something accepts and stays silent" if "PING" in want else "a web server listens", want), (r.returncode, r.stderr))
 web.terminate()
 silent.close()
+# A store that echoes each command back in an error reply: what errata
+# says of it never holds the password (it went out in AUTH).
+echo = socket.socket()
+echo.bind(("127.0.0.1", 0))
+echo.listen(4)
+
+
+def echo_serve():
+    while True:
+        try:
+            c, _ = echo.accept()
+        except OSError:
+            return
+        with c:
+            data = c.recv(4096)
+            c.sendall(b"-ERR you said " + data.replace(b"\r\n", b" ") + b"\x07\r\n")
+
+
+threading.Thread(target=echo_serve, daemon=True).start()
+for auth, want in [(":echo-pw-913@", "the store refused the password: ERR you said *2 $4 AUTH $11 [password] ?"),
+                   ("", "answered PING with an error: ERR you said *1 $4 PING ?")]:
+    r = subprocess.run([ERRATA, "serve", "--listen", "127.0.0.1:0", "--state", "redis://%s127.0.0.1:%d" % (auth, echo.getsockname()[1])],
+                       capture_output=True, text=True, timeout=20 * SCALE)
+    t.ok(r.returncode == 2 and want in r.stderr and "echo-pw" not in r.stderr and "\x07" not in r.stderr,
+         "a store that echoes %s: exit 2, '%s', no password and no control byte" % ("AUTH" if auth else "PING", want),
+         (r.returncode, r.stderr))
+echo.close()
+# One that passes the start (AUTH, PING) and then answers every command with
+# an error naming the password: the 503s errata serves then never hold it.
+liar = socket.socket()
+liar.bind(("127.0.0.1", 0))
+liar.listen(16)
+
+
+def liar_conn(c):
+    with c:
+        f, pw = c.makefile("rb"), b"?"
+        while True:
+            head = f.readline()
+            if not head.startswith(b"*"):
+                return
+            args = []
+            for _ in range(int(head[1:])):
+                n = int(f.readline()[1:])
+                args.append(f.read(n + 2)[:-2])
+            if args[0].upper() == b"AUTH":
+                pw = args[-1]
+                c.sendall(b"+OK\r\n")
+            elif args[0].upper() == b"PING":
+                c.sendall(b"+PONG\r\n")
+            else:
+                c.sendall(b"-ERR the password is " + pw + b"\r\n")
+
+
+def liar_serve():
+    while True:
+        try:
+            c, _ = liar.accept()
+        except OSError:
+            return
+        threading.Thread(target=liar_conn, args=(c,), daemon=True).start()
+
+
+threading.Thread(target=liar_serve, daemon=True).start()
+p, port = start("--state", "redis://:liar-pw-515@127.0.0.1:%d" % liar.getsockname()[1], quiet=True)
+got = [Client(port).req("GET", "/openai/v1/models", headers={"X-Errata-Error": "rate_limit_exceeded"}),
+       Client(port).req("GET", "/__errata/journal")]
+text = json.dumps([[g[0], g[2].decode(errors="replace") if isinstance(g[2], bytes) else str(g[2])] for g in got])
+t.ok([g[0] for g in got] == [503, 503] and "[password]" in text and "liar-pw" not in text,
+     "a store that names the password in its errors: 503s that say so without it", text[:600])
+p.send_signal(signal.SIGTERM)
+said = p.said + p.stderr.read()  # to its end: the process closes it as it exits
+rcs_liar = p.wait(timeout=5 * SCALE)
+p.stderr.close()
+t.ok(rcs_liar == 0 and "liar-pw" not in said, "and it stops cleanly, its output without the password",
+     (rcs_liar, said[-300:]))
+liar.close()
 redis_cmd(rport, "CONFIG", "SET", "requirepass", "s3cr3t-pw-42")
 r = subprocess.run([ERRATA, "serve", "--listen", "127.0.0.1:0", "--state", "redis://:wrong-pw-77@127.0.0.1:%d" % rport],
                    capture_output=True, text=True, timeout=20 * SCALE)
